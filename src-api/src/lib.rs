@@ -1,0 +1,22 @@
+//! The console's contract with the outside world, shared by every other crate.
+//!
+//! * [`validate`]: every pattern and length the API documents (`../shared/seeds/`) impose, as functions that
+//!   say what to fix. The UI runs them before any request, the sandbox runs them to refuse bad input.
+//! * [`d1`]: serde models of Thales D1's consumer operations API, decoding unknown enum values without failing.
+//! * [`transport`]: the one seam between the typed clients and the network ([`transport::Transport`]).
+//! * [`d1_client`]: the typed D1 client (used natively by `console-link` against the real upstream).
+//! * [`gateway`]: the console's own `/api` surface between the page and the Rust side, and its typed client
+//!   (used by the UI over HTTP or Tauri IPC).
+//! * [`timeline`] and [`export`]: pure domain logic the UI renders.
+//!
+//! This crate compiles for `wasm32-unknown-unknown` and natively: it does no I/O of its own.
+
+pub mod d1;
+pub mod d1_client;
+pub mod export;
+pub mod gateway;
+pub mod timeline;
+pub mod transport;
+pub mod validate;
+
+mod string_enum;

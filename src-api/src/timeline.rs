@@ -1,0 +1,438 @@
+//! The operations timeline as people read it: filters, grouping by local day, counts, weekly histogram,
+//! durations and relative times. Pure functions of their inputs (the time zone and "now" are parameters),
+//! so that they are tested natively and render the same in the page.
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+
+use crate::d1::{Operation, OperationStatus, OperationType, OperationsPage, RequestorType};
+
+/// Parses an operation time (ISO 8601 with offset).
+pub fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(s).ok()
+}
+
+/// What the timeline shows; empty lists mean "any". Lives in the URL query (`to_query`/`from_query`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TimelineFilter {
+    pub types: Vec<OperationType>,
+    pub statuses: Vec<OperationStatus>,
+    pub requestors: Vec<RequestorType>,
+    /// First and last local day shown, inclusive.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl TimelineFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == TimelineFilter::default()
+    }
+
+    /// Whether `op` passes, its start read in `tz`.
+    pub fn matches<Tz: TimeZone>(&self, op: &Operation, tz: &Tz) -> bool {
+        if !self.types.is_empty() && !self.types.contains(&op.operation) {
+            return false;
+        }
+        if !self.statuses.is_empty() && !self.statuses.contains(&op.status) {
+            return false;
+        }
+        if !self.requestors.is_empty() && !self.requestors.contains(&op.requestor_type) {
+            return false;
+        }
+        if self.from.is_some() || self.to.is_some() {
+            let Some(day) = local_day(op, tz) else { return false };
+            if self.from.is_some_and(|from| day < from) || self.to.is_some_and(|to| day > to) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Query pairs, comma-separated lists, only for what is set.
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        fn join<T: std::fmt::Display>(v: &[T]) -> String {
+            v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
+        }
+        let mut q = Vec::new();
+        if !self.types.is_empty() {
+            q.push(("type", join(&self.types)));
+        }
+        if !self.statuses.is_empty() {
+            q.push(("status", join(&self.statuses)));
+        }
+        if !self.requestors.is_empty() {
+            q.push(("requestor", join(&self.requestors)));
+        }
+        if let Some(d) = self.from {
+            q.push(("from", d.to_string()));
+        }
+        if let Some(d) = self.to {
+            q.push(("to", d.to_string()));
+        }
+        q
+    }
+
+    /// Reads the pairs `to_query` writes; unknown keys and unparsable dates are ignored.
+    pub fn from_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut f = TimelineFilter::default();
+        let split = |v: &'a str| v.split(',').filter(|s| !s.is_empty());
+        for (k, v) in pairs {
+            match k {
+                "type" => f.types = split(v).map(OperationType::from_wire).collect(),
+                "status" => f.statuses = split(v).map(OperationStatus::from_wire).collect(),
+                "requestor" => f.requestors = split(v).map(RequestorType::from_wire).collect(),
+                "from" => f.from = v.parse().ok(),
+                "to" => f.to = v.parse().ok(),
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+/// The local calendar day an operation started on.
+pub fn local_day<Tz: TimeZone>(op: &Operation, tz: &Tz) -> Option<NaiveDate> {
+    parse_time(&op.start_time).map(|t| t.with_timezone(tz).date_naive())
+}
+
+/// Operations of one local day, in the order given (newest first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayGroup {
+    /// `None` for operations whose start time cannot be read; they are kept, never dropped.
+    pub day: Option<NaiveDate>,
+    pub operations: Vec<Operation>,
+}
+
+/// Groups consecutive operations by their local start day, keeping order.
+pub fn group_by_day<'a, Tz: TimeZone>(ops: impl IntoIterator<Item = &'a Operation>, tz: &Tz) -> Vec<DayGroup> {
+    let mut groups: Vec<DayGroup> = Vec::new();
+    for op in ops {
+        let day = local_day(op, tz);
+        match groups.last_mut() {
+            Some(g) if g.day == day => g.operations.push(op.clone()),
+            _ => groups.push(DayGroup { day, operations: vec![op.clone()] }),
+        }
+    }
+    groups
+}
+
+/// Counts by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub successful: usize,
+    pub pending: usize,
+    pub failed: usize,
+    pub other: usize,
+}
+
+impl StatusCounts {
+    pub fn total(&self) -> usize {
+        self.successful + self.pending + self.failed + self.other
+    }
+}
+
+pub fn count_by_status<'a>(ops: impl IntoIterator<Item = &'a Operation>) -> StatusCounts {
+    let mut c = StatusCounts::default();
+    for op in ops {
+        match op.status {
+            OperationStatus::Successful => c.successful += 1,
+            OperationStatus::Pending => c.pending += 1,
+            OperationStatus::Failed => c.failed += 1,
+            OperationStatus::Other(_) => c.other += 1,
+        }
+    }
+    c
+}
+
+/// Operations started in one week (Monday to Sunday, local).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeekBucket {
+    pub week_start: NaiveDate,
+    pub total: usize,
+    pub failed: usize,
+}
+
+/// The Monday of `day`'s week.
+pub fn week_start(day: NaiveDate) -> NaiveDate {
+    day - Duration::days(day.weekday().num_days_from_monday() as i64)
+}
+
+/// `weeks` buckets, oldest first, the last one holding `today`.
+pub fn per_week<'a, Tz: TimeZone>(
+    ops: impl IntoIterator<Item = &'a Operation>,
+    tz: &Tz,
+    today: NaiveDate,
+    weeks: usize,
+) -> Vec<WeekBucket> {
+    let last = week_start(today);
+    let mut buckets: Vec<WeekBucket> = (0..weeks)
+        .rev()
+        .map(|i| WeekBucket { week_start: last - Duration::weeks(i as i64), total: 0, failed: 0 })
+        .collect();
+    let Some(first) = buckets.first().map(|b| b.week_start) else { return buckets };
+    for op in ops {
+        let Some(day) = local_day(op, tz) else { continue };
+        let ws = week_start(day);
+        if ws < first || ws > last {
+            continue;
+        }
+        let i = ((ws - first).num_days() / 7) as usize;
+        buckets[i].total += 1;
+        if op.status == OperationStatus::Failed {
+            buckets[i].failed += 1;
+        }
+    }
+    buckets
+}
+
+/// How long the operation took, when it has ended.
+pub fn duration(op: &Operation) -> Option<Duration> {
+    let start = parse_time(&op.start_time)?;
+    let end = parse_time(op.end_time.as_deref()?)?;
+    Some(end - start)
+}
+
+/// "0 s", "45 s", "2 min 5 s", "1 h 4 min", "2 d 3 h".
+pub fn format_duration(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        3600..=86_399 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        _ => format!("{} d {} h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// "just now", "5 min ago", "3 h ago", "yesterday", "12 days ago", or "in 5 min" for the future.
+pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - t).num_seconds();
+    let (future, s) = (secs < 0, secs.unsigned_abs());
+    let words = match s {
+        0..=44 => return "just now".into(),
+        45..=3599 => format!("{} min", (s + 30) / 60),
+        3600..=86_399 => format!("{} h", s / 3600),
+        86_400..=172_799 if !future => return "yesterday".into(),
+        _ => format!("{} days", s / 86_400),
+    };
+    if future {
+        format!("in {words}")
+    } else {
+        format!("{words} ago")
+    }
+}
+
+/// "User demo-alice", "Customer care agent-7", "Issuer DEMOISSUER".
+pub fn requestor_label(op: &Operation) -> String {
+    format!("{} {}", op.requestor_type.label(), op.requestor_id)
+}
+
+/// "Active → Deleted", "App instance app-42", both joined, or nothing.
+pub fn details_summary(op: &Operation) -> Option<String> {
+    let d = op.details.as_ref()?;
+    let mut parts = Vec::new();
+    match (&d.old_state, &d.new_state) {
+        (Some(o), Some(n)) => parts.push(format!("{} → {}", o.label(), n.label())),
+        (None, Some(n)) => parts.push(format!("→ {}", n.label())),
+        (Some(o), None) => parts.push(format!("{} →", o.label())),
+        (None, None) => {}
+    }
+    if let Some(app) = &d.app_instance_id {
+        parts.push(format!("App instance {app}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// Appends a fetched page to what is loaded, skipping operations already there: offset paging shifts when a
+/// new operation arrives between two pages, and the same operation must not show twice.
+/// Returns how many were added.
+pub fn append_page(loaded: &mut Vec<Operation>, page: OperationsPage) -> usize {
+    let before = loaded.len();
+    for op in page.operations {
+        if !loaded.iter().any(|o| o.operation_id == op.operation_id) {
+            loaded.push(op);
+        }
+    }
+    loaded.len() - before
+}
+
+/// Puts newer operations (fetched from offset 0) in front and refreshed ones in place.
+/// Returns how many are new.
+pub fn merge_newest(loaded: &mut Vec<Operation>, newest: Vec<Operation>) -> usize {
+    let mut fresh = Vec::new();
+    for op in newest {
+        match loaded.iter_mut().find(|o| o.operation_id == op.operation_id) {
+            Some(existing) => *existing = op,
+            None => fresh.push(op),
+        }
+    }
+    let n = fresh.len();
+    loaded.splice(0..0, fresh);
+    n
+}
+
+/// Replaces one operation in place (a PENDING one that was polled).
+pub fn replace(loaded: &mut [Operation], op: Operation) -> bool {
+    match loaded.iter_mut().find(|o| o.operation_id == op.operation_id) {
+        Some(slot) => {
+            *slot = op;
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::d1::{ConsumerState, OperationDetails};
+
+    fn op(id: &str, start: &str, t: OperationType, s: OperationStatus) -> Operation {
+        Operation {
+            operation_id: id.into(),
+            operation: t,
+            status: s,
+            start_time: start.into(),
+            end_time: None,
+            requestor_type: RequestorType::Issuer,
+            requestor_id: "DEMOISSUER".into(),
+            reason: None,
+            reason_code: None,
+            details: None,
+            error_code: None,
+            error: None,
+        }
+    }
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn groups_by_local_day_not_utc_day() {
+        let ops = [
+            op("a", "2026-11-22T01:30:00Z", OperationType::Register, OperationStatus::Successful),
+            op("b", "2026-11-21T23:30:00Z", OperationType::Suspend, OperationStatus::Successful),
+            op("c", "2026-11-21T10:00:00Z", OperationType::Resume, OperationStatus::Failed),
+        ];
+        let utc = group_by_day(&ops, &Utc);
+        assert_eq!(utc.len(), 2);
+        assert_eq!(utc[0].day, Some(ymd(2026, 11, 22)));
+        assert_eq!(utc[1].operations.len(), 2);
+        // New York (UTC-5): a and b both fall on the 21st, c too.
+        let ny = group_by_day(&ops, &chrono_tz::America::New_York);
+        assert_eq!(ny.len(), 1);
+        assert_eq!(ny[0].day, Some(ymd(2026, 11, 21)));
+        // Tokyo (UTC+9): a on 22nd, b on 22nd, c on 21st.
+        let tokyo = group_by_day(&ops, &chrono_tz::Asia::Tokyo);
+        assert_eq!(tokyo.iter().map(|g| g.operations.len()).collect::<Vec<_>>(), vec![2, 1]);
+    }
+
+    #[test]
+    fn unreadable_times_are_kept_in_their_own_group() {
+        let ops = [op("x", "yesterday", OperationType::Register, OperationStatus::Successful)];
+        let g = group_by_day(&ops, &Utc);
+        assert_eq!(g[0].day, None);
+        assert_eq!(g[0].operations.len(), 1);
+    }
+
+    #[test]
+    fn filter_round_trips_through_the_query_and_filters() {
+        let f = TimelineFilter {
+            types: vec![OperationType::Delete, OperationType::EnrollAuthn],
+            statuses: vec![OperationStatus::Failed],
+            requestors: vec![RequestorType::Cci],
+            from: Some(ymd(2026, 10, 1)),
+            to: Some(ymd(2026, 10, 31)),
+        };
+        let q = f.to_query();
+        let back = TimelineFilter::from_query(q.iter().map(|(k, v)| (*k, v.as_str())));
+        assert_eq!(back, f);
+        assert!(TimelineFilter::from_query([("from", "not-a-date")]).is_empty());
+
+        let mut failed = op("f", "2026-10-15T12:00:00Z", OperationType::Delete, OperationStatus::Failed);
+        failed.requestor_type = RequestorType::Cci;
+        assert!(f.matches(&failed, &Utc));
+        let mut other = failed.clone();
+        other.status = OperationStatus::Successful;
+        assert!(!f.matches(&other, &Utc));
+        let mut late = failed.clone();
+        late.start_time = "2026-11-01T00:30:00Z".into();
+        assert!(!f.matches(&late, &Utc));
+        // the date range is inclusive of local days
+        assert!(f.matches(&late, &chrono_tz::America::New_York));
+        assert!(TimelineFilter::default().matches(&other, &Utc));
+    }
+
+    #[test]
+    fn counts_and_weeks() {
+        let ops = [
+            op("1", "2026-11-22T10:00:00Z", OperationType::Register, OperationStatus::Pending),
+            op("2", "2026-11-16T10:00:00Z", OperationType::Register, OperationStatus::Failed),
+            op("3", "2026-11-15T10:00:00Z", OperationType::Register, OperationStatus::Successful),
+            op("4", "2026-01-01T10:00:00Z", OperationType::Register, OperationStatus::Successful),
+            op("5", "2026-11-15T10:00:00Z", OperationType::Register, OperationStatus::from_wire("NEW")),
+        ];
+        let c = count_by_status(&ops);
+        assert_eq!((c.successful, c.pending, c.failed, c.other, c.total()), (2, 1, 1, 1, 5));
+        // 2026-11-22 is a Sunday: its week starts Monday the 16th.
+        let w = per_week(&ops, &Utc, ymd(2026, 11, 22), 3);
+        assert_eq!(w.iter().map(|b| b.week_start).collect::<Vec<_>>(), vec![ymd(2026, 11, 2), ymd(2026, 11, 9), ymd(2026, 11, 16)]);
+        assert_eq!(w.iter().map(|b| (b.total, b.failed)).collect::<Vec<_>>(), vec![(0, 0), (2, 0), (2, 1)]);
+    }
+
+    #[test]
+    fn durations_and_relative_times() {
+        let mut o = op("d", "2026-11-22T10:00:00Z", OperationType::Register, OperationStatus::Successful);
+        assert_eq!(duration(&o), None);
+        o.end_time = Some("2026-11-22T10:02:05Z".into());
+        assert_eq!(format_duration(duration(&o).unwrap()), "2 min 5 s");
+        assert_eq!(format_duration(Duration::seconds(3)), "3 s");
+        assert_eq!(format_duration(Duration::seconds(3 * 3600 + 120)), "3 h 2 min");
+        assert_eq!(format_duration(Duration::seconds(2 * 86_400 + 3600)), "2 d 1 h");
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        assert_eq!(relative(now, now), "just now");
+        assert_eq!(relative(now - Duration::minutes(5), now), "5 min ago");
+        assert_eq!(relative(now - Duration::hours(3), now), "3 h ago");
+        assert_eq!(relative(now - Duration::hours(30), now), "yesterday");
+        assert_eq!(relative(now - Duration::days(12), now), "12 days ago");
+        assert_eq!(relative(now + Duration::minutes(5), now), "in 5 min");
+    }
+
+    #[test]
+    fn labels_and_details() {
+        let mut o = op("l", "2026-11-22T10:00:00Z", OperationType::Delete, OperationStatus::Successful);
+        o.requestor_type = RequestorType::Cci;
+        o.requestor_id = "agent-7".into();
+        assert_eq!(requestor_label(&o), "Customer care agent-7");
+        assert_eq!(details_summary(&o), None);
+        o.details = Some(OperationDetails {
+            old_state: Some(ConsumerState::Active),
+            new_state: Some(ConsumerState::Deleted),
+            app_instance_id: None,
+        });
+        assert_eq!(details_summary(&o).unwrap(), "Active → Deleted");
+        o.details = Some(OperationDetails { app_instance_id: Some("app-1".into()), ..Default::default() });
+        assert_eq!(details_summary(&o).unwrap(), "App instance app-1");
+    }
+
+    #[test]
+    fn paging_never_duplicates_and_merges_newest_first() {
+        let a = op("a", "2026-11-22T10:00:00Z", OperationType::Register, OperationStatus::Pending);
+        let b = op("b", "2026-11-21T10:00:00Z", OperationType::Register, OperationStatus::Successful);
+        let c = op("c", "2026-11-20T10:00:00Z", OperationType::Register, OperationStatus::Successful);
+        let mut loaded = vec![a.clone(), b.clone()];
+        // a new operation arrived, so the next page starts with b again
+        let added = append_page(&mut loaded, OperationsPage { operations: vec![b.clone(), c.clone()], remaining_operations: Some(0) });
+        assert_eq!(added, 1);
+        assert_eq!(loaded.iter().map(|o| o.operation_id.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
+        let new = op("n", "2026-11-22T11:00:00Z", OperationType::Suspend, OperationStatus::Successful);
+        let mut a_done = a.clone();
+        a_done.status = OperationStatus::Successful;
+        assert_eq!(merge_newest(&mut loaded, vec![new, a_done]), 1);
+        assert_eq!(loaded.iter().map(|o| o.operation_id.as_str()).collect::<Vec<_>>(), ["n", "a", "b", "c"]);
+        assert_eq!(loaded[1].status, OperationStatus::Successful);
+        let mut c2 = c.clone();
+        c2.status = OperationStatus::Failed;
+        assert!(replace(&mut loaded, c2));
+        assert_eq!(loaded[3].status, OperationStatus::Failed);
+    }
+}

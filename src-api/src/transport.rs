@@ -1,0 +1,119 @@
+//! The seam between typed clients and the network.
+//!
+//! A [`Transport`] moves one HTTP exchange. Natively it is `console-link`'s upstream HTTP (token, retries);
+//! in the page it is `fetch` to the gateway or a Tauri IPC call. The typed clients above it never know which.
+
+use thiserror::Error;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Safe to repeat after a lost answer (RFC 9110 idempotent and safe methods we use).
+    pub fn is_idempotent_read(self) -> bool {
+        matches!(self, Method::Get)
+    }
+}
+
+/// One request. `path` is relative to the transport's base and includes the query string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub method: Method,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl Request {
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Request { method, path: path.into(), headers: Vec::new(), body: None }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    /// A JSON body (sets `content-type`).
+    pub fn json<B: serde::Serialize>(mut self, body: &B) -> Self {
+        // Serializing our own models cannot fail: they hold only strings, numbers and options.
+        self.body = Some(serde_json::to_vec(body).unwrap_or_default());
+        self.header("content-type", "application/json")
+    }
+}
+
+/// One response, body fully read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// The exchange did not produce a response.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum TransportError {
+    #[error("could not connect: {0}")]
+    Connect(String),
+    #[error("no answer in time")]
+    Timeout,
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Moves one HTTP exchange.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    async fn send(&self, request: Request) -> Result<Response, TransportError>;
+}
+
+impl<T: Transport + ?Sized> Transport for &T {
+    async fn send(&self, request: Request) -> Result<Response, TransportError> {
+        (**self).send(request).await
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
+    async fn send(&self, request: Request) -> Result<Response, TransportError> {
+        (**self).send(request).await
+    }
+}
+
+/// Percent-encodes one path segment or query value (ids are validated first, so this is belt and braces).
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
