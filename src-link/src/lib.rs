@@ -1,0 +1,1 @@
+//! Native link to the bank's APIs: OAuth tokens, token cache, upstream HTTP with retries.

@@ -1,0 +1,1 @@
+//! The web gateway (backend-for-frontend): serves the UI and the /api surface through console-link.
