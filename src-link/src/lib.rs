@@ -1,1 +1,73 @@
-//! Native link to the bank's APIs: OAuth tokens, token cache, upstream HTTP with retries.
+//! The native side's link to the bank's APIs. Nothing here runs in the page: tokens and keys live in this
+//! crate's memory and never leave it.
+//!
+//! * [`d1_token`]: D1's JWT-bearer grant (an ES256 assertion signed with the issuer's key), cached and
+//!   refreshed before it expires, one refresh at a time.
+//! * [`upstream`]: a [`console_api::transport::Transport`] over reqwest that adds the bearer token, applies
+//!   timeouts and retries what is safe to retry.
+//! * [`correlation`]: random correlation ids, one per use case.
+//!
+//! The gateway (`console-server`) and the desktop shell build a [`D1Link`] and hand its client to their
+//! request handlers.
+
+pub mod correlation;
+pub mod d1_token;
+pub mod upstream;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use console_api::d1_client::D1Client;
+use thiserror::Error;
+
+pub use d1_token::{D1Credentials, TokenSource};
+pub use upstream::{RetryPolicy, Upstream};
+
+/// Why the link could not be built.
+#[derive(Debug, Error)]
+pub enum LinkError {
+    #[error("invalid D1 configuration: {0}")]
+    Config(String),
+    #[error("the issuer's private key could not be read: {0}")]
+    Key(String),
+}
+
+/// Everything the link needs to reach D1 for one issuer.
+#[derive(Clone, Debug)]
+pub struct D1Config {
+    /// `https://api.d1.thalescloud.io/banking/v1` or the sandbox's.
+    pub banking_base: url::Url,
+    /// `https://api.d1.thalescloud.io/authz/v1` or the sandbox's.
+    pub authz_base: url::Url,
+    pub credentials: D1Credentials,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+/// The D1 link: one HTTP client, one token cache, shared by every request.
+#[derive(Clone)]
+pub struct D1Link {
+    client: D1Client<Upstream>,
+}
+
+impl D1Link {
+    pub fn new(config: D1Config) -> Result<Self, LinkError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(config.timeout)
+            .user_agent(concat!("consent-operations-console/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| LinkError::Config(e.to_string()))?;
+        let issuer_id = config.credentials.issuer_id.clone();
+        let tokens = Arc::new(TokenSource::new(http.clone(), config.authz_base, config.credentials)?);
+        let upstream = Upstream::new(http, config.banking_base, tokens, config.retry);
+        let client = D1Client::new(upstream, &issuer_id).map_err(|e| LinkError::Config(e.to_string()))?;
+        Ok(D1Link { client })
+    }
+
+    /// The typed D1 client; cheap to use from many tasks at once.
+    pub fn client(&self) -> &D1Client<Upstream> {
+        &self.client
+    }
+}

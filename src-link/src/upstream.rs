@@ -1,0 +1,129 @@
+//! Upstream HTTP: the [`Transport`] the typed D1 client runs over, natively.
+//!
+//! What it adds to a plain request: the bearer token; a retry of idempotent GETs on connection errors,
+//! timeouts, 503 and 504, with bounded, jittered exponential backoff; and one retry of any request that
+//! D1 refused with 401 after a fresh token (a 401 means it was not processed). A delete is never retried
+//! after a lost answer: it may have been carried out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use console_api::transport::{Method, Request, Response, Transport, TransportError};
+use rand::Rng;
+
+use crate::d1_token::{join, TokenSource};
+
+/// How GETs are retried.
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(200), max_delay: Duration::from_secs(2) }
+    }
+}
+
+impl RetryPolicy {
+    /// Full jitter: a random delay up to the capped exponential backoff of `attempt` (1-based).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let exp = self.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let cap = exp.min(self.max_delay);
+        let ms = rand::rng().random_range(0..=cap.as_millis() as u64);
+        Duration::from_millis(ms)
+    }
+}
+
+/// D1's banking API over reqwest. Cheap to clone.
+#[derive(Clone)]
+pub struct Upstream {
+    http: reqwest::Client,
+    base: url::Url,
+    tokens: Arc<TokenSource>,
+    retry: RetryPolicy,
+}
+
+impl Upstream {
+    pub fn new(http: reqwest::Client, base: url::Url, tokens: Arc<TokenSource>, retry: RetryPolicy) -> Self {
+        Upstream { http, base, tokens, retry }
+    }
+
+    async fn once(&self, request: &Request, token: &str) -> Result<Response, TransportError> {
+        let (path, query) = request.path.split_once('?').unwrap_or((&request.path, ""));
+        let mut url = join(&self.base, path);
+        url.set_query((!query.is_empty()).then_some(query));
+        let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
+            .map_err(|e| TransportError::Other(e.to_string()))?;
+        let mut builder = self.http.request(method, url).bearer_auth(token).header("accept", "application/json");
+        for (k, v) in &request.headers {
+            builder = builder.header(k, v);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let response = builder.send().await.map_err(map_error)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+            .collect();
+        let body = response.bytes().await.map_err(map_error)?.to_vec();
+        Ok(Response { status, headers, body })
+    }
+}
+
+fn map_error(e: reqwest::Error) -> TransportError {
+    if e.is_timeout() {
+        TransportError::Timeout
+    } else if e.is_connect() {
+        TransportError::Connect(e.to_string())
+    } else {
+        TransportError::Other(e.to_string())
+    }
+}
+
+fn retryable(outcome: &Result<Response, TransportError>) -> bool {
+    match outcome {
+        Ok(r) => matches!(r.status, 503 | 504),
+        Err(TransportError::Connect(_) | TransportError::Timeout) => true,
+        Err(TransportError::Other(_)) => false,
+    }
+}
+
+impl Transport for Upstream {
+    async fn send(&self, request: Request) -> Result<Response, TransportError> {
+        let mut attempt = 1;
+        let mut renewed_token = false;
+        loop {
+            let token = self
+                .tokens
+                .bearer()
+                .await
+                .map_err(|e| TransportError::Other(format!("could not authenticate to D1: {e}")))?;
+            let outcome = self.once(&request, &token).await;
+            if matches!(&outcome, Ok(r) if r.status == 401) && !renewed_token {
+                // The token was refused (revoked, or the upstream restarted): a 401 was not processed.
+                tracing::warn!(path = %request.path, "D1 refused the token; retrying once with a new one");
+                self.tokens.invalidate(&token).await;
+                renewed_token = true;
+                continue;
+            }
+            if request.method.is_idempotent_read() && attempt < self.retry.max_attempts && retryable(&outcome) {
+                let delay = self.retry.delay(attempt);
+                tracing::warn!(path = %request.path, attempt, ?delay, "retrying D1 GET");
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+                continue;
+            }
+            if request.method == Method::Post && retryable(&outcome) {
+                tracing::warn!(path = %request.path, "D1 write failed without a definite answer; not retried");
+            }
+            return outcome;
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The `/api` surface: exactly the routes of [`console_api::gateway::routes`], each a typed D1 call made
+//! through `console-link`. That list is the allow-list: nothing else is forwarded upstream.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post, put};
+use axum::{Json, Router};
+use console_api::d1::{ReasonBody, RegisterAccount};
+use console_api::d1_client::{CorrelationId, D1Error};
+use console_api::gateway::{routes, ApiProblem, ProblemKind, SessionInfo, CORRELATION_HEADER};
+use console_api::transport::TransportError;
+use console_api::validate::{self, ValidationError};
+use console_link::correlation::new_correlation_id;
+use console_link::D1Link;
+use serde::Serialize;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub link: D1Link,
+    pub session: SessionInfo,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(routes::SESSION, get(session))
+        .route(routes::OPERATIONS, get(list_operations))
+        .route(routes::OPERATION, get(get_operation))
+        .route(routes::DELETE_CONSUMER, post(delete_consumer))
+        .route(routes::ACCOUNT, put(register_account))
+        .route(routes::DELETE_ACCOUNT, post(delete_account))
+        // Anything else under /api is ours to refuse: never forwarded, never the SPA's index.html.
+        .route("/api", any(unknown_api_route))
+        .route("/api/{*rest}", any(unknown_api_route))
+        .with_state(state)
+}
+
+/// A problem, sent with its status and correlation id.
+pub struct Problem(pub ApiProblem);
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let cid = self.0.correlation_id.clone();
+        let mut response = (status, Json(self.0)).into_response();
+        if let Some(v) = cid.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            response.headers_mut().insert(CORRELATION_HEADER, v);
+        }
+        response
+    }
+}
+
+fn invalid(e: &ValidationError, cid: &CorrelationId) -> Problem {
+    Problem(ApiProblem { correlation_id: Some(cid.as_str().to_string()), ..ApiProblem::invalid(e) })
+}
+
+/// A JSON answer carrying the correlation id it was made under.
+struct Answer<T>(T, CorrelationId);
+
+impl<T: Serialize> IntoResponse for Answer<T> {
+    fn into_response(self) -> Response {
+        let mut response = Json(self.0).into_response();
+        if let Ok(v) = HeaderValue::from_str(self.1.as_str()) {
+            response.headers_mut().insert(CORRELATION_HEADER, v);
+        }
+        response
+    }
+}
+
+/// The use case's correlation id: the page's, when it sent a valid one, else a fresh one.
+pub struct Cid(pub CorrelationId);
+
+impl<S: Send + Sync> FromRequestParts<S> for Cid {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get(CORRELATION_HEADER) {
+            None => Ok(Cid(new_correlation_id())),
+            Some(v) => {
+                let s = v.to_str().unwrap_or("\u{0}");
+                CorrelationId::parse(s).map(Cid).map_err(|e| {
+                    let mut p = ApiProblem::invalid(&e);
+                    p.message = format!("The x-correlation-id header {}", e.message);
+                    Problem(p)
+                })
+            }
+        }
+    }
+}
+
+/// What a call was about, to word "not found".
+enum Target<'a> {
+    Consumer(&'a str),
+    Operation(&'a str, &'a str),
+    Account(&'a str),
+}
+
+fn problem(e: D1Error, target: Target<'_>, issuer: &str, write: bool, cid: &CorrelationId) -> Problem {
+    let (status, kind, message, technical) = match e {
+        D1Error::Invalid(v) => return invalid(&v, cid),
+        D1Error::Status { status: 404, error } => {
+            let message = match target {
+                Target::Consumer(c) => format!("No consumer '{c}' at issuer {issuer}."),
+                Target::Operation(c, o) => format!("No operation '{o}' for consumer '{c}' (D1 keeps operations for 3 months)."),
+                Target::Account(a) => format!("No account '{a}' at issuer {issuer}."),
+            };
+            (404, ProblemKind::NotFound, message, error)
+        }
+        D1Error::Status { status: 400, error } => {
+            let message = match target {
+                Target::Consumer(c) if write => format!("D1 refused the request for consumer '{c}': it may not exist or may already be deleted."),
+                _ => "D1 refused the request.".to_string(),
+            };
+            (400, ProblemKind::UpstreamError, message, error)
+        }
+        D1Error::Status { status: 401 | 403, error } => (
+            502,
+            ProblemKind::UpstreamError,
+            "The console could not authenticate to D1. Tell the console's operators.".to_string(),
+            error,
+        ),
+        D1Error::Status { status, error } => (
+            502,
+            ProblemKind::UpstreamError,
+            if write {
+                format!("D1 could not complete the request ({status}). Check the timeline before trying again.")
+            } else {
+                format!("D1 failed to answer ({status}). Try again in a moment.")
+            },
+            error,
+        ),
+        D1Error::Transport(t) => {
+            let auth = matches!(&t, TransportError::Other(m) if m.contains("authenticate"));
+            let message = match (&t, write) {
+                (_, _) if auth => "The console could not authenticate to D1. Tell the console's operators.".to_string(),
+                (_, true) => "D1 did not answer. The request may or may not have been carried out: check the timeline before trying again.".to_string(),
+                (_, false) => "D1 could not be reached. Try again in a moment.".to_string(),
+            };
+            (if auth { 502 } else { 503 }, if auth { ProblemKind::UpstreamError } else { ProblemKind::UpstreamUnavailable }, message, Some(t.to_string()))
+        }
+        D1Error::Decode(d) => (502, ProblemKind::UpstreamError, "D1 answered in a way the console does not understand.".to_string(), Some(d)),
+    };
+    tracing::warn!(correlation_id = cid.as_str(), status, technical = technical.as_deref().unwrap_or(""), "{message}");
+    Problem(ApiProblem {
+        status,
+        kind,
+        message,
+        field: None,
+        correlation_id: Some(cid.as_str().to_string()),
+        technical,
+    })
+}
+
+async fn session(State(state): State<AppState>) -> Json<SessionInfo> {
+    Json(state.session)
+}
+
+fn number(q: &HashMap<String, String>, name: &'static str, default: u32, cid: &CorrelationId) -> Result<u32, Problem> {
+    match q.get(name) {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|_| {
+            invalid(&ValidationError { field: name, message: format!("'{v}' is not a whole number from 0 up") }, cid)
+        }),
+    }
+}
+
+async fn list_operations(
+    State(state): State<AppState>,
+    Path(consumer_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    Cid(cid): Cid,
+) -> Result<impl IntoResponse, Problem> {
+    let offset = number(&q, "offset", 0, &cid)?;
+    let limit = number(&q, "limit", validate::LIMIT_DEFAULT, &cid)?;
+    let d1 = state.link.client();
+    match d1.list_operations(&consumer_id, offset, limit, &cid).await {
+        Ok(page) => Ok(Answer(page, cid)),
+        Err(e) => Err(problem(e, Target::Consumer(&consumer_id), d1.issuer_id(), false, &cid)),
+    }
+}
+
+async fn get_operation(
+    State(state): State<AppState>,
+    Path((consumer_id, operation_id)): Path<(String, String)>,
+    Cid(cid): Cid,
+) -> Result<impl IntoResponse, Problem> {
+    let d1 = state.link.client();
+    match d1.get_operation(&consumer_id, &operation_id, &cid).await {
+        Ok(op) => Ok(Answer(op, cid)),
+        Err(e) => Err(problem(e, Target::Operation(&consumer_id, &operation_id), d1.issuer_id(), false, &cid)),
+    }
+}
+
+/// A JSON body, with a problem (not axum's plain text) when it is not what the route takes.
+async fn body<T: serde::de::DeserializeOwned>(bytes: &[u8], cid: &CorrelationId) -> Result<T, Problem> {
+    let bytes = if bytes.is_empty() { b"{}".as_slice() } else { bytes };
+    serde_json::from_slice(bytes).map_err(|e| {
+        invalid(&ValidationError { field: "body", message: format!("is not valid JSON for this request: {e}") }, cid)
+    })
+}
+
+async fn delete_consumer(
+    State(state): State<AppState>,
+    Path(consumer_id): Path<String>,
+    Cid(cid): Cid,
+    bytes: axum::body::Bytes,
+) -> Result<impl IntoResponse, Problem> {
+    let reason: ReasonBody = body(&bytes, &cid).await?;
+    let d1 = state.link.client();
+    let outcome = d1.delete_consumer(&consumer_id, &reason, &cid).await;
+    tracing::info!(correlation_id = cid.as_str(), consumer_id, ok = outcome.is_ok(), "delete consumer");
+    match outcome {
+        Ok(result) => Ok(Answer(result, cid)),
+        Err(e) => Err(problem(e, Target::Consumer(&consumer_id), d1.issuer_id(), true, &cid)),
+    }
+}
+
+async fn register_account(
+    State(state): State<AppState>,
+    Path(account_id): Path<String>,
+    Cid(cid): Cid,
+    bytes: axum::body::Bytes,
+) -> Result<impl IntoResponse, Problem> {
+    let account: RegisterAccount = body(&bytes, &cid).await?;
+    let d1 = state.link.client();
+    let outcome = d1.register_account(&account_id, &account, &cid).await;
+    tracing::info!(correlation_id = cid.as_str(), account_id, ok = outcome.is_ok(), "register account (deprecated)");
+    match outcome {
+        Ok(()) => Ok(Answer((), cid)),
+        Err(e) => Err(problem(e, Target::Consumer(&account.consumer_id), d1.issuer_id(), true, &cid)),
+    }
+}
+
+async fn delete_account(
+    State(state): State<AppState>,
+    Path(account_id): Path<String>,
+    Cid(cid): Cid,
+    bytes: axum::body::Bytes,
+) -> Result<impl IntoResponse, Problem> {
+    let reason: ReasonBody = body(&bytes, &cid).await?;
+    let d1 = state.link.client();
+    let outcome = d1.delete_account(&account_id, &reason, &cid).await;
+    tracing::info!(correlation_id = cid.as_str(), account_id, ok = outcome.is_ok(), "delete account (deprecated)");
+    match outcome {
+        Ok(result) => Ok(Answer(result, cid)),
+        Err(e) => Err(problem(e, Target::Account(&account_id), d1.issuer_id(), true, &cid)),
+    }
+}
+
+async fn unknown_api_route() -> Problem {
+    Problem(ApiProblem {
+        status: 404,
+        kind: ProblemKind::NotFound,
+        message: "There is no such console API route.".into(),
+        field: None,
+        correlation_id: None,
+        technical: None,
+    })
+}

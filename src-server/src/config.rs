@@ -1,0 +1,129 @@
+//! The environment file (TOML) and its profiles: `sandbox` (default), `staging`, `production`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use console_api::gateway::Environment;
+use console_link::{D1Config, D1Credentials, RetryPolicy};
+use serde::Deserialize;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a valid environment file: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("profile '{0}' is not in the environment file (profiles: {1})")]
+    NoProfile(String, String),
+    #[error("profile '{profile}': {message}")]
+    Invalid { profile: String, message: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    default_profile: Option<String>,
+    profiles: std::collections::BTreeMap<String, ProfileFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    environment: String,
+    d1_banking: String,
+    d1_authz: String,
+    issuer_id: String,
+    kid: String,
+    private_key: PathBuf,
+}
+
+/// One resolved profile: where D1 is and who we are there.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    pub name: String,
+    pub environment: Environment,
+    pub d1: D1Config,
+}
+
+/// Reads `path` and resolves `profile` (or the file's default). Relative key paths are taken from the
+/// project root, the parent of the file's directory.
+pub fn load(path: &Path, profile: Option<&str>) -> Result<Profile, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+    let file: File =
+        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })?;
+    let name = profile.map(str::to_string).or(file.default_profile).unwrap_or_else(|| "sandbox".into());
+    let names = file.profiles.keys().cloned().collect::<Vec<_>>().join(", ");
+    let p = file.profiles.get(&name).ok_or_else(|| ConfigError::NoProfile(name.clone(), names))?;
+    let invalid = |message: String| ConfigError::Invalid { profile: name.clone(), message };
+
+    let environment = Environment::parse_known(&p.environment)
+        .ok_or_else(|| invalid(format!("environment '{}' is not sandbox, staging or production", p.environment)))?;
+    console_api::validate::ISSUER_ID.check(&p.issuer_id).map_err(|e| invalid(e.to_string()))?;
+    let parse_url = |field: &str, s: &str| {
+        url::Url::parse(s).map_err(|e| invalid(format!("{field} '{s}' is not a URL: {e}")))
+    };
+    let banking_base = parse_url("d1_banking", &p.d1_banking)?;
+    let authz_base = parse_url("d1_authz", &p.d1_authz)?;
+    let root = path.parent().and_then(Path::parent).unwrap_or(Path::new("."));
+    let key_path = if p.private_key.is_absolute() { p.private_key.clone() } else { root.join(&p.private_key) };
+    let private_key_pem = std::fs::read_to_string(&key_path)
+        .map_err(|e| invalid(format!("private_key {}: {e}", key_path.display())))?;
+
+    Ok(Profile {
+        name: name.clone(),
+        environment,
+        d1: D1Config {
+            banking_base,
+            authz_base,
+            credentials: D1Credentials { issuer_id: p.issuer_id.clone(), kid: p.kid.clone(), private_key_pem },
+            timeout: Duration::from_secs(15),
+            retry: RetryPolicy::default(),
+        },
+    })
+}
+
+/// The same profile pointed at another D1 origin (tests and `cargo xtask run` start the sandbox on a free port).
+pub fn with_d1_origin(mut profile: Profile, origin: &url::Url) -> Profile {
+    for base in [&mut profile.d1.banking_base, &mut profile.d1.authz_base] {
+        let path = base.path().to_string();
+        let mut next = origin.clone();
+        next.set_path(&path);
+        *base = next;
+    }
+    profile
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project_file() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/console.toml")
+    }
+
+    #[test]
+    fn the_committed_file_resolves_the_sandbox_profile() {
+        let p = load(&project_file(), None).unwrap();
+        assert_eq!(p.name, "sandbox");
+        assert_eq!(p.environment, Environment::Sandbox);
+        assert_eq!(p.d1.credentials.issuer_id, "DEMOISSUER");
+        assert!(p.d1.credentials.private_key_pem.contains("PRIVATE KEY"));
+    }
+
+    #[test]
+    fn unknown_profiles_and_missing_keys_are_clear_errors() {
+        let e = load(&project_file(), Some("moon")).unwrap_err().to_string();
+        assert!(e.contains("moon") && e.contains("sandbox, staging") || e.contains("production"), "{e}");
+        let e = load(&project_file(), Some("staging")).unwrap_err().to_string();
+        assert!(e.contains("private_key"), "{e}");
+    }
+
+    #[test]
+    fn origin_override_keeps_paths() {
+        let p = load(&project_file(), None).unwrap();
+        let p = with_d1_origin(p, &url::Url::parse("http://127.0.0.1:9999").unwrap());
+        assert_eq!(p.d1.banking_base.as_str(), "http://127.0.0.1:9999/banking/v1");
+        assert_eq!(p.d1.authz_base.as_str(), "http://127.0.0.1:9999/authz/v1");
+    }
+}
