@@ -1,1 +1,210 @@
-//! Stand-in for D1 (and later MasCustomers v4, Apiture Consents) and their OAuth servers, on SQLite.
+//! `console-sandbox`: a faithful stand-in for Thales D1's banking API and its OAuth token endpoint, on
+//! SQLite, with demo data. (MasCustomers v4 and Apiture Consents will join it later.)
+//!
+//! Modules:
+//! * [`oauth`]: `POST /authz/v1/oauth2/token` (JWT-bearer grant, ES256) and the bearer check.
+//! * [`banking`]: every `/banking/v1` endpoint of seeds 001 and 002.
+//! * [`control`]: `/_sandbox/` test aid, mounted only with `--control`.
+//! * [`db`]: schema, migrations, queries. [`demo`]: the demo data. [`openapi`]: the served document.
+//! * [`error`]: error types and their `{"error"}` bodies.
+//!
+//! Use in-process with [`start`]; the `console-sandbox` binary wraps it with a CLI.
+
+pub mod banking;
+pub mod control;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod oauth;
+pub mod openapi;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::Utc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use error::SandboxError;
+
+/// The demo issuer, its key id and its private key (DEMO ONLY: see `demo/README.md`).
+pub const DEMO_ISSUER: &str = "DEMOISSUER";
+pub const DEMO_KID: &str = "DEMOISSUER-demo-es256";
+pub const DEMO_PRIVATE_KEY_PEM: &str = include_str!("../demo/DEMOISSUER.es256.key.pem");
+pub const DEMO_PUBLIC_KEY_PEM: &str = include_str!("../demo/DEMOISSUER.es256.pub.pem");
+/// Where the demo private key lives, relative to the workspace root (for the gateway's configuration).
+pub const DEMO_PRIVATE_KEY_PATH: &str = "src-sandbox/demo/DEMOISSUER.es256.key.pem";
+
+const CORRELATION_HEADER: HeaderName = HeaderName::from_static("x-correlation-id");
+
+/// How to run the sandbox.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to bind; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// SQLite file path, or `:memory:`.
+    pub db: String,
+    /// Mount the `/_sandbox/` control API.
+    pub control: bool,
+}
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: db::Db,
+    openapi: Arc<serde_json::Value>,
+}
+
+/// A running sandbox; [`Running::shutdown`] stops it (dropping it leaves the server task running until
+/// the runtime ends).
+pub struct Running {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), std::io::Error>>,
+}
+
+impl Running {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` (the loopback address when bound to all interfaces).
+    pub fn base_url(&self) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}")
+    }
+
+    /// Stops accepting, lets requests in flight finish, and waits for the server task.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "sandbox server ended with an error"),
+            Err(e) => tracing::warn!(error = %e, "sandbox server task failed"),
+        }
+    }
+}
+
+/// Opens the database (migrating it), registers the demo key, loads the demo data if there are no
+/// consumers, binds `config.listen` and serves in a tokio task.
+pub async fn start(config: Config) -> Result<Running, SandboxError> {
+    let path = config.db.clone();
+    let db = tokio::task::spawn_blocking(move || db::Db::open(&path))
+        .await
+        .map_err(|e| SandboxError::Internal(format!("opening the database failed: {e}")))??;
+    let loaded = db
+        .tx(|tx| {
+            db::upsert_issuer_key(tx, DEMO_KID, DEMO_ISSUER, DEMO_PUBLIC_KEY_PEM)?;
+            if db::consumer_count(tx)? == 0 {
+                demo::load(tx, Utc::now()).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .await?;
+    if let Some(loaded) = loaded {
+        tracing::info!(?loaded, "demo data loaded into an empty database");
+    }
+
+    let openapi = serde_json::to_value(openapi::document(config.control))
+        .map_err(|e| SandboxError::Internal(format!("OpenAPI document: {e}")))?;
+    let state = AppState { db, openapi: Arc::new(openapi) };
+    let app = router(state, config.control);
+
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, control = config.control, db = %config.db, "sandbox started");
+    Ok(Running { addr, stop, task })
+}
+
+/// Every route, the JSON fallbacks and the correlation-id middleware.
+pub fn router(state: AppState, control: bool) -> Router {
+    let banking = Router::new()
+        .route("/issuers/{issuerId}/consumers/{consumerId}/operations", get(banking::list_operations))
+        .route(
+            "/issuers/{issuerId}/consumers/{consumerId}/operations/{operationId}",
+            get(banking::get_operation),
+        )
+        .route("/issuers/{issuerId}/consumers/{consumerId}/operations:delete", post(banking::delete_consumer))
+        .route("/issuers/{issuerId}/accounts/{accountId}", put(banking::register_account))
+        .route("/issuers/{issuerId}/accounts/{accountId}/operations:delete", post(banking::delete_account))
+        .route("/openapi.json", get(openapi_json));
+    let mut app = Router::new()
+        .route("/authz/v1/oauth2/token", post(oauth::token))
+        .nest("/banking/v1", banking);
+    if control {
+        app = app
+            .route("/_sandbox/reset", post(control::reset))
+            .route("/_sandbox/issuers/{issuerId}/consumers", post(control::create_consumer))
+            .route("/_sandbox/issuers/{issuerId}/consumers/{consumerId}/operations", post(control::create_operation));
+    }
+    app.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(correlation))
+        .with_state(state)
+}
+
+async fn openapi_json(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json((*state.openapi).clone())
+}
+
+async fn not_found(request: Request) -> Response {
+    SandboxError::NotFound(format!("no such endpoint: {} {}", request.method(), request.uri().path())).into_response()
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    SandboxError::MethodNotAllowed(format!("{} is not allowed on {}", request.method(), request.uri().path()))
+        .into_response()
+}
+
+/// Checks `x-correlation-id` (400 if it breaks the seed's rule), echoes it on the response, and logs
+/// every request with method, path, status and correlation id.
+async fn correlation(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let given = request.headers().get(&CORRELATION_HEADER).map(|v| v.to_str().map(str::to_string));
+    let (cid, mut response) = match given {
+        None => (None, next.run(request).await),
+        Some(Err(_)) => (
+            None,
+            SandboxError::BadRequest(format!(
+                "x-correlation-id: is not plain text: use only {}",
+                console_api::validate::CORRELATION_ID.allowed
+            ))
+            .into_response(),
+        ),
+        Some(Ok(c)) => match console_api::validate::CORRELATION_ID.check(&c) {
+            Ok(()) => (Some(c), next.run(request).await),
+            Err(e) => (None, SandboxError::from(e).into_response()),
+        },
+    };
+    if let Some(value) = cid.as_deref().and_then(|c| HeaderValue::from_str(c).ok()) {
+        response.headers_mut().insert(CORRELATION_HEADER, value);
+    }
+    let status: StatusCode = response.status();
+    tracing::info!(
+        method = %method,
+        path = %path,
+        status = status.as_u16(),
+        correlation_id = cid.as_deref().unwrap_or("-"),
+        "request"
+    );
+    response
+}

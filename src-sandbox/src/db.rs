@@ -1,0 +1,453 @@
+//! SQLite storage: schema, migrations and every query the handlers need.
+//!
+//! One connection behind a mutex, used from `spawn_blocking`: SQLite serializes writers anyway, a
+//! `:memory:` database exists only on its one connection, and the sandbox's load is a test's load.
+//! Times are stored as UTC milliseconds so that ordering and the 3-month cut are integer comparisons.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use console_api::d1::{
+    ConsumerState, Operation, OperationDetails, OperationStatus, OperationType, ReasonCode, RequestorType,
+};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use crate::error::SandboxError;
+
+/// Migrations in order; `PRAGMA user_version` holds how many ran. Append, never edit.
+const MIGRATIONS: &[&str] = &[
+    // 1: the D1 model.
+    r#"
+    CREATE TABLE issuer_keys (
+        kid TEXT PRIMARY KEY,
+        issuer_id TEXT NOT NULL,
+        public_key_pem TEXT NOT NULL
+    );
+    CREATE TABLE access_tokens (
+        token_sha256 TEXT PRIMARY KEY,
+        issuer_id TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL
+    );
+    CREATE INDEX access_tokens_expiry ON access_tokens (expires_ms);
+    CREATE TABLE consumers (
+        issuer_id TEXT NOT NULL,
+        consumer_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'INACTIVE', 'DELETED')),
+        created_ms INTEGER NOT NULL,
+        PRIMARY KEY (issuer_id, consumer_id)
+    );
+    CREATE TABLE accounts (
+        issuer_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        consumer_id TEXT NOT NULL,
+        account_product_id TEXT,
+        state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'INACTIVE', 'DELETED')),
+        delete_operation_id TEXT,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (issuer_id, account_id),
+        FOREIGN KEY (issuer_id, consumer_id) REFERENCES consumers (issuer_id, consumer_id)
+    );
+    CREATE TABLE operations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        operation_id TEXT NOT NULL UNIQUE,
+        issuer_id TEXT NOT NULL,
+        consumer_id TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        status TEXT NOT NULL,
+        start_ms INTEGER NOT NULL,
+        end_ms INTEGER,
+        requestor_type TEXT NOT NULL,
+        requestor_id TEXT NOT NULL,
+        reason TEXT,
+        reason_code TEXT,
+        old_state TEXT,
+        new_state TEXT,
+        app_instance_id TEXT,
+        error_code TEXT,
+        error TEXT,
+        -- A PENDING operation with settle_ms ends then as final_*; without settle_ms it never ends.
+        settle_ms INTEGER,
+        final_status TEXT,
+        final_error_code TEXT,
+        final_error TEXT,
+        FOREIGN KEY (issuer_id, consumer_id) REFERENCES consumers (issuer_id, consumer_id)
+    );
+    -- The list query: one consumer's operations, newest first.
+    CREATE INDEX operations_by_consumer ON operations (issuer_id, consumer_id, start_ms DESC, seq DESC);
+    CREATE INDEX operations_to_settle ON operations (settle_ms) WHERE status = 'PENDING';
+    "#,
+];
+
+/// The shared connection.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path` (`:memory:` allowed) and migrates it.
+    pub fn open(path: &str) -> Result<Db, SandboxError> {
+        let mut conn = Connection::open(path)?;
+        // WAL: readers never block the writer; FULL: a committed transaction is on disk before we answer.
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")?;
+        migrate(&mut conn)?;
+        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` in one transaction on a blocking thread; it commits only if `f` succeeds.
+    pub async fn tx<T, F>(&self, f: F) -> Result<T, SandboxError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, SandboxError> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock poisons it; the connection itself is still sound.
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            let tx = guard.transaction()?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
+        .map_err(|e| SandboxError::Internal(format!("database task failed: {e}")))?
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), SandboxError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let done = usize::try_from(version).unwrap_or(0);
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub fn to_ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// ISO 8601 `YYYY-MM-DDThh:mm:ssZ`, the seed's `YYYY-MM-DDThh:mm:ssTZD`.
+pub fn iso(ms: i64) -> String {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// An operation to store.
+#[derive(Clone, Debug)]
+pub struct NewOperation {
+    pub operation_id: String,
+    pub issuer_id: String,
+    pub consumer_id: String,
+    pub operation: OperationType,
+    pub status: OperationStatus,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    pub requestor_type: RequestorType,
+    pub requestor_id: String,
+    pub reason: Option<String>,
+    pub reason_code: Option<ReasonCode>,
+    pub details: Option<OperationDetails>,
+    pub error_code: Option<String>,
+    pub error: Option<String>,
+    /// For PENDING: when it settles (None = never) and how.
+    pub settle_at: Option<DateTime<Utc>>,
+    pub final_status: Option<OperationStatus>,
+    pub final_error_code: Option<String>,
+    pub final_error: Option<String>,
+}
+
+pub fn insert_operation(tx: &Transaction<'_>, op: &NewOperation) -> Result<(), SandboxError> {
+    let details = op.details.clone().unwrap_or_default();
+    tx.execute(
+        "INSERT INTO operations (operation_id, issuer_id, consumer_id, operation, status, start_ms, end_ms,
+            requestor_type, requestor_id, reason, reason_code, old_state, new_state, app_instance_id,
+            error_code, error, settle_ms, final_status, final_error_code, final_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        params![
+            op.operation_id,
+            op.issuer_id,
+            op.consumer_id,
+            op.operation.as_str(),
+            op.status.as_str(),
+            to_ms(op.start),
+            op.end.map(to_ms),
+            op.requestor_type.as_str(),
+            op.requestor_id,
+            op.reason,
+            op.reason_code.as_ref().map(|c| c.as_str().to_string()),
+            details.old_state.as_ref().map(|s| s.as_str().to_string()),
+            details.new_state.as_ref().map(|s| s.as_str().to_string()),
+            details.app_instance_id,
+            op.error_code,
+            op.error,
+            op.settle_at.map(to_ms),
+            op.final_status.as_ref().map(|s| s.as_str().to_string()),
+            op.final_error_code,
+            op.final_error,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Ends every PENDING operation whose settle time has come, as it was told to end. Run at the start of
+/// every read so that what is served is settled and the settlement is persisted.
+pub fn settle_due(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<usize, SandboxError> {
+    Ok(tx.execute(
+        "UPDATE operations SET status = COALESCE(final_status, 'SUCCESSFUL'), end_ms = settle_ms,
+            error_code = final_error_code, error = final_error, settle_ms = NULL
+         WHERE status = 'PENDING' AND settle_ms IS NOT NULL AND settle_ms <= ?1",
+        params![to_ms(now)],
+    )?)
+}
+
+const OP_COLUMNS: &str = "operation_id, operation, status, start_ms, end_ms, requestor_type, requestor_id,
+    reason, reason_code, old_state, new_state, app_instance_id, error_code, error";
+
+fn row_to_operation(r: &rusqlite::Row<'_>) -> rusqlite::Result<Operation> {
+    let old_state: Option<String> = r.get(9)?;
+    let new_state: Option<String> = r.get(10)?;
+    let app_instance_id: Option<String> = r.get(11)?;
+    let details = OperationDetails {
+        old_state: old_state.as_deref().map(ConsumerState::from_wire),
+        new_state: new_state.as_deref().map(ConsumerState::from_wire),
+        app_instance_id,
+    };
+    Ok(Operation {
+        operation_id: r.get(0)?,
+        operation: OperationType::from_wire(&r.get::<_, String>(1)?),
+        status: OperationStatus::from_wire(&r.get::<_, String>(2)?),
+        start_time: iso(r.get(3)?),
+        end_time: r.get::<_, Option<i64>>(4)?.map(iso),
+        requestor_type: RequestorType::from_wire(&r.get::<_, String>(5)?),
+        requestor_id: r.get(6)?,
+        reason: r.get(7)?,
+        reason_code: r.get::<_, Option<String>>(8)?.as_deref().map(ReasonCode::from_wire),
+        details: if details.is_empty() { None } else { Some(details) },
+        error_code: r.get(12)?,
+        error: r.get(13)?,
+    })
+}
+
+/// One page of a consumer's operations newest first (tie-break: latest stored first), and how many
+/// come after it. Operations that started before `cutoff` are not there (the 3-month retention).
+pub fn list_operations(
+    tx: &Transaction<'_>,
+    issuer_id: &str,
+    consumer_id: &str,
+    cutoff: DateTime<Utc>,
+    offset: u64,
+    limit: u32,
+) -> Result<(Vec<Operation>, u64), SandboxError> {
+    let total: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM operations WHERE issuer_id = ?1 AND consumer_id = ?2 AND start_ms >= ?3",
+        params![issuer_id, consumer_id, to_ms(cutoff)],
+        |r| r.get(0),
+    )?;
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {OP_COLUMNS} FROM operations WHERE issuer_id = ?1 AND consumer_id = ?2 AND start_ms >= ?3
+         ORDER BY start_ms DESC, seq DESC LIMIT ?4 OFFSET ?5"
+    ))?;
+    let offset_sql = i64::try_from(offset).unwrap_or(i64::MAX);
+    let ops = stmt
+        .query_map(params![issuer_id, consumer_id, to_ms(cutoff), limit, offset_sql], row_to_operation)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let remaining = (total.max(0) as u64).saturating_sub(offset).saturating_sub(ops.len() as u64);
+    Ok((ops, remaining))
+}
+
+pub fn get_operation(
+    tx: &Transaction<'_>,
+    issuer_id: &str,
+    consumer_id: &str,
+    operation_id: &str,
+    cutoff: DateTime<Utc>,
+) -> Result<Option<Operation>, SandboxError> {
+    Ok(tx
+        .query_row(
+            &format!(
+                "SELECT {OP_COLUMNS} FROM operations
+                 WHERE issuer_id = ?1 AND consumer_id = ?2 AND operation_id = ?3 AND start_ms >= ?4"
+            ),
+            params![issuer_id, consumer_id, operation_id, to_ms(cutoff)],
+            row_to_operation,
+        )
+        .optional()?)
+}
+
+/// The consumer's state, or None if unknown.
+pub fn consumer_state(
+    tx: &Transaction<'_>,
+    issuer_id: &str,
+    consumer_id: &str,
+) -> Result<Option<ConsumerState>, SandboxError> {
+    Ok(tx
+        .query_row(
+            "SELECT state FROM consumers WHERE issuer_id = ?1 AND consumer_id = ?2",
+            params![issuer_id, consumer_id],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .map(|s| ConsumerState::from_wire(&s)))
+}
+
+pub fn insert_consumer(
+    tx: &Transaction<'_>,
+    issuer_id: &str,
+    consumer_id: &str,
+    state: &ConsumerState,
+    created: DateTime<Utc>,
+) -> Result<(), SandboxError> {
+    tx.execute(
+        "INSERT INTO consumers (issuer_id, consumer_id, state, created_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![issuer_id, consumer_id, state.as_str(), to_ms(created)],
+    )?;
+    Ok(())
+}
+
+pub fn set_consumer_state(
+    tx: &Transaction<'_>,
+    issuer_id: &str,
+    consumer_id: &str,
+    state: &ConsumerState,
+) -> Result<(), SandboxError> {
+    tx.execute(
+        "UPDATE consumers SET state = ?3 WHERE issuer_id = ?1 AND consumer_id = ?2",
+        params![issuer_id, consumer_id, state.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Marks every account of the consumer deleted (the delete cascade). Returns how many changed.
+pub fn delete_consumer_accounts(
+    tx: &Transaction<'_>,
+    issuer_id: &str,
+    consumer_id: &str,
+    operation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, SandboxError> {
+    Ok(tx.execute(
+        "UPDATE accounts SET state = 'DELETED', delete_operation_id = ?3, updated_ms = ?4
+         WHERE issuer_id = ?1 AND consumer_id = ?2 AND state <> 'DELETED'",
+        params![issuer_id, consumer_id, operation_id, to_ms(now)],
+    )?)
+}
+
+/// A deprecated account as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountRow {
+    pub consumer_id: String,
+    pub account_product_id: Option<String>,
+    pub state: String,
+}
+
+pub fn get_account(
+    tx: &Transaction<'_>,
+    issuer_id: &str,
+    account_id: &str,
+) -> Result<Option<AccountRow>, SandboxError> {
+    Ok(tx
+        .query_row(
+            "SELECT consumer_id, account_product_id, state FROM accounts WHERE issuer_id = ?1 AND account_id = ?2",
+            params![issuer_id, account_id],
+            |r| Ok(AccountRow { consumer_id: r.get(0)?, account_product_id: r.get(1)?, state: r.get(2)? }),
+        )
+        .optional()?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn upsert_account(
+    tx: &Transaction<'_>,
+    issuer_id: &str,
+    account_id: &str,
+    consumer_id: &str,
+    account_product_id: Option<&str>,
+    state: &str,
+    now: DateTime<Utc>,
+) -> Result<(), SandboxError> {
+    tx.execute(
+        "INSERT INTO accounts (issuer_id, account_id, consumer_id, account_product_id, state, updated_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (issuer_id, account_id) DO UPDATE SET consumer_id = excluded.consumer_id,
+            account_product_id = excluded.account_product_id, state = excluded.state, updated_ms = excluded.updated_ms",
+        params![issuer_id, account_id, consumer_id, account_product_id, state, to_ms(now)],
+    )?;
+    Ok(())
+}
+
+pub fn delete_account(
+    tx: &Transaction<'_>,
+    issuer_id: &str,
+    account_id: &str,
+    operation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), SandboxError> {
+    tx.execute(
+        "UPDATE accounts SET state = 'DELETED', delete_operation_id = ?3, updated_ms = ?4
+         WHERE issuer_id = ?1 AND account_id = ?2",
+        params![issuer_id, account_id, operation_id, to_ms(now)],
+    )?;
+    Ok(())
+}
+
+/// Registers (or replaces) an issuer's public key under `kid`.
+pub fn upsert_issuer_key(tx: &Transaction<'_>, kid: &str, issuer_id: &str, pem: &str) -> Result<(), SandboxError> {
+    tx.execute(
+        "INSERT INTO issuer_keys (kid, issuer_id, public_key_pem) VALUES (?1, ?2, ?3)
+         ON CONFLICT (kid) DO UPDATE SET issuer_id = excluded.issuer_id, public_key_pem = excluded.public_key_pem",
+        params![kid, issuer_id, pem],
+    )?;
+    Ok(())
+}
+
+/// `(issuerId, public key PEM)` registered under `kid`.
+pub fn issuer_key(tx: &Transaction<'_>, kid: &str) -> Result<Option<(String, String)>, SandboxError> {
+    Ok(tx
+        .query_row("SELECT issuer_id, public_key_pem FROM issuer_keys WHERE kid = ?1", params![kid], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+pub fn insert_token(
+    tx: &Transaction<'_>,
+    token_sha256: &str,
+    issuer_id: &str,
+    expires: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), SandboxError> {
+    // Expired tokens are useless; dropping them here keeps the table small without a ticker.
+    tx.execute("DELETE FROM access_tokens WHERE expires_ms <= ?1", params![to_ms(now)])?;
+    tx.execute(
+        "INSERT INTO access_tokens (token_sha256, issuer_id, expires_ms) VALUES (?1, ?2, ?3)",
+        params![token_sha256, issuer_id, to_ms(expires)],
+    )?;
+    Ok(())
+}
+
+/// `(issuerId, expiry)` of a stored token.
+pub fn token(tx: &Transaction<'_>, token_sha256: &str) -> Result<Option<(String, i64)>, SandboxError> {
+    Ok(tx
+        .query_row(
+            "SELECT issuer_id, expires_ms FROM access_tokens WHERE token_sha256 = ?1",
+            params![token_sha256],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Removes every consumer, account and operation (tokens and keys stay).
+pub fn wipe(tx: &Transaction<'_>) -> Result<(), SandboxError> {
+    tx.execute_batch("DELETE FROM operations; DELETE FROM accounts; DELETE FROM consumers;")?;
+    Ok(())
+}
+
+pub fn consumer_count(tx: &Transaction<'_>) -> Result<i64, SandboxError> {
+    Ok(tx.query_row("SELECT COUNT(*) FROM consumers", [], |r| r.get(0))?)
+}
