@@ -1,2 +1,119 @@
-//! cargo xtask run | test | bench | bundle
-fn main() {}
+//! `cargo xtask <command>`: the project's automation (see README.md).
+//!
+//! * `run`: install what is missing, build the UI, start the sandbox and the gateway, print the URL.
+//! * `test`: install what is missing (Chromium too), build the UI, run every test.
+//! * `bench`: payload sizes and the speed figures of `console-e2e`'s bench.
+//! * `bundle`: the static site and release binaries, ready to copy to a server.
+//! * `build-ui`: just the UI, into `dist/`.
+//!
+//! Every stage prints its duration. Tools go to `~/.cache/console-tools` (or `$CONSOLE_TOOLS`), outside
+//! the clone, so a second run and CI reuse them.
+
+mod stage;
+mod tools;
+mod ui;
+
+use std::process::ExitCode;
+
+use stage::{cargo, project_root, Stages};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    let result = match command {
+        "run" => run(rest),
+        "test" => test(rest),
+        "bench" => bench(rest),
+        "bundle" => bundle(),
+        "build-ui" => build_ui(),
+        "help" | "--help" | "-h" => {
+            println!("{}", HELP);
+            Ok(())
+        }
+        other => Err(format!("unknown command '{other}'\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const HELP: &str = "usage: cargo xtask <command>
+  run        build the UI, start sandbox + gateway on http://127.0.0.1:8080 (Ctrl-C stops)
+  test       every test: unit, HTTP integration, end to end in headless Chromium
+  bench      UI payload sizes, time to a rendered timeline, sandbox latency and throughput
+  bundle     release build of the static site (dist/) and the server binaries
+  build-ui   build the UI into dist/ (release profile, wasm-opt)";
+
+fn build_ui() -> Result<(), String> {
+    let mut stages = Stages::new();
+    let tools = stages.run("tools", || tools::ensure(false))?;
+    stages.run("ui", || ui::build(&tools))?;
+    stages.report();
+    Ok(())
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let mut stages = Stages::new();
+    let tools = stages.run("tools", || tools::ensure(false))?;
+    stages.run("ui", || ui::build(&tools))?;
+    stages.run("binaries", || cargo(&["build", "-p", "console-sandbox", "-p", "console-server"]))?;
+    stages.report();
+    let port_ui = flag(args, "--port").unwrap_or("8080");
+    let port_sandbox = flag(args, "--sandbox-port").unwrap_or("8081");
+    stage::run_services(&project_root(), port_ui, port_sandbox)
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    let mut stages = Stages::new();
+    let tools = stages.run("tools", || tools::ensure(true))?;
+    stages.run("ui", || ui::build(&tools))?;
+    stages.run("build tests", || stage::build_tests())?;
+    let outcome = stages.run("tests", || stage::run_tests(&tools, args))?;
+    stages.report();
+    // The runner's own summary stays the last thing said.
+    if let Some(summary) = &outcome.summary {
+        println!("{summary}");
+    }
+    if outcome.passed {
+        Ok(())
+    } else {
+        std::process::exit(1)
+    }
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut stages = Stages::new();
+    let tools = stages.run("tools", || tools::ensure(true))?;
+    stages.run("ui", || ui::build(&tools))?;
+    let within = stages.run("payload", || ui::report_payload(&project_root().join("dist")))?;
+    stages.run("speed", || stage::run_bench(&tools, args))?;
+    stages.report();
+    if within {
+        Ok(())
+    } else {
+        Err("the UI payload is over its budget (see above)".into())
+    }
+}
+
+fn bundle() -> Result<(), String> {
+    let mut stages = Stages::new();
+    let tools = stages.run("tools", || tools::ensure(false))?;
+    stages.run("ui", || ui::build(&tools))?;
+    stages.run("binaries", || cargo(&["build", "--release", "-p", "console-server", "-p", "console-sandbox"]))?;
+    stages.report();
+    let target = stage::target_dir();
+    println!("static site: {}", project_root().join("dist").display());
+    println!("gateway:     {}", target.join("release/console-server").display());
+    println!("sandbox:     {}", target.join("release/console-sandbox").display());
+    println!("Serve with: console-server --dist dist --config config/console.toml --profile <sandbox|staging|production>");
+    Ok(())
+}
+
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+}

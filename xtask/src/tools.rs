@@ -1,0 +1,113 @@
+//! Installs what the build and the tests need, at pinned versions, skipping what is already there.
+//! Versions: ../shared/TOOLCHAIN.md (wasm-bindgen-cli = the Cargo.lock's wasm-bindgen; binaryen 132 from
+//! npm, never Debian's wasm-opt 108, which silently breaks the app).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::stage::{project_root, status};
+
+pub const BINARYEN_VERSION: &str = "132.0.0";
+
+/// Where the tools are.
+pub struct Tools {
+    pub wasm_bindgen: PathBuf,
+    pub wasm_opt: PathBuf,
+    pub chromium: Option<PathBuf>,
+    pub chromedriver: Option<PathBuf>,
+}
+
+pub fn tools_dir() -> PathBuf {
+    std::env::var_os("CONSOLE_TOOLS").map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+        home.join(".cache/console-tools")
+    })
+}
+
+/// Installs what is missing. `browser`: Chromium and chromedriver too (tests and bench).
+pub fn ensure(browser: bool) -> Result<Tools, String> {
+    let dir = tools_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    wasm_target()?;
+    let wasm_bindgen = wasm_bindgen_cli(&dir)?;
+    let wasm_opt = binaryen(&dir)?;
+    let (chromium, chromedriver) = if browser {
+        let (c, d) = chromium()?;
+        (Some(c), Some(d))
+    } else {
+        (None, None)
+    };
+    Ok(Tools { wasm_bindgen, wasm_opt, chromium, chromedriver })
+}
+
+fn output(cmd: &mut Command) -> Option<String> {
+    cmd.output().ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+fn wasm_target() -> Result<(), String> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    println!("installing the wasm32-unknown-unknown target");
+    status(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The wasm-bindgen version Cargo.lock resolved: the CLI must match it exactly.
+fn locked_wasm_bindgen() -> Result<String, String> {
+    let lock = std::fs::read_to_string(project_root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen".into())
+}
+
+fn wasm_bindgen_cli(dir: &Path) -> Result<PathBuf, String> {
+    let version = locked_wasm_bindgen()?;
+    let bin = dir.join("bin/wasm-bindgen");
+    let have = output(Command::new(&bin).arg("--version")).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(version.as_str()) {
+        return Ok(bin);
+    }
+    println!("installing wasm-bindgen-cli {version} (about 4 minutes, once)");
+    // Without --locked: its lock file names a crate version this registry lacks (TOOLCHAIN.md).
+    status(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version, "--root"]).arg(dir))?;
+    Ok(bin)
+}
+
+fn binaryen(dir: &Path) -> Result<PathBuf, String> {
+    let bin = dir.join("node_modules/.bin/wasm-opt");
+    let have = output(Command::new(&bin).arg("--version")).unwrap_or_default();
+    if have.contains(&format!("version {}", BINARYEN_VERSION.split('.').next().unwrap_or(""))) {
+        return Ok(bin);
+    }
+    println!("installing binaryen {BINARYEN_VERSION} from npm");
+    status(
+        Command::new("npm")
+            .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+            .arg(dir)
+            .arg(format!("binaryen@{BINARYEN_VERSION}")),
+    )?;
+    Ok(bin)
+}
+
+fn chromium() -> Result<(PathBuf, PathBuf), String> {
+    let browser = PathBuf::from("/usr/bin/chromium");
+    let driver = PathBuf::from("/usr/bin/chromedriver");
+    if browser.exists() && driver.exists() {
+        return Ok((browser, driver));
+    }
+    println!("installing Debian's chromium and chromium-driver");
+    status(Command::new("apt-get").args(["update", "-qq"]))?;
+    status(
+        Command::new("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["install", "-y", "-qq", "chromium", "chromium-driver"]),
+    )?;
+    Ok((browser, driver))
+}
