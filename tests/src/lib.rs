@@ -1,1 +1,523 @@
-//! End-to-end tests: real HTTP against the sandbox and gateway, real Chromium through chromedriver.
+//! `console-e2e`: the harness of the console's end-to-end tests and of `console-bench`.
+//!
+//! What it is for: testing the console the way a user meets it, over real sockets and in a real browser.
+//!
+//! * [`Stack`]: an in-process D1 sandbox (`:memory:`, control API on) and the gateway (`console-server`)
+//!   pointed at it, each on a free loopback port. Every test starts its own, so one test's deletes never
+//!   show up in another's timeline. The gateway goes through `console-link`'s real JWT-bearer flow.
+//! * [`Browser`]: chromedriver on a free port plus a fantoccini session in headless Chromium with a fresh
+//!   profile; chromedriver (and with it Chromium) goes away when the value is dropped, even on a panic.
+//! * Helpers: [`Browser::by_testid`], [`Browser::wait_testid`], [`Browser::screenshot`], [`wait_until`].
+//!   Leptos renders after a tick, so assertions poll with a deadline; there are no fixed sleeps.
+//!
+//! Environment (set by `cargo xtask test` / `cargo xtask bench`; defaults in brackets):
+//! `CONSOLE_DIST` [`<workspace>/dist`] the built UI, `CONSOLE_ARTIFACTS` [`<workspace>/tests/artifacts`]
+//! screenshots, `CHROMEDRIVER` [`/usr/bin/chromedriver`], `CHROMIUM` [`/usr/bin/chromium`].
+//!
+//! Browser tests need the built UI. When `dist/index.html` is missing they fail (never skip) and say to
+//! run `cargo xtask test`. Gateway-only HTTP tests use [`Stack::start_with_stub_ui`] instead.
+
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+pub use console_sandbox::{DEMO_ISSUER, DEMO_KID, DEMO_PRIVATE_KEY_PEM};
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The committed environment file.
+pub const CONSOLE_TOML: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/console.toml");
+
+/// Where the built UI is: `CONSOLE_DIST`, else `<workspace>/dist`.
+pub fn dist_dir() -> PathBuf {
+    std::env::var_os("CONSOLE_DIST").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("dist"))
+}
+
+/// Where screenshots go: `CONSOLE_ARTIFACTS`, else `<workspace>/tests/artifacts`.
+pub fn artifacts_dir() -> PathBuf {
+    std::env::var_os("CONSOLE_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("tests/artifacts"))
+}
+
+/// The built UI, or a failure that says how to build it. Browser tests call this (through
+/// [`Stack::start`]): a missing UI is a failed test, never a skipped one.
+pub fn require_dist() -> PathBuf {
+    let dist = dist_dir();
+    assert!(
+        dist.join("index.html").is_file(),
+        "the built UI is missing: {} has no index.html. Run `cargo xtask test` (it builds the UI into dist/ \
+         and sets CONSOLE_DIST), or `cargo xtask build-ui` then `cargo test -p console-e2e`.",
+        dist.display()
+    );
+    dist
+}
+
+/// A directory removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("cannot create temp dir {}: {e}", path.display()));
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The sandbox and the gateway, running in this process on loopback.
+pub struct Stack {
+    sandbox: Option<console_sandbox::Running>,
+    gateway: Option<console_server::Running>,
+    /// `http://127.0.0.1:PORT` of the D1 sandbox.
+    pub sandbox_url: String,
+    /// `http://127.0.0.1:PORT` of the gateway (the console's origin).
+    pub gateway_url: String,
+    /// The HTTP client tests use (no retries, short timeouts).
+    pub http: reqwest::Client,
+    _stub_dist: Option<TempDir>,
+}
+
+/// The minimal page [`Stack::start_with_stub_ui`] serves.
+pub const STUB_INDEX_HTML: &str = "<!doctype html><html><head><title>stub console</title></head>\
+     <body><p id=\"stub-console\">stub UI for gateway tests</p></body></html>";
+
+impl Stack {
+    /// Sandbox + gateway serving the built UI ([`require_dist`]).
+    pub async fn start() -> Stack {
+        let dist = require_dist();
+        Stack::start_serving(dist, None).await
+    }
+
+    /// Sandbox + gateway serving a one-file stub UI from a temp dir (HTTP tests of the gateway only).
+    pub async fn start_with_stub_ui() -> Stack {
+        let tmp = TempDir::new("console-e2e-dist");
+        std::fs::write(tmp.path().join("index.html"), STUB_INDEX_HTML).expect("write the stub index.html");
+        Stack::start_serving(tmp.path().to_path_buf(), Some(tmp)).await
+    }
+
+    async fn start_serving(dist: PathBuf, stub: Option<TempDir>) -> Stack {
+        let sandbox = start_sandbox().await;
+        let sandbox_url = sandbox.base_url();
+        let profile = sandbox_profile(&sandbox_url);
+        let gateway = console_server::start(console_server::ServerConfig {
+            listen: loopback0(),
+            dist,
+            profile,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("the gateway does not start: {e}"));
+        let gateway_url = gateway.base_url();
+        Stack {
+            sandbox: Some(sandbox),
+            gateway: Some(gateway),
+            sandbox_url,
+            gateway_url,
+            http: http_client(),
+            _stub_dist: stub,
+        }
+    }
+
+    /// `gateway_url + path` (path starts with '/').
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.gateway_url)
+    }
+
+    /// `sandbox_url + path`.
+    pub fn sandbox(&self, path: &str) -> String {
+        format!("{}{path}", self.sandbox_url)
+    }
+
+    /// Records an operation on a consumer of the demo issuer through the sandbox's control API; returns
+    /// the operation as the banking API serves it.
+    pub async fn control_add_operation(&self, consumer_id: &str, body: Value) -> Value {
+        let url = self.sandbox(&format!("/_sandbox/issuers/{DEMO_ISSUER}/consumers/{consumer_id}/operations"));
+        let r = self.http.post(&url).json(&body).send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let status = r.status().as_u16();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 201, "control API refused {body}: {v}");
+        v
+    }
+
+    /// Creates a consumer (no operations) through the control API.
+    pub async fn control_add_consumer(&self, consumer_id: &str) {
+        let url = self.sandbox(&format!("/_sandbox/issuers/{DEMO_ISSUER}/consumers"));
+        let r = self
+            .http
+            .post(&url)
+            .json(&json!({ "consumerId": consumer_id }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        assert_eq!(r.status().as_u16(), 201, "control API did not create {consumer_id}");
+    }
+
+    /// GET on the gateway, returning status, correlation id header and JSON body (Null if not JSON).
+    pub async fn get(&self, path: &str) -> (u16, Option<String>, Value) {
+        let r = self.http.get(self.url(path)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        read(r).await
+    }
+
+    /// POST JSON on the gateway.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Option<String>, Value) {
+        let r = self.http.post(self.url(path)).json(body).send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        read(r).await
+    }
+
+    /// Stops the gateway, then the sandbox.
+    pub async fn shutdown(mut self) {
+        if let Some(g) = self.gateway.take() {
+            g.shutdown().await;
+        }
+        if let Some(s) = self.sandbox.take() {
+            s.shutdown().await;
+        }
+    }
+}
+
+/// Status, `x-correlation-id` and JSON body of a response.
+pub async fn read(r: reqwest::Response) -> (u16, Option<String>, Value) {
+    let status = r.status().as_u16();
+    let cid = r.headers().get("x-correlation-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let body = r.json().await.unwrap_or(Value::Null);
+    (status, cid, body)
+}
+
+/// `127.0.0.1:0`.
+pub fn loopback0() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+/// An in-memory sandbox with the control API, on a free loopback port.
+pub async fn start_sandbox() -> console_sandbox::Running {
+    console_sandbox::start(console_sandbox::Config { listen: loopback0(), db: ":memory:".into(), control: true })
+        .await
+        .unwrap_or_else(|e| panic!("the sandbox does not start: {e}"))
+}
+
+/// The committed `sandbox` profile, pointed at `origin` (the in-process sandbox or a proxy in front of it).
+pub fn sandbox_profile(origin: &str) -> console_server::config::Profile {
+    let profile = console_server::config::load(Path::new(CONSOLE_TOML), Some("sandbox"))
+        .unwrap_or_else(|e| panic!("config/console.toml, profile sandbox: {e}"));
+    let origin = url::Url::parse(origin).unwrap_or_else(|e| panic!("origin {origin}: {e}"));
+    console_server::config::with_d1_origin(profile, &origin)
+}
+
+/// A plain HTTP client for tests: 30 s timeout, no proxy.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .no_proxy()
+        .build()
+        .expect("reqwest client builds")
+}
+
+/// Polls `f` every 100 ms until it yields `Some`, or panics after `timeout` saying what was awaited.
+pub async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    match poll_until(timeout, &mut f).await {
+        Some(v) => v,
+        None => panic!("timed out after {timeout:?} waiting for {what}"),
+    }
+}
+
+/// Polls `f` every 100 ms until it yields `Some`, or `None` after `timeout`.
+pub async fn poll_until<T, F, Fut>(timeout: Duration, f: &mut F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A free loopback TCP port (bound then released: good enough for a child process started right after).
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0 to find a free port");
+    l.local_addr().expect("local addr of a bound listener").port()
+}
+
+/// `[data-testid="ID"]`.
+pub fn testid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+/// Headless Chromium driven through chromedriver.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    port: u16,
+    session: Option<String>,
+    _profile: TempDir,
+}
+
+/// The default wait for something to appear.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+impl Browser {
+    /// Starts chromedriver (`CHROMEDRIVER`) on a free port and opens a headless Chromium (`CHROMIUM`) session.
+    pub async fn start() -> Browser {
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let mut driver = Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start chromedriver ({chromedriver}; set CHROMEDRIVER): {e}"));
+            let up = poll_until(Duration::from_secs(15), &mut || {
+                let exited = matches!(driver.try_wait(), Ok(Some(_)));
+                let listening = TcpStream::connect(("127.0.0.1", port)).is_ok();
+                async move { (exited || listening).then_some(listening) }
+            })
+            .await;
+            if up != Some(true) {
+                let _ = driver.kill();
+                let _ = driver.wait();
+                last_error = format!("chromedriver did not listen on port {port}");
+                continue;
+            }
+            let profile = TempDir::new("console-e2e-chromium");
+            let caps = json!({
+                "goog:chromeOptions": {
+                    "binary": chromium,
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        format!("--user-data-dir={}", profile.path().display()),
+                        "--window-size=1400,1000",
+                    ]
+                }
+            });
+            let caps = match caps {
+                Value::Object(m) => m,
+                _ => unreachable!("a JSON object literal"),
+            };
+            let connector = ClientBuilder::rustls().expect("rustls connector for fantoccini");
+            let mut builder = connector;
+            builder.capabilities(caps);
+            match builder.connect(&format!("http://127.0.0.1:{port}")).await {
+                Ok(client) => {
+                    let session = client.session_id().await.ok().flatten();
+                    return Browser { client, driver, port, session, _profile: profile };
+                }
+                Err(e) => {
+                    let _ = driver.kill();
+                    let _ = driver.wait();
+                    last_error = format!("chromedriver on port {port} could not start Chromium ({chromium}; set CHROMIUM): {e}");
+                }
+            }
+        }
+        panic!("no browser: {last_error}");
+    }
+
+    /// Navigates and waits for the document to load.
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap_or_else(|e| panic!("navigate to {url}: {e}"));
+    }
+
+    /// The current URL.
+    pub async fn url(&self) -> url::Url {
+        self.client.current_url().await.expect("current URL")
+    }
+
+    /// The element with `data-testid=id`, if it is in the page now.
+    pub async fn by_testid(&self, id: &str) -> Option<Element> {
+        self.client.find(Locator::Css(&testid(id))).await.ok()
+    }
+
+    /// Every element with `data-testid=id` now.
+    pub async fn all_testid(&self, id: &str) -> Vec<Element> {
+        self.client.find_all(Locator::Css(&testid(id))).await.unwrap_or_default()
+    }
+
+    /// How many elements match `css` now (one script call, cheap for hundreds of rows).
+    pub async fn count(&self, css: &str) -> usize {
+        let v = self.js("return document.querySelectorAll(arguments[0]).length;", vec![json!(css)]).await;
+        v.as_u64().unwrap_or(0) as usize
+    }
+
+    /// Runs a script; its result.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Waits up to `timeout` for `data-testid=id` to be in the page; on timeout saves a screenshot
+    /// `failed-wait-<id>.png` and fails saying what was awaited.
+    pub async fn wait_testid(&self, id: &str, timeout: Duration) -> Element {
+        let css = testid(id);
+        match poll_until(timeout, &mut || async { self.client.find(Locator::Css(&css)).await.ok() }).await {
+            Some(e) => e,
+            None => self.fail(&format!("waiting {timeout:?} for [data-testid={id}]"), &format!("failed-wait-{id}")).await,
+        }
+    }
+
+    /// Waits for `data-testid=id` to leave the page.
+    pub async fn wait_gone(&self, id: &str, timeout: Duration) {
+        let css = testid(id);
+        let gone = poll_until(timeout, &mut || async {
+            self.client.find(Locator::Css(&css)).await.is_err().then_some(())
+        })
+        .await;
+        if gone.is_none() {
+            self.fail(&format!("waiting {timeout:?} for [data-testid={id}] to go away"), &format!("failed-gone-{id}")).await;
+        }
+    }
+
+    /// Polls `f` with this browser until it yields `Some`; on timeout saves `failed-<shot>.png` and fails.
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, shot: &str, timeout: Duration, mut f: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<T>>,
+    {
+        match poll_until(timeout, &mut f).await {
+            Some(v) => v,
+            None => self.fail(&format!("waiting {timeout:?} for {what}"), &format!("failed-{shot}")).await,
+        }
+    }
+
+    /// Saves a screenshot and the page's text for diagnosis, then panics with `what`.
+    pub async fn fail(&self, what: &str, shot: &str) -> ! {
+        let path = self.screenshot(shot).await;
+        let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let text = self
+            .client
+            .execute("return document.body ? document.body.innerText : '';", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(|s| s.chars().take(1500).collect::<String>()))
+            .unwrap_or_default();
+        panic!("timed out {what}\n  page: {url}\n  screenshot: {}\n  page text:\n{text}", path.display());
+    }
+
+    /// Saves a PNG of the viewport as `<artifacts>/<name>.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = artifacts_dir();
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        let path = dir.join(format!("{}.png", name.trim_end_matches(".png")));
+        match self.client.screenshot().await {
+            Ok(png) => {
+                std::fs::write(&path, png).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+            }
+            Err(e) => eprintln!("screenshot {name} failed: {e}"),
+        }
+        path
+    }
+
+    /// Text of `data-testid=id` (empty when absent).
+    pub async fn text_of(&self, id: &str) -> String {
+        match self.by_testid(id).await {
+            Some(e) => e.text().await.unwrap_or_default(),
+            None => String::new(),
+        }
+    }
+
+    /// Ends the WebDriver session (Chromium exits) and stops chromedriver.
+    pub async fn close(mut self) {
+        let client = self.client.clone();
+        if client.close().await.is_ok() {
+            self.session = None;
+        }
+        // Drop stops chromedriver.
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // On a panic the session is still open: end it with a plain DELETE so chromedriver closes Chromium
+        // before it is killed (killing chromedriver alone would leave Chromium running).
+        if let Some(session) = self.session.take() {
+            delete_session(self.port, &session);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// `DELETE /session/{id}` on chromedriver, synchronously (usable from `Drop`).
+fn delete_session(port: u16, session: &str) {
+    use std::io::{Read, Write};
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let req = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if s.write_all(req.as_bytes()).is_ok() {
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf);
+    }
+}
+
+/// Parses "N of M loaded" (the `loaded-count` text) into (N, M).
+pub fn parse_of(text: &str) -> Option<(u32, u32)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let i = words.iter().position(|w| *w == "of")?;
+    let n = words.get(i.checked_sub(1)?)?.trim_matches(|c: char| !c.is_ascii_digit()).parse().ok()?;
+    let m = words.get(i + 1)?.trim_matches(|c: char| !c.is_ascii_digit()).parse().ok()?;
+    Some((n, m))
+}
+
+/// The first UUID-shaped token (8-4-4-4-12 hex) in `text`.
+pub fn find_uuid(text: &str) -> Option<String> {
+    text.split(|c: char| !(c.is_ascii_hexdigit() || c == '-')).find(|w| {
+        let parts: Vec<&str> = w.split('-').collect();
+        parts.len() == 5 && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+    })
+    .map(str::to_string)
+}
+
+/// True when `text` holds a gateway-made correlation id (32 hex digits: a dashless UUID v4).
+pub fn has_hex32(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w.len() == 32 && w.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_counts_and_ids() {
+        assert_eq!(parse_of("120 of 523 loaded"), Some((120, 523)));
+        assert_eq!(parse_of("showing 7 of 523 loaded"), Some((7, 523)));
+        assert_eq!(parse_of("loaded"), None);
+        assert_eq!(
+            find_uuid("Deleted: operation 1b4e28ba-2fa1-11d2-883f-0016d3cca427 done").as_deref(),
+            Some("1b4e28ba-2fa1-11d2-883f-0016d3cca427")
+        );
+        assert!(has_hex32("Correlation id: 0123456789abcdef0123456789abcdef"));
+        assert!(!has_hex32("nothing here"));
+    }
+}
