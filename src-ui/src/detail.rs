@@ -1,0 +1,158 @@
+//! `/consumers/{consumerId}/operations/{operationId}`: one operation's every field, as a drawer over the
+//! timeline. Deep-linkable: when the operation is not loaded (a reload), it is fetched by id.
+
+use chrono::{Local, Utc};
+use console_api::d1::Operation;
+use console_api::page::{self, ErrorView};
+use console_api::timeline as tl;
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
+use leptos_router::NavigateOptions;
+
+use crate::common::{ErrorPanel, Loading, OpIcon, StatusBadge};
+use crate::timeline::TimelineCtx;
+use crate::transport::Client;
+use crate::util::{focus_selector, new_cid};
+
+#[component]
+pub fn OperationDrawer() -> impl IntoView {
+    let ctx = expect_context::<TimelineCtx>();
+    let client = expect_context::<Client>();
+    let params = use_params_map();
+    let operation_id = Memo::new(move |_| params.read().get("operation").unwrap_or_default());
+    let loaded = Memo::new(move |_| operation_id.with(|id| ctx.timeline.with(|t| t.find(id).cloned())));
+
+    // Not loaded (yet): fetch it by id, as its own use case.
+    let fetched = LocalResource::new(move || {
+        let id = operation_id.get();
+        let consumer = ctx.consumer.get();
+        let in_list = ctx.timeline.with_untracked(|t| t.find(&id).is_some());
+        let client = client.clone();
+        async move {
+            if in_list {
+                return None;
+            }
+            let cid = new_cid();
+            let result = client.operation(&consumer, &id, Some(&cid)).await;
+            Some((cid, result))
+        }
+    });
+
+    let navigate = use_navigate();
+    let location = use_location();
+    let close = move || {
+        let id = operation_id.get_untracked();
+        navigate(&ctx.base_path(&location.search.get_untracked()), NavigateOptions { scroll: false, ..Default::default() });
+        // Focus goes back to the row that opened the drawer.
+        set_timeout(move || focus_selector(&format!("[data-op-id=\"{id}\"]")), std::time::Duration::from_millis(0));
+    };
+    let close_button = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = close_button.get() {
+            let _ = b.focus();
+        }
+    });
+    let escape = window_event_listener(leptos::ev::keydown, {
+        let close = close.clone();
+        move |ev| {
+            if ev.key() == "Escape" && !ev.default_prevented() {
+                close();
+            }
+        }
+    });
+    on_cleanup(move || escape.remove());
+
+    let content = move || {
+        if let Some(op) = loaded.get() {
+            let cid = ctx.cid.get();
+            return view! { <OperationFields op=op cid=cid via="Loaded with the timeline"/> }.into_any();
+        }
+        match fetched.get() {
+            None | Some(None) => view! { <Loading label="Loading the operation…"/> }.into_any(),
+            Some(Some((cid, Ok(reply)))) => {
+                let cid = reply.correlation_id.unwrap_or(cid);
+                view! { <OperationFields op=reply.value cid=cid via="Fetched by id"/> }.into_any()
+            }
+            Some(Some((cid, Err(e)))) => view! { <ErrorPanel error=ErrorView::of(&e, Some(&cid))/> }.into_any(),
+        }
+    };
+
+    let close2 = close.clone();
+    view! {
+        <div class="drawer-backdrop" on:click=move |_| close2()></div>
+        <aside class="drawer" data-testid="op-detail" role="dialog" aria-modal="false" aria-labelledby="drawer-title">
+            <header class="drawer-head">
+                <div>
+                    <p class="eyebrow">"Operation"</p>
+                    <h2 id="drawer-title"><code>{move || operation_id.get()}</code></h2>
+                </div>
+                <button class="btn btn-icon" data-testid="op-detail-close" aria-label="Close the details (Escape)"
+                    node_ref=close_button on:click=move |_| close()>
+                    <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" fill="none" stroke="currentColor"
+                        stroke-width="1.75" stroke-linecap="round"><path d="M3 3l10 10M13 3L3 13"></path></svg>
+                </button>
+            </header>
+            <div class="drawer-body">{content}</div>
+        </aside>
+    }
+}
+
+#[component]
+fn OperationFields(op: Operation, cid: String, via: &'static str) -> impl IntoView {
+    let ctx = expect_context::<TimelineCtx>();
+    let (raw, set_raw) = signal(false);
+    let json = serde_json::to_string_pretty(&op).unwrap_or_default();
+    let start_utc = tl::parse_time(&op.start_time).map(|t| t.with_timezone(&Utc));
+    let relative = move || start_utc.map(|t| tl::relative(t, ctx.now.get())).unwrap_or_default();
+    let details = op.details.clone().unwrap_or_default();
+    let dash = || "—".to_string();
+    let row = |label: &'static str, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
+    view! {
+        <div class="detail-summary">
+            <OpIcon kind=op.operation.clone()/>
+            <span class="op-label">{op.operation.label().to_string()}</span>
+            <StatusBadge status=op.status.clone()/>
+        </div>
+        {op.error.clone().or(op.error_code.clone()).map(|_| view! {
+            <div class="op-error block">
+                <strong>{op.error_code.clone().unwrap_or_else(|| "Error".into())}</strong>
+                " " {op.error.clone().unwrap_or_default()}
+            </div>
+        })}
+        <dl class="fields">
+            {row("Operation ID", op.operation_id.clone())}
+            {row("Type", format!("{} ({})", op.operation.label(), op.operation.as_str()))}
+            {row("Status", op.status.as_str().to_string())}
+            <dt>"Started"</dt>
+            <dd>{page::local_time_label(&op.start_time, &Local)} <span class="muted">" · " {relative}</span>
+                <br/><code class="raw-time">{op.start_time.clone()}</code></dd>
+            <dt>"Ended"</dt>
+            <dd>{match op.end_time.clone() {
+                Some(e) => view! { {page::local_time_label(&e, &Local)} <br/><code class="raw-time">{e}</code> }.into_any(),
+                None => view! { <span class="muted">"Not ended (synchronous or still pending)"</span> }.into_any(),
+            }}</dd>
+            {row("Duration", tl::duration(&op).map(tl::format_duration).unwrap_or_else(dash))}
+            {row("Requestor", format!("{} ({})", op.requestor_type.label(), op.requestor_type.as_str()))}
+            {row("Requestor ID", op.requestor_id.clone())}
+            {row("Reason", op.reason.clone().unwrap_or_else(dash))}
+            {row("Reason code", op.reason_code.as_ref().map(|c| format!("{} ({})", c.label(), c.as_str())).unwrap_or_else(dash))}
+            {row("Old state", details.old_state.as_ref().map(|s| s.label().to_string()).unwrap_or_else(dash))}
+            {row("New state", details.new_state.as_ref().map(|s| s.label().to_string()).unwrap_or_else(dash))}
+            {row("App instance", details.app_instance_id.clone().unwrap_or_else(dash))}
+            {row("Error code", op.error_code.clone().unwrap_or_else(dash))}
+            {row("Error", op.error.clone().unwrap_or_else(dash))}
+            <dt>"Correlation id"</dt>
+            <dd><code class="cid">{cid}</code> <span class="muted">" · " {via}</span></dd>
+        </dl>
+        <div class="raw">
+            <button class="btn btn-small" data-testid="raw-json-toggle" aria-expanded=move || raw.get().to_string()
+                aria-controls="raw-json" on:click=move |_| set_raw.update(|r| *r = !*r)>
+                {move || if raw.get() { "Hide raw JSON" } else { "Show raw JSON" }}
+            </button>
+            <Show when=move || raw.get()>
+                <pre id="raw-json" class="raw-json" data-testid="raw-json">{json.clone()}</pre>
+            </Show>
+        </div>
+    }
+}

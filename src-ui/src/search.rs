@@ -1,0 +1,55 @@
+//! The customer search box: validates the consumerId as it is typed and opens its timeline.
+
+use console_api::transport::encode_component;
+use console_api::validate::CONSUMER_ID;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+#[component]
+pub fn SearchBox() -> impl IntoView {
+    let navigate = use_navigate();
+    let (value, set_value) = signal(String::new());
+    let (touched, set_touched) = signal(false);
+    let error = Memo::new(move |_| value.with(|v| CONSUMER_ID.check(v.trim()).err().map(|e| e.message)));
+    let show_error = move || touched.get() && error.get().is_some();
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        set_touched.set(true);
+        if error.get_untracked().is_none() {
+            let id = value.get_untracked().trim().to_string();
+            navigate(&format!("/consumers/{}", encode_component(&id)), NavigateOptions::default());
+        }
+    };
+
+    view! {
+        <form class="search" role="search" on:submit=submit novalidate>
+            <label for="consumer-search" class="visually-hidden">"Consumer ID"</label>
+            <input
+                id="consumer-search"
+                data-testid="search-input"
+                type="search"
+                placeholder="Consumer ID, e.g. demo-busy"
+                autocomplete="off"
+                spellcheck="false"
+                maxlength="80"
+                aria-invalid=move || show_error().to_string()
+                aria-describedby="search-error"
+                prop:value=value
+                on:input=move |ev| {
+                    set_value.set(event_target_value(&ev));
+                    set_touched.set(true);
+                }
+            />
+            <button type="submit" class="btn btn-primary" data-testid="search-submit">"Open"</button>
+            <div id="search-error" class="search-error" aria-live="polite">
+                <Show when=show_error>
+                    <p class="field-error" data-testid="search-error">
+                        "Consumer ID " {move || error.get().unwrap_or_default()}
+                    </p>
+                </Show>
+            </div>
+        </form>
+    }
+}
