@@ -114,7 +114,7 @@ mod tests {
     #[test]
     fn unknown_profiles_and_missing_keys_are_clear_errors() {
         let e = load(&project_file(), Some("moon")).unwrap_err().to_string();
-        assert!(e.contains("moon") && e.contains("sandbox, staging") || e.contains("production"), "{e}");
+        assert!(e.contains("moon") && e.contains("production, sandbox, staging"), "{e}");
         let e = load(&project_file(), Some("staging")).unwrap_err().to_string();
         assert!(e.contains("private_key"), "{e}");
     }
