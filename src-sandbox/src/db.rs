@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use crate::error::SandboxError;
 
 /// Migrations in order; `PRAGMA user_version` holds how many ran. Append, never edit.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: the D1 model.
     r#"
     CREATE TABLE issuer_keys (
@@ -450,4 +450,40 @@ pub fn wipe(tx: &Transaction<'_>) -> Result<(), SandboxError> {
 
 pub fn consumer_count(tx: &Transaction<'_>) -> Result<i64, SandboxError> {
     Ok(tx.query_row("SELECT COUNT(*) FROM consumers", [], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_set_wal_and_foreign_keys() {
+        let dir = std::env::temp_dir().join(format!("console-sandbox-db-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.db");
+        let path = path.to_str().unwrap();
+        drop(Db::open(path).unwrap());
+        let db = Db::open(path).unwrap(); // a second open must not re-run migration 1
+        let conn = db.conn.lock().unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+        // An operation of an unknown consumer is refused by the foreign key.
+        let err = conn.execute(
+            "INSERT INTO operations (operation_id, issuer_id, consumer_id, operation, status, start_ms,
+                requestor_type, requestor_id) VALUES ('x', 'DEMOISSUER', 'ghost', 'REGISTER', 'SUCCESSFUL', 0, 'USER', 'ghost')",
+            [],
+        );
+        assert!(err.is_err());
+        drop(conn);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn times_are_iso_8601_utc() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
+    }
 }

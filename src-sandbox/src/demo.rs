@@ -321,7 +321,7 @@ pub fn load(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<Loaded, SandboxE
     h.delete(now - days(3), RequestorType::Issuer, "customer closed all accounts");
     add(h, &mut loaded)?;
 
-    // demo-dave: handled mostly by customer care, long random history, two accounts.
+    // demo-dave: a long random history (every requestor type), two accounts.
     let mut h = History::new(&mut rng, "demo-dave");
     h.random(40, now - days(88), now - Duration::hours(2), false);
     add(h, &mut loaded)?;
@@ -388,4 +388,73 @@ pub fn load(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<Loaded, SandboxE
         loaded.accounts += 1;
     }
     Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loaded_into_memory(now: DateTime<Utc>) -> (rusqlite::Connection, Loaded) {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(crate::db::MIGRATIONS[0]).unwrap();
+        let tx = conn.transaction().unwrap();
+        let loaded = load(&tx, now).unwrap();
+        tx.commit().unwrap();
+        (conn, loaded)
+    }
+
+    fn ids(conn: &rusqlite::Connection) -> Vec<String> {
+        let mut stmt = conn.prepare("SELECT operation_id FROM operations ORDER BY seq").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn is_deterministic_and_relative_to_now() {
+        let now = Utc::now();
+        let (a, la) = loaded_into_memory(now);
+        let (b, lb) = loaded_into_memory(now - Duration::days(40));
+        assert_eq!(la, lb);
+        assert_eq!(ids(&a), ids(&b), "same seed, same ids whatever the day");
+        assert!(la.consumers >= 20);
+        let newest: i64 = a.query_row("SELECT MAX(start_ms) FROM operations", [], |r| r.get(0)).unwrap();
+        assert!(newest <= now.timestamp_millis() && newest > (now - Duration::days(2)).timestamp_millis());
+    }
+
+    #[test]
+    fn named_consumers_show_what_the_readme_says() {
+        let now = Utc::now();
+        let (conn, _) = loaded_into_memory(now);
+        let count = |consumer: &str, extra: &str| -> i64 {
+            conn.query_row(
+                &format!("SELECT COUNT(*) FROM operations WHERE consumer_id = ?1 {extra}"),
+                [consumer],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let cutoff = crate::banking::retention_cutoff(now).timestamp_millis();
+        assert_eq!(count("demo-busy", &format!("AND start_ms >= {cutoff}")), BUSY_OPERATIONS as i64);
+        assert_eq!(count("demo-busy", &format!("AND start_ms < {cutoff}")), BUSY_EXPIRED_OPERATIONS as i64);
+        assert_eq!(count("demo-empty", ""), 0);
+        assert_eq!(count("demo-pending", "AND status = 'PENDING' AND settle_ms IS NULL"), 1);
+        let state = |consumer: &str| -> String {
+            conn.query_row("SELECT state FROM consumers WHERE consumer_id = ?1", [consumer], |r| r.get(0)).unwrap()
+        };
+        for deleted in ["demo-carol", "demo-user-05", "demo-user-11"] {
+            assert_eq!(state(deleted), "DELETED", "{deleted}");
+            assert_eq!(count(deleted, "AND operation = 'DELETE'"), 1);
+        }
+        assert_eq!(state("demo-bob"), "INACTIVE");
+        assert_eq!(state("demo-alice"), "ACTIVE");
+        // Every consumer with operations starts with REGISTER (demo-busy's is among its expired ones).
+        let first_not_register: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM operations o WHERE seq = (SELECT MIN(seq) FROM operations WHERE consumer_id = o.consumer_id)
+                 AND operation <> 'REGISTER'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(first_not_register, 0);
+    }
 }
