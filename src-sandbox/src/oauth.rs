@@ -79,7 +79,7 @@ pub async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<TokenResponse>, axum::response::Response> {
+) -> Result<impl axum::response::IntoResponse, axum::response::Response> {
     use axum::response::IntoResponse;
     let request = parse_body(&headers, &body).map_err(IntoResponse::into_response)?;
     let grant_type = request
@@ -113,12 +113,16 @@ pub async fn token(
         .await
         .map_err(IntoResponse::into_response)?;
     tracing::info!(issuer = %issuer_id, "access token granted");
-    Ok(Json(TokenResponse {
-        access_token,
-        token_type: "Bearer".into(),
-        expires_in: TOKEN_LIFETIME_SECS as u64,
-        scope: Some(SCOPE.into()),
-    }))
+    // RFC 6749 section 5.1: token responses must not be cached.
+    Ok((
+        [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")],
+        Json(TokenResponse {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in: TOKEN_LIFETIME_SECS as u64,
+            scope: Some(SCOPE.into()),
+        }),
+    ))
 }
 
 /// Checks the assertion; returns the issuer it authenticates.

@@ -11,6 +11,13 @@ use serde_json::json;
 async fn grants_a_token_for_a_good_assertion_form_and_json() {
     let s = sandbox().await;
     let assertion = good_assertion();
+    let r = client()
+        .post(format!("{}/authz/v1/oauth2/token", s.base_url()))
+        .form(&[("grant_type", GRANT), ("assertion", assertion.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
     let (status, body) = token_response(&s, &[("grant_type", GRANT), ("assertion", &assertion)]).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["token_type"], "Bearer");
