@@ -334,6 +334,14 @@ pub fn load(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<Loaded, SandboxE
     }
     h.enroll(now - days(13), None);
     h.delete_authn(now - days(1), RequestorType::Issuer);
+    // ... and a new device whose enrolment is PENDING when the data is loaded and ends SUCCESSFUL 30 s
+    // later (on the first read after that), to show settlement without the control API.
+    h.push(now - Duration::minutes(2), OperationType::EnrollAuthn, OperationStatus::Pending, RequestorType::User,
+        None, None, History::app("app-erin-05"), None);
+    if let Some(op) = h.ops.last_mut() {
+        op.settle_at = Some(now + Duration::seconds(30));
+        op.final_status = Some(OperationStatus::Successful);
+    }
     add(h, &mut loaded)?;
 
     // demo-busy: 523 operations over the last 3 months, and 5 older ones that retention hides
