@@ -1,0 +1,333 @@
+//! The console in real headless Chromium, against the gateway and an in-memory sandbox of its own.
+//!
+//! Three browser sessions in all (2 cores): demo-busy (search, scroll to the end, filter, detail),
+//! deleting demo-alice, and the edge consumers (empty, unknown, pending). They need the built UI: without
+//! `dist/index.html` they fail and say to run `cargo xtask test`.
+
+use std::time::Duration;
+
+use console_e2e::{find_uuid, has_hex32, parse_of, testid, Browser, Stack, WAIT};
+use fantoccini::Locator;
+use serde_json::{json, Value};
+
+const LONG: Duration = Duration::from_secs(60);
+
+/// `data-status` of every op-row, in page order.
+async fn row_statuses(b: &Browser) -> Vec<String> {
+    let v = b
+        .js(
+            "return Array.from(document.querySelectorAll('[data-testid=\"op-row\"]')).map(r => r.getAttribute('data-status') || '');",
+            vec![],
+        )
+        .await;
+    v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_string)).collect()
+}
+
+/// `data-op-id` of the first op-row.
+async fn first_row_id(b: &Browser) -> Option<String> {
+    let v = b
+        .js("const r = document.querySelector('[data-testid=\"op-row\"]'); return r ? r.getAttribute('data-op-id') : null;", vec![])
+        .await;
+    v.as_str().map(str::to_string)
+}
+
+async fn loaded(b: &Browser) -> Option<(u32, u32)> {
+    parse_of(&b.text_of("loaded-count").await)
+}
+
+/// `value` of a form control.
+async fn value_of(b: &Browser, id: &str) -> String {
+    b.js(&format!("const e = document.querySelector('{}'); return e ? e.value : null;", testid(id)), vec![])
+        .await
+        .as_str()
+        .unwrap_or("<absent>")
+        .to_string()
+}
+
+async fn type_into(b: &Browser, id: &str, text: &str) {
+    let e = b.wait_testid(id, WAIT).await;
+    e.clear().await.unwrap_or_else(|err| panic!("clear {id}: {err}"));
+    e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {id}: {err}"));
+}
+
+async fn click(b: &Browser, id: &str) {
+    let e = b.wait_testid(id, WAIT).await;
+    b.js("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&e).expect("element ref")]).await;
+    e.click().await.unwrap_or_else(|err| panic!("click {id}: {err}"));
+}
+
+async fn enabled(b: &Browser, id: &str) -> bool {
+    match b.by_testid(id).await {
+        Some(e) => e.is_enabled().await.unwrap_or(false),
+        None => false,
+    }
+}
+
+/// Searches for a consumer from the search box and waits for its page to answer.
+async fn search(b: &Browser, consumer: &str) {
+    type_into(b, "search-input", consumer).await;
+    click(b, "search-submit").await;
+    let want = format!("/consumers/{consumer}");
+    b.wait_for(&format!("the URL to become {want}"), "search-navigation", WAIT, || async {
+        (b.url().await.path() == want).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_busy_search_scroll_filter_and_detail() {
+    let stack = Stack::start().await;
+    let b = Browser::start().await;
+
+    // (a) The home page: environment badge, search validation, then the timeline.
+    b.goto(&stack.url("/")).await;
+    let badge = b.wait_testid("env-badge", WAIT).await;
+    let badge_text = badge.text().await.expect("badge text");
+    assert!(badge_text.contains("Sandbox"), "env badge says {badge_text:?}");
+    type_into(&b, "search-input", "bad id!").await;
+    click(&b, "search-submit").await;
+    let error = b.wait_testid("search-error", WAIT).await;
+    assert!(!error.text().await.unwrap_or_default().trim().is_empty(), "the search error says what is wrong");
+    assert_eq!(b.url().await.path(), "/", "an invalid id does not navigate");
+    b.screenshot("search-invalid-id").await;
+
+    search(&b, "demo-busy").await;
+    b.wait_testid("timeline", WAIT).await;
+    b.wait_testid("op-row", WAIT).await;
+    let (n, total) = b.wait_for("loaded-count 'N of 523 loaded'", "loaded-count", WAIT, || async { loaded(&b).await }).await;
+    assert_eq!(total, 523, "demo-busy has 523 operations within 3 months");
+    assert!(n > 0 && n < 523, "a first page, not everything: {n}");
+    assert!(b.by_testid("load-more").await.is_some(), "load-more while more remain");
+    assert!(b.by_testid("all-loaded").await.is_none(), "all-loaded only at the end");
+    assert!(b.count(&testid("timeline-day")).await > 0, "rows are grouped by day");
+    b.wait_testid("status-counts", WAIT).await;
+    let chart = b.wait_testid("week-chart", WAIT).await;
+    assert_eq!(chart.tag_name().await.expect("tag").to_lowercase(), "svg", "week-chart is an <svg>");
+    b.wait_testid("export-csv", WAIT).await;
+    b.wait_testid("export-json", WAIT).await;
+
+    // (b) Scroll (sentinel into view, or load-more) until everything is loaded.
+    b.wait_for("all 523 operations to load by scrolling", "scroll-to-end", LONG, || async {
+        if b.by_testid("all-loaded").await.is_some() {
+            return Some(());
+        }
+        b.js(
+            "const s = document.querySelector('[data-testid=\"scroll-sentinel\"]'); if (s) s.scrollIntoView();\
+             const m = document.querySelector('[data-testid=\"load-more\"]'); if (m && !m.disabled) m.click();",
+            vec![],
+        )
+        .await;
+        None
+    })
+    .await;
+    let count_text = b.text_of("loaded-count").await;
+    assert!(count_text.contains("523 of 523 loaded"), "loaded-count says {count_text:?}");
+    assert_eq!(b.count(&testid("op-row")).await, 523, "523 op-rows in the page");
+    assert!(b.by_testid("load-more").await.is_none(), "no load-more once all are loaded");
+    b.js("window.scrollTo(0, 0);", vec![]).await;
+    b.screenshot("timeline-demo-busy").await;
+
+    // (c) Filter FAILED: only FAILED rows, the filter in the URL, kept on reload, then cleared.
+    let failed_total = row_statuses(&b).await.iter().filter(|s| *s == "FAILED").count();
+    assert!(failed_total > 0, "demo-busy has FAILED operations to filter");
+    let select = b.wait_testid("filter-status", WAIT).await;
+    select.select_by_value("FAILED").await.expect("choose FAILED in filter-status");
+    let shown = b
+        .wait_for("only FAILED rows", "filter-failed", WAIT, || async {
+            let s = row_statuses(&b).await;
+            (s.len() == failed_total && s.iter().all(|x| x == "FAILED")).then_some(s.len())
+        })
+        .await;
+    let url = b.url().await;
+    assert!(url.query().unwrap_or("").contains("status=FAILED"), "the filter is in the URL: {url}");
+    let summary = b.text_of("filter-summary").await;
+    assert_eq!(parse_of(&summary), Some((shown as u32, 523)), "filter-summary says {summary:?}");
+    b.screenshot("timeline-filter-failed").await;
+
+    b.client.refresh().await.expect("reload");
+    b.wait_testid("timeline", WAIT).await;
+    b.wait_for("loaded-count after reload", "reload-loaded", WAIT, || async { loaded(&b).await }).await;
+    b.wait_for("filter-status to be FAILED after reload", "reload-filter", WAIT, || async {
+        (value_of(&b, "filter-status").await == "FAILED").then_some(())
+    })
+    .await;
+    assert!(b.url().await.query().unwrap_or("").contains("status=FAILED"), "the URL keeps the filter");
+    let after = row_statuses(&b).await;
+    assert!(after.iter().all(|s| s == "FAILED"), "after reload only FAILED rows show: {after:?}");
+    let summary = b.text_of("filter-summary").await;
+    assert!(parse_of(&summary).is_some_and(|(n, _)| n as usize == after.len()), "filter-summary {summary:?} vs {} rows", after.len());
+
+    click(&b, "filter-clear").await;
+    let (n, _) = b
+        .wait_for("the filter to clear", "filter-clear", WAIT, || async {
+            let l = loaded(&b).await?;
+            let ok = value_of(&b, "filter-status").await.is_empty()
+                && !b.url().await.query().unwrap_or("").contains("status=")
+                && b.count(&testid("op-row")).await == l.0 as usize;
+            ok.then_some(l)
+        })
+        .await;
+    assert!(n > 0);
+
+    // (d) Open a row: the drawer, its raw JSON, the deep link on reload.
+    let op_id = first_row_id(&b).await.expect("an op-row with data-op-id");
+    let row = b.client.find(Locator::Css(&format!("[data-testid=\"op-row\"][data-op-id=\"{op_id}\"]"))).await.expect("the row");
+    row.click().await.expect("click the row");
+    let drawer = b.wait_testid("op-detail", WAIT).await;
+    assert!(drawer.is_displayed().await.unwrap_or(false), "the drawer is visible");
+    let want_path = format!("/consumers/demo-busy/operations/{op_id}");
+    b.wait_for(&format!("the URL {want_path}"), "detail-url", WAIT, || async {
+        (b.url().await.path() == want_path).then_some(())
+    })
+    .await;
+    click(&b, "raw-json-toggle").await;
+    let raw = b.wait_testid("raw-json", WAIT).await.text().await.expect("raw JSON text");
+    assert!(raw.contains(&op_id), "raw JSON holds the operationId: {raw}");
+    let parsed: Value = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("raw-json is not JSON ({e}): {raw}"));
+    assert_eq!(parsed["operationId"], op_id.as_str());
+    b.screenshot("operation-detail").await;
+
+    b.client.refresh().await.expect("reload the deep link");
+    b.wait_testid("op-detail", WAIT).await;
+    click(&b, "raw-json-toggle").await;
+    let raw = b.wait_testid("raw-json", WAIT).await.text().await.expect("raw JSON text");
+    assert!(raw.contains(&op_id), "the deep link shows the same operation: {raw}");
+    b.screenshot("operation-detail-deep-link").await;
+    click(&b, "op-detail-close").await;
+    b.wait_gone("op-detail", WAIT).await;
+    assert_eq!(b.url().await.path(), "/consumers/demo-busy", "closing returns to the timeline");
+
+    b.close().await;
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_demo_alice_through_the_dialog() {
+    let stack = Stack::start().await;
+    let b = Browser::start().await;
+    b.goto(&stack.url("/")).await;
+    b.wait_testid("env-badge", WAIT).await;
+    search(&b, "demo-alice").await;
+    b.wait_testid("op-row", WAIT).await;
+
+    // Cancel closes without doing anything.
+    click(&b, "delete-consumer-open").await;
+    b.wait_testid("delete-dialog", WAIT).await;
+    click(&b, "delete-cancel").await;
+    b.wait_gone("delete-dialog", WAIT).await;
+
+    click(&b, "delete-consumer-open").await;
+    b.wait_testid("delete-dialog", WAIT).await;
+    let code = b.wait_testid("delete-reason-code", WAIT).await;
+    code.select_by_value("USER_DECISION").await.expect("choose USER_DECISION");
+
+    // A reason with punctuation is refused and submit stays disabled.
+    type_into(&b, "delete-reason", "fraud!").await;
+    b.wait_testid("delete-reason-error", WAIT).await;
+    assert!(!enabled(&b, "delete-submit").await, "submit is disabled while the reason is invalid");
+
+    // A good reason but the wrong confirmation: still disabled.
+    type_into(&b, "delete-reason", "customer asked on the phone").await;
+    b.wait_gone("delete-reason-error", WAIT).await;
+    type_into(&b, "delete-confirm-input", "demo-alic").await;
+    b.wait_for("the confirmation input to hold the text", "confirm-typed", WAIT, || async {
+        (value_of(&b, "delete-confirm-input").await == "demo-alic").then_some(())
+    })
+    .await;
+    assert!(!enabled(&b, "delete-submit").await, "submit is disabled until the consumerId is typed exactly");
+
+    type_into(&b, "delete-confirm-input", "demo-alice").await;
+    b.wait_for("delete-submit to be enabled", "submit-enabled", WAIT, || async {
+        enabled(&b, "delete-submit").await.then_some(())
+    })
+    .await;
+    b.screenshot("delete-dialog").await;
+    click(&b, "delete-submit").await;
+
+    let result = b.wait_testid("delete-result", WAIT).await.text().await.expect("result text");
+    let op_id = find_uuid(&result).unwrap_or_else(|| panic!("delete-result shows no operationId: {result}"));
+    b.screenshot("delete-result").await;
+
+    // The gateway agrees, and the timeline shows the DELETE first.
+    let (status, _, op) = stack.get(&format!("/api/d1/consumers/demo-alice/operations/{op_id}")).await;
+    assert_eq!(status, 200, "{op}");
+    assert_eq!(op["operation"], "DELETE");
+    assert_eq!(op["reason"], "customer asked on the phone");
+    assert_eq!(op["reasonCode"], "USER_DECISION");
+    b.wait_for("the DELETE to be the first op-row", "delete-first-row", WAIT, || async {
+        (first_row_id(&b).await.as_deref() == Some(op_id.as_str())).then_some(())
+    })
+    .await;
+    if b.by_testid("delete-dialog").await.is_some() {
+        if let Some(cancel) = b.by_testid("delete-cancel").await {
+            let _ = cancel.click().await;
+        }
+    }
+    b.screenshot("timeline-after-delete").await;
+
+    b.close().await;
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_unknown_and_pending_consumers() {
+    let stack = Stack::start().await;
+    let b = Browser::start().await;
+
+    // (f) No operations: an empty state, not an error.
+    b.goto(&stack.url("/consumers/demo-empty")).await;
+    b.wait_testid("empty-state", WAIT).await;
+    assert!(b.by_testid("error-panel").await.is_none());
+    assert_eq!(b.count(&testid("op-row")).await, 0);
+
+    // An unknown (valid) consumer: an error panel quoting a correlation id, technical details on demand.
+    b.goto(&stack.url("/")).await;
+    b.wait_testid("env-badge", WAIT).await;
+    search(&b, "nobody-here-42").await;
+    let panel = b.wait_testid("error-panel", WAIT).await;
+    let text = panel.text().await.unwrap_or_default();
+    let html = panel.html(true).await.unwrap_or_default();
+    assert!(has_hex32(&text) || has_hex32(&html), "the error panel quotes the correlation id: {text}");
+    b.wait_testid("technical-details", WAIT).await;
+    b.screenshot("error-unknown-consumer").await;
+
+    // (g) PENDING shows, and an operation that settles turns FAILED by itself (the page polls).
+    b.goto(&stack.url("/consumers/demo-pending")).await;
+    b.wait_for("a PENDING op-row", "pending-row", WAIT, || async {
+        row_statuses(&b).await.iter().any(|s| s == "PENDING").then_some(())
+    })
+    .await;
+    let op = stack
+        .control_add_operation(
+            "demo-pending",
+            json!({
+                "operation": "ENROLL_AUTHN", "requestorType": "USER", "requestorId": "demo-pending",
+                "pendingSeconds": 2, "finalStatus": "FAILED", "errorCode": "E2E-1", "error": "failed on purpose"
+            }),
+        )
+        .await;
+    let id = op["operationId"].as_str().expect("operationId").to_string();
+    assert_eq!(op["status"], "PENDING");
+    let css = format!("[data-testid=\"op-row\"][data-op-id=\"{id}\"]");
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    b.wait_for("the new operation to show FAILED", "pending-settles", Duration::from_secs(20), || async {
+        let status = b
+            .js(&format!("const r = document.querySelector('{css}'); return r ? r.getAttribute('data-status') : null;"), vec![])
+            .await;
+        let s = status.as_str().map(str::to_string);
+        if let Some(s) = &s {
+            let mut seen = seen.borrow_mut();
+            if seen.last() != Some(s) {
+                seen.push(s.clone());
+            }
+        }
+        (s.as_deref() == Some("FAILED")).then_some(())
+    })
+    .await;
+    eprintln!("the new operation's states on the page: {:?}", seen.borrow());
+    assert!(row_statuses(&b).await.iter().any(|s| s == "PENDING"), "the ever-pending operation is still PENDING");
+    b.screenshot("pending-settled-failed").await;
+
+    b.close().await;
+    stack.shutdown().await;
+}
