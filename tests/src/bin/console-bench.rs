@@ -1,1 +1,216 @@
-fn main() {}
+//! `console-bench`: figures, not assertions. Run by `cargo xtask bench`
+//! (`cargo run --release -p console-e2e --bin console-bench`).
+//!
+//! 1. In headless Chromium against the in-process gateway + sandbox: the time from navigation start to the
+//!    first 50 op-rows of demo-busy rendered, and to all 523 loaded (scrolling / load-more), median of 5
+//!    runs, a fresh page each (the first run is also shown: it compiles the wasm).
+//! 2. The sandbox's list latency and throughput: a bounded load generator on loopback (8 tasks, 4000
+//!    requests of `limit=50` pages of demo-busy at varying offsets, a real D1 token), p50 / p99 / max and
+//!    requests/s; then the same through the gateway (console-link, 2000 requests).
+//!
+//! Everything is bounded in count and time and stops by itself. Exit code 1 only if something could not be
+//! measured (no built UI, no browser, errors answered).
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use console_e2e::{dist_dir, http_client, Browser, Stack, DEMO_ISSUER, DEMO_KID, DEMO_PRIVATE_KEY_PEM};
+use serde_json::{json, Value};
+
+const RUNS: usize = 5;
+const TASKS: usize = 8;
+const SANDBOX_REQUESTS: usize = 4000;
+const GATEWAY_REQUESTS: usize = 2000;
+/// The most a load phase may take; it stops early if reached.
+const LOAD_DEADLINE: Duration = Duration::from_secs(120);
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> ExitCode {
+    let mut complete = true;
+    let ui = dist_dir().join("index.html").is_file();
+    let stack = if ui { Stack::start().await } else { Stack::start_with_stub_ui().await };
+    println!("console-bench: gateway {} -> sandbox {}", stack.gateway_url, stack.sandbox_url);
+
+    println!("\nUI in headless Chromium (demo-busy, from navigation start; median of {RUNS}, fresh page each)");
+    if ui {
+        match tokio::time::timeout(Duration::from_secs(600), browser_figures(&stack)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                println!("  not measured: {e}");
+                complete = false;
+            }
+            Err(_) => {
+                println!("  not measured: the browser runs took over 10 minutes");
+                complete = false;
+            }
+        }
+    } else {
+        println!("  not measured: {} has no index.html (run `cargo xtask build-ui` or `cargo xtask bench`)", dist_dir().display());
+        complete = false;
+    }
+
+    match token(&stack).await {
+        Ok(token) => {
+            let url = stack.sandbox(&format!("/banking/v1/issuers/{DEMO_ISSUER}/consumers/demo-busy/operations"));
+            println!("\nSandbox list latency (GET {{limit=50}} of demo-busy, {TASKS} tasks, {SANDBOX_REQUESTS} requests, loopback)");
+            complete &= load(&url, Some(token), SANDBOX_REQUESTS).await;
+        }
+        Err(e) => {
+            println!("\nSandbox list latency: not measured: {e}");
+            complete = false;
+        }
+    }
+    let url = stack.url("/api/d1/consumers/demo-busy/operations");
+    println!("\nGateway list latency (the same through console-link, {TASKS} tasks, {GATEWAY_REQUESTS} requests)");
+    complete &= load(&url, None, GATEWAY_REQUESTS).await;
+
+    stack.shutdown().await;
+    if complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Waits (in the page) for 50 op-rows, then loads everything; answers both times in ms since navigation
+/// start (`performance.now()`), or an error text.
+const MEASURE_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+const q = (id) => document.querySelector('[data-testid="' + id + '"]');
+const rows = () => document.querySelectorAll('[data-testid="op-row"]').length;
+let first50 = null;
+const started = performance.now();
+function tick() {
+  const now = performance.now();
+  if (first50 === null && rows() >= 50) first50 = now;
+  if (first50 !== null && q('all-loaded')) { done({ first50: first50, all: now, rows: rows() }); return; }
+  if (now - started > 110000) { done({ error: 'timed out with ' + rows() + ' rows' }); return; }
+  if (first50 !== null) {
+    const s = q('scroll-sentinel'); if (s) s.scrollIntoView();
+    const m = q('load-more'); if (m && !m.disabled) m.click();
+  }
+  requestAnimationFrame(tick);
+}
+tick();
+"#;
+
+async fn browser_figures(stack: &Stack) -> Result<(), String> {
+    let b = Browser::start().await;
+    b.client
+        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            Some(Duration::from_secs(120)),
+            Some(Duration::from_secs(60)),
+            Some(Duration::from_secs(0)),
+        ))
+        .await
+        .map_err(|e| format!("timeouts: {e}"))?;
+    let url = stack.url("/consumers/demo-busy");
+    let (mut first50, mut all) = (Vec::new(), Vec::new());
+    for run in 0..RUNS {
+        b.client.goto("about:blank").await.map_err(|e| e.to_string())?;
+        b.client.goto(&url).await.map_err(|e| format!("navigate: {e}"))?;
+        let v = b.client.execute_async(MEASURE_JS, vec![]).await.map_err(|e| format!("run {run}: {e}"))?;
+        if let Some(e) = v.get("error").and_then(Value::as_str) {
+            return Err(format!("run {run}: {e}"));
+        }
+        let f = v["first50"].as_f64().ok_or("no first50 figure")?;
+        let a = v["all"].as_f64().ok_or("no all figure")?;
+        if v["rows"] != json!(523) {
+            return Err(format!("run {run}: all-loaded with {} rows, expected 523", v["rows"]));
+        }
+        println!("  run {}: first 50 rows {:>7.0} ms   all 523 loaded {:>7.0} ms", run + 1, f, a);
+        first50.push(f);
+        all.push(a);
+    }
+    b.screenshot("bench-demo-busy-all-loaded").await;
+    b.close().await;
+    println!("  median: first 50 rows {:>7.0} ms   all 523 loaded {:>7.0} ms", median(&mut first50), median(&mut all));
+    Ok(())
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// A D1 access token for the demo issuer: an ES256 assertion signed with the demo key, exchanged at the
+/// sandbox's token endpoint.
+async fn token(stack: &Stack) -> Result<String, String> {
+    let now = chrono::Utc::now().timestamp();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some(DEMO_KID.into());
+    let claims = json!({ "iss": DEMO_ISSUER, "sub": DEMO_ISSUER, "iat": now, "exp": now + 300,
+                         "jti": uuid::Uuid::new_v4().to_string() });
+    let key = jsonwebtoken::EncodingKey::from_ec_pem(DEMO_PRIVATE_KEY_PEM.as_bytes()).map_err(|e| e.to_string())?;
+    let assertion = jsonwebtoken::encode(&header, &claims, &key).map_err(|e| e.to_string())?;
+    let r = stack
+        .http
+        .post(stack.sandbox("/authz/v1/oauth2/token"))
+        .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.as_str())])
+        .send()
+        .await
+        .map_err(|e| format!("token endpoint: {e}"))?;
+    let status = r.status();
+    let body: Value = r.json().await.map_err(|e| format!("token endpoint: {e}"))?;
+    body["access_token"].as_str().map(str::to_string).ok_or_else(|| format!("token endpoint answered {status}: {body}"))
+}
+
+/// `total` GETs of `url?offset=..&limit=50` from [`TASKS`] tasks; prints the figures; false on errors.
+async fn load(url: &str, token: Option<String>, total: usize) -> bool {
+    let http = http_client();
+    let next = Arc::new(AtomicUsize::new(0));
+    let errors = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let deadline = started + LOAD_DEADLINE;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..TASKS {
+        let (http, next, errors, url, token) = (http.clone(), next.clone(), errors.clone(), url.to_string(), token.clone());
+        tasks.spawn(async move {
+            let mut micros = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total || Instant::now() > deadline {
+                    return micros;
+                }
+                // Offsets 0..=473 in steps that visit the whole history.
+                let offset = (i * 37) % 474;
+                let mut req = http.get(format!("{url}?offset={offset}&limit=50"));
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t);
+                }
+                let t = Instant::now();
+                let ok = match req.send().await {
+                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                    _ => false,
+                };
+                micros.push(t.elapsed().as_micros() as u64);
+                if !ok {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+    }
+    let mut all = Vec::with_capacity(total);
+    while let Some(r) = tasks.join_next().await {
+        all.extend(r.unwrap_or_default());
+    }
+    let took = started.elapsed();
+    all.sort_unstable();
+    let pct = |p: f64| all.get(((all.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied().unwrap_or(0);
+    let ms = |us: u64| us as f64 / 1000.0;
+    let errors = errors.load(Ordering::Relaxed);
+    println!(
+        "  {} requests in {:.2} s: p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms   {:.0} requests/s   errors {}{}",
+        all.len(),
+        took.as_secs_f64(),
+        ms(pct(0.50)),
+        ms(pct(0.99)),
+        ms(all.last().copied().unwrap_or(0)),
+        all.len() as f64 / took.as_secs_f64(),
+        errors,
+        if all.len() < total { "   (stopped at the time limit)" } else { "" }
+    );
+    errors == 0
+}
