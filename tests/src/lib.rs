@@ -326,6 +326,8 @@ impl Browser {
                 Value::Object(m) => m,
                 _ => unreachable!("a JSON object literal"),
             };
+            // Both ring and aws-lc-rs are in the build: choose one (an error only means one is set already).
+            let _ = rustls::crypto::ring::default_provider().install_default();
             let connector = ClientBuilder::rustls().expect("rustls connector for fantoccini");
             let mut builder = connector;
             builder.capabilities(caps);

@@ -81,8 +81,10 @@ async fn demo_busy_search_scroll_filter_and_detail() {
 
     // (a) The home page: environment badge, search validation, then the timeline.
     b.goto(&stack.url("/")).await;
-    let badge = b.wait_testid("env-badge", WAIT).await;
-    let badge_text = badge.text().await.expect("badge text");
+    b.wait_testid("env-badge", WAIT).await;
+    // textContent: the badge is upper-cased by CSS, which WebDriver's rendered text reflects.
+    let badge_text = b.js(&format!("return document.querySelector('{}').textContent;", testid("env-badge")), vec![]).await;
+    let badge_text = badge_text.as_str().unwrap_or("");
     assert!(badge_text.contains("Sandbox"), "env badge says {badge_text:?}");
     type_into(&b, "search-input", "bad id!").await;
     click(&b, "search-submit").await;
@@ -287,7 +289,8 @@ async fn empty_unknown_and_pending_consumers() {
     let panel = b.wait_testid("error-panel", WAIT).await;
     let text = panel.text().await.unwrap_or_default();
     let html = panel.html(true).await.unwrap_or_default();
-    assert!(has_hex32(&text) || has_hex32(&html), "the error panel quotes the correlation id: {text}");
+    let quoted = |t: &str| has_hex32(t) || find_uuid(t).is_some();
+    assert!(quoted(&text) || quoted(&html), "the error panel quotes the correlation id: {text}");
     b.wait_testid("technical-details", WAIT).await;
     b.screenshot("error-unknown-consumer").await;
 
