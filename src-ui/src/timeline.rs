@@ -213,7 +213,7 @@ pub fn ConsumerPage() -> impl IntoView {
             <Stats filter=filter/>
             <Filters filter=filter/>
             <div class="card timeline-card">
-                <TimelineList visible=visible filter=filter/>
+                <TimelineList visible=visible/>
                 <ListFooter load_more=load_more loading=load_page.pending() more_error=more_error filter=filter/>
             </div>
         }
@@ -368,6 +368,7 @@ fn Stats(filter: Memo<TimelineFilter>) -> impl IntoView {
 fn WeekChart() -> impl IntoView {
     const W: f64 = 390.0;
     const H: f64 = 64.0;
+    const VIEW_BOX: &str = "0 0 390 66";
     let ctx = expect_context::<TimelineCtx>();
     let buckets = Memo::new(move |_| ctx.timeline.with(|t| tl::per_week(&t.operations, &Local, today(), 13)));
     let label = move || {
@@ -377,17 +378,19 @@ fn WeekChart() -> impl IntoView {
     };
     let first = move || buckets.with(|b| b.first().map(|x| page::date_label(x.week_start)).unwrap_or_default());
     view! {
-        <svg class="week-chart" data-testid="week-chart" viewBox=format!("0 0 {W} {}", H + 2.0) role="img"
+        <svg class="week-chart" data-testid="week-chart" viewBox=VIEW_BOX role="img"
             aria-label=label preserveAspectRatio="none">
-            <line class="axis" x1="0" y1=H x2=W y2=H></line>
+            <line class="axis" x1="0" y1=H as u32 x2=W as u32 y2=H as u32></line>
             {move || page::week_bars(&buckets.get(), W, H).into_iter().map(|bar| {
-                let fy = H - bar.failed_height;
+                // Whole units: integer attributes keep float formatting out of the WebAssembly.
+                let (x, y, w, h) = (bar.x.round() as u32, bar.y.round() as u32, bar.width.round() as u32, bar.height.round() as u32);
+                let fh = bar.failed_height.round() as u32;
                 view! {
                     <g class="bar">
-                        <title>{bar.title.clone()}</title>
-                        <rect class="bar-slot" x=bar.x y="0" width=bar.width height=H></rect>
-                        <rect class="bar-total" x=bar.x y=bar.y width=bar.width height=bar.height rx="1.5"></rect>
-                        <rect class="bar-failed" x=bar.x y=fy width=bar.width height=bar.failed_height></rect>
+                        <title>{bar.title}</title>
+                        <rect class="bar-slot" x=x y="0" width=w height=H as u32></rect>
+                        <rect class="bar-total" x=x y=y width=w height=h rx="1.5"></rect>
+                        <rect class="bar-failed" x=x y=H as u32 - fh width=w height=fh></rect>
                     </g>
                 }
             }).collect_view()}
@@ -487,35 +490,37 @@ fn FilterSelect(
 
 /// The day groups, newest first.
 #[component]
-fn TimelineList(visible: Memo<Vec<Operation>>, filter: Memo<TimelineFilter>) -> impl IntoView {
+fn TimelineList(visible: Memo<Vec<Operation>>) -> impl IntoView {
     let ctx = expect_context::<TimelineCtx>();
     let groups = Memo::new(move |_| visible.with(|v| tl::group_by_day(v, &Local)));
+    // Memos, so that the list below is rebuilt only when it switches between empty and not.
+    let no_operations = Memo::new(move |_| ctx.timeline.with(|t| t.operations.is_empty()));
+    let no_match = Memo::new(move |_| groups.with(|g| g.is_empty()));
     let location = use_location();
     view! {
-        <div class="timeline" data-testid="timeline" aria-busy=move || (!ctx.timeline.with(|t| t.started())).to_string()>
+        <div class="timeline" data-testid="timeline">
             {move || {
-                if ctx.timeline.with(|t| t.operations.is_empty()) {
-                    return view! {
+                if no_operations.get() {
+                    view! {
                         <div class="empty-state" data-testid="empty-state">
                             <p class="empty-title">"No operations in the last 3 months"</p>
                             <p class="muted">"D1 keeps operations for 3 months. Anything older has been removed."</p>
                         </div>
-                    }.into_any();
-                }
-                if groups.with(|g| g.is_empty()) {
-                    return view! {
+                    }.into_any()
+                } else if no_match.get() {
+                    view! {
                         <div class="empty-state filtered-empty" data-testid="filter-empty">
                             <p class="empty-title">"No loaded operation matches these filters"</p>
-                            <p class="muted">"Filters apply to the loaded operations. Load more or clear the filters."</p>
+                            <p class="muted">"Filters apply to the loaded operations. Load more, or clear the filters."</p>
                         </div>
-                    }.into_any();
+                    }.into_any()
+                } else {
+                    view! {
+                        <For each=move || groups.get() key=group_key let:group>
+                            <DayGroup group=group search=location.search/>
+                        </For>
+                    }.into_any()
                 }
-                let _ = filter.get();
-                view! {
-                    <For each=move || groups.get() key=group_key let:group>
-                        <DayGroup group=group search=location.search/>
-                    </For>
-                }.into_any()
             }}
         </div>
     }
