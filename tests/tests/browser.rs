@@ -327,7 +327,36 @@ async fn empty_unknown_and_pending_consumers() {
         (s.as_deref() == Some("FAILED")).then_some(())
     })
     .await;
-    eprintln!("the new operation's states on the page: {:?}", seen.borrow());
+    // With 2 s of PENDING the page usually first sees it (newest poll, every 10 s) already FAILED.
+    eprintln!("the 2 s operation's states on the page: {:?}", seen.borrow());
+
+    // So also watch the transition itself: PENDING long enough (8 s) to be shown as PENDING after a reload,
+    // then FAILED through the page's 2 s polling of PENDING operations, with no reload.
+    let op = stack
+        .control_add_operation(
+            "demo-pending",
+            json!({
+                "operation": "ENROLL_AUTHN", "requestorType": "USER", "requestorId": "demo-pending",
+                "pendingSeconds": 8, "finalStatus": "FAILED"
+            }),
+        )
+        .await;
+    let id = op["operationId"].as_str().expect("operationId").to_string();
+    b.client.refresh().await.expect("reload");
+    let css = format!("[data-testid=\"op-row\"][data-op-id=\"{id}\"]");
+    let status_of = || async {
+        b.js(&format!("const r = document.querySelector('{css}'); return r ? r.getAttribute('data-status') : null;"), vec![])
+            .await
+            .as_str()
+            .map(str::to_string)
+    };
+    let first = b.wait_for("the 8 s operation to show", "pending-8s-shows", WAIT, || async { status_of().await }).await;
+    assert_eq!(first, "PENDING", "shown while D1 still has it PENDING");
+    b.screenshot("pending-before-settling").await;
+    b.wait_for("the 8 s operation to turn FAILED by itself", "pending-8s-settles", Duration::from_secs(20), || async {
+        (status_of().await.as_deref() == Some("FAILED")).then_some(())
+    })
+    .await;
     assert!(row_statuses(&b).await.iter().any(|s| s == "PENDING"), "the ever-pending operation is still PENDING");
     b.screenshot("pending-settled-failed").await;
 
