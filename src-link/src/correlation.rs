@@ -2,10 +2,11 @@
 
 use console_api::d1_client::CorrelationId;
 
-/// A fresh random id (a UUID v4 without dashes: 32 characters of the allowed set).
+/// A fresh random id: a UUID v4 in its usual 36-character form, the same form the page makes with
+/// `crypto.randomUUID()`, so staff see one kind of id whichever side made it.
 pub fn new_correlation_id() -> CorrelationId {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    // A simple UUID is 32 lowercase hex digits: always within `[a-zA-Z0-9_\-\. ]{1,64}`.
+    let id = uuid::Uuid::new_v4().hyphenated().to_string();
+    // Hex digits and dashes: always within `[a-zA-Z0-9_\-\. ]{1,64}`.
     CorrelationId::parse(&id).unwrap_or_else(|_| unreachable!("a hex UUID is a valid correlation id"))
 }
 
@@ -16,6 +17,6 @@ mod tests {
         let a = super::new_correlation_id();
         let b = super::new_correlation_id();
         assert_ne!(a, b);
-        assert_eq!(a.as_str().len(), 32);
+        assert_eq!(a.as_str().len(), 36);
     }
 }

@@ -83,9 +83,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Cid {
             Some(v) => {
                 let s = v.to_str().unwrap_or("\u{0}");
                 CorrelationId::parse(s).map(Cid).map_err(|e| {
-                    let mut p = ApiProblem::invalid(&e);
-                    p.message = format!("The x-correlation-id header {}", e.message);
-                    Problem(p)
+                    // The page's id is unusable, so this answer gets one of ours to be traced by.
+                    let mut p = invalid(&e, &new_correlation_id());
+                    p.0.message = format!("The x-correlation-id header {}", e.message);
+                    p
                 })
             }
         }
@@ -251,13 +252,13 @@ async fn delete_account(
     }
 }
 
-async fn unknown_api_route() -> Problem {
+async fn unknown_api_route(Cid(cid): Cid) -> Problem {
     Problem(ApiProblem {
         status: 404,
         kind: ProblemKind::NotFound,
         message: "There is no such console API route.".into(),
         field: None,
-        correlation_id: None,
+        correlation_id: Some(cid.as_str().to_string()),
         technical: None,
     })
 }

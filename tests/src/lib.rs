@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
 pub use console_sandbox::{DEMO_ISSUER, DEMO_KID, DEMO_PRIVATE_KEY_PEM};
@@ -326,10 +327,7 @@ impl Browser {
                 Value::Object(m) => m,
                 _ => unreachable!("a JSON object literal"),
             };
-            // Both ring and aws-lc-rs are in the build: choose one (an error only means one is set already).
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let connector = ClientBuilder::rustls().expect("rustls connector for fantoccini");
-            let mut builder = connector;
+            let mut builder = ClientBuilder::new(HttpConnector::new());
             builder.capabilities(caps);
             match builder.connect(&format!("http://127.0.0.1:{port}")).await {
                 Ok(client) => {

@@ -44,7 +44,7 @@ async fn demo_busy_lists_523_operations_in_pages_newest_first() {
     let stack = Stack::start_with_stub_ui().await;
     let (status, cid, first) = stack.get(&ops("demo-busy", 0, 50)).await;
     assert_eq!(status, 200, "{first}");
-    assert!(cid.is_some_and(|c| c.len() == 32), "a fresh correlation id is sent back");
+    assert!(cid.is_some_and(|c| c.len() == 36), "a fresh correlation id (a UUID, as the page makes) is sent back");
     assert_eq!(first["operations"].as_array().map(Vec::len), Some(50), "first page");
     assert_eq!(first["remainingOperations"], 473, "{}", first["remainingOperations"]);
 
@@ -142,9 +142,13 @@ async fn the_pages_correlation_id_is_echoed_and_a_bad_one_refused() {
             .send()
             .await
             .expect("send");
-        let (status, _, body) = console_e2e::read(r).await;
+        let (status, cid, body) = console_e2e::read(r).await;
         assert_problem(status, &body, 400, "invalid_input");
         assert!(body["message"].as_str().unwrap_or("").contains("x-correlation-id"), "{bad}: {body}");
+        // The page's id was unusable: the answer carries a fresh one of the gateway's.
+        let cid = cid.expect("x-correlation-id header on the problem");
+        assert_ne!(cid, bad);
+        assert_eq!(body["correlationId"], cid.as_str());
     }
     stack.shutdown().await;
 }
@@ -200,9 +204,10 @@ async fn unknown_api_routes_are_json_404_and_other_paths_get_the_app() {
     for path in ["/api/nope", "/api", "/api/d1/consumers/demo-busy", "/api/d1/issuers/DEMOISSUER/consumers/x/operations"] {
         let r = stack.http.get(stack.url(path)).send().await.expect("send");
         let ctype = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let (status, _, body) = console_e2e::read(r).await;
+        let (status, cid, body) = console_e2e::read(r).await;
         assert_problem(status, &body, 404, "not_found");
         assert!(ctype.starts_with("application/json"), "{path}: {ctype}");
+        assert!(cid.is_some() && body["correlationId"] == cid.unwrap_or_default().as_str(), "{path}: {body}");
     }
     for path in ["/", "/consumers/x", "/consumers/demo-busy/operations/abc"] {
         let r = stack.http.get(stack.url(path)).send().await.expect("send");
