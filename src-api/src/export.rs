@@ -38,9 +38,18 @@ pub fn to_csv(ops: &[Operation]) -> Result<String, csv::Error> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// The JSON export document. A struct rather than `json!`, so the page needs no `serde_json::Value` serializer.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExportDoc<'a> {
+    consumer_id: &'a str,
+    exported_at: &'a str,
+    operations: &'a [Operation],
+}
+
 /// Pretty JSON: `{"consumerId": ..., "exportedAt": ..., "operations": [...]}`.
 pub fn to_json(consumer_id: &str, exported_at: &str, ops: &[Operation]) -> String {
-    let doc = serde_json::json!({ "consumerId": consumer_id, "exportedAt": exported_at, "operations": ops });
+    let doc = ExportDoc { consumer_id, exported_at, operations: ops };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
@@ -79,5 +88,8 @@ mod tests {
         let back: Vec<Operation> = serde_json::from_value(v["operations"].clone()).unwrap();
         assert_eq!(back, page.operations);
         assert_eq!(v["consumerId"], "demo-alice");
+        assert_eq!(v["exportedAt"], "2026-11-22T12:00:00Z");
+        let at = |key: &str| json.find(&format!("\"{key}\"")).unwrap();
+        assert!(at("consumerId") < at("exportedAt") && at("exportedAt") < at("operations"), "the documented key order");
     }
 }

@@ -11,6 +11,17 @@ pub fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(s).ok()
 }
 
+/// Reads a `YYYY-MM-DD` day, as the URL query and `<input type="date">` write it. Hand-written: chrono's
+/// general-purpose parser would add several KB to the page.
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    let mut parts = s.splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    let num = |p: &str, digits: std::ops::RangeInclusive<usize>| {
+        (digits.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse::<u32>().ok())?
+    };
+    NaiveDate::from_ymd_opt(num(y, 4..=4)? as i32, num(m, 1..=2)?, num(d, 1..=2)?)
+}
+
 /// What the timeline shows; empty lists mean "any". Lives in the URL query (`to_query`/`from_query`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TimelineFilter {
@@ -80,8 +91,8 @@ impl TimelineFilter {
                 "type" => f.types = split(v).map(OperationType::from_wire).collect(),
                 "status" => f.statuses = split(v).map(OperationStatus::from_wire).collect(),
                 "requestor" => f.requestors = split(v).map(RequestorType::from_wire).collect(),
-                "from" => f.from = v.parse().ok(),
-                "to" => f.to = v.parse().ok(),
+                "from" => f.from = parse_day(v),
+                "to" => f.to = parse_day(v),
                 _ => {}
             }
         }
@@ -332,6 +343,17 @@ mod tests {
         let g = group_by_day(&ops, &Utc);
         assert_eq!(g[0].day, None);
         assert_eq!(g[0].operations.len(), 1);
+    }
+
+    #[test]
+    fn days_read_like_chrono_reads_them() {
+        for s in ["2026-11-01", "2024-02-29", "0999-12-31", "2026-1-5"] {
+            assert_eq!(parse_day(s), s.parse::<NaiveDate>().ok(), "{s}");
+        }
+        for s in ["", "2026", "2026-11", "2026-02-30", "2026-13-01", "not-a-date", "2026-11-01x", "+2026-11-01", "2026-11-001"] {
+            assert_eq!(parse_day(s), None, "{s}");
+        }
+        assert_eq!(parse_day("2026-11-22"), Some(ymd(2026, 11, 22)));
     }
 
     #[test]

@@ -450,13 +450,13 @@ fn Filters(filter: Memo<TimelineFilter>) -> impl IntoView {
                 <label for="filter-from">"From"</label>
                 <input id="filter-from" type="date" data-testid="filter-from"
                     prop:value=move || filter.with(|f| f.from.map(|d| d.to_string()).unwrap_or_default())
-                    on:change=move |ev| { let v = event_target_value(&ev); set4(&|f| f.from = v.parse().ok()) }/>
+                    on:change=move |ev| { let v = event_target_value(&ev); set4(&|f| f.from = tl::parse_day(&v)) }/>
             </div>
             <div class="field">
                 <label for="filter-to">"To"</label>
                 <input id="filter-to" type="date" data-testid="filter-to"
                     prop:value=move || filter.with(|f| f.to.map(|d| d.to_string()).unwrap_or_default())
-                    on:change=move |ev| { let v = event_target_value(&ev); set5(&|f| f.to = v.parse().ok()) }/>
+                    on:change=move |ev| { let v = event_target_value(&ev); set5(&|f| f.to = tl::parse_day(&v)) }/>
             </div>
             <div class="filters-end">
                 <button class="btn btn-ghost" data-testid="filter-clear" disabled=move || filter.with(|f| f.is_empty())
