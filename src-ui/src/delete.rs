@@ -24,7 +24,7 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
     let consumer_label = consumer.clone();
     let form = RwSignal::new(DeleteConsumerForm::new(&consumer));
     let reason_error = Memo::new(move |_| form.with(|f| f.reason_error()));
-    let body = Memo::new(move |_| form.with(|f| f.body()));
+    let body = move || form.with(|f| f.body());
 
     // One attempt = one correlation id.
     let delete = Action::new_unsync({
@@ -39,7 +39,7 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
     });
     let pending = delete.pending();
     // Ok(operationId) on success; a FAILED result is an error, never a success.
-    let outcome = Memo::new(move |_| {
+    let outcome = move || {
         delete.value().with(|v| {
             v.as_ref().map(|(cid, result)| match result {
                 Ok(reply) if reply.value.status != Some(ResultStatus::Failed) => {
@@ -54,9 +54,9 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
                 Err(e) => Err(ErrorView::of(e, Some(cid))),
             })
         })
-    });
-    let succeeded = move || matches!(outcome.get(), Some(Ok(_)));
-    let can_submit = move || body.get().is_some() && !pending.get() && !succeeded();
+    };
+    let succeeded = move || matches!(outcome(), Some(Ok(_)));
+    let can_submit = move || body().is_some() && !pending.get() && !succeeded();
 
     // After success, show the new DELETE entry on the timeline.
     Effect::new({
@@ -71,10 +71,10 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // Never twice: not while one is in flight, not after a success.
-        if pending.get_untracked() || outcome.with_untracked(|o| matches!(o, Some(Ok(_)))) {
+        if pending.get_untracked() || untrack(succeeded) {
             return;
         }
-        let Some(body) = body.get_untracked() else { return };
+        let Some(body) = untrack(body) else { return };
         delete.dispatch((consumer.clone(), body, new_cid()));
     };
 
@@ -159,7 +159,7 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
                                 on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| f.confirmation = v) }/>
                         </div>
                         <div aria-live="polite">
-                            {move || outcome.get().map(|o| match o {
+                            {move || outcome().map(|o| match o {
                                 Ok(op_id) => view! {
                                     <div class="success-box" data-testid="delete-result" role="status">
                                         <strong>"Deletion accepted."</strong>

@@ -187,10 +187,6 @@ pub fn ConsumerPage() -> impl IntoView {
     let filter = Memo::new(move |_| {
         query.with(|q| TimelineFilter::from_query(FILTER_KEYS.iter().filter_map(|k| q.get_str(k).map(|v| (*k, v)))))
     });
-    let visible = Memo::new(move |_| {
-        let f = filter.get();
-        timeline.with(|t| t.operations.iter().filter(|o| f.matches(*o, &Local)).cloned().collect::<Vec<_>>())
-    });
 
     let delete_open = RwSignal::new(false);
     let delete_opener = NodeRef::<html::Button>::new();
@@ -213,7 +209,7 @@ pub fn ConsumerPage() -> impl IntoView {
             <Stats filter=filter/>
             <Filters filter=filter/>
             <div class="card timeline-card">
-                <TimelineList visible=visible/>
+                <TimelineList filter=filter/>
                 <ListFooter load_more=load_more loading=load_page.pending() more_error=more_error filter=filter/>
             </div>
         }
@@ -305,7 +301,8 @@ fn ExportButtons() -> impl IntoView {
 #[component]
 fn Stats(filter: Memo<TimelineFilter>) -> impl IntoView {
     let ctx = expect_context::<TimelineCtx>();
-    let counts = Memo::new(move |_| ctx.timeline.with(|t| tl::count_by_status(&t.operations)));
+    // Plain derived values (no Memo): cheap to recompute, and each Memo type costs code in the wasm.
+    let counts = move || ctx.timeline.with(|t| tl::count_by_status(&t.operations));
     let navigate = use_navigate();
     let location = use_location();
     // Clicking a count filters by that status.
@@ -323,7 +320,7 @@ fn Stats(filter: Memo<TimelineFilter>) -> impl IntoView {
         let wire = status.as_str().to_string();
         let s2 = status.clone();
         let n = move || {
-            let c = counts.get();
+            let c = counts();
             match s2 {
                 OperationStatus::Successful => c.successful,
                 OperationStatus::Pending => c.pending,
@@ -350,10 +347,13 @@ fn Stats(filter: Memo<TimelineFilter>) -> impl IntoView {
                     {count(OperationStatus::Successful, "count-ok")}
                     {count(OperationStatus::Pending, "count-pending")}
                     {count(OperationStatus::Failed, "count-failed")}
-                    {move || (counts.get().other > 0).then(|| view! {
-                        <span class="count count-other"><span class="count-n">{counts.get().other}</span>
+                    {move || {
+                        let other = counts().other;
+                        (other > 0).then(|| view! {
+                        <span class="count count-other"><span class="count-n">{other}</span>
                         <span class="count-label">"Other"</span></span>
-                    })}
+                        })
+                    }}
                 </div>
             </div>
             <div class="card stat-card chart-card">
@@ -370,18 +370,18 @@ fn WeekChart() -> impl IntoView {
     const H: f64 = 64.0;
     const VIEW_BOX: &str = "0 0 390 66";
     let ctx = expect_context::<TimelineCtx>();
-    let buckets = Memo::new(move |_| ctx.timeline.with(|t| tl::per_week(&t.operations, &Local, today(), 13)));
+    let buckets = move || ctx.timeline.with(|t| tl::per_week(&t.operations, &Local, today(), 13));
     let label = move || {
-        let b = buckets.get();
+        let b = buckets();
         let total: usize = b.iter().map(|x| x.total).sum();
         format!("Bar chart: {total} loaded operations over the last 13 weeks")
     };
-    let first = move || buckets.with(|b| b.first().map(|x| page::date_label(x.week_start)).unwrap_or_default());
+    let first = move || buckets().first().map(|x| page::date_label(x.week_start)).unwrap_or_default();
     view! {
         <svg class="week-chart" data-testid="week-chart" viewBox=VIEW_BOX role="img"
             aria-label=label preserveAspectRatio="none">
             <line class="axis" x1="0" y1=H as u32 x2=W as u32 y2=H as u32></line>
-            {move || page::week_bars(&buckets.get(), W, H).into_iter().map(|bar| {
+            {move || page::week_bars(&buckets(), W, H).into_iter().map(|bar| {
                 // Whole units: integer attributes keep float formatting out of the WebAssembly.
                 let (x, y, w, h) = (bar.x.round() as u32, bar.y.round() as u32, bar.width.round() as u32, bar.height.round() as u32);
                 let fh = bar.failed_height.round() as u32;
@@ -490,9 +490,11 @@ fn FilterSelect(
 
 /// The day groups, newest first.
 #[component]
-fn TimelineList(visible: Memo<Vec<Operation>>) -> impl IntoView {
+fn TimelineList(filter: Memo<TimelineFilter>) -> impl IntoView {
     let ctx = expect_context::<TimelineCtx>();
-    let groups = Memo::new(move |_| visible.with(|v| tl::group_by_day(v, &Local)));
+    let groups = Memo::new(move |_| {
+        filter.with(|f| ctx.timeline.with(|t| tl::group_by_day(t.operations.iter().filter(|o| f.matches(o, &Local)), &Local)))
+    });
     // Memos, so that the list below is rebuilt only when it switches between empty and not.
     let no_operations = Memo::new(move |_| ctx.timeline.with(|t| t.operations.is_empty()));
     let no_match = Memo::new(move |_| groups.with(|g| g.is_empty()));
