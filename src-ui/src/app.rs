@@ -36,9 +36,12 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let client = expect_context::<Client>();
-    let session = LocalResource::new(move || {
-        let client = client.clone();
-        async move { client.session().await }
+    // Asked once, when the shell mounts. A signal filled by a task rather than a resource: no async-derived
+    // machinery in the wasm for a value that never refetches.
+    let session = RwSignal::new(None);
+    leptos::task::spawn_local(async move {
+        let reply = client.session().await;
+        session.try_set(Some(reply));
     });
     let environment = move || session.get().and_then(|r| r.ok()).map(|r| r.value.environment);
     let badge = move || match session.get() {

@@ -7,6 +7,7 @@ use console_api::page::{self, ErrorView};
 use console_api::timeline as tl;
 use leptos::html;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 
@@ -24,19 +25,24 @@ pub fn OperationDrawer() -> impl IntoView {
     let loaded = Memo::new(move |_| operation_id.with(|id| ctx.timeline.with(|t| t.find(id).cloned())));
 
     // Not loaded (yet): fetch it by id, as its own use case.
-    let fetched = LocalResource::new(move || {
+    // (A signal filled by a task, not a resource: no async-derived machinery in the wasm.)
+    let fetched = RwSignal::new(None);
+    Effect::new(move |_| {
         let id = operation_id.get();
         let consumer = ctx.consumer.get();
-        let in_list = ctx.timeline.with_untracked(|t| t.find(&id).is_some());
+        fetched.set(None);
+        if ctx.timeline.with_untracked(|t| t.find(&id).is_some()) {
+            return;
+        }
         let client = client.clone();
-        async move {
-            if in_list {
-                return None;
-            }
+        spawn_local(async move {
             let cid = new_cid();
             let result = client.operation(&consumer, &id, Some(&cid)).await;
-            Some((cid, result))
-        }
+            // Only the answer for the operation still shown.
+            if operation_id.try_get_untracked().as_deref() == Some(id.as_str()) {
+                fetched.try_set(Some((cid, result)));
+            }
+        });
     });
 
     let navigate = use_navigate();
@@ -69,12 +75,12 @@ pub fn OperationDrawer() -> impl IntoView {
             return view! { <OperationFields op=op cid=cid via="Loaded with the timeline"/> }.into_any();
         }
         match fetched.get() {
-            None | Some(None) => view! { <Loading label="Loading the operation…"/> }.into_any(),
-            Some(Some((cid, Ok(reply)))) => {
+            None => view! { <Loading label="Loading the operation…"/> }.into_any(),
+            Some((cid, Ok(reply))) => {
                 let cid = reply.correlation_id.unwrap_or(cid);
                 view! { <OperationFields op=reply.value cid=cid via="Fetched by id"/> }.into_any()
             }
-            Some(Some((cid, Err(e)))) => view! { <ErrorPanel error=ErrorView::of(&e, Some(&cid))/> }.into_any(),
+            Some((cid, Err(e))) => view! { <ErrorPanel error=ErrorView::of(&e, Some(&cid))/> }.into_any(),
         }
     };
 
