@@ -5,13 +5,13 @@ use console_api::d1::{AccountState, ReasonBody, ReasonCode, RegisterAccount, Res
 use console_api::page::{self, DeleteAccountForm, ErrorView, RegisterAccountForm};
 use console_api::validate;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use crate::common::ErrorPanel;
 use crate::timeline::TimelineCtx;
 use crate::transport::Client;
 use crate::util::new_cid;
 
-#[derive(Clone)]
 enum AccountCall {
     Register(String, RegisterAccount),
     Delete(String, ReasonBody),
@@ -33,12 +33,16 @@ pub fn AdvancedSection() -> impl IntoView {
     let reason_code = RwSignal::new(ReasonCode::IssuerDecision.as_str().to_string());
     let outcome = RwSignal::new(None::<Result<String, ErrorView>>);
 
-    let call = Action::new_unsync(move |call: &AccountCall| {
+    // One request at a time, with its own correlation id. (A task and signals rather than an `Action`: less
+    // code in the wasm.)
+    let pending = RwSignal::new(false);
+    let call = move |call: AccountCall| {
         let client = client.clone();
-        let call = call.clone();
-        async move {
+        outcome.set(None);
+        pending.set(true);
+        spawn_local(async move {
             let cid = new_cid();
-            match call {
+            let result = match call {
                 AccountCall::Register(id, body) => match client.register_account(&id, &body, Some(&cid)).await {
                     Ok(_) => Ok(format!("Account {id} registered for consumer {}.", body.consumer_id)),
                     Err(e) => Err(ErrorView::of(&e, Some(&cid))),
@@ -56,32 +60,28 @@ pub fn AdvancedSection() -> impl IntoView {
                     }),
                     Err(e) => Err(ErrorView::of(&e, Some(&cid))),
                 },
-            }
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = call.value().get() {
-            outcome.set(Some(result));
-        }
-    });
-    let pending = call.pending();
+            };
+            outcome.try_set(Some(result));
+            pending.try_set(false);
+        });
+    };
     let invalid = |message: String| {
         Err(ErrorView { title: "Check what you entered".into(), message, correlation_id: None, technical: None })
     };
 
-    let register = move |_| {
-        let form = RegisterAccountForm {
-            account_id: account_id.get_untracked(),
-            consumer_id: consumer_id.get_untracked(),
-            account_product_id: product_id.get_untracked(),
-            state: state.get_untracked(),
-        };
-        match form.request() {
-            Ok((id, body)) => {
-                outcome.set(None);
-                call.dispatch(AccountCall::Register(id, body));
+    let register = {
+        let call = call.clone();
+        move |_| {
+            let form = RegisterAccountForm {
+                account_id: account_id.get_untracked(),
+                consumer_id: consumer_id.get_untracked(),
+                account_product_id: product_id.get_untracked(),
+                state: state.get_untracked(),
+            };
+            match form.request() {
+                Ok((id, body)) => call(AccountCall::Register(id, body)),
+                Err(m) => outcome.set(Some(invalid(m))),
             }
-            Err(m) => outcome.set(Some(invalid(m))),
         }
     };
     let delete = move |_| {
@@ -91,10 +91,7 @@ pub fn AdvancedSection() -> impl IntoView {
             reason_code: reason_code.get_untracked(),
         };
         match form.request() {
-            Ok((id, body)) => {
-                outcome.set(None);
-                call.dispatch(AccountCall::Delete(id, body));
-            }
+            Ok((id, body)) => call(AccountCall::Delete(id, body)),
             Err(m) => outcome.set(Some(invalid(m))),
         }
     };

@@ -1,11 +1,12 @@
 //! The delete-consumer dialog: irreversible, so it says what it cascades to, checks the reason live, asks
 //! for the consumerId to be typed, and submits once.
 
-use console_api::d1::{OperationResult, ReasonBody, ReasonCode, ResultStatus};
+use console_api::d1::{OperationResult, ReasonCode, ResultStatus};
 use console_api::gateway::{ClientError, Reply};
 use console_api::page::{DeleteConsumerForm, ErrorView};
 use leptos::html;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::common::ErrorPanel;
@@ -13,7 +14,6 @@ use crate::timeline::{refresh_newest, TimelineCtx};
 use crate::transport::Client;
 use crate::util::new_cid;
 
-type Attempt = (String, ReasonBody, String);
 type Outcome = (String, Result<Reply<OperationResult>, ClientError>);
 
 #[component]
@@ -26,21 +26,12 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
     let reason_error = Memo::new(move |_| form.with(|f| f.reason_error()));
     let body = move || form.with(|f| f.body());
 
-    // One attempt = one correlation id.
-    let delete = Action::new_unsync({
-        let client = client.clone();
-        move |(consumer, body, cid): &Attempt| {
-            let (client, consumer, body, cid) = (client.clone(), consumer.clone(), body.clone(), cid.clone());
-            async move {
-                let result = client.delete_consumer(&consumer, &body, Some(&cid)).await;
-                (cid, result) as Outcome
-            }
-        }
-    });
-    let pending = delete.pending();
+    // One attempt = one correlation id. (A task and signals rather than an `Action`: less code in the wasm.)
+    let pending = RwSignal::new(false);
+    let attempt = RwSignal::new(None::<Outcome>);
     // Ok(operationId) on success; a FAILED result is an error, never a success.
     let outcome = move || {
-        delete.value().with(|v| {
+        attempt.with(|v| {
             v.as_ref().map(|(cid, result)| match result {
                 Ok(reply) if reply.value.status != Some(ResultStatus::Failed) => {
                     Ok(reply.value.operation_id.clone().unwrap_or_else(|| "(no operationId returned)".into()))
@@ -75,7 +66,13 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
             return;
         }
         let Some(body) = untrack(body) else { return };
-        delete.dispatch((consumer.clone(), body, new_cid()));
+        let (client, consumer, cid) = (client.clone(), consumer.clone(), new_cid());
+        pending.set(true);
+        spawn_local(async move {
+            let result = client.delete_consumer(&consumer, &body, Some(&cid)).await;
+            attempt.try_set(Some((cid, result)));
+            pending.try_set(false);
+        });
     };
 
     let dialog = NodeRef::<html::Div>::new();

@@ -86,20 +86,39 @@ pub fn ConsumerPage() -> impl IntoView {
     provide_context(ctx);
     let timeline = ctx.timeline;
 
-    // Pages are loaded by one action: its `pending` gates "load more" so a page is never asked twice.
-    let load_page = Action::new_unsync({
-        let client = client.clone();
-        move |req: &PageRequest| {
-            let client = client.clone();
-            let req = req.clone();
-            async move {
-                let result = client.operations(&req.consumer, req.offset, PAGE_SIZE, Some(&req.cid)).await;
-                (req, result)
-            }
-        }
-    });
     let first_error = RwSignal::new(None::<ErrorView>);
     let more_error = RwSignal::new(None::<ErrorView>);
+    // Pages in flight: while one is, "load more" waits, so that a page is never asked twice. (Tasks and
+    // signals rather than an `Action`: less code in the wasm.)
+    let in_flight = RwSignal::new(0u32);
+    let loading = Memo::new(move |_| in_flight.get() > 0);
+    let page_client = StoredValue::new(client.clone());
+    let load_page = move |req: PageRequest| {
+        let client = page_client.get_value();
+        in_flight.update(|n| *n += 1);
+        spawn_local(async move {
+            let result = client.operations(&req.consumer, req.offset, PAGE_SIZE, Some(&req.cid)).await;
+            in_flight.try_update(|n| *n -= 1);
+            let current = consumer.try_get_untracked().zip(ctx.cid.try_get_untracked());
+            if current != Some((req.consumer, req.cid.clone())) {
+                return; // an answer for a use case we left
+            }
+            match result {
+                Ok(reply) => {
+                    timeline.update(|t| t.apply_page(req.offset, reply.value));
+                    more_error.set(None);
+                }
+                Err(e) => {
+                    let view = ErrorView::of(&e, Some(&req.cid));
+                    if timeline.with_untracked(|t| t.started()) {
+                        more_error.set(Some(view));
+                    } else {
+                        first_error.set(Some(view));
+                    }
+                }
+            }
+        });
+    };
 
     // A new consumer (or the first visit) starts a new use case with its own correlation id.
     Effect::new(move |_| {
@@ -109,34 +128,14 @@ pub fn ConsumerPage() -> impl IntoView {
         timeline.set(LoadedTimeline::default());
         first_error.set(None);
         more_error.set(None);
-        load_page.dispatch(PageRequest { consumer: id, cid, offset: 0 });
-    });
-    Effect::new(move |_| {
-        let Some((req, result)) = load_page.value().get() else { return };
-        if req.consumer != consumer.get_untracked() || req.cid != ctx.cid.get_untracked() {
-            return; // an answer for a use case we left
-        }
-        match result {
-            Ok(reply) => {
-                timeline.update(|t| t.apply_page(req.offset, reply.value));
-                more_error.set(None);
-            }
-            Err(e) => {
-                let view = ErrorView::of(&e, Some(&req.cid));
-                if timeline.with_untracked(|t| t.started()) {
-                    more_error.set(Some(view));
-                } else {
-                    first_error.set(Some(view));
-                }
-            }
-        }
+        load_page(PageRequest { consumer: id, cid, offset: 0 });
     });
     let load_more = move || {
-        if load_page.pending().get_untracked() || !timeline.with_untracked(|t| t.has_more()) {
+        if loading.get_untracked() || !timeline.with_untracked(|t| t.has_more()) {
             return;
         }
         let offset = timeline.with_untracked(|t| t.next_offset());
-        load_page.dispatch(PageRequest { consumer: consumer.get_untracked(), cid: ctx.cid.get_untracked(), offset });
+        load_page(PageRequest { consumer: consumer.get_untracked(), cid: ctx.cid.get_untracked(), offset });
     };
 
     // Live: PENDING operations every 2 s until they settle, the newest every 10 s, the clock every 30 s.
@@ -170,7 +169,7 @@ pub fn ConsumerPage() -> impl IntoView {
     let poll_newest = {
         let client = client.clone();
         move || {
-            if timeline.with_untracked(|t| t.started()) && !load_page.pending().get_untracked() && !page_hidden() {
+            if timeline.with_untracked(|t| t.started()) && !loading.get_untracked() && !page_hidden() {
                 refresh_newest(client.clone(), ctx);
             }
         }
@@ -210,7 +209,7 @@ pub fn ConsumerPage() -> impl IntoView {
             <Filters filter=filter/>
             <div class="card timeline-card">
                 <TimelineList filter=filter/>
-                <ListFooter load_more=load_more loading=load_page.pending() more_error=more_error filter=filter/>
+                <ListFooter load_more=load_more loading=loading more_error=more_error filter=filter/>
             </div>
         }
         .into_any()
