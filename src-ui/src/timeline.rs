@@ -277,7 +277,7 @@ fn ExportButtons() -> impl IntoView {
     let export = move |ext: &'static str| {
         let consumer = ctx.consumer.get_untracked();
         let result = ctx.timeline.with_untracked(|t| match ext {
-            "csv" => console_api::export::to_csv(&t.operations).map_err(|e| e.to_string()),
+            "csv" => Ok(console_api::export::to_csv(&t.operations)),
             _ => Ok(console_api::export::to_json(&consumer, &Utc::now().to_rfc3339(), &t.operations)),
         });
         let mime = if ext == "csv" { "text/csv;charset=utf-8" } else { "application/json" };
