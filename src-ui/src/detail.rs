@@ -156,9 +156,7 @@ fn OperationFields(op: Operation, cid: String, via: &'static str) -> impl IntoVi
                 aria-controls="raw-json" on:click=move |_| set_raw.update(|r| *r = !*r)>
                 {move || if raw.get() { "Hide raw JSON" } else { "Show raw JSON" }}
             </button>
-            <Show when=move || raw.get()>
-                <pre id="raw-json" class="raw-json" data-testid="raw-json">{json.clone()}</pre>
-            </Show>
+            {move || raw.get().then(|| view! { <pre id="raw-json" class="raw-json" data-testid="raw-json">{json.clone()}</pre> })}
         </div>
     }
 }

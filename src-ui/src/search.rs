@@ -12,7 +12,8 @@ pub fn SearchBox() -> impl IntoView {
     let (value, set_value) = signal(String::new());
     let (touched, set_touched) = signal(false);
     let error = Memo::new(move |_| value.with(|v| CONSUMER_ID.check(v.trim()).err().map(|e| e.message)));
-    let show_error = move || touched.get() && error.get().is_some();
+    // A Memo, so that the message below is rebuilt only when it appears or goes.
+    let show_error = Memo::new(move |_| touched.get() && error.get().is_some());
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -34,7 +35,7 @@ pub fn SearchBox() -> impl IntoView {
                 autocomplete="off"
                 spellcheck="false"
                 maxlength="80"
-                aria-invalid=move || show_error().to_string()
+                aria-invalid=move || show_error.get().to_string()
                 aria-describedby="search-error"
                 prop:value=value
                 on:input=move |ev| {
@@ -44,11 +45,11 @@ pub fn SearchBox() -> impl IntoView {
             />
             <button type="submit" class="btn btn-primary" data-testid="search-submit">"Open"</button>
             <div id="search-error" class="search-error" aria-live="polite">
-                <Show when=show_error>
+                {move || show_error.get().then(|| view! {
                     <p class="field-error" data-testid="search-error">
                         "Consumer ID " {move || error.get().unwrap_or_default()}
                     </p>
-                </Show>
+                })}
             </div>
         </form>
     }

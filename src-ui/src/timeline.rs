@@ -188,6 +188,8 @@ pub fn ConsumerPage() -> impl IntoView {
     });
 
     let delete_open = RwSignal::new(false);
+    // (Conditions are Memos, so that what they show is rebuilt only when they flip.)
+    let dialog_shown = Memo::new(move |_| delete_open.get());
     let delete_opener = NodeRef::<html::Button>::new();
 
     let started = move || timeline.with(|t| t.started());
@@ -241,7 +243,7 @@ pub fn ConsumerPage() -> impl IntoView {
             </section>
             {body}
             <AdvancedSection/>
-            <Show when=move || delete_open.get()>
+            {move || dialog_shown.get().then(|| view! {
                 <DeleteDialog
                     on_close=move || {
                         delete_open.set(false);
@@ -250,7 +252,7 @@ pub fn ConsumerPage() -> impl IntoView {
                         }
                     }
                 />
-            </Show>
+            })}
             <Outlet/>
         </div>
     }
@@ -673,26 +675,28 @@ fn ListFooter(
         });
     });
 
+    // Memos, so that what they show is rebuilt only when they flip.
+    let has_more = Memo::new(move |_| timeline.with(|t| t.has_more()));
+    let spinning = Memo::new(move |_| loading.get() && timeline.with(|t| t.started()));
+    let all_loaded = Memo::new(move |_| timeline.with(|t| t.all_loaded()));
     view! {
         <footer class="list-footer">
             <p class="loaded-count" data-testid="loaded-count" aria-live="polite">
                 {move || timeline.with(|t| t.loaded_summary())}
             </p>
             {move || more_error.get().map(|e| view! { <ErrorPanel error=e/> })}
-            <Show when=move || timeline.with(|t| t.has_more())>
+            {move || has_more.get().then(|| view! {
                 <button class="btn" data-testid="load-more" disabled=move || loading.get() on:click=move |_| load_more()>
                     {move || if loading.get() { "Loading…" } else { "Load more" }}
                 </button>
-            </Show>
-            <Show when=move || loading.get() && timeline.with(|t| t.started())>
-                <span class="spinner small" aria-hidden="true"></span>
-            </Show>
-            <Show when=move || timeline.with(|t| t.all_loaded())>
+            })}
+            {move || spinning.get().then(|| view! { <span class="spinner small" aria-hidden="true"></span> })}
+            {move || all_loaded.get().then(|| view! {
                 <p class="all-loaded" data-testid="all-loaded">
                     {move || format!("All {} operations loaded", timeline.with(|t| t.operations.len()))}
                     <span class="muted">" · D1 keeps the last 3 months"</span>
                 </p>
-            </Show>
+            })}
             <div class="scroll-sentinel" data-testid="scroll-sentinel" node_ref=sentinel aria-hidden="true"></div>
         </footer>
     }
