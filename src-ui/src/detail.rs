@@ -107,7 +107,7 @@ pub fn OperationDrawer() -> impl IntoView {
 #[component]
 fn OperationFields(op: Operation, cid: String, via: &'static str) -> impl IntoView {
     let ctx = expect_context::<TimelineCtx>();
-    let (raw, set_raw) = signal(false);
+    let raw = RwSignal::new(false);
     let json = serde_json::to_string_pretty(&op).unwrap_or_default();
     let start_utc = tl::parse_time(&op.start_time).map(|t| t.with_timezone(&Utc));
     let relative = move || start_utc.map(|t| tl::relative(t, ctx.now.get())).unwrap_or_default();
@@ -153,7 +153,7 @@ fn OperationFields(op: Operation, cid: String, via: &'static str) -> impl IntoVi
         </dl>
         <div class="raw">
             <button class="btn btn-small" data-testid="raw-json-toggle" aria-expanded=move || raw.get().to_string()
-                aria-controls="raw-json" on:click=move |_| set_raw.update(|r| *r = !*r)>
+                aria-controls="raw-json" on:click=move |_| raw.update(|r| *r = !*r)>
                 {move || if raw.get() { "Hide raw JSON" } else { "Show raw JSON" }}
             </button>
             {move || raw.get().then(|| view! { <pre id="raw-json" class="raw-json" data-testid="raw-json">{json.clone()}</pre> })}

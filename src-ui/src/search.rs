@@ -9,15 +9,15 @@ use leptos_router::NavigateOptions;
 #[component]
 pub fn SearchBox() -> impl IntoView {
     let navigate = use_navigate();
-    let (value, set_value) = signal(String::new());
-    let (touched, set_touched) = signal(false);
+    let value = RwSignal::new(String::new());
+    let touched = RwSignal::new(false);
     let error = Memo::new(move |_| value.with(|v| CONSUMER_ID.check(v.trim()).err().map(|e| e.message)));
     // A Memo, so that the message below is rebuilt only when it appears or goes.
     let show_error = Memo::new(move |_| touched.get() && error.get().is_some());
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        set_touched.set(true);
+        touched.set(true);
         if error.get_untracked().is_none() {
             let id = value.get_untracked().trim().to_string();
             navigate(&format!("/consumers/{}", encode_component(&id)), NavigateOptions::default());
@@ -39,8 +39,8 @@ pub fn SearchBox() -> impl IntoView {
                 aria-describedby="search-error"
                 prop:value=value
                 on:input=move |ev| {
-                    set_value.set(event_target_value(&ev));
-                    set_touched.set(true);
+                    value.set(event_target_value(&ev));
+                    touched.set(true);
                 }
             />
             <button type="submit" class="btn btn-primary" data-testid="search-submit">"Open"</button>

@@ -275,7 +275,7 @@ fn local_zone_label() -> String {
 #[component]
 fn ExportButtons() -> impl IntoView {
     let ctx = expect_context::<TimelineCtx>();
-    let (problem, set_problem) = signal(None::<String>);
+    let problem = RwSignal::new(None::<String>);
     let export = move |ext: &'static str| {
         let consumer = ctx.consumer.get_untracked();
         let result = ctx.timeline.with_untracked(|t| match ext {
@@ -284,7 +284,7 @@ fn ExportButtons() -> impl IntoView {
         });
         let mime = if ext == "csv" { "text/csv;charset=utf-8" } else { "application/json" };
         let outcome = result.and_then(|text| download(&page::export_filename(&consumer, ext), mime, &text));
-        set_problem.set(outcome.err());
+        problem.set(outcome.err());
     };
     let empty = move || ctx.timeline.with(|t| t.operations.is_empty());
     view! {
@@ -419,9 +419,9 @@ fn Filters(filter: Memo<TimelineFilter>) -> impl IntoView {
         );
     };
     let single = |v: &[String]| if v.len() == 1 { v[0].clone() } else { String::new() };
-    let type_value = Signal::derive(move || filter.with(|f| single(&f.types.iter().map(|x| x.to_string()).collect::<Vec<_>>())));
-    let status_value = Signal::derive(move || filter.with(|f| single(&f.statuses.iter().map(|x| x.to_string()).collect::<Vec<_>>())));
-    let requestor_value = Signal::derive(move || filter.with(|f| single(&f.requestors.iter().map(|x| x.to_string()).collect::<Vec<_>>())));
+    let type_value = Memo::new(move |_| filter.with(|f| single(&f.types.iter().map(|x| x.to_string()).collect::<Vec<_>>())));
+    let status_value = Memo::new(move |_| filter.with(|f| single(&f.statuses.iter().map(|x| x.to_string()).collect::<Vec<_>>())));
+    let requestor_value = Memo::new(move |_| filter.with(|f| single(&f.requestors.iter().map(|x| x.to_string()).collect::<Vec<_>>())));
     let options = |known: Vec<(&'static str, &'static str)>| known;
     let types = options(OperationType::KNOWN.iter().map(|t| (t.as_str(), t.label())).collect());
     let statuses = options(OperationStatus::KNOWN.iter().map(|t| (t.as_str(), t.label())).collect());
@@ -472,7 +472,7 @@ fn Filters(filter: Memo<TimelineFilter>) -> impl IntoView {
 fn FilterSelect(
     label: &'static str,
     testid: &'static str,
-    value: Signal<String>,
+    value: Memo<String>,
     options: Vec<(&'static str, &'static str)>,
     on_pick: impl Fn(String) + 'static,
 ) -> impl IntoView {
