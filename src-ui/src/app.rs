@@ -2,7 +2,8 @@
 
 use console_api::gateway::Environment;
 use leptos::prelude::*;
-use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::path;
 
 use crate::search::SearchBox;
@@ -59,16 +60,20 @@ fn Header() -> impl IntoView {
         }
         .into_any(),
     };
+    // Plain links (the router handles clicks on every same-origin <a>); both point at the start page and
+    // say so with aria-current there, as <A> would.
+    let location = use_location();
+    let current = move || (location.pathname.get() == "/").then_some("page");
     view! {
         <header class="topbar" class:is-production=move || environment() == Some(Environment::Production)>
             <div class="topbar-inner">
-                <A href="/" attr:class="brand">
+                <a href="/" class="brand" aria-current=current>
                     <img src="/favicon.svg" alt="" width="24" height="24"/>
                     <span class="brand-name">{PRODUCT}</span>
-                </A>
+                </a>
                 {badge}
                 <nav class="topnav" aria-label="Main">
-                    <A href="/" exact=true>"Consumers"</A>
+                    <a href="/" aria-current=current>"Consumers"</a>
                 </nav>
                 <div class="topbar-search"><SearchBox/></div>
             </div>
@@ -101,7 +106,7 @@ fn NotFound() -> impl IntoView {
     view! {
         <section class="card empty">
             <h1>"Page not found"</h1>
-            <p>"Use the search box to open a consumer, or go back to the " <A href="/">"start page"</A> "."</p>
+            <p>"Use the search box to open a consumer, or go back to the " <a href="/">"start page"</a> "."</p>
         </section>
     }
 }
