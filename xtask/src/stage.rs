@@ -39,8 +39,14 @@ impl Stages {
     }
 }
 
+/// The checkout `cargo xtask` was invoked in. Read at run time (`cargo run` sets CARGO_MANIFEST_DIR):
+/// checkouts that share a target directory share the linked xtask binary, and a path baked in at
+/// compile time would send this one to build another checkout.
 pub fn project_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().map(PathBuf::from).unwrap_or_default()
 }
 
 pub fn target_dir() -> PathBuf {

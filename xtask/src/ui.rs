@@ -34,8 +34,11 @@ const BOOT_JS: &str = "import init from '/console-ui.js';\ninit({ module_or_path
 pub fn build(tools: &Tools) -> Result<(), String> {
     let root = project_root();
     let dist = root.join("dist");
-    cargo(&["build", "-p", "console-ui", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"])?;
+    // The linked wasm is shared by every checkout using this target directory: remove it so cargo
+    // links it again from this checkout's own (possibly fresh) build.
     let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/console_ui.wasm");
+    let _ = std::fs::remove_file(&wasm);
+    cargo(&["build", "-p", "console-ui", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"])?;
     if dist.exists() {
         std::fs::remove_dir_all(&dist).map_err(|e| format!("cannot clear {}: {e}", dist.display()))?;
     }
