@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike};
 
 use crate::d1::{
-    AccountState, Operation, OperationStatus, OperationsPage, ReasonBody, ReasonCode, RegisterAccount,
+    AccountState, Operation, OperationStatus, OperationType, OperationsPage, ReasonBody, ReasonCode, RegisterAccount,
 };
 use crate::gateway::{ApiProblem, ClientError, ProblemKind};
 use crate::timeline::{self, WeekBucket};
@@ -35,6 +35,18 @@ impl LoadedTimeline {
 
     pub fn has_more(&self) -> bool {
         self.remaining.is_some_and(|r| r > 0)
+    }
+
+    /// Whether the console may offer to delete this consumer: D1 knows it (a first page arrived, so it
+    /// was no 404) and has not recorded its deletion. A successful DELETE is always the newest
+    /// operation, so it is in the first page.
+    pub fn deletable(&self) -> bool {
+        self.started() && !self.deleted()
+    }
+
+    /// Whether the loaded operations include the consumer's successful DELETE.
+    pub fn deleted(&self) -> bool {
+        self.operations.iter().any(|o| o.operation == OperationType::Delete && o.status == OperationStatus::Successful)
     }
 
     pub fn all_loaded(&self) -> bool {
@@ -361,7 +373,7 @@ pub fn path_with_query(path: &str, query: &[(&str, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::d1::{OperationType, RequestorType};
+    use crate::d1::RequestorType;
     use crate::transport::TransportError;
     use chrono::Utc;
 
@@ -387,6 +399,22 @@ mod tests {
             operations: ids.iter().map(|i| op(i, OperationStatus::Successful)).collect(),
             remaining_operations: Some(remaining),
         }
+    }
+
+    #[test]
+    fn delete_is_offered_only_for_a_known_consumer_not_yet_deleted() {
+        let mut t = LoadedTimeline::default();
+        assert!(!t.deletable(), "nothing known yet (or a 404)");
+        t.apply_page(0, page(&[], 0));
+        assert!(t.deletable(), "known, with no operations");
+        let mut failed = op("d1", OperationStatus::Failed);
+        failed.operation = OperationType::Delete;
+        t.apply_newest(OperationsPage { operations: vec![failed], remaining_operations: Some(0) });
+        assert!(t.deletable() && !t.deleted(), "a failed delete deleted nothing");
+        let mut done = op("d2", OperationStatus::Successful);
+        done.operation = OperationType::Delete;
+        t.apply_newest(OperationsPage { operations: vec![done], remaining_operations: Some(0) });
+        assert!(t.deleted() && !t.deletable());
     }
 
     #[test]

@@ -230,15 +230,25 @@ pub fn ConsumerPage() -> impl IntoView {
                 </div>
                 <div class="page-actions">
                     <ExportButtons/>
-                    <button
-                        class="btn btn-danger"
-                        data-testid="delete-consumer-open"
-                        node_ref=delete_opener
-                        aria-haspopup="dialog"
-                        on:click=move |_| delete_open.set(true)
-                    >
-                        "Delete consumer…"
-                    </button>
+                    // Offered only for a consumer D1 knows and has not deleted: a 404 or a deleted
+                    // consumer has nothing left to delete.
+                    {move || if timeline.with(|t| t.deletable()) {
+                        view! {
+                            <button
+                                class="btn btn-danger"
+                                data-testid="delete-consumer-open"
+                                node_ref=delete_opener
+                                aria-haspopup="dialog"
+                                on:click=move |_| delete_open.set(true)
+                            >
+                                "Delete consumer…"
+                            </button>
+                        }.into_any()
+                    } else if timeline.with(|t| t.deleted()) {
+                        view! { <span class="deleted-mark" data-testid="consumer-deleted">"Deleted"</span> }.into_any()
+                    } else {
+                        ().into_any()
+                    }}
                 </div>
             </section>
             {body}

@@ -265,6 +265,9 @@ async fn deleting_demo_alice_through_the_dialog() {
             let _ = cancel.click().await;
         }
     }
+    // Nothing is left to delete: the page says so instead of offering it again.
+    b.wait_testid("consumer-deleted", WAIT).await;
+    assert!(b.by_testid("delete-consumer-open").await.is_none(), "no delete offered for a deleted consumer");
     b.screenshot("timeline-after-delete").await;
 
     b.close().await;
@@ -287,6 +290,7 @@ async fn empty_unknown_and_pending_consumers() {
     b.wait_testid("env-badge", WAIT).await;
     search(&b, "nobody-here-42").await;
     let panel = b.wait_testid("error-panel", WAIT).await;
+    assert!(b.by_testid("delete-consumer-open").await.is_none(), "no delete offered for a consumer D1 does not know");
     let text = panel.text().await.unwrap_or_default();
     let html = panel.html(true).await.unwrap_or_default();
     let quoted = |t: &str| has_hex32(t) || find_uuid(t).is_some();
