@@ -367,3 +367,41 @@ async fn empty_unknown_and_pending_consumers() {
     b.close().await;
     stack.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deprecated_account_register_and_delete_in_the_advanced_section() {
+    let stack = Stack::start().await;
+    let b = Browser::start().await;
+    b.goto(&stack.url("/consumers/demo-bob")).await;
+    b.wait_testid("op-row", WAIT).await;
+    click(&b, "advanced-toggle").await;
+    b.wait_testid("account-id", WAIT).await;
+    assert_eq!(value_of(&b, "account-consumer-id").await, "demo-bob", "the consumer is prefilled");
+
+    // A bad account id is refused on the page, before any request.
+    type_into(&b, "account-id", "bad id").await;
+    click(&b, "account-register").await;
+    b.wait_testid("account-error", WAIT).await;
+
+    type_into(&b, "account-id", "acct-ui-1").await;
+    click(&b, "account-register").await;
+    b.wait_for("the account to be registered", "account-registered", WAIT, || async {
+        let text = b.by_testid("account-result").await?.text().await.ok()?;
+        text.contains("acct-ui-1").then_some(())
+    })
+    .await;
+
+    type_into(&b, "account-delete-reason", "closed by the bank").await;
+    click(&b, "account-delete").await;
+    let op_id = b
+        .wait_for("the account delete's operationId", "account-deleted", WAIT, || async {
+            let text = b.by_testid("account-result").await?.text().await.ok()?;
+            find_uuid(&text)
+        })
+        .await;
+    b.screenshot("account-deleted").await;
+    assert!(!op_id.is_empty());
+
+    b.close().await;
+    stack.shutdown().await;
+}

@@ -477,3 +477,38 @@ async fn the_gateway_rides_out_two_503s_and_words_a_third() {
     gateway.shutdown().await;
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deprecated_account_register_and_delete_through_the_gateway() {
+    let stack = Stack::start_with_stub_ui().await;
+    let put = |body: Value| {
+        let req = stack.http.put(stack.url("/api/d1/accounts/acct-e2e-1")).json(&body);
+        async move { console_e2e::read(req.send().await.expect("send")).await }
+    };
+
+    // Refused before any upstream call: a state the seed does not list.
+    let (status, _, body) = put(serde_json::json!({"consumerId": "demo-bob", "state": "CLOSED"})).await;
+    assert_problem(status, &body, 400, "invalid_input");
+    assert_eq!(body["field"], "state", "{body}");
+
+    // D1 refuses an account for a deleted consumer (demo-carol): a plain problem, D1's words as technical.
+    let (status, _, body) = put(serde_json::json!({"consumerId": "demo-carol", "state": "ACTIVE"})).await;
+    assert_problem(status, &body, 400, "upstream_error");
+    assert!(body["technical"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+
+    let (status, cid, _) = put(serde_json::json!({"consumerId": "demo-bob", "state": "ACTIVE"})).await;
+    assert_eq!(status, 200, "register");
+    assert!(cid.is_some(), "the answer carries its correlation id");
+
+    let delete = "/api/d1/accounts/acct-e2e-1/operations:delete";
+    let (status, _, body) = stack.post(delete, &serde_json::json!({"reason": "closed by the bank"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "SUCCESSFUL");
+    assert!(body["operationId"].as_str().is_some_and(|id| !id.is_empty()), "{body}");
+
+    // Deleted once: D1 no longer knows it.
+    let (status, _, body) = stack.post(delete, &serde_json::json!({})).await;
+    assert_problem(status, &body, 404, "not_found");
+    assert!(body["message"].as_str().unwrap_or("").contains("acct-e2e-1"), "{body}");
+    stack.shutdown().await;
+}
