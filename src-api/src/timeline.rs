@@ -77,6 +77,17 @@ impl TimelineFilter {
         *self == TimelineFilter::default()
     }
 
+    /// A date range no day can match ("from" after "to"), in words, so the page says so instead of
+    /// showing an unexplained empty list.
+    pub fn date_range_problem(&self) -> Option<String> {
+        match (self.from, self.to) {
+            (Some(from), Some(to)) if from > to => {
+                Some(format!("“From” ({from}) is after “To” ({to}): no day can match. Change or clear one of them."))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether `op` passes, its start read in `tz`.
     pub fn matches<Tz: TimeZone>(&self, op: &Operation, tz: &Tz) -> bool {
         if !self.types.is_empty() && !self.types.contains(&op.operation) {
@@ -448,6 +459,17 @@ mod tests {
         // the date range is inclusive of local days
         assert!(f.matches(&late, &chrono_tz::America::New_York));
         assert!(TimelineFilter::default().matches(&other, &Utc));
+    }
+
+    #[test]
+    fn a_reversed_date_range_is_explained() {
+        let mut f = TimelineFilter { from: Some(ymd(2026, 11, 2)), to: Some(ymd(2026, 11, 1)), ..Default::default() };
+        let m = f.date_range_problem().unwrap();
+        assert!(m.contains("2026-11-02") && m.contains("after"), "{m}");
+        f.to = Some(ymd(2026, 11, 2));
+        assert_eq!(f.date_range_problem(), None, "a single day is a valid range");
+        f.from = None;
+        assert_eq!(f.date_range_problem(), None);
     }
 
     #[test]

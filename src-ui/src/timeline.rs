@@ -474,6 +474,9 @@ fn Filters(filter: Memo<TimelineFilter>) -> impl IntoView {
                     on:click=move |_| set6(&|f| *f = TimelineFilter::default())>"Clear filters"</button>
                 <p class="filter-summary" data-testid="filter-summary" aria-live="polite">{summary}</p>
             </div>
+            {move || filter.with(|f| f.date_range_problem()).map(|m| view! {
+                <p class="field-error filters-problem" role="alert" data-testid="filter-error">{m}</p>
+            })}
         </section>
     }
 }

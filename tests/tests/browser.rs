@@ -405,3 +405,33 @@ async fn deprecated_account_register_and_delete_in_the_advanced_section() {
     b.close().await;
     stack.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn date_range_filter_from_the_url() {
+    let stack = Stack::start().await;
+    let b = Browser::start().await;
+    let today = chrono::Utc::now().date_naive();
+    let yesterday = today - chrono::Duration::days(1);
+
+    // Yesterday and today only: some of the first 50 loaded operations (about a week's worth), not all.
+    b.goto(&stack.url(&format!("/consumers/demo-busy?from={yesterday}&to={today}"))).await;
+    b.wait_testid("op-row", WAIT).await;
+    let summary = b
+        .wait_for("the range to filter", "date-range", WAIT, || async {
+            let text = b.by_testid("filter-summary").await?.text().await.ok()?;
+            (text.starts_with("showing ") && !text.starts_with("showing 50 of")).then_some(text)
+        })
+        .await;
+    assert!(!summary.starts_with("showing 0 "), "demo-busy has operations in the last two days: {summary}");
+    assert_eq!(value_of(&b, "filter-from").await, yesterday.to_string(), "the URL's range is in the inputs");
+    assert!(b.by_testid("filter-error").await.is_none());
+
+    // Reversed: the page says why nothing can match instead of an unexplained empty list.
+    b.goto(&stack.url(&format!("/consumers/demo-busy?from={today}&to={yesterday}"))).await;
+    let error = b.wait_testid("filter-error", WAIT).await.text().await.unwrap_or_default();
+    assert!(error.contains("after"), "{error}");
+    b.screenshot("filter-reversed-range").await;
+
+    b.close().await;
+    stack.shutdown().await;
+}
