@@ -29,8 +29,6 @@ const INDEX_HTML: &str = r#"<!doctype html>
 </html>
 "#;
 
-const BOOT_JS: &str = "import init from '/console-ui.js';\ninit({ module_or_path: '/console-ui_bg.wasm' });\n";
-
 pub fn build(tools: &Tools) -> Result<(), String> {
     let root = project_root();
     let dist = root.join("dist");
@@ -69,7 +67,6 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     copy_dir(&root.join("public"), &dist)?;
     std::fs::copy(root.join("style/main.css"), dist.join("style.css")).map_err(|e| format!("style/main.css: {e}"))?;
     std::fs::write(dist.join("index.html"), INDEX_HTML).map_err(|e| e.to_string())?;
-    std::fs::write(dist.join("boot.js"), BOOT_JS).map_err(|e| e.to_string())?;
     precompress(&dist)
 }
 
