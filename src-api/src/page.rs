@@ -373,25 +373,11 @@ pub fn path_with_query(path: &str, query: &[(&str, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::d1::RequestorType;
     use crate::transport::TransportError;
     use chrono::Utc;
 
     fn op(id: &str, status: OperationStatus) -> Operation {
-        Operation {
-            operation_id: id.into(),
-            operation: OperationType::Register,
-            status,
-            start_time: "2026-11-22T10:00:00Z".into(),
-            end_time: None,
-            requestor_type: RequestorType::Issuer,
-            requestor_id: "DEMOISSUER".into(),
-            reason: None,
-            reason_code: None,
-            details: None,
-            error_code: None,
-            error: None,
-        }
+        crate::timeline::tests::op(id, "2026-11-22T10:00:00Z", OperationType::Register, status)
     }
 
     fn page(ids: &[&str], remaining: u32) -> OperationsPage {

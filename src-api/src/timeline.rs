@@ -342,11 +342,12 @@ pub fn replace(loaded: &mut [Operation], op: Operation) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::d1::{ConsumerState, OperationDetails};
 
-    fn op(id: &str, start: &str, t: OperationType, s: OperationStatus) -> Operation {
+    /// An operation with only the required fields set: the fixture of this crate's tests.
+    pub(crate) fn op(id: &str, start: &str, t: OperationType, s: OperationStatus) -> Operation {
         Operation {
             operation_id: id.into(),
             operation: t,
