@@ -219,6 +219,7 @@ pub async fn delete_consumer(
         .db
         .tx(move |tx| {
             let now = Utc::now();
+            db::settle_due(tx, now)?;
             let old_state = match db::consumer_state(tx, &issuer_id, &consumer_id)? {
                 None => {
                     return Err(SandboxError::BadRequest(format!(
@@ -259,8 +260,7 @@ pub async fn delete_consumer(
                     final_error: None,
                 },
             )?;
-            db::set_consumer_state(tx, &issuer_id, &consumer_id, &ConsumerState::Deleted)?;
-            let accounts = db::delete_consumer_accounts(tx, &issuer_id, &consumer_id, &op_id, now)?;
+            let accounts = db::apply_success(tx, &issuer_id, &consumer_id, &OperationType::Delete, &op_id, now)?;
             tracing::info!(issuer = %issuer_id, consumer = %consumer_id, accounts, "consumer deleted");
             Ok(())
         })
@@ -302,6 +302,7 @@ pub async fn register_account(
     state
         .db
         .tx(move |tx| {
+            db::settle_due(tx, Utc::now())?;
             let consumer_id = &body.consumer_id;
             match db::consumer_state(tx, &issuer_id, consumer_id)? {
                 None => {
@@ -376,6 +377,7 @@ pub async fn delete_account(
     state
         .db
         .tx(move |tx| {
+            db::settle_due(tx, Utc::now())?;
             match db::get_account(tx, &issuer_id, &account_id)? {
                 None => return Err(SandboxError::NotFound(format!("account {account_id} is unknown to issuer {issuer_id}"))),
                 Some(a) if a.state == "DELETED" => {

@@ -213,6 +213,7 @@ pub async fn create_operation(
         .db
         .tx(move |tx| {
             let now = Utc::now();
+            db::settle_due(tx, now)?;
             let current = match db::consumer_state(tx, &issuer_id, &consumer_id)? {
                 None => return Err(SandboxError::NotFound(format!("consumer {consumer_id} is unknown to issuer {issuer_id}"))),
                 Some(ConsumerState::Deleted) => {
@@ -221,12 +222,7 @@ pub async fn create_operation(
                 Some(s) => s,
             };
             // The state this operation leads to, if it changes the consumer's state.
-            let target = match body.operation {
-                OperationType::Suspend => Some(ConsumerState::Inactive),
-                OperationType::Resume | OperationType::Register => Some(ConsumerState::Active),
-                OperationType::Delete => Some(ConsumerState::Deleted),
-                _ => None,
-            };
+            let target = db::state_after(&body.operation);
             if let Some(target) = &target {
                 if details.old_state.is_none() && body.operation != OperationType::Register {
                     details.old_state = Some(current.clone());
@@ -260,14 +256,9 @@ pub async fn create_operation(
                     final_error: if pending { error } else { None },
                 },
             )?;
-            // Only an operation that succeeded now changes the consumer: a pending one has not happened yet.
+            // Only an operation that succeeded now changes the consumer: a pending one does when it settles.
             if status == OperationStatus::Successful {
-                if let Some(target) = target {
-                    db::set_consumer_state(tx, &issuer_id, &consumer_id, &target)?;
-                    if target == ConsumerState::Deleted {
-                        db::delete_consumer_accounts(tx, &issuer_id, &consumer_id, &operation_id, now)?;
-                    }
-                }
+                db::apply_success(tx, &issuer_id, &consumer_id, &body.operation, &operation_id, now)?;
             }
             db::get_operation(tx, &issuer_id, &consumer_id, &operation_id, retention_cutoff(now))?
                 .ok_or_else(|| SandboxError::Internal("the operation just stored cannot be read".into()))

@@ -196,14 +196,71 @@ pub fn insert_operation(tx: &Transaction<'_>, op: &NewOperation) -> Result<(), S
     Ok(())
 }
 
-/// Ends every PENDING operation whose settle time has come, as it was told to end. Run at the start of
-/// every read so that what is served is settled and the settlement is persisted.
+/// Ends every PENDING operation whose settle time has come, as it was told to end, and applies what the
+/// successful ones did to their consumers (see [`apply_success`]). Run at the start of every transaction
+/// that reads or changes a consumer, so that what is served and what is decided is settled.
 pub fn settle_due(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<usize, SandboxError> {
-    Ok(tx.execute(
+    let due = {
+        let mut stmt = tx.prepare(
+            "SELECT issuer_id, consumer_id, operation_id, operation, settle_ms FROM operations
+             WHERE status = 'PENDING' AND settle_ms IS NOT NULL AND settle_ms <= ?1
+               AND COALESCE(final_status, 'SUCCESSFUL') = 'SUCCESSFUL'
+             ORDER BY settle_ms, seq",
+        )?;
+        let rows = stmt.query_map(params![to_ms(now)], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?))
+        })?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    let settled = tx.execute(
         "UPDATE operations SET status = COALESCE(final_status, 'SUCCESSFUL'), end_ms = settle_ms,
             error_code = final_error_code, error = final_error, settle_ms = NULL
          WHERE status = 'PENDING' AND settle_ms IS NOT NULL AND settle_ms <= ?1",
         params![to_ms(now)],
+    )?;
+    for (issuer_id, consumer_id, operation_id, operation, settle_ms) in due {
+        let at = DateTime::<Utc>::from_timestamp_millis(settle_ms).unwrap_or(now);
+        apply_success(tx, &issuer_id, &consumer_id, &OperationType::from_wire(&operation), &operation_id, at)?;
+    }
+    Ok(settled)
+}
+
+/// The consumer state a SUCCESSFUL operation of this type leads to, when it changes it.
+pub fn state_after(operation: &OperationType) -> Option<ConsumerState> {
+    match operation {
+        OperationType::Suspend => Some(ConsumerState::Inactive),
+        OperationType::Resume | OperationType::Register => Some(ConsumerState::Active),
+        OperationType::Delete => Some(ConsumerState::Deleted),
+        _ => None,
+    }
+}
+
+/// Applies what a SUCCESSFUL operation did to its consumer: the new state and, for a DELETE, the cascade
+/// to its accounts. A deleted consumer stays deleted, whatever settles after. Returns how many accounts
+/// the cascade deleted.
+pub fn apply_success(
+    tx: &Transaction<'_>,
+    issuer_id: &str,
+    consumer_id: &str,
+    operation: &OperationType,
+    operation_id: &str,
+    at: DateTime<Utc>,
+) -> Result<usize, SandboxError> {
+    let Some(target) = state_after(operation) else { return Ok(0) };
+    if consumer_state(tx, issuer_id, consumer_id)? == Some(ConsumerState::Deleted) {
+        return Ok(0);
+    }
+    tx.execute(
+        "UPDATE consumers SET state = ?3 WHERE issuer_id = ?1 AND consumer_id = ?2",
+        params![issuer_id, consumer_id, target.as_str()],
+    )?;
+    if target != ConsumerState::Deleted {
+        return Ok(0);
+    }
+    Ok(tx.execute(
+        "UPDATE accounts SET state = 'DELETED', delete_operation_id = ?3, updated_ms = ?4
+         WHERE issuer_id = ?1 AND consumer_id = ?2 AND state <> 'DELETED'",
+        params![issuer_id, consumer_id, operation_id, to_ms(at)],
     )?)
 }
 
@@ -309,34 +366,6 @@ pub fn insert_consumer(
         params![issuer_id, consumer_id, state.as_str(), to_ms(created)],
     )?;
     Ok(())
-}
-
-pub fn set_consumer_state(
-    tx: &Transaction<'_>,
-    issuer_id: &str,
-    consumer_id: &str,
-    state: &ConsumerState,
-) -> Result<(), SandboxError> {
-    tx.execute(
-        "UPDATE consumers SET state = ?3 WHERE issuer_id = ?1 AND consumer_id = ?2",
-        params![issuer_id, consumer_id, state.as_str()],
-    )?;
-    Ok(())
-}
-
-/// Marks every account of the consumer deleted (the delete cascade). Returns how many changed.
-pub fn delete_consumer_accounts(
-    tx: &Transaction<'_>,
-    issuer_id: &str,
-    consumer_id: &str,
-    operation_id: &str,
-    now: DateTime<Utc>,
-) -> Result<usize, SandboxError> {
-    Ok(tx.execute(
-        "UPDATE accounts SET state = 'DELETED', delete_operation_id = ?3, updated_ms = ?4
-         WHERE issuer_id = ?1 AND consumer_id = ?2 AND state <> 'DELETED'",
-        params![issuer_id, consumer_id, operation_id, to_ms(now)],
-    )?)
 }
 
 /// A deprecated account as stored.

@@ -142,3 +142,39 @@ async fn control_api_is_absent_without_the_flag() {
     assert!(!doc["paths"].as_object().unwrap().contains_key("/_sandbox/reset"));
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_settled_operation_changes_its_consumer_as_an_immediate_one_would() {
+    let s = sandbox().await;
+    let t = token(&s).await;
+    let (status, _) = post_json(&ctl(&s, "/issuers/DEMOISSUER/consumers"), None, &json!({ "consumerId": "ctl-settle" })).await;
+    assert_eq!(status, 201);
+    let ops = ctl(&s, "/issuers/DEMOISSUER/consumers/ctl-settle/operations");
+    let (status, op) = post_json(&ops, None, &json!({
+        "operation": "SUSPEND", "requestorType": "ISSUER", "requestorId": DEMO_ISSUER, "pendingSeconds": 1
+    })).await;
+    assert_eq!(status, 201, "{op}");
+    // demo-dave has accounts; his DELETE is pending too.
+    let dave = ctl(&s, "/issuers/DEMOISSUER/consumers/demo-dave/operations");
+    let (status, op) = post_json(&dave, None, &json!({
+        "operation": "DELETE", "requestorType": "ISSUER", "requestorId": DEMO_ISSUER, "pendingSeconds": 1
+    })).await;
+    assert_eq!(status, 201, "{op}");
+    assert_eq!(op["status"], "PENDING");
+
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    // The SUSPEND has settled: the consumer is INACTIVE, as the next operation's details say.
+    let (status, resume) = post_json(&ops, None, &json!({
+        "operation": "RESUME", "requestorType": "ISSUER", "requestorId": DEMO_ISSUER
+    })).await;
+    assert_eq!(status, 201, "{resume}");
+    assert_eq!(resume["details"], json!({ "oldState": "INACTIVE", "newState": "ACTIVE" }));
+    // The DELETE has settled: dave cannot be deleted again, and his accounts went with him.
+    let (status, e) = post_json(&format!("{}:delete", ops_url(&s, "demo-dave")), Some(&t), &json!({})).await;
+    assert_eq!(status, 400, "{e}");
+    assert!(error_text(&e).contains("deleted"), "{e}");
+    let account = format!("{}/banking/v1/issuers/{DEMO_ISSUER}/accounts/acc-dave-01/operations:delete", s.base_url());
+    let (status, e) = post_json(&account, Some(&t), &json!({})).await;
+    assert_eq!(status, 404, "{e}");
+    s.shutdown().await;
+}
