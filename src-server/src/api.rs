@@ -197,7 +197,7 @@ async fn get_operation(
 }
 
 /// A JSON body, with a problem (not axum's plain text) when it is not what the route takes.
-async fn body<T: serde::de::DeserializeOwned>(bytes: &[u8], cid: &CorrelationId) -> Result<T, Problem> {
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8], cid: &CorrelationId) -> Result<T, Problem> {
     let bytes = if bytes.is_empty() { b"{}".as_slice() } else { bytes };
     serde_json::from_slice(bytes).map_err(|e| {
         invalid(&ValidationError { field: "body", message: format!("is not valid JSON for this request: {e}") }, cid)
@@ -210,7 +210,7 @@ async fn delete_consumer(
     Cid(cid): Cid,
     bytes: axum::body::Bytes,
 ) -> Result<impl IntoResponse, Problem> {
-    let reason: ReasonBody = body(&bytes, &cid).await?;
+    let reason: ReasonBody = body(&bytes, &cid)?;
     let d1 = state.link.client();
     let outcome = d1.delete_consumer(&consumer_id, &reason, &cid).await;
     tracing::info!(correlation_id = cid.as_str(), consumer_id, ok = outcome.is_ok(), "delete consumer");
@@ -226,7 +226,7 @@ async fn register_account(
     Cid(cid): Cid,
     bytes: axum::body::Bytes,
 ) -> Result<impl IntoResponse, Problem> {
-    let account: RegisterAccount = body(&bytes, &cid).await?;
+    let account: RegisterAccount = body(&bytes, &cid)?;
     let d1 = state.link.client();
     let outcome = d1.register_account(&account_id, &account, &cid).await;
     tracing::info!(correlation_id = cid.as_str(), account_id, ok = outcome.is_ok(), "register account (deprecated)");
@@ -242,7 +242,7 @@ async fn delete_account(
     Cid(cid): Cid,
     bytes: axum::body::Bytes,
 ) -> Result<impl IntoResponse, Problem> {
-    let reason: ReasonBody = body(&bytes, &cid).await?;
+    let reason: ReasonBody = body(&bytes, &cid)?;
     let d1 = state.link.client();
     let outcome = d1.delete_account(&account_id, &reason, &cid).await;
     tracing::info!(correlation_id = cid.as_str(), account_id, ok = outcome.is_ok(), "delete account (deprecated)");

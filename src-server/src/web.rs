@@ -10,10 +10,10 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::{self, AppState};
 
-/// The page runs only our own script and wasm, talks only to this origin, and cannot be framed.
-/// Style attributes are allowed (they cannot run script); style sheets only from this origin.
+/// The page runs only our own script and wasm, styles only from our own sheet (it sets no style
+/// attributes), talks only to this origin, and cannot be framed.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
+     style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub fn app(state: AppState, dist: &Path) -> Router {
