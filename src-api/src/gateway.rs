@@ -3,6 +3,8 @@
 //! Paths live here so that the gateway's router and the UI's client cannot drift apart. The page never
 //! names an upstream host, an issuer key or a token: it names a consumer and an action.
 
+use std::sync::{Arc, Mutex};
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -24,15 +26,89 @@ string_enum!(
     }
 );
 
-/// `GET /api/session`: what the page may know about where it runs.
+string_enum!(
+    /// Who a signed-in person is to the console. The gateway enforces it on every route; the page only
+    /// hides what a role cannot do.
+    Role {
+        Admin => "admin", "Admin";
+        Agent => "agent", "Agent";
+        Customer => "customer", "Customer";
+    }
+);
+
+impl Role {
+    /// Back-office staff: may look up any customer.
+    pub fn is_staff(&self) -> bool {
+        matches!(self, Role::Admin | Role::Agent)
+    }
+
+    /// May run destructive actions (D1 deletes, and later cancellations and rescinds).
+    pub fn may_delete(&self) -> bool {
+        matches!(self, Role::Admin)
+    }
+
+    /// Where this role starts.
+    pub fn home(&self) -> &'static str {
+        match self {
+            Role::Customer => "/me",
+            _ => "/",
+        }
+    }
+}
+
+/// The signed-in person, as the gateway learnt it from the authorization server's token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedInUser {
+    /// The authorization server's user id (Apiture's User `_id`).
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// `GET /api/session`: where the page runs and who is signed in. Answers 200 when nobody is signed in too
+/// (with `user` and the rest absent), so the page can send the person to sign in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
     pub environment: Environment,
-    /// The D1 issuer the console acts for (not a secret: it is in every D1 path).
-    pub issuer_id: String,
     pub product: String,
     pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<SignedInUser>,
+    /// The D1 issuer the console acts for; shown to staff only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_id: Option<String>,
+    /// The anti-CSRF token of this session: the page sends it back in [`CSRF_HEADER`] on every
+    /// state-changing call. Not a credential on its own: it works only with the HttpOnly session cookie.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+}
+
+/// The header carrying the session's anti-CSRF token on POST, PUT, PATCH and DELETE.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Where the page sends a person to sign in, with the in-app path to come back to.
+pub fn sign_in_url(return_to: &str) -> String {
+    let safe = if is_local_path(return_to) { return_to } else { "/" };
+    format!("{}?return_to={}", routes::AUTH_LOGIN, percent_encode_component(safe))
+}
+
+/// Only same-origin absolute paths may be returned to (no `//host`, no scheme): an open redirect
+/// otherwise.
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") && !path.contains(['\r', '\n'])
+}
+
+fn percent_encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 string_enum!(
@@ -81,6 +157,16 @@ impl ApiProblem {
 /// Gateway routes (axum syntax); the client below builds the same paths.
 pub mod routes {
     pub const SESSION: &str = "/api/session";
+    /// `GET ?return_to=/path`: starts sign-in at the authorization server.
+    pub const AUTH_LOGIN: &str = "/auth/login";
+    /// Where the authorization server sends the browser back.
+    pub const AUTH_CALLBACK: &str = "/auth/callback";
+    /// `POST` (with the anti-CSRF header): revokes the refresh token and ends the session; 204.
+    pub const AUTH_LOGOUT: &str = "/auth/logout";
+    /// The signed-in end user's own needed (pending or stale) consents.
+    pub const MY_NEEDED_CONSENTS: &str = "/api/me/consents/needed";
+    /// Staff: a user's needed consents, `?userId=`.
+    pub const NEEDED_CONSENTS: &str = "/api/consents/needed";
     pub const OPERATIONS: &str = "/api/d1/consumers/{consumer_id}/operations";
     pub const OPERATION: &str = "/api/d1/consumers/{consumer_id}/operations/{operation_id}";
     pub const DELETE_CONSUMER: &str = "/api/d1/consumers/{consumer_id}/operations:delete";
@@ -122,24 +208,33 @@ pub struct Reply<V> {
 }
 
 /// The console API over any [`Transport`] whose base is the gateway's origin.
+///
+/// It remembers the session's anti-CSRF token from [`GatewayClient::session`] (in memory only) and sends it
+/// on every state-changing call.
 #[derive(Clone, Debug)]
 pub struct GatewayClient<T> {
     transport: T,
+    csrf: Arc<Mutex<Option<String>>>,
 }
 
 impl<T: Transport> GatewayClient<T> {
     pub fn new(transport: T) -> Self {
-        GatewayClient { transport }
+        GatewayClient { transport, csrf: Arc::default() }
     }
 
     async fn call<V: DeserializeOwned>(&self, request: Request, cid: Option<&str>) -> Result<Reply<V>, ClientError> {
-        let request = match cid {
+        let mut request = match cid {
             Some(cid) => {
                 validate::CORRELATION_ID.check(cid)?;
                 request.header(CORRELATION_HEADER, cid)
             }
             None => request,
         };
+        if request.method != Method::Get {
+            if let Some(token) = self.csrf.lock().ok().and_then(|t| t.clone()) {
+                request = request.header(CSRF_HEADER, &token);
+            }
+        }
         let response = self.transport.send(request).await?;
         let correlation_id = response.header(CORRELATION_HEADER).map(str::to_string);
         if !response.is_success() {
@@ -150,8 +245,22 @@ impl<T: Transport> GatewayClient<T> {
         Ok(Reply { value, correlation_id })
     }
 
+    /// Who is signed in; remembers the anti-CSRF token for later writes.
     pub async fn session(&self) -> Result<Reply<SessionInfo>, ClientError> {
-        self.call(Request::new(Method::Get, routes::SESSION), None).await
+        let reply: Reply<SessionInfo> = self.call(Request::new(Method::Get, routes::SESSION), None).await?;
+        if let Ok(mut token) = self.csrf.lock() {
+            token.clone_from(&reply.value.csrf_token);
+        }
+        Ok(reply)
+    }
+
+    /// Ends the session at the gateway (which revokes its refresh token upstream).
+    pub async fn sign_out(&self) -> Result<Reply<()>, ClientError> {
+        let reply = self.call(Request::new(Method::Post, routes::AUTH_LOGOUT), None).await;
+        if let Ok(mut token) = self.csrf.lock() {
+            *token = None;
+        }
+        reply
     }
 
     /// One page of a consumer's operations, newest first.
@@ -229,4 +338,26 @@ fn problem_of(response: &Response, correlation_id: Option<String>) -> ApiProblem
         correlation_id: correlation_id.clone(),
         technical: Some(String::from_utf8_lossy(&response.body).chars().take(500).collect()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_returns_only_to_local_paths() {
+        assert_eq!(sign_in_url("/consumers/demo-busy?type=DELETE"), "/auth/login?return_to=/consumers/demo-busy%3Ftype%3DDELETE");
+        for hostile in ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", ""] {
+            assert_eq!(sign_in_url(hostile), "/auth/login?return_to=/", "{hostile:?}");
+        }
+    }
+
+    #[test]
+    fn only_admins_delete_and_only_staff_look_up() {
+        assert!(Role::Admin.may_delete() && Role::Admin.is_staff());
+        assert!(!Role::Agent.may_delete() && Role::Agent.is_staff());
+        assert!(!Role::Customer.may_delete() && !Role::Customer.is_staff());
+        assert!(!Role::Other("auditor".into()).is_staff());
+        assert_eq!(Role::Customer.home(), "/me");
+    }
 }
