@@ -42,8 +42,9 @@ impl Role {
         matches!(self, Role::Admin | Role::Agent)
     }
 
-    /// May run destructive actions (D1 deletes, and later cancellations and rescinds).
-    pub fn may_delete(&self) -> bool {
+    /// May change anything upstream: D1 deletes and the deprecated account register (and later
+    /// cancellations, revisions and rescinds). Agents are read-only.
+    pub fn may_write(&self) -> bool {
         matches!(self, Role::Admin)
     }
 
@@ -353,10 +354,10 @@ mod tests {
     }
 
     #[test]
-    fn only_admins_delete_and_only_staff_look_up() {
-        assert!(Role::Admin.may_delete() && Role::Admin.is_staff());
-        assert!(!Role::Agent.may_delete() && Role::Agent.is_staff());
-        assert!(!Role::Customer.may_delete() && !Role::Customer.is_staff());
+    fn only_admins_write_and_only_staff_look_up() {
+        assert!(Role::Admin.may_write() && Role::Admin.is_staff());
+        assert!(!Role::Agent.may_write() && Role::Agent.is_staff());
+        assert!(!Role::Customer.may_write() && !Role::Customer.is_staff());
         assert!(!Role::Other("auditor".into()).is_staff());
         assert_eq!(Role::Customer.home(), "/me");
     }
