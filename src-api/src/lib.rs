@@ -11,6 +11,7 @@
 //!
 //! This crate compiles for `wasm32-unknown-unknown` and natively: it does no I/O of its own.
 
+pub mod consents;
 pub mod d1;
 pub mod d1_client;
 pub mod export;
