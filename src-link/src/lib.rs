@@ -6,13 +6,18 @@
 //! * [`upstream`]: a [`console_api::transport::Transport`] over reqwest that adds the bearer token, applies
 //!   timeouts and retries what is safe to retry.
 //! * [`correlation`]: random correlation ids, one per use case.
+//! * [`user_auth`]: signing people in (authorization code + PKCE, refresh, revocation, JWKS-verified
+//!   access tokens) at the bank's authorization server.
+//! * [`apiture`]: calls to Apiture-style APIs (Consents) with the API key and the person's own token.
 //!
 //! The gateway (`console-server`) and the desktop shell build a [`D1Link`] and hand its client to their
 //! request handlers.
 
+pub mod apiture;
 pub mod correlation;
 pub mod d1_token;
 pub mod upstream;
+pub mod user_auth;
 
 use std::sync::Arc;
 use std::time::Duration;

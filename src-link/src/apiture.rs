@@ -1,0 +1,82 @@
+//! Apiture-style APIs (Consents now): every call carries the bank's `API-Key` and the signed-in person's
+//! own bearer token, so the API itself decides what that person may see. The gateway never widens it.
+
+use std::time::Duration;
+
+use thiserror::Error;
+
+/// The header Apiture reads the API key from.
+pub const API_KEY_HEADER: &str = "API-Key";
+
+#[derive(Debug, Error)]
+pub enum ApitureError {
+    /// The API answered with an error status; `body` is its `_error` document, for the technical details.
+    #[error("the API answered {status}")]
+    Status { status: u16, body: serde_json::Value },
+    #[error("the API could not be reached: {0}")]
+    Unreachable(String),
+    #[error("the API's answer is not JSON: {0}")]
+    Decode(String),
+}
+
+/// One Apiture API base (e.g. `https://api.devbank.apiture.com/consents`) and the bank's key for it.
+#[derive(Clone)]
+pub struct ApitureLink {
+    http: reqwest::Client,
+    base: url::Url,
+    api_key: String,
+}
+
+impl std::fmt::Debug for ApitureLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApitureLink").field("base", &self.base.as_str()).field("api_key", &"<redacted>").finish()
+    }
+}
+
+impl ApitureLink {
+    pub fn new(base: url::Url, api_key: String, timeout: Duration) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(timeout)
+            .user_agent(concat!("consent-operations-console/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(ApitureLink { http, base, api_key })
+    }
+
+    /// `GET {base}/{path}?{query}` as the person holding `access_token`.
+    pub async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        access_token: &str,
+        correlation_id: &str,
+    ) -> Result<serde_json::Value, ApitureError> {
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}/{}", self.base.path().trim_end_matches('/'), path.trim_start_matches('/')));
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(access_token)
+            .header(API_KEY_HEADER, &self.api_key)
+            .header("accept", "application/hal+json, application/json")
+            .header("x-correlation-id", correlation_id)
+            .send()
+            .await
+            .map_err(|e| ApitureError::Unreachable(e.to_string()))?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(|e| ApitureError::Unreachable(e.to_string()))?;
+        let body: serde_json::Value = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).map_err(|e| ApitureError::Decode(e.to_string()))?
+        };
+        if (200..300).contains(&status) {
+            Ok(body)
+        } else {
+            Err(ApitureError::Status { status, body })
+        }
+    }
+}
