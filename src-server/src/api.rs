@@ -2,6 +2,7 @@
 //! through `console-link`. That list is the allow-list: nothing else is forwarded upstream.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -15,19 +16,34 @@ use console_api::gateway::{routes, ApiProblem, ProblemKind, SessionInfo, CORRELA
 use console_api::transport::TransportError;
 use console_api::validate::{self, ValidationError};
 use console_link::correlation::new_correlation_id;
+use console_link::apiture::ApitureLink;
+use console_link::user_auth::UserAuth;
 use console_link::D1Link;
 use serde::Serialize;
+
+use crate::audit::AuditLog;
+use crate::auth::{Caller, Need, WebOrigin};
+use crate::session::SessionStore;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub link: D1Link,
-    pub session: SessionInfo,
+    /// What `/api/session` says before anyone signs in (environment, product, version, issuer).
+    pub about: SessionInfo,
+    pub auth: Arc<UserAuth>,
+    pub sessions: Arc<SessionStore>,
+    pub consents: ApitureLink,
+    pub audit: Arc<AuditLog>,
+    pub web: WebOrigin,
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(crate::auth::router())
         .route(routes::SESSION, get(session))
+        .route(routes::MY_NEEDED_CONSENTS, get(crate::consents::my_needed))
+        .route(routes::NEEDED_CONSENTS, get(crate::consents::needed_for_user))
         .route(routes::OPERATIONS, get(list_operations))
         .route(routes::OPERATION, get(get_operation))
         .route(routes::DELETE_CONSUMER, post(delete_consumer))
@@ -54,12 +70,12 @@ impl IntoResponse for Problem {
     }
 }
 
-fn invalid(e: &ValidationError, cid: &CorrelationId) -> Problem {
+pub fn invalid(e: &ValidationError, cid: &CorrelationId) -> Problem {
     Problem(ApiProblem { correlation_id: Some(cid.as_str().to_string()), ..ApiProblem::invalid(e) })
 }
 
 /// A JSON answer carrying the correlation id it was made under.
-struct Answer<T>(T, CorrelationId);
+pub struct Answer<T>(pub T, pub CorrelationId);
 
 impl<T: Serialize> IntoResponse for Answer<T> {
     fn into_response(self) -> Response {
@@ -156,8 +172,42 @@ fn problem(e: D1Error, target: Target<'_>, issuer: &str, write: bool, cid: &Corr
     })
 }
 
-async fn session(State(state): State<AppState>) -> Json<SessionInfo> {
-    Json(state.session)
+/// Who is signed in. Nobody signed in is not an error here: the page needs to know it to send the
+/// person to sign in.
+async fn session(State(state): State<AppState>, request: axum::extract::Request) -> Result<Response, Problem> {
+    let (mut parts, _) = request.into_parts();
+    let mut info = SessionInfo { issuer_id: None, user: None, csrf_token: None, ..state.about.clone() };
+    match Caller::from_request_parts(&mut parts, &state).await {
+        Ok(caller) => {
+            if caller.user.role.is_staff() {
+                info.issuer_id.clone_from(&state.about.issuer_id);
+            }
+            info.user = Some(caller.user);
+            info.csrf_token = Some(caller.csrf_token);
+        }
+        Err(p) if p.0.status == 401 => {}
+        Err(p) => return Err(p),
+    }
+    let mut response = Json(info).into_response();
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Records the call in the audit log with its outcome, and passes the result on.
+fn audited<T>(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    target: &str,
+    cid: &CorrelationId,
+    result: Result<T, Problem>,
+) -> Result<T, Problem> {
+    let status = match &result {
+        Ok(_) => 200,
+        Err(p) => p.0.status,
+    };
+    state.audit.record(&caller.user.id, caller.user.role.as_str(), action, target, cid.as_str(), status);
+    result
 }
 
 fn number(q: &HashMap<String, String>, name: &'static str, default: u32, cid: &CorrelationId) -> Result<u32, Problem> {
@@ -174,26 +224,35 @@ async fn list_operations(
     Path(consumer_id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     Cid(cid): Cid,
+    caller: Caller,
 ) -> Result<impl IntoResponse, Problem> {
+    const ACTION: &str = "d1.operations.list";
+    caller.require(Need::Staff, &state, ACTION, &consumer_id, &cid)?;
     let offset = number(&q, "offset", 0, &cid)?;
     let limit = number(&q, "limit", validate::LIMIT_DEFAULT, &cid)?;
     let d1 = state.link.client();
-    match d1.list_operations(&consumer_id, offset, limit, &cid).await {
-        Ok(page) => Ok(Answer(page, cid)),
+    let result = match d1.list_operations(&consumer_id, offset, limit, &cid).await {
+        Ok(page) => Ok(page),
         Err(e) => Err(problem(e, Target::Consumer(&consumer_id), d1.issuer_id(), false, &cid)),
-    }
+    };
+    audited(&state, &caller, ACTION, &consumer_id, &cid, result).map(|page| Answer(page, cid))
 }
 
 async fn get_operation(
     State(state): State<AppState>,
     Path((consumer_id, operation_id)): Path<(String, String)>,
     Cid(cid): Cid,
+    caller: Caller,
 ) -> Result<impl IntoResponse, Problem> {
+    const ACTION: &str = "d1.operation.get";
+    let target = format!("{consumer_id}/{operation_id}");
+    caller.require(Need::Staff, &state, ACTION, &target, &cid)?;
     let d1 = state.link.client();
-    match d1.get_operation(&consumer_id, &operation_id, &cid).await {
-        Ok(op) => Ok(Answer(op, cid)),
+    let result = match d1.get_operation(&consumer_id, &operation_id, &cid).await {
+        Ok(op) => Ok(op),
         Err(e) => Err(problem(e, Target::Operation(&consumer_id, &operation_id), d1.issuer_id(), false, &cid)),
-    }
+    };
+    audited(&state, &caller, ACTION, &target, &cid, result).map(|op| Answer(op, cid))
 }
 
 /// A JSON body, with a problem (not axum's plain text) when it is not what the route takes.
@@ -208,48 +267,63 @@ async fn delete_consumer(
     State(state): State<AppState>,
     Path(consumer_id): Path<String>,
     Cid(cid): Cid,
+    caller: Caller,
     bytes: axum::body::Bytes,
 ) -> Result<impl IntoResponse, Problem> {
-    let reason: ReasonBody = body(&bytes, &cid)?;
-    let d1 = state.link.client();
-    let outcome = d1.delete_consumer(&consumer_id, &reason, &cid).await;
-    tracing::info!(correlation_id = cid.as_str(), consumer_id, ok = outcome.is_ok(), "delete consumer");
-    match outcome {
-        Ok(result) => Ok(Answer(result, cid)),
-        Err(e) => Err(problem(e, Target::Consumer(&consumer_id), d1.issuer_id(), true, &cid)),
-    }
+    const ACTION: &str = "d1.consumer.delete";
+    caller.require(Need::Admin, &state, ACTION, &consumer_id, &cid)?;
+    let result = match body::<ReasonBody>(&bytes, &cid) {
+        Err(p) => Err(p),
+        Ok(reason) => {
+            let d1 = state.link.client();
+            d1.delete_consumer(&consumer_id, &reason, &cid)
+                .await
+                .map_err(|e| problem(e, Target::Consumer(&consumer_id), d1.issuer_id(), true, &cid))
+        }
+    };
+    audited(&state, &caller, ACTION, &consumer_id, &cid, result).map(|r| Answer(r, cid))
 }
 
 async fn register_account(
     State(state): State<AppState>,
     Path(account_id): Path<String>,
     Cid(cid): Cid,
+    caller: Caller,
     bytes: axum::body::Bytes,
 ) -> Result<impl IntoResponse, Problem> {
-    let account: RegisterAccount = body(&bytes, &cid)?;
-    let d1 = state.link.client();
-    let outcome = d1.register_account(&account_id, &account, &cid).await;
-    tracing::info!(correlation_id = cid.as_str(), account_id, ok = outcome.is_ok(), "register account (deprecated)");
-    match outcome {
-        Ok(()) => Ok(Answer((), cid)),
-        Err(e) => Err(problem(e, Target::Consumer(&account.consumer_id), d1.issuer_id(), true, &cid)),
-    }
+    const ACTION: &str = "d1.account.register";
+    caller.require(Need::Admin, &state, ACTION, &account_id, &cid)?;
+    let result = match body::<RegisterAccount>(&bytes, &cid) {
+        Err(p) => Err(p),
+        Ok(account) => {
+            let d1 = state.link.client();
+            d1.register_account(&account_id, &account, &cid)
+                .await
+                .map_err(|e| problem(e, Target::Consumer(&account.consumer_id), d1.issuer_id(), true, &cid))
+        }
+    };
+    audited(&state, &caller, ACTION, &account_id, &cid, result).map(|()| Answer((), cid))
 }
 
 async fn delete_account(
     State(state): State<AppState>,
     Path(account_id): Path<String>,
     Cid(cid): Cid,
+    caller: Caller,
     bytes: axum::body::Bytes,
 ) -> Result<impl IntoResponse, Problem> {
-    let reason: ReasonBody = body(&bytes, &cid)?;
-    let d1 = state.link.client();
-    let outcome = d1.delete_account(&account_id, &reason, &cid).await;
-    tracing::info!(correlation_id = cid.as_str(), account_id, ok = outcome.is_ok(), "delete account (deprecated)");
-    match outcome {
-        Ok(result) => Ok(Answer(result, cid)),
-        Err(e) => Err(problem(e, Target::Account(&account_id), d1.issuer_id(), true, &cid)),
-    }
+    const ACTION: &str = "d1.account.delete";
+    caller.require(Need::Admin, &state, ACTION, &account_id, &cid)?;
+    let result = match body::<ReasonBody>(&bytes, &cid) {
+        Err(p) => Err(p),
+        Ok(reason) => {
+            let d1 = state.link.client();
+            d1.delete_account(&account_id, &reason, &cid)
+                .await
+                .map_err(|e| problem(e, Target::Account(&account_id), d1.issuer_id(), true, &cid))
+        }
+    };
+    audited(&state, &caller, ACTION, &account_id, &cid, result).map(|r| Answer(r, cid))
 }
 
 async fn unknown_api_route(Cid(cid): Cid) -> Problem {

@@ -36,6 +36,47 @@ struct ProfileFile {
     issuer_id: String,
     kid: String,
     private_key: PathBuf,
+    /// The authorization server people sign in at (its base; tokens carry it as `iss`).
+    auth_base: String,
+    /// The `aud` the access tokens must carry.
+    auth_audience: String,
+    client_id: String,
+    /// The confidential client's secret: inline only for the sandbox's DEMO secret, else a file.
+    client_secret: Option<String>,
+    client_secret_file: Option<PathBuf>,
+    consents_base: String,
+    api_key: Option<String>,
+    api_key_file: Option<PathBuf>,
+    #[serde(default)]
+    session: SessionFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionFile {
+    /// Signed out after this long without a request.
+    idle_minutes: u64,
+    /// Signed out this long after signing in, whatever happens.
+    absolute_hours: u64,
+}
+
+impl Default for SessionFile {
+    fn default() -> Self {
+        SessionFile { idle_minutes: 30, absolute_hours: 8 }
+    }
+}
+
+/// Sign-in at the bank's authorization server, and the Apiture APIs reached with the person's token.
+#[derive(Clone, Debug)]
+pub struct AuthProfile {
+    pub base: url::Url,
+    pub audience: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub consents_base: url::Url,
+    pub api_key: String,
+    pub idle_timeout: Duration,
+    pub absolute_timeout: Duration,
 }
 
 /// One resolved profile: where D1 is and who we are there.
@@ -44,6 +85,7 @@ pub struct Profile {
     pub name: String,
     pub environment: Environment,
     pub d1: D1Config,
+    pub auth: AuthProfile,
 }
 
 /// Reads `path` and resolves `profile` (or the file's default). Relative key paths are taken from the
@@ -69,6 +111,31 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Profile, ConfigError> 
     let key_path = if p.private_key.is_absolute() { p.private_key.clone() } else { root.join(&p.private_key) };
     let private_key_pem = std::fs::read_to_string(&key_path)
         .map_err(|e| invalid(format!("private_key {}: {e}", key_path.display())))?;
+    let secret = |field: &str, inline: &Option<String>, file: &Option<PathBuf>| match (inline, file) {
+        (Some(v), None) => Ok(v.clone()),
+        (None, Some(f)) => {
+            let f = if f.is_absolute() { f.clone() } else { root.join(f) };
+            std::fs::read_to_string(&f)
+                .map(|v| v.trim().to_string())
+                .map_err(|e| invalid(format!("{field}_file {}: {e}", f.display())))
+        }
+        _ => Err(invalid(format!("give exactly one of {field} and {field}_file"))),
+    };
+    let idle = p.session.idle_minutes;
+    let absolute = p.session.absolute_hours;
+    if idle == 0 || absolute == 0 || idle > absolute * 60 {
+        return Err(invalid(format!("session: idle_minutes ({idle}) must be from 1 up to absolute_hours ({absolute}) x 60")));
+    }
+    let auth = AuthProfile {
+        base: parse_url("auth_base", &p.auth_base)?,
+        audience: p.auth_audience.clone(),
+        client_id: p.client_id.clone(),
+        client_secret: secret("client_secret", &p.client_secret, &p.client_secret_file)?,
+        consents_base: parse_url("consents_base", &p.consents_base)?,
+        api_key: secret("api_key", &p.api_key, &p.api_key_file)?,
+        idle_timeout: Duration::from_secs(idle * 60),
+        absolute_timeout: Duration::from_secs(absolute * 3600),
+    };
 
     Ok(Profile {
         name: name.clone(),
@@ -80,12 +147,19 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Profile, ConfigError> 
             timeout: Duration::from_secs(15),
             retry: RetryPolicy::default(),
         },
+        auth,
     })
 }
 
-/// The same profile pointed at another D1 origin (tests and `cargo xtask run` start the sandbox on a free port).
-pub fn with_d1_origin(mut profile: Profile, origin: &url::Url) -> Profile {
-    for base in [&mut profile.d1.banking_base, &mut profile.d1.authz_base] {
+/// The same profile with every upstream (D1, sign-in, Consents) at another origin: tests and
+/// `cargo xtask run` start the sandbox, which serves them all, on a free port.
+pub fn with_upstream_origin(mut profile: Profile, origin: &url::Url) -> Profile {
+    for base in [
+        &mut profile.d1.banking_base,
+        &mut profile.d1.authz_base,
+        &mut profile.auth.base,
+        &mut profile.auth.consents_base,
+    ] {
         let path = base.path().to_string();
         let mut next = origin.clone();
         next.set_path(&path);
@@ -122,8 +196,10 @@ mod tests {
     #[test]
     fn origin_override_keeps_paths() {
         let p = load(&project_file(), None).unwrap();
-        let p = with_d1_origin(p, &url::Url::parse("http://127.0.0.1:9999").unwrap());
+        let p = with_upstream_origin(p, &url::Url::parse("http://127.0.0.1:9999").unwrap());
         assert_eq!(p.d1.banking_base.as_str(), "http://127.0.0.1:9999/banking/v1");
         assert_eq!(p.d1.authz_base.as_str(), "http://127.0.0.1:9999/authz/v1");
+        assert_eq!(p.auth.base.as_str(), "http://127.0.0.1:9999/auth");
+        assert_eq!(p.auth.consents_base.as_str(), "http://127.0.0.1:9999/consents");
     }
 }

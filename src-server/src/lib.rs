@@ -1,20 +1,30 @@
 //! The web gateway: a backend-for-frontend that serves the built UI (`dist/`) and the console's `/api`.
 //!
 //! The page only ever talks to this origin. OAuth, keys and tokens stay in `console-link`, inside this
-//! process. Until staff sign-in exists the gateway refuses to listen anywhere but loopback.
+//! process; the browser holds one HttpOnly session cookie. Every `/api` route checks the caller's role.
 //!
 //! * [`config`]: the environment file and its profiles.
-//! * [`api`]: the allow-listed `/api` routes.
+//! * [`auth`]: sign-in (authorization code + PKCE), sign-out, and the [`auth::Caller`] of every route.
+//! * [`session`]: the server-side session store. [`audit`]: who did what.
+//! * [`api`]: the allow-listed `/api` routes to D1. [`consents`]: the Consents routes.
 //! * [`web`]: static files, SPA fallback and security headers.
 
 pub mod api;
+pub mod audit;
+pub mod auth;
 pub mod config;
+pub mod consents;
+pub mod session;
 pub mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
-use console_api::gateway::SessionInfo;
+use console_api::gateway::{routes, SessionInfo};
+use console_link::apiture::ApitureLink;
+use console_link::user_auth::{UserAuth, UserAuthConfig};
 use console_link::D1Link;
 use thiserror::Error;
 use tokio::net::TcpListener;
@@ -25,8 +35,16 @@ pub enum ServerError {
     Config(#[from] config::ConfigError),
     #[error("{0}")]
     Link(#[from] console_link::LinkError),
-    #[error("refusing to listen on {0}: until staff sign-in exists the gateway serves loopback only (use 127.0.0.1 or [::1])")]
+    #[error("refusing to listen on {0} over plain http: off loopback, serve https (--tls-cert and --tls-key) or put a TLS proxy in front and say so with --public-url https://...")]
     NotLoopback(SocketAddr),
+    #[error("sign-in: {0}")]
+    Auth(#[from] console_link::user_auth::UserAuthError),
+    #[error("--public-url {0}: {1}")]
+    PublicUrl(String, String),
+    #[error("audit log {0}: {1}")]
+    Audit(PathBuf, std::io::Error),
+    #[error("consents link: {0}")]
+    Consents(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
     #[error("the built UI is missing: {0} has no index.html (run `cargo xtask run`, which builds it)")]
@@ -40,6 +58,12 @@ pub struct ServerConfig {
     /// The built UI (`dist/`).
     pub dist: PathBuf,
     pub profile: config::Profile,
+    /// Where browsers reach this gateway (`https://...` behind a TLS proxy). Default: `http://` + the
+    /// bound address. Its origin is the one cookies and the anti-CSRF check are tied to, and its
+    /// `/auth/callback` is the redirect URI registered at the authorization server.
+    pub public_url: Option<url::Url>,
+    /// Audit log file (JSON lines); `None`: the tracing log only.
+    pub audit_log: Option<PathBuf>,
 }
 
 /// A running gateway.
@@ -65,24 +89,73 @@ impl Running {
     }
 }
 
-/// Binds and serves in a background task.
+/// Binds `config.listen` and serves in a background task.
 pub async fn start(config: ServerConfig) -> Result<Running, ServerError> {
-    if !config.listen.ip().is_loopback() {
-        return Err(ServerError::NotLoopback(config.listen));
+    let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Bind(config.listen, e))?;
+    start_on(listener, config).await
+}
+
+/// Serves on a listener bound by the caller (tests bind first so the sandbox can register the
+/// callback URL with the real port).
+pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Running, ServerError> {
+    let addr = listener.local_addr().map_err(|e| ServerError::Bind(config.listen, e))?;
+    let public_url = match &config.public_url {
+        Some(u) => u.clone(),
+        None => {
+            let mut shown = addr;
+            if shown.ip().is_unspecified() {
+                shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            url::Url::parse(&format!("http://{shown}")).map_err(|e| ServerError::PublicUrl(shown.to_string(), e.to_string()))?
+        }
+    };
+    if !matches!(public_url.scheme(), "http" | "https") || public_url.host_str().is_none() {
+        return Err(ServerError::PublicUrl(public_url.to_string(), "must be an http(s) origin".into()));
+    }
+    // Cookies and sign-in travel in the clear over http: only on this machine.
+    if !addr.ip().is_loopback() && public_url.scheme() != "https" {
+        return Err(ServerError::NotLoopback(addr));
     }
     if !config.dist.join("index.html").is_file() {
         return Err(ServerError::NoDist(config.dist));
     }
-    let session = SessionInfo {
-        environment: config.profile.environment.clone(),
-        issuer_id: config.profile.d1.credentials.issuer_id.clone(),
+    let profile = &config.profile;
+    let about = SessionInfo {
+        environment: profile.environment.clone(),
         product: "Consent & Operations Console".into(),
         version: env!("CARGO_PKG_VERSION").into(),
+        user: None,
+        issuer_id: Some(profile.d1.credentials.issuer_id.clone()),
+        csrf_token: None,
     };
-    let link = D1Link::new(config.profile.d1.clone())?;
-    let app = web::app(api::AppState { link, session }, &config.dist);
-    let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Bind(config.listen, e))?;
-    let addr = listener.local_addr().map_err(|e| ServerError::Bind(config.listen, e))?;
+    let mut redirect_uri = public_url.clone();
+    redirect_uri.set_path(routes::AUTH_CALLBACK);
+    redirect_uri.set_query(None);
+    let auth = UserAuth::new(
+        UserAuthConfig {
+            base: profile.auth.base.clone(),
+            audience: profile.auth.audience.clone(),
+            client_id: profile.auth.client_id.clone(),
+            client_secret: profile.auth.client_secret.clone(),
+            redirect_uri,
+            scopes: ["banking/read", "banking/write", "banking/full"].map(String::from).to_vec(),
+        },
+        Duration::from_secs(15),
+    )?;
+    let consents = ApitureLink::new(profile.auth.consents_base.clone(), profile.auth.api_key.clone(), Duration::from_secs(15))
+        .map_err(|e| ServerError::Consents(e.to_string()))?;
+    let audit = audit::AuditLog::open(config.audit_log.as_deref())
+        .map_err(|e| ServerError::Audit(config.audit_log.clone().unwrap_or_default(), e))?;
+    let state = api::AppState {
+        link: D1Link::new(profile.d1.clone())?,
+        about,
+        auth: Arc::new(auth),
+        sessions: Arc::new(session::SessionStore::new(profile.auth.idle_timeout, profile.auth.absolute_timeout)),
+        consents,
+        audit: Arc::new(audit),
+        web: auth::WebOrigin::new(&public_url),
+    };
+    let app = web::app(state, &config.dist);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app).with_graceful_shutdown(async {

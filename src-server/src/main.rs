@@ -9,7 +9,7 @@ use clap::Parser;
 #[derive(Parser, Debug)]
 #[command(name = "console-server", version)]
 struct Args {
-    /// Address to listen on (loopback only until staff sign-in exists).
+    /// Address to listen on. Off loopback only with https (see --public-url).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// The environment file.
@@ -21,9 +21,17 @@ struct Args {
     /// The built UI.
     #[arg(long, default_value = "dist")]
     dist: PathBuf,
-    /// Override the D1 origin of the profile (e.g. a sandbox on another port): http://127.0.0.1:PORT
+    /// Point every upstream of the profile (D1, sign-in, Consents) at another origin, e.g. a sandbox on
+    /// another port: http://127.0.0.1:PORT
+    #[arg(long, alias = "d1-origin")]
+    upstream_origin: Option<url::Url>,
+    /// Where browsers reach this gateway, when not http://LISTEN (e.g. https://console.bank.example behind
+    /// a TLS proxy). Its /auth/callback must be registered at the authorization server.
     #[arg(long)]
-    d1_origin: Option<url::Url>,
+    public_url: Option<url::Url>,
+    /// Append the audit log (JSON lines: who, what, when, correlation id, outcome) to this file.
+    #[arg(long)]
+    audit_log: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -46,13 +54,15 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> Result<(), console_server::ServerError> {
     let mut profile = console_server::config::load(&args.config, args.profile.as_deref())?;
-    if let Some(origin) = &args.d1_origin {
-        profile = console_server::config::with_d1_origin(profile, origin);
+    if let Some(origin) = &args.upstream_origin {
+        profile = console_server::config::with_upstream_origin(profile, origin);
     }
     let running = console_server::start(console_server::ServerConfig {
         listen: args.listen,
         dist: args.dist,
         profile,
+        public_url: args.public_url,
+        audit_log: args.audit_log,
     })
     .await?;
     println!("gateway listening on {}", running.base_url());

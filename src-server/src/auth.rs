@@ -1,0 +1,346 @@
+//! Sign-in, sign-out and the [`Caller`] every `/api` handler is given.
+//!
+//! * `GET /auth/login?return_to=`: starts the authorization code flow with PKCE (S256) at the bank's
+//!   authorization server; the verifier stays here, the browser gets a binding cookie.
+//! * `GET /auth/callback`: checks `state` and the binding, exchanges the code as a confidential client,
+//!   verifies the access token, opens a session and sets its HttpOnly cookie.
+//! * `POST /auth/logout`: revokes the refresh token upstream and forgets the session.
+//!
+//! [`Caller`] is the only way a handler learns who is asking: it loads the session (401 without one),
+//! refreshes its tokens when they are about to expire, and refuses state-changing requests that do not
+//! prove they come from our own page (the anti-CSRF token in [`CSRF_HEADER`], plus `Origin` and
+//! `Sec-Fetch-Site` when the browser sends them).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use console_api::gateway::{is_local_path, routes, ApiProblem, ProblemKind, Role, SignedInUser, CSRF_HEADER};
+use console_link::correlation::new_correlation_id;
+use console_link::user_auth::{AccessClaims, UserAuthError};
+
+use crate::api::{AppState, Problem};
+use crate::session::{same_secret, Session};
+
+/// Refresh this long before the access token expires.
+const REFRESH_MARGIN: Duration = Duration::from_secs(30);
+
+/// The gateway's public origin and what follows from it for cookies.
+#[derive(Clone, Debug)]
+pub struct WebOrigin {
+    /// `http://127.0.0.1:8080` or `https://console.bank.example`: what the browser's `Origin` says.
+    pub origin: String,
+    /// `host[:port]` of it, to send browsers that came by another name to the right one.
+    pub host: String,
+    /// Served over https (directly or behind a TLS proxy): cookies are `Secure` and `__Host-` prefixed.
+    pub secure: bool,
+}
+
+impl WebOrigin {
+    pub fn new(public_url: &url::Url) -> Self {
+        let origin = public_url.origin().ascii_serialization();
+        let host = match public_url.port() {
+            Some(p) => format!("{}:{p}", public_url.host_str().unwrap_or_default()),
+            None => public_url.host_str().unwrap_or_default().to_string(),
+        };
+        WebOrigin { origin, host, secure: public_url.scheme() == "https" }
+    }
+
+    /// `__Host-` binds the cookie to this exact origin (Secure, Path=/, no Domain); browsers accept the
+    /// prefix only over https.
+    pub fn session_cookie(&self) -> &'static str {
+        if self.secure { "__Host-console_session" } else { "console_session" }
+    }
+
+    fn login_cookie(&self) -> &'static str {
+        if self.secure { "__Host-console_login" } else { "console_login" }
+    }
+
+    fn set_cookie(&self, name: &str, value: &str, max_age: Option<Duration>) -> HeaderValue {
+        let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+        if self.secure {
+            cookie.push_str("; Secure");
+        }
+        if let Some(age) = max_age {
+            cookie.push_str(&format!("; Max-Age={}", age.as_secs()));
+        }
+        HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(routes::AUTH_LOGIN, get(login))
+        .route(routes::AUTH_CALLBACK, get(callback))
+        .route(routes::AUTH_LOGOUT, post(logout))
+}
+
+/// A cookie's value from the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn redirect(to: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A small page for the ends of sign-in that are not the app (it has no session to load yet).
+fn page(status: StatusCode, title: &str, message: &str) -> Response {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><link rel=\"stylesheet\" href=\"/style.css\"></head>\
+         <body><main class=\"main\"><section class=\"card empty\" data-testid=\"auth-problem\"><h1>{t}</h1><p>{m}</p>\
+         <p><a href=\"{login}\">Sign in again</a></p></section></main></body></html>",
+        t = esc(title),
+        m = esc(message),
+        login = routes::AUTH_LOGIN,
+    );
+    let mut response = (status, Html(html)).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn login(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    let return_to = q.get("return_to").map(String::as_str).filter(|p| is_local_path(p)).unwrap_or("/");
+    // Cookies belong to one host name: a browser that came as `localhost` signs in as the public origin.
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    if !host.is_empty() && !host.eq_ignore_ascii_case(&state.web.host) {
+        return redirect(&format!("{}{}", state.web.origin, console_api::gateway::sign_in_url(return_to)));
+    }
+    let request = state.auth.begin();
+    let binding = state.sessions.begin_login(request.state, request.pkce_verifier, return_to.to_string());
+    let mut response = redirect(request.url.as_str());
+    let cookie = state.web.set_cookie(state.web.login_cookie(), &binding, Some(Duration::from_secs(600)));
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
+}
+
+/// The role the console gives the token's first known role; none means no access to the console.
+fn role_of(claims: &AccessClaims) -> Option<Role> {
+    claims.roles.iter().map(|r| Role::from_wire(r)).find(|r| !matches!(r, Role::Other(_)))
+}
+
+async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    let cid = new_correlation_id();
+    let again = "Sign in again to continue.";
+    let Some(pending) = q.get("state").and_then(|s| state.sessions.take_login(s)) else {
+        return page(StatusCode::BAD_REQUEST, "This sign-in has expired", &format!("It was already used, took longer than 10 minutes, or was not started here. {again}"));
+    };
+    let bound = cookie(&headers, state.web.login_cookie()).is_some_and(|c| same_secret(c, &pending.browser_binding));
+    if !bound {
+        state.audit.record("-", "-", "session.sign_in", "", cid.as_str(), 400);
+        return page(StatusCode::BAD_REQUEST, "This sign-in was started elsewhere", &format!("It did not start in this browser, so it was not completed. {again}"));
+    }
+    if let Some(error) = q.get("error") {
+        let why = q.get("error_description").map(String::as_str).unwrap_or(error);
+        return page(StatusCode::UNAUTHORIZED, "Sign-in did not complete", &format!("The sign-in service said: {why}. {again}"));
+    }
+    let Some(code) = q.get("code") else {
+        return page(StatusCode::BAD_REQUEST, "Sign-in did not complete", &format!("The sign-in service sent no code. {again}"));
+    };
+    let tokens = match state.auth.exchange(code, &pending.pkce_verifier).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(correlation_id = cid.as_str(), "sign-in failed: {e}");
+            let status = match e {
+                UserAuthError::Unreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                UserAuthError::Refused(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            state.audit.record("-", "-", "session.sign_in", "", cid.as_str(), status.as_u16());
+            return page(status, "Sign-in did not complete", &format!("{e}. {again} (Reference {})", cid.as_str()));
+        }
+    };
+    let Some(role) = role_of(&tokens.claims) else {
+        state.audit.record(&tokens.claims.sub, "-", "session.sign_in", "", cid.as_str(), 403);
+        if let Some(r) = &tokens.refresh_token {
+            let _ = state.auth.revoke(r).await;
+        }
+        return page(StatusCode::FORBIDDEN, "No access to this console", "Your account has no console role (admin, agent or customer). Ask your administrator.");
+    };
+    let name = tokens.claims.name.clone().unwrap_or_else(|| tokens.claims.sub.clone());
+    let user = SignedInUser { id: tokens.claims.sub.clone(), name, role };
+    state.audit.record(&user.id, user.role.as_str(), "session.sign_in", "", cid.as_str(), 200);
+    let id = state.sessions.insert(Session::new(user, tokens.access_token, tokens.expires_at, tokens.refresh_token));
+    let mut response = redirect(&pending.return_to);
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, state.web.set_cookie(state.web.session_cookie(), &id, None));
+    headers.append(header::SET_COOKIE, state.web.set_cookie(state.web.login_cookie(), "", Some(Duration::ZERO)));
+    response
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let cid = new_correlation_id();
+    let clear = state.web.set_cookie(state.web.session_cookie(), "", Some(Duration::ZERO));
+    if let Some(id) = cookie(&headers, state.web.session_cookie()) {
+        if let Some(entry) = state.sessions.get(id).await {
+            let session = entry.lock().await;
+            if let Err(p) = check_same_site(&headers, &state, &session.csrf_token, &cid) {
+                return p.into_response();
+            }
+            let (user, role, refresh) = (session.user.id.clone(), session.user.role.clone(), session.refresh_token.clone());
+            drop(session);
+            state.sessions.remove(id);
+            if let Some(refresh) = refresh {
+                if let Err(e) = state.auth.revoke(&refresh).await {
+                    tracing::warn!(correlation_id = cid.as_str(), "sign-out: revoking the refresh token failed: {e}");
+                }
+            }
+            state.audit.record(&user, role.as_str(), "session.sign_out", "", cid.as_str(), 204);
+        }
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, clear);
+    response
+}
+
+fn refusal(status: u16, kind: ProblemKind, message: &str, cid: &console_api::d1_client::CorrelationId) -> Problem {
+    Problem(ApiProblem {
+        status,
+        kind,
+        message: message.to_string(),
+        field: None,
+        correlation_id: Some(cid.as_str().to_string()),
+        technical: None,
+    })
+}
+
+/// A state-changing request must come from our own page: same-site per the browser's own headers, and
+/// carrying the session's anti-CSRF token, which a page of another origin cannot read.
+fn check_same_site(
+    h: &HeaderMap,
+    state: &AppState,
+    csrf_token: &str,
+    cid: &console_api::d1_client::CorrelationId,
+) -> Result<(), Problem> {
+    let cross = |why: &str| refusal(403, ProblemKind::Forbidden, &format!("Refused a cross-site request: {why}. Use the console's own page."), cid);
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site != "same-origin" {
+            return Err(cross(&format!("the browser says it came from a {site} page")));
+        }
+    }
+    if let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        if origin != state.web.origin {
+            return Err(cross(&format!("it came from {origin}")));
+        }
+    }
+    match h.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        Some(token) if same_secret(token, csrf_token) => Ok(()),
+        Some(_) => Err(cross("its anti-CSRF token is not this session's (reload the page)")),
+        None => Err(cross("it carries no anti-CSRF token")),
+    }
+}
+
+/// Who is asking, for a handler. Extracting it enforces sign-in, the session timeouts, token refresh and
+/// (on anything but GET and HEAD) the same-site proof.
+pub struct Caller {
+    pub user: SignedInUser,
+    /// The person's access token, for the Apiture APIs that decide by it. Never leaves this process.
+    pub access_token: String,
+    pub csrf_token: String,
+}
+
+/// 401 with the words the page shows before sending the person to sign in.
+pub fn not_signed_in(cid: &console_api::d1_client::CorrelationId) -> Problem {
+    refusal(401, ProblemKind::Unauthorized, "You are not signed in, or your session has ended. Sign in again.", cid)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let cid = crate::api::Cid::from_request_parts(parts, state).await?.0;
+        let id = cookie(&parts.headers, state.web.session_cookie()).ok_or_else(|| not_signed_in(&cid))?.to_string();
+        let entry = state.sessions.get(&id).await.ok_or_else(|| not_signed_in(&cid))?;
+        let mut session = entry.lock().await;
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            check_same_site(&parts.headers, state, &session.csrf_token, &cid)?;
+        }
+        if session.access_expires_at <= Instant::now() + REFRESH_MARGIN {
+            let refreshed = match session.refresh_token.clone() {
+                Some(refresh) => state.auth.refresh(&refresh).await,
+                None => Err(UserAuthError::Refused("no refresh token".into())),
+            };
+            match refreshed {
+                Ok(tokens) => match role_of(&tokens.claims) {
+                    Some(role) => {
+                        session.user.role = role;
+                        session.access_token = tokens.access_token;
+                        session.access_expires_at = tokens.expires_at;
+                        if tokens.refresh_token.is_some() {
+                            session.refresh_token = tokens.refresh_token;
+                        }
+                    }
+                    None => {
+                        drop(session);
+                        state.sessions.remove(&id);
+                        return Err(not_signed_in(&cid));
+                    }
+                },
+                // The server ended the sign-in (revoked, reused, expired family): so do we.
+                Err(UserAuthError::Refused(_) | UserAuthError::BadToken(_) | UserAuthError::Config(_)) => {
+                    drop(session);
+                    state.sessions.remove(&id);
+                    return Err(not_signed_in(&cid));
+                }
+                Err(e @ UserAuthError::Unreachable(_)) => {
+                    if session.access_expires_at <= Instant::now() {
+                        tracing::warn!(correlation_id = cid.as_str(), "session refresh failed: {e}");
+                        return Err(refusal(503, ProblemKind::UpstreamUnavailable, "The sign-in service could not be reached to renew your session. Try again in a moment.", &cid));
+                    }
+                }
+            }
+        }
+        Ok(Caller {
+            user: session.user.clone(),
+            access_token: session.access_token.clone(),
+            csrf_token: session.csrf_token.clone(),
+        })
+    }
+}
+
+/// What a route needs of its caller.
+#[derive(Clone, Copy, Debug)]
+pub enum Need {
+    /// Admins and agents: look up any customer.
+    Staff,
+    /// Admins: change anything upstream.
+    Admin,
+    /// End users: their own consents.
+    Customer,
+}
+
+impl Caller {
+    /// Refuses (403, audited) a caller whose role does not meet `need`.
+    pub fn require(&self, need: Need, state: &AppState, action: &str, target: &str, cid: &console_api::d1_client::CorrelationId) -> Result<(), Problem> {
+        let role = &self.user.role;
+        let (allowed, why) = match need {
+            Need::Staff => (role.is_staff(), "This is for back-office staff."),
+            Need::Admin => (role.may_write(), "Only an admin may do this: agents are read-only."),
+            Need::Customer => (*role == Role::Customer, "This is for customers, about their own documents."),
+        };
+        if allowed {
+            return Ok(());
+        }
+        state.audit.record(&self.user.id, role.as_str(), action, target, cid.as_str(), 403);
+        Err(refusal(403, ProblemKind::Forbidden, &format!("{why} You are signed in as {} ({}).", self.user.name, role.label()), cid))
+    }
+}
