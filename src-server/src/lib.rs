@@ -45,6 +45,8 @@ pub enum ServerError {
     Audit(PathBuf, std::io::Error),
     #[error("consents link: {0}")]
     Consents(String),
+    #[error("TLS certificate {0} / key: {1}")]
+    Tls(PathBuf, String),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
     #[error("the built UI is missing: {0} has no index.html (run `cargo xtask run`, which builds it)")]
@@ -64,11 +66,21 @@ pub struct ServerConfig {
     pub public_url: Option<url::Url>,
     /// Audit log file (JSON lines); `None`: the tracing log only.
     pub audit_log: Option<PathBuf>,
+    /// Serve https with this certificate chain and key (PEM). The public URL then defaults to https.
+    pub tls: Option<TlsFiles>,
+}
+
+/// A PEM certificate chain and its private key.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// A running gateway.
 pub struct Running {
     addr: SocketAddr,
+    public_url: url::Url,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -78,8 +90,9 @@ impl Running {
         self.addr
     }
 
+    /// The public origin, without a trailing slash: `http://127.0.0.1:PORT` unless configured.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.public_url.as_str().trim_end_matches('/').to_string()
     }
 
     /// Stops accepting, lets requests in flight finish.
@@ -106,7 +119,8 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
             if shown.ip().is_unspecified() {
                 shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
             }
-            url::Url::parse(&format!("http://{shown}")).map_err(|e| ServerError::PublicUrl(shown.to_string(), e.to_string()))?
+            let scheme = if config.tls.is_some() { "https" } else { "http" };
+            url::Url::parse(&format!("{scheme}://{shown}")).map_err(|e| ServerError::PublicUrl(shown.to_string(), e.to_string()))?
         }
     };
     if !matches!(public_url.scheme(), "http" | "https") || public_url.host_str().is_none() {
@@ -157,14 +171,37 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
     };
     let app = web::app(state, &config.dist);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = stopped.await;
-        });
-        if let Err(e) = served.await {
-            tracing::error!("gateway stopped: {e}");
+    let task = match &config.tls {
+        None => tokio::spawn(async move {
+            let served = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = served.await {
+                tracing::error!("gateway stopped: {e}");
+            }
+        }),
+        Some(tls) => {
+            // Several gateways in one process (tests) install it once; a second install is not an error.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let tls_config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+                .await
+                .map_err(|e| ServerError::Tls(tls.cert.clone(), e.to_string()))?;
+            let std_listener = listener.into_std().map_err(|e| ServerError::Bind(addr, e))?;
+            let handle = axum_server::Handle::new();
+            let server = axum_server::from_tcp_rustls(std_listener, tls_config)
+                .map_err(|e| ServerError::Bind(addr, e))?
+                .handle(handle.clone());
+            tokio::spawn(async move {
+                tokio::spawn(async move {
+                    let _ = stopped.await;
+                    handle.graceful_shutdown(Some(Duration::from_secs(10)));
+                });
+                if let Err(e) = server.serve(app.into_make_service()).await {
+                    tracing::error!("gateway stopped: {e}");
+                }
+            })
         }
-    });
-    tracing::info!(%addr, profile = %config.profile.name, "gateway listening");
-    Ok(Running { addr, stop, task })
+    };
+    tracing::info!(%addr, public = %public_url, profile = %config.profile.name, "gateway listening");
+    Ok(Running { addr, public_url, stop, task })
 }

@@ -29,6 +29,12 @@ struct Args {
     /// a TLS proxy). Its /auth/callback must be registered at the authorization server.
     #[arg(long)]
     public_url: Option<url::Url>,
+    /// Serve https with this PEM certificate chain (with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Append the audit log (JSON lines: who, what, when, correlation id, outcome) to this file.
     #[arg(long)]
     audit_log: Option<PathBuf>,
@@ -63,6 +69,7 @@ async fn run(args: Args) -> Result<(), console_server::ServerError> {
         profile,
         public_url: args.public_url,
         audit_log: args.audit_log,
+        tls: args.tls_cert.zip(args.tls_key).map(|(cert, key)| console_server::TlsFiles { cert, key }),
     })
     .await?;
     println!("gateway listening on {}", running.base_url());
