@@ -35,11 +35,25 @@ const MAX_PENDING_SECONDS: u64 = 24 * 3600;
     description = "Wipes consumers, accounts and operations and loads the demo data again (relative to now). Only with --control.",
     responses((status = 200, description = "What was loaded", body = crate::openapi::ResetResult)))]
 pub async fn reset(State(state): State<AppState>) -> Result<Json<serde_json::Value>, SandboxError> {
-    let loaded = state.db.tx(|tx| crate::demo::load(tx, Utc::now())).await?;
+    let loaded = state
+        .db
+        .tx(|tx| {
+            crate::demo::load_consents(tx)?;
+            crate::demo::load(tx, Utc::now())
+        })
+        .await?;
     tracing::info!(?loaded, "demo data reset");
     Ok(Json(serde_json::json!({
         "consumers": loaded.consumers, "operations": loaded.operations, "accounts": loaded.accounts
     })))
+}
+
+/// `POST /_sandbox/auth/expire-codes`: every unused authorization code expires now, as if its 60 s had
+/// passed (so tests see the refusal of an expired code without waiting).
+pub async fn expire_codes(State(state): State<AppState>) -> Result<Json<serde_json::Value>, SandboxError> {
+    let now = Utc::now().timestamp_millis();
+    let expired = state.db.tx(move |tx| crate::auth::store::expire_codes(tx, now)).await?;
+    Ok(Json(serde_json::json!({ "expired": expired })))
 }
 
 #[derive(Debug, Deserialize)]

@@ -76,6 +76,78 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX operations_by_consumer ON operations (issuer_id, consumer_id, start_ms DESC, seq DESC);
     CREATE INDEX operations_to_settle ON operations (settle_ms) WHERE status = 'PENDING';
     "#,
+    // 2: the Apiture-style authorization server (users, codes, refresh families, revoked access tokens)
+    // and the Consents API. Secrets (passwords, codes, refresh tokens) are stored hashed only.
+    r#"
+    CREATE TABLE users (
+        user_id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        password_salt TEXT NOT NULL,
+        password_sha256 TEXT NOT NULL
+    );
+    -- One sign-in (authorization code exchange) starts a family; its id is the access tokens' sid.
+    CREATE TABLE token_families (
+        family_id TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        revoked_ms INTEGER
+    );
+    CREATE TABLE auth_codes (
+        code_sha256 TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        code_challenge TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        used_ms INTEGER,
+        -- Set by the first exchange, so that a replay can revoke what it issued.
+        family_id TEXT REFERENCES token_families (family_id)
+    );
+    CREATE TABLE refresh_tokens (
+        token_sha256 TEXT PRIMARY KEY,
+        family_id TEXT NOT NULL REFERENCES token_families (family_id),
+        created_ms INTEGER NOT NULL,
+        -- Set when rotated: presenting it again is a replay.
+        used_ms INTEGER
+    );
+    CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
+    CREATE TABLE revoked_jtis (
+        jti TEXT PRIMARY KEY,
+        expires_ms INTEGER NOT NULL
+    );
+    CREATE TABLE consent_type_names (
+        name TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        description TEXT NOT NULL
+    );
+    CREATE TABLE consents (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        type TEXT NOT NULL REFERENCES consent_type_names (name),
+        document_uri TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        revision_id TEXT,
+        revised_at TEXT NOT NULL,
+        context_uri TEXT,
+        secondary_context_uri TEXT,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'given', 'stale', 'rescinded', 'revoked')),
+        given_at TEXT,
+        request_revoked_at TEXT,
+        request_rescinded_at TEXT,
+        created_at TEXT NOT NULL,
+        -- Keeps the demo's order stable when times tie.
+        seq INTEGER NOT NULL UNIQUE
+    );
+    -- neededConsents, give (all matching type + document of a user), revisedDocuments (by document).
+    CREATE INDEX consents_by_user ON consents (user_id, state, type, document_uri);
+    CREATE INDEX consents_by_document ON consents (document_uri, state);
+    "#,
 ];
 
 /// The shared connection.
@@ -475,6 +547,10 @@ pub fn token(tx: &Transaction<'_>, token_sha256: &str) -> Result<Option<(String,
 pub fn wipe(tx: &Transaction<'_>) -> Result<(), SandboxError> {
     tx.execute_batch("DELETE FROM operations; DELETE FROM accounts; DELETE FROM consumers;")?;
     Ok(())
+}
+
+pub fn consent_count(tx: &Transaction<'_>) -> Result<i64, SandboxError> {
+    Ok(tx.query_row("SELECT COUNT(*) FROM consents", [], |r| r.get(0))?)
 }
 
 pub fn consumer_count(tx: &Transaction<'_>) -> Result<i64, SandboxError> {

@@ -19,6 +19,9 @@ use crate::db::{self, NewOperation};
 use crate::error::SandboxError;
 use crate::DEMO_ISSUER;
 
+mod consents;
+pub use consents::{load_consents, CONSENT_TYPES};
+
 /// The seed of the demo data's generator: change it and every demo id changes.
 const SEED: u64 = 0xD15A_ADB0;
 
@@ -466,3 +469,4 @@ mod tests {
         assert_eq!(first_not_register, 0);
     }
 }
+

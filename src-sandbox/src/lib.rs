@@ -1,16 +1,24 @@
-//! `console-sandbox`: a faithful stand-in for Thales D1's banking API and its OAuth token endpoint, on
-//! SQLite, with demo data. (MasCustomers v4 and Apiture Consents will join it later.)
+//! `console-sandbox`: a faithful stand-in for Thales D1's banking API and its OAuth token endpoint, and
+//! for the Apiture-style side of the bank (an authorization server and the Consents API), on SQLite, with
+//! demo data. (MasStack Accounts will join it later, behind the same authorization server.)
 //!
 //! Modules:
-//! * [`oauth`]: `POST /authz/v1/oauth2/token` (JWT-bearer grant, ES256) and the bearer check.
+//! * [`oauth`]: `POST /authz/v1/oauth2/token` (D1's JWT-bearer grant, ES256) and D1's bearer check.
 //! * [`banking`]: every `/banking/v1` endpoint of seeds 001 and 002.
+//! * [`auth`]: the authorization server under `/auth` (sign-in page, authorization code + PKCE S256,
+//!   refresh rotation, client_credentials, revocation, JWKS, RFC 8414 metadata) and [`ApitureCaller`], the
+//!   bearer check of the Apiture-style APIs.
+//! * [`consents`]: `/consents` (seed 004), first slice: needed consents and a consent by id.
 //! * [`control`]: `/_sandbox/` test aid, mounted only with `--control`.
 //! * [`db`]: schema, migrations, queries. [`demo`]: the demo data. [`openapi`]: the served document.
 //! * [`error`]: error types and their `{"error"}` bodies.
 //!
-//! Use in-process with [`start`]; the `console-sandbox` binary wraps it with a CLI.
+//! Use in-process with [`start`] (`Config::new(addr, db)`, then set `control`, `redirect_uris`,
+//! `access_token_ttl`); the `console-sandbox` binary wraps it with a CLI.
 
+pub mod auth;
 pub mod banking;
+pub mod consents;
 pub mod control;
 pub mod db;
 pub mod demo;
@@ -31,6 +39,11 @@ use chrono::Utc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use auth::bearer::{require_api_key, require_scope, ApitureCaller, ApitureFailure};
+pub use auth::{
+    DemoUser, ACCESS_TOKEN_AUDIENCE, AUTH_KID, AUTH_PRIVATE_KEY_PEM, AUTH_PUBLIC_KEY_PEM, DEMO_API_KEY, DEMO_PASSWORD,
+    DEMO_USERS, DESKTOP_CLIENT_ID, GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET,
+};
 pub use error::SandboxError;
 
 /// The demo issuer, its key id and its private key (DEMO ONLY: see `demo/README.md`).
@@ -52,12 +65,31 @@ pub struct Config {
     pub db: String,
     /// Mount the `/_sandbox/` control API.
     pub control: bool,
+    /// Redirect URIs of `console-gateway` besides `http://127.0.0.1:8080/auth/callback` and
+    /// `http://localhost:8080/auth/callback` (exact string match).
+    pub redirect_uris: Vec<String>,
+    /// Lifetime of the authorization server's access tokens.
+    pub access_token_ttl: std::time::Duration,
+}
+
+impl Config {
+    /// No control API, no extra redirect URIs, access tokens of 300 s.
+    pub fn new(listen: SocketAddr, db: impl Into<String>) -> Self {
+        Config {
+            listen,
+            db: db.into(),
+            control: false,
+            redirect_uris: Vec::new(),
+            access_token_ttl: std::time::Duration::from_secs(300),
+        }
+    }
 }
 
 /// What handlers share.
 #[derive(Clone)]
 pub struct AppState {
     pub db: db::Db,
+    pub auth: auth::SharedAuth,
     openapi: Arc<serde_json::Value>,
 }
 
@@ -76,11 +108,12 @@ impl Running {
 
     /// `http://127.0.0.1:PORT` (the loopback address when bound to all interfaces).
     pub fn base_url(&self) -> String {
-        let mut addr = self.addr;
-        if addr.ip().is_unspecified() {
-            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-        }
-        format!("http://{addr}")
+        loopback_url(self.addr)
+    }
+
+    /// `{base_url}/auth`: the authorization server's issuer, the `iss` of its access tokens.
+    pub fn auth_issuer(&self) -> String {
+        format!("{}/auth", self.base_url())
     }
 
     /// Stops accepting, lets requests in flight finish, and waits for the server task.
@@ -94,6 +127,13 @@ impl Running {
     }
 }
 
+fn loopback_url(mut addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{addr}")
+}
+
 /// Opens the database (migrating it), registers the demo key, loads the demo data if there are no
 /// consumers, binds `config.listen` and serves in a tokio task.
 pub async fn start(config: Config) -> Result<Running, SandboxError> {
@@ -104,6 +144,10 @@ pub async fn start(config: Config) -> Result<Running, SandboxError> {
     let loaded = db
         .tx(|tx| {
             db::upsert_issuer_key(tx, DEMO_KID, DEMO_ISSUER, DEMO_PUBLIC_KEY_PEM)?;
+            auth::users::load_demo(tx)?;
+            if db::consent_count(tx)? == 0 {
+                demo::load_consents(tx)?;
+            }
             if db::consumer_count(tx)? == 0 {
                 demo::load(tx, Utc::now()).map(Some)
             } else {
@@ -117,11 +161,17 @@ pub async fn start(config: Config) -> Result<Running, SandboxError> {
 
     let openapi = serde_json::to_value(openapi::document(config.control))
         .map_err(|e| SandboxError::Internal(format!("OpenAPI document: {e}")))?;
-    let state = AppState { db, openapi: Arc::new(openapi) };
-    let app = router(state, config.control);
-
+    // Bound before the router is built: the issuer (in every access token) is the address bound.
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    let auth = auth::AuthSettings {
+        issuer: format!("{}/auth", loopback_url(addr)),
+        gateway_redirect_uris: config.redirect_uris.clone(),
+        access_token_ttl: config.access_token_ttl,
+        signer: auth::keys::Signer::demo()?,
+    };
+    let state = AppState { db, auth: Arc::new(auth), openapi: Arc::new(openapi) };
+    let app = router(state, config.control);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -146,12 +196,26 @@ pub fn router(state: AppState, control: bool) -> Router {
         .route("/issuers/{issuerId}/accounts/{accountId}", put(banking::register_account))
         .route("/issuers/{issuerId}/accounts/{accountId}/operations:delete", post(banking::delete_account))
         .route("/openapi.json", get(openapi_json));
+    let auth = Router::new()
+        .route("/oauth2/authorize", get(auth::authorize::show).post(auth::authorize::submit))
+        .route("/oauth2/token", post(auth::token::token))
+        .route("/oauth2/revoke", post(auth::token::revoke))
+        .route("/.well-known/jwks.json", get(auth::keys::jwks))
+        .route("/.well-known/oauth-authorization-server", get(auth::keys::metadata));
+    let consents = Router::new()
+        .route("/neededConsents", get(consents::needed_consents))
+        .route("/consents/{consentId}", get(consents::get_consent));
     let mut app = Router::new()
         .route("/authz/v1/oauth2/token", post(oauth::token))
-        .nest("/banking/v1", banking);
+        .nest("/banking/v1", banking)
+        .nest("/auth", auth)
+        // RFC 8414 section 3: the metadata of an issuer with a path, at the origin's well-known place.
+        .route("/.well-known/oauth-authorization-server/auth", get(auth::keys::metadata))
+        .nest("/consents", consents);
     if control {
         app = app
             .route("/_sandbox/reset", post(control::reset))
+            .route("/_sandbox/auth/expire-codes", post(control::expire_codes))
             .route("/_sandbox/issuers/{issuerId}/consumers", post(control::create_consumer))
             .route("/_sandbox/issuers/{issuerId}/consumers/{consumerId}/operations", post(control::create_operation));
     }

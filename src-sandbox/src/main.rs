@@ -20,6 +20,13 @@ struct Cli {
     /// Mount the /_sandbox/ control API (reset, create consumers and operations). Loopback test aid: no auth.
     #[arg(long)]
     control: bool,
+    /// An extra redirect URI of the console-gateway client (repeatable), besides
+    /// http://127.0.0.1:8080/auth/callback and http://localhost:8080/auth/callback.
+    #[arg(long = "redirect-uri", value_name = "URL")]
+    redirect_uris: Vec<String>,
+    /// Lifetime of the authorization server's access tokens, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    access_token_ttl: u64,
 }
 
 #[tokio::main]
@@ -32,7 +39,13 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let running = match start(Config { listen: cli.listen, db: cli.db, control: cli.control }).await {
+    let config = Config {
+        control: cli.control,
+        redirect_uris: cli.redirect_uris,
+        access_token_ttl: std::time::Duration::from_secs(cli.access_token_ttl),
+        ..Config::new(cli.listen, cli.db)
+    };
+    let running = match start(config).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("console-sandbox: cannot start: {e}");

@@ -132,7 +132,7 @@ async fn reset_restores_the_demo_data() {
 
 #[tokio::test]
 async fn control_api_is_absent_without_the_flag() {
-    let s = start(Config { listen: "127.0.0.1:0".parse().unwrap(), db: ":memory:".into(), control: false }).await.unwrap();
+    let s = start(Config::new("127.0.0.1:0".parse().unwrap(), ":memory:")).await.unwrap();
     let (status, body) = post_json(&ctl(&s, "/reset"), None, &json!({})).await;
     assert_eq!(status, 404);
     error_text(&body);

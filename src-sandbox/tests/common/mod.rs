@@ -12,7 +12,7 @@ pub async fn sandbox() -> Running {
 }
 
 pub async fn sandbox_on(db: &str) -> Running {
-    start(Config { listen: "127.0.0.1:0".parse().expect("addr"), db: db.into(), control: true })
+    start(Config { control: true, ..Config::new("127.0.0.1:0".parse().expect("addr"), db) })
         .await
         .expect("sandbox starts")
 }
@@ -93,3 +93,5 @@ pub fn temp_db(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir.join("sandbox.db")
 }
+
+pub mod flow;
