@@ -71,7 +71,7 @@ pub fn scopes_of_role(role: &str) -> &'static [&'static str] {
     }
 }
 
-/// Parses a space-separated `scope`; an unknown scope is refused with its name.
+/// Parses a space-separated `scope`; an unknown scope is refused with its name. None: nothing requested.
 pub fn parse_scope(scope: Option<&str>) -> Result<Option<Vec<String>>, String> {
     let Some(scope) = scope else { return Ok(None) };
     let mut out: Vec<String> = Vec::new();
@@ -83,7 +83,8 @@ pub fn parse_scope(scope: Option<&str>) -> Result<Option<Vec<String>>, String> {
             out.push(s.to_string());
         }
     }
-    Ok(Some(out))
+    // `scope=` with nothing in it is no request at all, as if the parameter were left out.
+    Ok(if out.is_empty() { None } else { Some(out) })
 }
 
 /// Granted = requested ∩ allowed, in the documented order; no request means everything allowed.
