@@ -104,6 +104,11 @@ impl Running {
 
 /// Binds `config.listen` and serves in a background task.
 pub async fn start(config: ServerConfig) -> Result<Running, ServerError> {
+    // Refuse before binding: an address we must not serve plain http on is not even opened.
+    let https = config.tls.is_some() || config.public_url.as_ref().is_some_and(|u| u.scheme() == "https");
+    if !config.listen.ip().is_loopback() && !https {
+        return Err(ServerError::NotLoopback(config.listen));
+    }
     let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Bind(config.listen, e))?;
     start_on(listener, config).await
 }

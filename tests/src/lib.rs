@@ -28,7 +28,10 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
-pub use console_sandbox::{DEMO_ISSUER, DEMO_KID, DEMO_PRIVATE_KEY_PEM};
+pub use console_sandbox::{DEMO_ISSUER, DEMO_KID, DEMO_PASSWORD, DEMO_PRIVATE_KEY_PEM};
+
+pub mod sign_in;
+pub use sign_in::SignedIn;
 
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
@@ -84,17 +87,39 @@ impl Drop for TempDir {
     }
 }
 
+/// How a [`Stack`] differs from the committed sandbox profile.
+#[derive(Clone, Debug)]
+pub struct StackOptions {
+    /// Serve the built UI (browser tests) or a one-file stub (HTTP tests).
+    pub built_ui: bool,
+    /// The sandbox's access token lifetime (300 s, as in the sandbox; shorter to exercise refresh).
+    pub access_token_ttl: Duration,
+    /// The gateway's idle session timeout (the profile's 30 minutes unless set).
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        StackOptions { built_ui: true, access_token_ttl: Duration::from_secs(300), idle_timeout: None }
+    }
+}
+
 /// The sandbox and the gateway, running in this process on loopback.
 pub struct Stack {
     sandbox: Option<console_sandbox::Running>,
     gateway: Option<console_server::Running>,
+    /// The gateway's audit log (JSON lines).
+    pub audit_log: PathBuf,
+    /// `iss` of the sandbox's access tokens.
+    pub auth_issuer: String,
+    admin: tokio::sync::OnceCell<SignedIn>,
+    _tmp: TempDir,
     /// `http://127.0.0.1:PORT` of the D1 sandbox.
     pub sandbox_url: String,
     /// `http://127.0.0.1:PORT` of the gateway (the console's origin).
     pub gateway_url: String,
     /// The HTTP client tests use (no retries, short timeouts).
     pub http: reqwest::Client,
-    _stub_dist: Option<TempDir>,
 }
 
 /// The minimal page [`Stack::start_with_stub_ui`] serves.
@@ -104,37 +129,82 @@ pub const STUB_INDEX_HTML: &str = "<!doctype html><html><head><title>stub consol
 impl Stack {
     /// Sandbox + gateway serving the built UI ([`require_dist`]).
     pub async fn start() -> Stack {
-        let dist = require_dist();
-        Stack::start_serving(dist, None).await
+        Stack::start_with(StackOptions::default()).await
     }
 
     /// Sandbox + gateway serving a one-file stub UI from a temp dir (HTTP tests of the gateway only).
     pub async fn start_with_stub_ui() -> Stack {
-        let tmp = TempDir::new("console-e2e-dist");
-        std::fs::write(tmp.path().join("index.html"), STUB_INDEX_HTML).expect("write the stub index.html");
-        Stack::start_serving(tmp.path().to_path_buf(), Some(tmp)).await
+        Stack::start_with(StackOptions { built_ui: false, ..StackOptions::default() }).await
     }
 
-    async fn start_serving(dist: PathBuf, stub: Option<TempDir>) -> Stack {
-        let sandbox = start_sandbox().await;
+    /// The gateway's listener is bound first, so that the sandbox's authorization server registers its
+    /// real callback URL (exact match, as a real one would).
+    pub async fn start_with(options: StackOptions) -> Stack {
+        let tmp = TempDir::new("console-e2e");
+        let dist = if options.built_ui {
+            require_dist()
+        } else {
+            std::fs::write(tmp.path().join("index.html"), STUB_INDEX_HTML).expect("write the stub index.html");
+            tmp.path().to_path_buf()
+        };
+        let listener = tokio::net::TcpListener::bind(loopback0()).await.expect("bind the gateway's port");
+        let gateway_url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let mut config = console_sandbox::Config::new(loopback0(), ":memory:");
+        config.control = true;
+        config.redirect_uris = vec![format!("{gateway_url}/auth/callback")];
+        config.access_token_ttl = options.access_token_ttl;
+        let sandbox = console_sandbox::start(config).await.unwrap_or_else(|e| panic!("the sandbox does not start: {e}"));
         let sandbox_url = sandbox.base_url();
-        let profile = sandbox_profile(&sandbox_url);
-        let gateway = console_server::start(console_server::ServerConfig {
-            listen: loopback0(),
-            dist,
-            profile,
-        })
+        let mut profile = sandbox_profile(&sandbox_url);
+        if let Some(idle) = options.idle_timeout {
+            profile.auth.idle_timeout = idle;
+        }
+        let audit_log = tmp.path().join("audit.jsonl");
+        let gateway = console_server::start_on(
+            listener,
+            console_server::ServerConfig {
+                listen: loopback0(),
+                dist,
+                profile,
+                public_url: None,
+                audit_log: Some(audit_log.clone()),
+                tls: None,
+            },
+        )
         .await
         .unwrap_or_else(|e| panic!("the gateway does not start: {e}"));
-        let gateway_url = gateway.base_url();
+        assert_eq!(gateway.base_url(), gateway_url);
         Stack {
+            auth_issuer: sandbox.auth_issuer(),
             sandbox: Some(sandbox),
             gateway: Some(gateway),
+            audit_log,
+            admin: tokio::sync::OnceCell::new(),
+            _tmp: tmp,
             sandbox_url,
             gateway_url,
             http: http_client(),
-            _stub_dist: stub,
         }
+    }
+
+    /// Signs `username` in through the real flow (gateway, sandbox sign-in form, callback), as a browser
+    /// would, and returns the session's cookie and anti-CSRF token.
+    pub async fn sign_in(&self, username: &str) -> SignedIn {
+        SignedIn::at(&self.gateway_url, username).await
+    }
+
+    /// The admin session [`Stack::get`] and [`Stack::post`] use (ada, signed in on first use).
+    pub async fn admin(&self) -> &SignedIn {
+        self.admin.get_or_init(|| self.sign_in("ada")).await
+    }
+
+    /// The audit log's entries so far.
+    pub fn audit_entries(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.audit_log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("audit line is not JSON ({e}): {l}")))
+            .collect()
     }
 
     /// `gateway_url + path` (path starts with '/').
@@ -171,15 +241,20 @@ impl Stack {
         assert_eq!(r.status().as_u16(), 201, "control API did not create {consumer_id}");
     }
 
-    /// GET on the gateway, returning status, correlation id header and JSON body (Null if not JSON).
+    /// GET on the gateway as the signed-in admin: status, correlation id header and JSON body (Null if
+    /// not JSON).
     pub async fn get(&self, path: &str) -> (u16, Option<String>, Value) {
-        let r = self.http.get(self.url(path)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
-        read(r).await
+        self.admin().await.get(path).await
     }
 
-    /// POST JSON on the gateway.
+    /// POST JSON on the gateway as the signed-in admin (with the anti-CSRF token).
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Option<String>, Value) {
-        let r = self.http.post(self.url(path)).json(body).send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        self.admin().await.post(path, body).await
+    }
+
+    /// GET on the gateway with no session.
+    pub async fn get_anonymous(&self, path: &str) -> (u16, Option<String>, Value) {
+        let r = self.http.get(self.url(path)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
         read(r).await
     }
 
@@ -209,9 +284,9 @@ pub fn loopback0() -> SocketAddr {
 
 /// An in-memory sandbox with the control API, on a free loopback port.
 pub async fn start_sandbox() -> console_sandbox::Running {
-    console_sandbox::start(console_sandbox::Config { listen: loopback0(), db: ":memory:".into(), control: true })
-        .await
-        .unwrap_or_else(|e| panic!("the sandbox does not start: {e}"))
+    let mut config = console_sandbox::Config::new(loopback0(), ":memory:");
+    config.control = true;
+    console_sandbox::start(config).await.unwrap_or_else(|e| panic!("the sandbox does not start: {e}"))
 }
 
 /// The committed `sandbox` profile, pointed at `origin` (the in-process sandbox or a proxy in front of it).
@@ -219,7 +294,7 @@ pub fn sandbox_profile(origin: &str) -> console_server::config::Profile {
     let profile = console_server::config::load(Path::new(CONSOLE_TOML), Some("sandbox"))
         .unwrap_or_else(|e| panic!("config/console.toml, profile sandbox: {e}"));
     let origin = url::Url::parse(origin).unwrap_or_else(|e| panic!("origin {origin}: {e}"));
-    console_server::config::with_d1_origin(profile, &origin)
+    console_server::config::with_upstream_origin(profile, &origin)
 }
 
 /// A plain HTTP client for tests: 30 s timeout, no proxy.
@@ -442,6 +517,31 @@ impl Browser {
         match self.by_testid(id).await {
             Some(e) => e.text().await.unwrap_or_default(),
             None => String::new(),
+        }
+    }
+
+    /// Signs `username` in at the sandbox's sign-in page, starting from the gateway's `path` (the app
+    /// sends the browser there), and waits until the browser is back on the gateway at `path`.
+    pub async fn sign_in(&self, stack: &Stack, username: &str, path: &str) {
+        self.goto(&stack.url(path)).await;
+        let user = self.wait_css("#username", WAIT).await;
+        user.send_keys(username).await.expect("type the user name");
+        let password = self.client.find(Locator::Css("#password")).await.expect("password field");
+        password.send_keys(DEMO_PASSWORD).await.expect("type the password");
+        self.client.find(Locator::Css("#sign-in")).await.expect("sign-in button").click().await.expect("click sign in");
+        let back = stack.url(path);
+        self.wait_for(&format!("back at {back} signed in"), &format!("sign-in-{username}"), WAIT, || async {
+            let url = self.client.current_url().await.ok()?;
+            (url.as_str().trim_end_matches('/') == back.trim_end_matches('/')).then_some(())
+        })
+        .await;
+    }
+
+    /// Waits for a CSS selector to match.
+    pub async fn wait_css(&self, css: &str, timeout: Duration) -> Element {
+        match poll_until(timeout, &mut || async { self.client.find(Locator::Css(css)).await.ok() }).await {
+            Some(e) => e,
+            None => self.fail(&format!("waiting {timeout:?} for {css}"), "failed-wait-css").await,
         }
     }
 

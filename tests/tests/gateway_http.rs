@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use console_api::d1::{ReasonBody, ReasonCode};
 use console_api::d1_client::{CorrelationId, D1Error};
-use console_e2e::{http_client, loopback0, sandbox_profile, start_sandbox, Stack, DEMO_ISSUER, STUB_INDEX_HTML};
+use console_e2e::{http_client, loopback0, sandbox_profile, Stack, DEMO_ISSUER, STUB_INDEX_HTML};
 use console_link::{D1Config, D1Credentials, D1Link, RetryPolicy};
 use console_server::{ServerConfig, ServerError};
 use serde_json::{json, Value};
@@ -110,9 +110,9 @@ async fn unknown_consumer_is_a_404_problem_with_a_correlation_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pages_correlation_id_is_echoed_and_a_bad_one_refused() {
     let stack = Stack::start_with_stub_ui().await;
-    let r = stack
-        .http
-        .get(stack.url(&ops("demo-alice", 0, 10)))
+    let admin = stack.admin().await;
+    let r = admin
+        .request(reqwest::Method::GET, &ops("demo-alice", 0, 10))
         .header("x-correlation-id", "e2e page-cid_1.0")
         .send()
         .await
@@ -122,9 +122,8 @@ async fn the_pages_correlation_id_is_echoed_and_a_bad_one_refused() {
     assert_eq!(cid.as_deref(), Some("e2e page-cid_1.0"));
 
     // Echoed on a problem too, in the header and in the body.
-    let r = stack
-        .http
-        .get(stack.url(&ops("nobody-here-42", 0, 10)))
+    let r = admin
+        .request(reqwest::Method::GET, &ops("nobody-here-42", 0, 10))
         .header("x-correlation-id", "e2e-cid-for-a-404")
         .send()
         .await
@@ -135,9 +134,8 @@ async fn the_pages_correlation_id_is_echoed_and_a_bad_one_refused() {
     assert_eq!(body["correlationId"], "e2e-cid-for-a-404");
 
     for bad in ["a:b", &"c".repeat(65), "semi;colon"] {
-        let r = stack
-            .http
-            .get(stack.url(&ops("demo-alice", 0, 10)))
+        let r = admin
+            .request(reqwest::Method::GET, &ops("demo-alice", 0, 10))
             .header("x-correlation-id", bad)
             .send()
             .await
@@ -247,6 +245,9 @@ async fn the_gateway_refuses_a_non_loopback_address() {
             listen: listen.parse().expect("address"),
             dist: dist.path().to_path_buf(),
             profile: sandbox_profile("http://127.0.0.1:9"),
+            public_url: None,
+            audit_log: None,
+            tls: None,
         };
         match console_server::start(config).await {
             Err(ServerError::NotLoopback(addr)) => assert_eq!(addr.to_string(), listen),
@@ -319,7 +320,15 @@ async fn proxy(State(p): State<Arc<Proxy>>, method: Method, uri: Uri, headers: H
 
 /// The sandbox, and the proxy's origin and state.
 async fn sandbox_behind_proxy() -> (console_sandbox::Running, String, Arc<Proxy>) {
-    let sandbox = start_sandbox().await;
+    sandbox_behind_proxy_for(None).await
+}
+
+/// The same, with `gateway_url`'s callback registered at the sandbox's authorization server.
+async fn sandbox_behind_proxy_for(gateway_url: Option<&str>) -> (console_sandbox::Running, String, Arc<Proxy>) {
+    let mut config = console_sandbox::Config::new(loopback0(), ":memory:");
+    config.control = true;
+    config.redirect_uris = gateway_url.map(|g| format!("{g}/auth/callback")).into_iter().collect();
+    let sandbox = console_sandbox::start(config).await.expect("the sandbox starts");
     let state = Arc::new(Proxy { target: sandbox.base_url(), http: http_client(), counts: Counts::default() });
     let app = axum::Router::new().fallback(proxy).with_state(state.clone());
     let listener = tokio::net::TcpListener::bind(loopback0()).await.expect("bind the proxy");
@@ -413,38 +422,46 @@ async fn the_link_retries_a_get_on_503_but_never_a_delete() {
     sandbox.shutdown().await;
 }
 
-/// A gateway whose D1 is the proxy.
-async fn gateway_via(origin: &str, dist: &std::path::Path) -> console_server::Running {
-    console_server::start(ServerConfig { listen: loopback0(), dist: dist.to_path_buf(), profile: sandbox_profile(origin) })
-        .await
-        .unwrap_or_else(|e| panic!("the gateway does not start: {e}"))
+/// A gateway whose D1 is reached through the counting proxy (sign-in and Consents directly at the
+/// sandbox), with ada signed in.
+struct ProxiedGateway {
+    sandbox: console_sandbox::Running,
+    proxy: Arc<Proxy>,
+    gateway: console_server::Running,
+    admin: console_e2e::SignedIn,
+    _dist: console_e2e::TempDir,
+}
+
+async fn gateway_via_proxy() -> ProxiedGateway {
+    let listener = tokio::net::TcpListener::bind(loopback0()).await.expect("bind");
+    let gateway_url = format!("http://{}", listener.local_addr().expect("addr"));
+    let (sandbox, origin, proxy) = sandbox_behind_proxy_for(Some(&gateway_url)).await;
+    let dist = console_e2e::TempDir::new("console-e2e-dist");
+    std::fs::write(dist.path().join("index.html"), STUB_INDEX_HTML).expect("index.html");
+    let mut profile = sandbox_profile(&origin);
+    let direct = url::Url::parse(&sandbox.base_url()).expect("sandbox url");
+    profile.auth.base = direct.join("/auth").expect("auth url");
+    profile.auth.consents_base = direct.join("/consents").expect("consents url");
+    let config = ServerConfig { listen: loopback0(), dist: dist.path().to_path_buf(), profile, public_url: None, audit_log: None, tls: None };
+    let gateway = console_server::start_on(listener, config).await.unwrap_or_else(|e| panic!("the gateway does not start: {e}"));
+    let admin = console_e2e::SignedIn::at(&gateway_url, "ada").await;
+    ProxiedGateway { sandbox, proxy, gateway, admin, _dist: dist }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_consumer_ids_are_refused_before_any_upstream_call() {
-    let (sandbox, origin, proxy) = sandbox_behind_proxy().await;
-    let dist = console_e2e::TempDir::new("console-e2e-dist");
-    std::fs::write(dist.path().join("index.html"), STUB_INDEX_HTML).expect("index.html");
-    let gateway = gateway_via(&origin, dist.path()).await;
-    let http = http_client();
+    let ProxiedGateway { sandbox, proxy, gateway, admin, _dist } = gateway_via_proxy().await;
     let long = "x".repeat(65);
     for id in ["bad%20id", long.as_str(), "a.b", "caf%C3%A9"] {
-        let r = http.get(format!("{}{}", gateway.base_url(), ops(id, 0, 10))).send().await.expect("send");
+        let r = admin.request(reqwest::Method::GET, &ops(id, 0, 10)).send().await.expect("send");
         let (status, cid, body) = console_e2e::read(r).await;
         assert_problem(status, &body, 400, "invalid_input");
         assert_eq!(body["field"], "consumerId", "{id}: {body}");
         assert!(cid.is_some(), "{id}");
     }
-    let r = http
-        .post(format!("{}/api/d1/consumers/bad%20id/operations:delete", gateway.base_url()))
-        .json(&json!({ "reason": "ok reason" }))
-        .send()
-        .await
-        .expect("send");
-    let (status, _, body) = console_e2e::read(r).await;
+    let (status, _, body) = admin.post("/api/d1/consumers/bad%20id/operations:delete", &json!({ "reason": "ok reason" })).await;
     assert_problem(status, &body, 400, "invalid_input");
-    let r = http.get(format!("{}{}", gateway.base_url(), ops("demo-busy", 0, 51))).send().await.expect("send");
-    let (status, _, body) = console_e2e::read(r).await;
+    let (status, _, body) = admin.get(&ops("demo-busy", 0, 51)).await;
     assert_problem(status, &body, 400, "invalid_input");
 
     let upstream = proxy.counts.tokens.load(Ordering::SeqCst)
@@ -457,20 +474,16 @@ async fn invalid_consumer_ids_are_refused_before_any_upstream_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_gateway_rides_out_two_503s_and_words_a_third() {
-    let (sandbox, origin, proxy) = sandbox_behind_proxy().await;
-    let dist = console_e2e::TempDir::new("console-e2e-dist");
-    std::fs::write(dist.path().join("index.html"), STUB_INDEX_HTML).expect("index.html");
-    let gateway = gateway_via(&origin, dist.path()).await;
-    let http = http_client();
-    let url = format!("{}{}", gateway.base_url(), ops("demo-busy", 0, 20));
+    let ProxiedGateway { sandbox, proxy, gateway, admin, _dist } = gateway_via_proxy().await;
+    let url = ops("demo-busy", 0, 20);
 
     proxy.counts.fail_next.store(2, Ordering::SeqCst);
-    let (status, _, body) = console_e2e::read(http.get(&url).send().await.expect("send")).await;
+    let (status, _, body) = admin.get(&url).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["operations"].as_array().map(Vec::len), Some(20));
 
     proxy.counts.fail_next.store(3, Ordering::SeqCst);
-    let (status, cid, body) = console_e2e::read(http.get(&url).send().await.expect("send")).await;
+    let (status, cid, body) = admin.get(&url).await;
     assert_problem(status, &body, 502, "upstream_error");
     assert!(cid.is_some());
     assert_eq!(proxy.counts.banking_gets.load(Ordering::SeqCst), 6);
@@ -481,8 +494,10 @@ async fn the_gateway_rides_out_two_503s_and_words_a_third() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deprecated_account_register_and_delete_through_the_gateway() {
     let stack = Stack::start_with_stub_ui().await;
+    let admin = stack.admin().await;
     let put = |body: Value| {
-        let req = stack.http.put(stack.url("/api/d1/accounts/acct-e2e-1")).json(&body);
+        let req = admin.request(reqwest::Method::PUT, "/api/d1/accounts/acct-e2e-1");
+        let req = req.header("x-csrf-token", &admin.csrf_token).json(&body);
         async move { console_e2e::read(req.send().await.expect("send")).await }
     };
 
