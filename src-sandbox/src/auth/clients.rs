@@ -205,3 +205,63 @@ pub fn authenticate(headers: &HeaderMap, form: &HashMap<String, String>) -> Resu
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> AuthSettings {
+        AuthSettings {
+            issuer: "http://127.0.0.1:1/auth".into(),
+            gateway_redirect_uris: vec!["https://console.example/auth/callback".into()],
+            access_token_ttl: std::time::Duration::from_secs(300),
+            signer: super::super::keys::Signer::demo().unwrap(),
+        }
+    }
+
+    #[test]
+    fn redirect_uris_match_exactly_but_the_loopback_port() {
+        let auth = settings();
+        let gateway = find(GATEWAY_CLIENT_ID).unwrap();
+        assert!(gateway.redirect_ok("http://localhost:8080/auth/callback", &auth));
+        assert!(gateway.redirect_ok("https://console.example/auth/callback", &auth));
+        assert!(!gateway.redirect_ok("https://console.example/auth/callback?x=1", &auth));
+        assert!(!gateway.redirect_ok("HTTPS://console.example/auth/callback", &auth));
+        let desktop = find(DESKTOP_CLIENT_ID).unwrap();
+        assert!(desktop.redirect_ok("http://127.0.0.1:1/callback", &auth));
+        assert!(desktop.redirect_ok("http://127.0.0.1:65535/callback", &auth));
+        for bad in [
+            "http://127.0.0.1:0/callback",
+            "http://127.0.0.1:65536/callback",
+            "http://127.0.0.1:+80/callback",
+            "http://127.0.0.1:80/callback/",
+            "http://127.0.0.1:80/callback#x",
+            "http://127.0.0.1:80@evil.example/callback",
+            "http://[::1]:80/callback",
+        ] {
+            assert!(!desktop.redirect_ok(bad, &auth), "{bad}");
+        }
+        assert!(!find(SERVICE_CLIENT_ID).unwrap().redirect_ok("http://127.0.0.1:8080/auth/callback", &auth));
+    }
+
+    #[test]
+    fn basic_credentials_are_percent_decoded_and_secrets_checked() {
+        let basic = |id: &str, secret: &str| {
+            let mut h = HeaderMap::new();
+            let v = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
+            h.insert(header::AUTHORIZATION, HeaderValue::from_str(&v).unwrap());
+            h
+        };
+        let none = HashMap::new();
+        // RFC 6749 2.3.1: form-encoded before base64, so %2D is '-'.
+        let h = basic("console%2Dgateway", "sandbox%2Dgateway-secret-DEMO-ONLY");
+        assert_eq!(authenticate(&h, &none).unwrap().id, GATEWAY_CLIENT_ID);
+        assert_eq!(authenticate(&basic(GATEWAY_CLIENT_ID, "x"), &none).unwrap_err().status, StatusCode::UNAUTHORIZED);
+        let both = HashMap::from([("client_secret".to_string(), GATEWAY_CLIENT_SECRET.to_string())]);
+        assert_eq!(authenticate(&basic(GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET), &both).unwrap_err().error, "invalid_request");
+        let public = HashMap::from([("client_id".to_string(), DESKTOP_CLIENT_ID.to_string())]);
+        assert_eq!(authenticate(&HeaderMap::new(), &public).unwrap().id, DESKTOP_CLIENT_ID);
+        let secretless_confidential = HashMap::from([("client_id".to_string(), GATEWAY_CLIENT_ID.to_string())]);
+        assert_eq!(authenticate(&HeaderMap::new(), &secretless_confidential).unwrap_err().error, "invalid_client");
+    }
+}
