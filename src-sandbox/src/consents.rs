@@ -107,6 +107,19 @@ fn bad_query(message: String) -> ApitureFailure {
 }
 
 /// `GET /consents/neededConsents?userId=&consolidate=`
+#[utoipa::path(get, path = "/consents/neededConsents", tag = "Consents",
+    description = "The pending and stale consents of a user. A bank customer sees only their own; staff and services any user. Unknown user: empty.",
+    params(
+        ("userId" = Option<String>, Query, description = "Omitted: the caller's own"),
+        ("consolidate" = Option<bool>, Query, description = "true: one consent per (type, document URI)"),
+    ),
+    security(("apiKey" = [], "accessToken" = ["banking/read"])),
+    responses(
+        (status = 200, description = "HAL collection", body = crate::openapi_apiture::ConsentCollection, content_type = "application/hal+json"),
+        (status = 400, description = "invalidQueryParameter", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+        (status = 401, description = "unauthorized, apiKeyRequired, invalidApiKey", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+        (status = 403, description = "forbidden: another user's consents, or no banking/read", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+    ))]
 pub async fn needed_consents(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -158,6 +171,14 @@ pub async fn needed_consents(
 }
 
 /// `GET /consents/consents/{consentId}`
+#[utoipa::path(get, path = "/consents/consents/{consentId}", tag = "Consents",
+    params(("consentId" = String, Path, description = "The consent's _id")),
+    security(("apiKey" = [], "accessToken" = ["banking/read"])),
+    responses(
+        (status = 200, description = "The consent", body = crate::openapi_apiture::Consent, content_type = "application/hal+json"),
+        (status = 401, description = "unauthorized, apiKeyRequired, invalidApiKey", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+        (status = 404, description = "consentRefNotFound (also another user's, for a customer)", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+    ))]
 pub async fn get_consent(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -10,7 +10,8 @@
 //!   bearer check of the Apiture-style APIs.
 //! * [`consents`]: `/consents` (seed 004), first slice: needed consents and a consent by id.
 //! * [`control`]: `/_sandbox/` test aid, mounted only with `--control`.
-//! * [`db`]: schema, migrations, queries. [`demo`]: the demo data. [`openapi`]: the served document.
+//! * [`db`]: schema, migrations, queries. [`demo`]: the demo data. [`openapi`] (+ [`openapi_apiture`]): the
+//!   served document.
 //! * [`error`]: error types and their `{"error"}` bodies.
 //!
 //! Use in-process with [`start`] (`Config::new(addr, db)`, then set `control`, `redirect_uris`,
@@ -25,6 +26,7 @@ pub mod demo;
 pub mod error;
 pub mod oauth;
 pub mod openapi;
+pub mod openapi_apiture;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

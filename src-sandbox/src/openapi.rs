@@ -281,6 +281,7 @@ struct ControlDoc;
 /// The document, with the control API's paths only when it is mounted.
 pub fn document(control: bool) -> utoipa::openapi::OpenApi {
     let mut doc = BankingDoc::openapi();
+    doc.merge(crate::openapi_apiture::ApitureDoc::openapi());
     if control {
         doc.merge(ControlDoc::openapi());
     }

@@ -30,6 +30,11 @@ async fn ada_signs_in_and_gets_a_token_the_jwks_verifies() {
     assert_eq!(meta["issuer"], s.auth_issuer());
     assert_eq!(meta["token_endpoint"], format!("{}/oauth2/token", s.auth_issuer()));
     assert_eq!(meta["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    let doc: Value = client().get(format!("{}/banking/v1/openapi.json", s.base_url())).send().await.unwrap().json().await.unwrap();
+    for p in ["/auth/oauth2/authorize", "/auth/oauth2/token", "/auth/oauth2/revoke", "/auth/.well-known/jwks.json", "/consents/neededConsents", "/consents/consents/{consentId}"] {
+        assert!(doc["paths"].get(p).is_some(), "{p} is described");
+    }
+    assert!(doc["components"]["securitySchemes"]["accessToken"].is_object());
     let jwks: Value = client().get(meta["jwks_uri"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
     let key = &jwks["keys"][0];
     assert_eq!((key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str(), key["use"].as_str()), (Some("EC"), Some("P-256"), Some("ES256"), Some("sig")));

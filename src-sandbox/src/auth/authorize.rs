@@ -102,6 +102,13 @@ fn refuse(r: Refusal) -> Response {
 }
 
 /// `GET /auth/oauth2/authorize`
+#[utoipa::path(get, path = "/auth/oauth2/authorize", tag = "Authorization server",
+    description = "The sign-in page. Query: response_type=code, client_id, redirect_uri, scope, state, code_challenge (43 base64url), code_challenge_method=S256 (required). Unknown client or unregistered redirect_uri: 400 page, never a redirect; other errors: 303 to redirect_uri with error, error_description, state.",
+    responses(
+        (status = 200, description = "The sign-in form", content_type = "text/html"),
+        (status = 303, description = "Back to the client with error, error_description and state"),
+        (status = 400, description = "Unknown client or unregistered redirect_uri", content_type = "text/html"),
+    ))]
 pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let p = match clients::form(query.unwrap_or_default().as_bytes()) {
         Ok(p) => p,
@@ -114,6 +121,14 @@ pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
 }
 
 /// `POST /auth/oauth2/authorize`: the sign-in form.
+#[utoipa::path(post, path = "/auth/oauth2/authorize", tag = "Authorization server",
+    description = "The sign-in form: the authorization request's fields plus username and password. Success: 303 to redirect_uri?code=CODE&state=STATE (the code lives 60 s, single use).",
+    request_body(content = crate::openapi_apiture::SignInForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "To redirect_uri with code and state (or error)"),
+        (status = 400, description = "Unknown client or unregistered redirect_uri", content_type = "text/html"),
+        (status = 401, description = "Wrong user name or password: the page again", content_type = "text/html"),
+    ))]
 pub async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
     let p = match clients::form(&body) {
         Ok(p) => p,

@@ -61,6 +61,8 @@ fn p256_point(pem: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
 }
 
 /// `GET /auth/.well-known/jwks.json`
+#[utoipa::path(get, path = "/auth/.well-known/jwks.json", tag = "Authorization server",
+    responses((status = 200, description = "The access tokens' public key", body = crate::openapi_apiture::Jwks)))]
 pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CACHE_CONTROL, "public, max-age=300")],
@@ -69,6 +71,8 @@ pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// `GET /auth/.well-known/oauth-authorization-server` (RFC 8414).
+#[utoipa::path(get, path = "/auth/.well-known/oauth-authorization-server", tag = "Authorization server",
+    responses((status = 200, description = "RFC 8414 metadata (also at /.well-known/oauth-authorization-server/auth)", body = serde_json::Value)))]
 pub async fn metadata(State(state): State<AppState>) -> Json<Value> {
     let iss = &state.auth.issuer;
     Json(json!({

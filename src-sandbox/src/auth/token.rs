@@ -83,6 +83,14 @@ fn answer(auth: &AuthSettings, access_token: String, refresh_token: Option<Strin
 }
 
 /// `POST /auth/oauth2/token`
+#[utoipa::path(post, path = "/auth/oauth2/token", tag = "Authorization server",
+    description = "authorization_code (code, redirect_uri, code_verifier), refresh_token (rotated; a replayed one revokes the whole sign-in), client_credentials (console-service). Client authentication: HTTP Basic or client_id/client_secret in the body.",
+    request_body(content = crate::openapi_apiture::AuthTokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Tokens (Cache-Control: no-store)", body = crate::openapi_apiture::AuthTokenResponse),
+        (status = 400, description = "RFC 6749 5.2 error", body = crate::openapi_apiture::AuthError),
+        (status = 401, description = "invalid_client, with WWW-Authenticate: Basic", body = crate::openapi_apiture::AuthError),
+    ))]
 pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     match grant(&state, &headers, &body).await {
         Ok(r) => r,
@@ -245,6 +253,13 @@ fn client_credentials(state: &AppState, client: &'static Client, form: &HashMap<
 }
 
 /// `POST /auth/oauth2/revoke` (RFC 7009): 200 whatever the token, once the client is authenticated.
+#[utoipa::path(post, path = "/auth/oauth2/revoke", tag = "Authorization server",
+    description = "RFC 7009. A refresh token revokes its whole sign-in; an access token's jti is refused until it expires. 200 also for unknown tokens.",
+    request_body(content = crate::openapi_apiture::RevokeRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Revoked, or unknown"),
+        (status = 401, description = "invalid_client", body = crate::openapi_apiture::AuthError),
+    ))]
 pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     match revoke_inner(&state, &headers, &body).await {
         Ok(()) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")]).into_response(),

@@ -1,0 +1,218 @@
+//! The OpenAPI description of the Apiture-style side of the sandbox: the authorization server (`/auth`)
+//! and the Consents slice (`/consents`), merged into the served document by [`crate::openapi::document`].
+//! Schema-only types mirror `console_api::consents` (which stays free of utoipa: it compiles to wasm).
+
+#![allow(dead_code)] // schema-only types: never constructed, only described
+
+use serde::Serialize;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, AuthorizationCode, ClientCredentials, Flow, OAuth2, Scopes, SecurityScheme,
+};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// Token endpoint request (form-encoded). Client authentication: HTTP Basic, or client_id and
+/// client_secret here; a public client sends client_id only.
+#[derive(Serialize, ToSchema)]
+pub struct AuthTokenRequest {
+    /// `authorization_code`, `refresh_token` or `client_credentials`.
+    pub grant_type: String,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    /// PKCE: 43 to 128 characters whose S256 is the authorization request's code_challenge.
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    /// Space separated: banking/read, banking/write, banking/full.
+    pub scope: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuthTokenResponse {
+    /// An ES256 JWT (kid sandbox-auth-demo-es256), aud sandbox-banking-apis.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    #[schema(example = 300)]
+    pub expires_in: u64,
+    /// Absent for client_credentials. Rotated on every use.
+    pub refresh_token: Option<String>,
+    #[schema(example = "banking/read banking/write")]
+    pub scope: String,
+}
+
+/// RFC 6749 section 5.2.
+#[derive(Serialize, ToSchema)]
+pub struct AuthError {
+    /// invalid_request, invalid_client, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope
+    pub error: String,
+    pub error_description: String,
+}
+
+/// The sign-in form: the authorization request, carried in hidden fields, and the credentials.
+#[derive(Serialize, ToSchema)]
+pub struct SignInForm {
+    pub response_type: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub code_challenge: String,
+    pub code_challenge_method: String,
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevokeRequest {
+    pub token: String,
+    pub token_type_hint: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Jwks {
+    /// One EC P-256 key: kty, crv, x, y, kid, alg ES256, use sig.
+    pub keys: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HalLink {
+    pub href: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentDocument {
+    #[schema(example = "/vault/files/privacy-policy/content")]
+    pub uri: String,
+    #[schema(example = "application/pdf")]
+    pub content_type: String,
+    #[schema(example = "2026:1")]
+    pub revision_id: Option<String>,
+    #[schema(example = "2026-09-15T08:00:00.000Z")]
+    pub revised_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsentState {
+    Pending,
+    Given,
+    Stale,
+    Rescinded,
+    Revoked,
+}
+
+/// `consent` (v1.1.1). `_links.apiture:give` is present only when the caller may give it now.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Consent {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(rename = "_profile")]
+    pub profile: Option<String>,
+    #[serde(rename = "_links")]
+    pub links: std::collections::BTreeMap<String, HalLink>,
+    pub document: ConsentDocument,
+    /// productTermsAndConditions, privacyPolicy, electronicConsent
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub context_uri: Option<String>,
+    pub secondary_context_uri: Option<String>,
+    pub user_id: String,
+    pub state: ConsentState,
+    pub given_at: Option<String>,
+    pub request_revoked_at: Option<String>,
+    pub request_rescinded_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConsentItems {
+    pub items: Vec<Consent>,
+}
+
+/// `consents` (v1.1.1).
+#[derive(Serialize, ToSchema)]
+pub struct ConsentCollection {
+    #[serde(rename = "_profile")]
+    pub profile: Option<String>,
+    #[serde(rename = "_links")]
+    pub links: std::collections::BTreeMap<String, HalLink>,
+    pub start: u64,
+    pub limit: u64,
+    pub count: Option<u64>,
+    pub name: String,
+    #[serde(rename = "_embedded")]
+    pub embedded: ConsentItems,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApitureError {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub message: String,
+    pub status_code: u16,
+    /// unauthorized, apiKeyRequired, invalidApiKey, forbidden, consentRefNotFound, invalidQueryParameter
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub attributes: Option<serde_json::Value>,
+    pub remediation: String,
+    pub occurred_at: String,
+}
+
+/// `errorResponse` (v2.1.1), as `application/hal+json`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorResponse {
+    #[serde(rename = "_profile")]
+    pub profile: String,
+    #[serde(rename = "_error")]
+    pub error: ApitureError,
+}
+
+struct ApitureSecurity;
+
+impl Modify for ApitureSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("apiKey", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("API-Key"))));
+        let scopes = || {
+            Scopes::from_iter([
+                ("banking/read", "Read access"),
+                ("banking/write", "Write (update) access"),
+                ("banking/full", "Full access"),
+            ])
+        };
+        components.add_security_scheme(
+            "accessToken",
+            SecurityScheme::OAuth2(OAuth2::new([
+                Flow::AuthorizationCode(AuthorizationCode::new("/auth/oauth2/authorize", "/auth/oauth2/token", scopes())),
+                Flow::ClientCredentials(ClientCredentials::new("/auth/oauth2/token", scopes())),
+            ])),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        crate::auth::authorize::show,
+        crate::auth::authorize::submit,
+        crate::auth::token::token,
+        crate::auth::token::revoke,
+        crate::auth::keys::jwks,
+        crate::auth::keys::metadata,
+        crate::consents::needed_consents,
+        crate::consents::get_consent,
+    ),
+    components(schemas(
+        AuthTokenRequest, AuthTokenResponse, AuthError, SignInForm, RevokeRequest, Jwks, HalLink, ConsentDocument,
+        ConsentState, Consent, ConsentItems, ConsentCollection, ApitureError, ErrorResponse
+    )),
+    modifiers(&ApitureSecurity),
+    tags(
+        (name = "Authorization server", description = "Apiture-style OAuth 2.0: authorization code + PKCE S256, refresh rotation, client_credentials, revocation, JWKS."),
+        (name = "Consents", description = "Apiture Consents v0.12.0 (seed 004), first slice. API-Key header and a bearer token with banking/read."),
+    )
+)]
+pub struct ApitureDoc;
