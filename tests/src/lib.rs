@@ -524,17 +524,60 @@ impl Browser {
     /// sends the browser there), and waits until the browser is back on the gateway at `path`.
     pub async fn sign_in(&self, stack: &Stack, username: &str, path: &str) {
         self.goto(&stack.url(path)).await;
+        self.sign_in_here(stack, username).await;
+        let back = stack.url(path);
+        self.wait_for(&format!("back at {back}"), &format!("sign-in-{username}"), WAIT, || async {
+            let url = self.client.current_url().await.ok()?;
+            (url.as_str().trim_end_matches('/') == back.trim_end_matches('/')).then_some(())
+        })
+        .await;
+    }
+
+    /// Fills the sandbox's sign-in page the browser is on (or is being sent to) and waits until the
+    /// browser is back on the gateway, anywhere but under /auth/.
+    pub async fn sign_in_here(&self, stack: &Stack, username: &str) {
         let user = self.wait_css("#username", WAIT).await;
         user.send_keys(username).await.expect("type the user name");
         let password = self.client.find(Locator::Css("#password")).await.expect("password field");
         password.send_keys(DEMO_PASSWORD).await.expect("type the password");
         self.client.find(Locator::Css("#sign-in")).await.expect("sign-in button").click().await.expect("click sign in");
-        let back = stack.url(path);
-        self.wait_for(&format!("back at {back} signed in"), &format!("sign-in-{username}"), WAIT, || async {
+        let gateway = stack.gateway_url.clone();
+        self.wait_for("back on the gateway, signed in", &format!("sign-in-{username}"), WAIT, || async {
             let url = self.client.current_url().await.ok()?;
-            (url.as_str().trim_end_matches('/') == back.trim_end_matches('/')).then_some(())
+            (url.as_str().starts_with(&gateway) && !url.path().starts_with("/auth/")).then_some(())
         })
         .await;
+    }
+
+    /// Clears `data-testid=id` and types `text` into it.
+    pub async fn type_into(&self, id: &str, text: &str) {
+        let e = self.wait_testid(id, WAIT).await;
+        e.clear().await.unwrap_or_else(|err| panic!("clear {id}: {err}"));
+        e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {id}: {err}"));
+    }
+
+    /// Scrolls `data-testid=id` into view and clicks it.
+    pub async fn click_testid(&self, id: &str) {
+        let e = self.wait_testid(id, WAIT).await;
+        self.js("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&e).expect("element ref")]).await;
+        e.click().await.unwrap_or_else(|err| panic!("click {id}: {err}"));
+    }
+
+    /// `value` of a form control (`<absent>` when it is not in the page).
+    pub async fn value_of(&self, id: &str) -> String {
+        self.js(&format!("const e = document.querySelector('{}'); return e ? e.value : null;", testid(id)), vec![])
+            .await
+            .as_str()
+            .unwrap_or("<absent>")
+            .to_string()
+    }
+
+    /// Whether `data-testid=id` is in the page and enabled.
+    pub async fn is_enabled(&self, id: &str) -> bool {
+        match self.by_testid(id).await {
+            Some(e) => e.is_enabled().await.unwrap_or(false),
+            None => false,
+        }
     }
 
     /// Waits for a CSS selector to match.

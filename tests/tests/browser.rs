@@ -35,38 +35,10 @@ async fn loaded(b: &Browser) -> Option<(u32, u32)> {
     parse_of(&b.text_of("loaded-count").await)
 }
 
-/// `value` of a form control.
-async fn value_of(b: &Browser, id: &str) -> String {
-    b.js(&format!("const e = document.querySelector('{}'); return e ? e.value : null;", testid(id)), vec![])
-        .await
-        .as_str()
-        .unwrap_or("<absent>")
-        .to_string()
-}
-
-async fn type_into(b: &Browser, id: &str, text: &str) {
-    let e = b.wait_testid(id, WAIT).await;
-    e.clear().await.unwrap_or_else(|err| panic!("clear {id}: {err}"));
-    e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {id}: {err}"));
-}
-
-async fn click(b: &Browser, id: &str) {
-    let e = b.wait_testid(id, WAIT).await;
-    b.js("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&e).expect("element ref")]).await;
-    e.click().await.unwrap_or_else(|err| panic!("click {id}: {err}"));
-}
-
-async fn enabled(b: &Browser, id: &str) -> bool {
-    match b.by_testid(id).await {
-        Some(e) => e.is_enabled().await.unwrap_or(false),
-        None => false,
-    }
-}
-
 /// Searches for a consumer from the search box and waits for its page to answer.
 async fn search(b: &Browser, consumer: &str) {
-    type_into(b, "search-input", consumer).await;
-    click(b, "search-submit").await;
+    b.type_into("search-input", consumer).await;
+    b.click_testid("search-submit").await;
     let want = format!("/consumers/{consumer}");
     b.wait_for(&format!("the URL to become {want}"), "search-navigation", WAIT, || async {
         (b.url().await.path() == want).then_some(())
@@ -80,14 +52,14 @@ async fn demo_busy_search_scroll_filter_and_detail() {
     let b = Browser::start().await;
 
     // (a) The home page: environment badge, search validation, then the timeline.
-    b.goto(&stack.url("/")).await;
+    b.sign_in(&stack, "ada", "/").await;
     b.wait_testid("env-badge", WAIT).await;
     // textContent: the badge is upper-cased by CSS, which WebDriver's rendered text reflects.
     let badge_text = b.js(&format!("return document.querySelector('{}').textContent;", testid("env-badge")), vec![]).await;
     let badge_text = badge_text.as_str().unwrap_or("");
     assert!(badge_text.contains("Sandbox"), "env badge says {badge_text:?}");
-    type_into(&b, "search-input", "bad id!").await;
-    click(&b, "search-submit").await;
+    b.type_into("search-input", "bad id!").await;
+    b.click_testid("search-submit").await;
     let error = b.wait_testid("search-error", WAIT).await;
     assert!(!error.text().await.unwrap_or_default().trim().is_empty(), "the search error says what is wrong");
     assert_eq!(b.url().await.path(), "/", "an invalid id does not navigate");
@@ -150,7 +122,7 @@ async fn demo_busy_search_scroll_filter_and_detail() {
     b.wait_testid("timeline", WAIT).await;
     b.wait_for("loaded-count after reload", "reload-loaded", WAIT, || async { loaded(&b).await }).await;
     b.wait_for("filter-status to be FAILED after reload", "reload-filter", WAIT, || async {
-        (value_of(&b, "filter-status").await == "FAILED").then_some(())
+        (b.value_of("filter-status").await == "FAILED").then_some(())
     })
     .await;
     assert!(b.url().await.query().unwrap_or("").contains("status=FAILED"), "the URL keeps the filter");
@@ -159,11 +131,11 @@ async fn demo_busy_search_scroll_filter_and_detail() {
     let summary = b.text_of("filter-summary").await;
     assert!(parse_of(&summary).is_some_and(|(n, _)| n as usize == after.len()), "filter-summary {summary:?} vs {} rows", after.len());
 
-    click(&b, "filter-clear").await;
+    b.click_testid("filter-clear").await;
     let (n, _) = b
         .wait_for("the filter to clear", "filter-clear", WAIT, || async {
             let l = loaded(&b).await?;
-            let ok = value_of(&b, "filter-status").await.is_empty()
+            let ok = b.value_of("filter-status").await.is_empty()
                 && !b.url().await.query().unwrap_or("").contains("status=")
                 && b.count(&testid("op-row")).await == l.0 as usize;
             ok.then_some(l)
@@ -182,7 +154,7 @@ async fn demo_busy_search_scroll_filter_and_detail() {
         (b.url().await.path() == want_path).then_some(())
     })
     .await;
-    click(&b, "raw-json-toggle").await;
+    b.click_testid("raw-json-toggle").await;
     let raw = b.wait_testid("raw-json", WAIT).await.text().await.expect("raw JSON text");
     assert!(raw.contains(&op_id), "raw JSON holds the operationId: {raw}");
     let parsed: Value = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("raw-json is not JSON ({e}): {raw}"));
@@ -191,11 +163,11 @@ async fn demo_busy_search_scroll_filter_and_detail() {
 
     b.client.refresh().await.expect("reload the deep link");
     b.wait_testid("op-detail", WAIT).await;
-    click(&b, "raw-json-toggle").await;
+    b.click_testid("raw-json-toggle").await;
     let raw = b.wait_testid("raw-json", WAIT).await.text().await.expect("raw JSON text");
     assert!(raw.contains(&op_id), "the deep link shows the same operation: {raw}");
     b.screenshot("operation-detail-deep-link").await;
-    click(&b, "op-detail-close").await;
+    b.click_testid("op-detail-close").await;
     b.wait_gone("op-detail", WAIT).await;
     assert_eq!(b.url().await.path(), "/consumers/demo-busy", "closing returns to the timeline");
 
@@ -207,44 +179,44 @@ async fn demo_busy_search_scroll_filter_and_detail() {
 async fn deleting_demo_alice_through_the_dialog() {
     let stack = Stack::start().await;
     let b = Browser::start().await;
-    b.goto(&stack.url("/")).await;
+    b.sign_in(&stack, "ada", "/").await;
     b.wait_testid("env-badge", WAIT).await;
     search(&b, "demo-alice").await;
     b.wait_testid("op-row", WAIT).await;
 
     // Cancel closes without doing anything.
-    click(&b, "delete-consumer-open").await;
+    b.click_testid("delete-consumer-open").await;
     b.wait_testid("delete-dialog", WAIT).await;
-    click(&b, "delete-cancel").await;
+    b.click_testid("delete-cancel").await;
     b.wait_gone("delete-dialog", WAIT).await;
 
-    click(&b, "delete-consumer-open").await;
+    b.click_testid("delete-consumer-open").await;
     b.wait_testid("delete-dialog", WAIT).await;
     let code = b.wait_testid("delete-reason-code", WAIT).await;
     code.select_by_value("USER_DECISION").await.expect("choose USER_DECISION");
 
     // A reason with punctuation is refused and submit stays disabled.
-    type_into(&b, "delete-reason", "fraud!").await;
+    b.type_into("delete-reason", "fraud!").await;
     b.wait_testid("delete-reason-error", WAIT).await;
-    assert!(!enabled(&b, "delete-submit").await, "submit is disabled while the reason is invalid");
+    assert!(!b.is_enabled("delete-submit").await, "submit is disabled while the reason is invalid");
 
     // A good reason but the wrong confirmation: still disabled.
-    type_into(&b, "delete-reason", "customer asked on the phone").await;
+    b.type_into("delete-reason", "customer asked on the phone").await;
     b.wait_gone("delete-reason-error", WAIT).await;
-    type_into(&b, "delete-confirm-input", "demo-alic").await;
+    b.type_into("delete-confirm-input", "demo-alic").await;
     b.wait_for("the confirmation input to hold the text", "confirm-typed", WAIT, || async {
-        (value_of(&b, "delete-confirm-input").await == "demo-alic").then_some(())
+        (b.value_of("delete-confirm-input").await == "demo-alic").then_some(())
     })
     .await;
-    assert!(!enabled(&b, "delete-submit").await, "submit is disabled until the consumerId is typed exactly");
+    assert!(!b.is_enabled("delete-submit").await, "submit is disabled until the consumerId is typed exactly");
 
-    type_into(&b, "delete-confirm-input", "demo-alice").await;
+    b.type_into("delete-confirm-input", "demo-alice").await;
     b.wait_for("delete-submit to be enabled", "submit-enabled", WAIT, || async {
-        enabled(&b, "delete-submit").await.then_some(())
+        b.is_enabled("delete-submit").await.then_some(())
     })
     .await;
     b.screenshot("delete-dialog").await;
-    click(&b, "delete-submit").await;
+    b.click_testid("delete-submit").await;
 
     let result = b.wait_testid("delete-result", WAIT).await.text().await.expect("result text");
     let op_id = find_uuid(&result).unwrap_or_else(|| panic!("delete-result shows no operationId: {result}"));
@@ -280,7 +252,7 @@ async fn empty_unknown_and_pending_consumers() {
     let b = Browser::start().await;
 
     // (f) No operations: an empty state, not an error.
-    b.goto(&stack.url("/consumers/demo-empty")).await;
+    b.sign_in(&stack, "ada", "/consumers/demo-empty").await;
     b.wait_testid("empty-state", WAIT).await;
     assert!(b.by_testid("error-panel").await.is_none());
     assert_eq!(b.count(&testid("op-row")).await, 0);
@@ -372,27 +344,27 @@ async fn empty_unknown_and_pending_consumers() {
 async fn deprecated_account_register_and_delete_in_the_advanced_section() {
     let stack = Stack::start().await;
     let b = Browser::start().await;
-    b.goto(&stack.url("/consumers/demo-bob")).await;
+    b.sign_in(&stack, "ada", "/consumers/demo-bob").await;
     b.wait_testid("op-row", WAIT).await;
-    click(&b, "advanced-toggle").await;
+    b.click_testid("advanced-toggle").await;
     b.wait_testid("account-id", WAIT).await;
-    assert_eq!(value_of(&b, "account-consumer-id").await, "demo-bob", "the consumer is prefilled");
+    assert_eq!(b.value_of("account-consumer-id").await, "demo-bob", "the consumer is prefilled");
 
     // A bad account id is refused on the page, before any request.
-    type_into(&b, "account-id", "bad id").await;
-    click(&b, "account-register").await;
+    b.type_into("account-id", "bad id").await;
+    b.click_testid("account-register").await;
     b.wait_testid("account-error", WAIT).await;
 
-    type_into(&b, "account-id", "acct-ui-1").await;
-    click(&b, "account-register").await;
+    b.type_into("account-id", "acct-ui-1").await;
+    b.click_testid("account-register").await;
     b.wait_for("the account to be registered", "account-registered", WAIT, || async {
         let text = b.by_testid("account-result").await?.text().await.ok()?;
         text.contains("acct-ui-1").then_some(())
     })
     .await;
 
-    type_into(&b, "account-delete-reason", "closed by the bank").await;
-    click(&b, "account-delete").await;
+    b.type_into("account-delete-reason", "closed by the bank").await;
+    b.click_testid("account-delete").await;
     let op_id = b
         .wait_for("the account delete's operationId", "account-deleted", WAIT, || async {
             let text = b.by_testid("account-result").await?.text().await.ok()?;
@@ -414,7 +386,7 @@ async fn date_range_filter_from_the_url() {
     let yesterday = today - chrono::Duration::days(1);
 
     // Yesterday and today only: some of the first 50 loaded operations (about a week's worth), not all.
-    b.goto(&stack.url(&format!("/consumers/demo-busy?from={yesterday}&to={today}"))).await;
+    b.sign_in(&stack, "ada", &format!("/consumers/demo-busy?from={yesterday}&to={today}")).await;
     b.wait_testid("op-row", WAIT).await;
     let summary = b
         .wait_for("the range to filter", "date-range", WAIT, || async {
@@ -423,7 +395,7 @@ async fn date_range_filter_from_the_url() {
         })
         .await;
     assert!(!summary.starts_with("showing 0 "), "demo-busy has operations in the last two days: {summary}");
-    assert_eq!(value_of(&b, "filter-from").await, yesterday.to_string(), "the URL's range is in the inputs");
+    assert_eq!(b.value_of("filter-from").await, yesterday.to_string(), "the URL's range is in the inputs");
     assert!(b.by_testid("filter-error").await.is_none());
 
     // Reversed: the page says why nothing can match instead of an unexplained empty list.
