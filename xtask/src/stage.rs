@@ -207,7 +207,10 @@ pub fn run_services(root: &std::path::Path, port_ui: &str, port_sandbox: &str) -
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     let mut sandbox = Command::new(bin.join("console-sandbox"))
         .current_dir(root)
-        .args(["--listen", &format!("127.0.0.1:{port_sandbox}"), "--control", "--db"])
+        .args(["--listen", &format!("127.0.0.1:{port_sandbox}"), "--control"])
+        // The gateway's exact callback, on whichever port it was given.
+        .args(["--redirect-uri", &format!("http://127.0.0.1:{port_ui}/auth/callback")])
+        .arg("--db")
         .arg(data.join("sandbox.db"))
         .spawn()
         .map_err(|e| format!("cannot start the sandbox: {e}"))?;
@@ -218,7 +221,9 @@ pub fn run_services(root: &std::path::Path, port_ui: &str, port_sandbox: &str) -
     let mut gateway = match Command::new(bin.join("console-server"))
         .current_dir(root)
         .args(["--listen", &format!("127.0.0.1:{port_ui}"), "--dist", "dist", "--config", "config/console.toml"])
-        .args(["--profile", "sandbox", "--d1-origin", &format!("http://127.0.0.1:{port_sandbox}")])
+        .args(["--profile", "sandbox", "--upstream-origin", &format!("http://127.0.0.1:{port_sandbox}")])
+        .arg("--audit-log")
+        .arg(data.join("audit.jsonl"))
         .spawn()
     {
         Ok(g) => g,
@@ -234,8 +239,10 @@ pub fn run_services(root: &std::path::Path, port_ui: &str, port_sandbox: &str) -
     }
     println!(
         "\n  Console:  http://127.0.0.1:{port_ui}\n  Sandbox:  http://127.0.0.1:{port_sandbox} (D1 stand-in, demo data in .sandbox/sandbox.db)\n\n  \
+         Sign in as ada (admin), grace (agent, read-only) or alice, bob, carol (customers); password: sandbox.\n  \
          Try first: search for demo-busy (523 operations: scroll, filter, open one),\n  \
-         demo-pending (an operation that stays PENDING), demo-empty (none), then delete demo-alice.\n  \
+         demo-pending (an operation that stays PENDING), demo-empty (none), then delete demo-alice as ada.\n  \
+         Audit log: .sandbox/audit.jsonl\n  \
          Reset the demo data: curl -X POST http://127.0.0.1:{port_sandbox}/_sandbox/reset\n\n  Ctrl-C stops everything.\n"
     );
     let mut outcome = Ok(());

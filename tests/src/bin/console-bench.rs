@@ -55,7 +55,7 @@ async fn main() -> ExitCode {
         Ok(token) => {
             let url = stack.sandbox(&format!("/banking/v1/issuers/{DEMO_ISSUER}/consumers/demo-busy/operations"));
             println!("\nSandbox list latency (GET {{limit=50}} of demo-busy, {TASKS} tasks, {SANDBOX_REQUESTS} requests, loopback)");
-            complete &= load(&url, Some(token), SANDBOX_REQUESTS).await;
+            complete &= load(&url, Some(("authorization", format!("Bearer {token}"))), SANDBOX_REQUESTS).await;
         }
         Err(e) => {
             println!("\nSandbox list latency: not measured: {e}");
@@ -63,8 +63,9 @@ async fn main() -> ExitCode {
         }
     }
     let url = stack.url("/api/d1/consumers/demo-busy/operations");
-    println!("\nGateway list latency (the same through console-link, {TASKS} tasks, {GATEWAY_REQUESTS} requests)");
-    complete &= load(&url, None, GATEWAY_REQUESTS).await;
+    println!("\nGateway list latency (the same through console-link, signed in as ada, {TASKS} tasks, {GATEWAY_REQUESTS} requests)");
+    let cookie = stack.admin().await.cookie.clone();
+    complete &= load(&url, Some(("cookie", cookie)), GATEWAY_REQUESTS).await;
 
     stack.shutdown().await;
     if complete {
@@ -106,6 +107,8 @@ async fn browser_figures(stack: &Stack) -> Result<(), String> {
         ))
         .await
         .map_err(|e| format!("timeouts: {e}"))?;
+    // Signed in once; the session cookie then serves every run.
+    b.sign_in(stack, "ada", "/consumers/demo-busy").await;
     let url = stack.url("/consumers/demo-busy");
     let (mut first50, mut all) = (Vec::new(), Vec::new());
     for run in 0..RUNS {
@@ -157,8 +160,9 @@ async fn token(stack: &Stack) -> Result<String, String> {
     body["access_token"].as_str().map(str::to_string).ok_or_else(|| format!("token endpoint answered {status}: {body}"))
 }
 
-/// `total` GETs of `url?offset=..&limit=50` from [`TASKS`] tasks; prints the figures; false on errors.
-async fn load(url: &str, token: Option<String>, total: usize) -> bool {
+/// `total` GETs of `url?offset=..&limit=50` from [`TASKS`] tasks, each with the `credential` header
+/// (a bearer token or a session cookie); prints the figures; false on errors.
+async fn load(url: &str, credential: Option<(&'static str, String)>, total: usize) -> bool {
     let http = http_client();
     let next = Arc::new(AtomicUsize::new(0));
     let errors = Arc::new(AtomicUsize::new(0));
@@ -166,7 +170,8 @@ async fn load(url: &str, token: Option<String>, total: usize) -> bool {
     let deadline = started + LOAD_DEADLINE;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..TASKS {
-        let (http, next, errors, url, token) = (http.clone(), next.clone(), errors.clone(), url.to_string(), token.clone());
+        let (http, next, errors, url, credential) =
+            (http.clone(), next.clone(), errors.clone(), url.to_string(), credential.clone());
         tasks.spawn(async move {
             let mut micros = Vec::new();
             loop {
@@ -177,8 +182,8 @@ async fn load(url: &str, token: Option<String>, total: usize) -> bool {
                 // Offsets 0..=473 in steps that visit the whole history.
                 let offset = (i * 37) % 474;
                 let mut req = http.get(format!("{url}?offset={offset}&limit=50"));
-                if let Some(t) = &token {
-                    req = req.bearer_auth(t);
+                if let Some((name, value)) = &credential {
+                    req = req.header(*name, value);
                 }
                 let t = Instant::now();
                 let ok = match req.send().await {
