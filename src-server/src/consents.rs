@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
+use console_api::consents::ConsentCollection;
 use console_api::d1_client::CorrelationId;
 use console_api::gateway::{ApiProblem, ProblemKind};
 use console_api::validate::ValidationError;
@@ -13,15 +14,21 @@ use console_link::apiture::ApitureError;
 use crate::api::{invalid, AppState, Answer, Cid, Problem};
 use crate::auth::{Caller, Need};
 
+/// Only what the model knows goes on to the page: the answer is decoded, not passed through.
+fn collection(v: serde_json::Value, cid: &CorrelationId) -> Result<ConsentCollection, Problem> {
+    serde_json::from_value(v).map_err(|e| problem(ApitureError::Decode(e.to_string()), cid))
+}
+
 /// `GET /api/me/consents/needed`: the signed-in customer's pending and stale consents.
-pub async fn my_needed(State(state): State<AppState>, Cid(cid): Cid, caller: Caller) -> Result<Answer<serde_json::Value>, Problem> {
+pub async fn my_needed(State(state): State<AppState>, Cid(cid): Cid, caller: Caller) -> Result<Answer<ConsentCollection>, Problem> {
     const ACTION: &str = "consents.needed.mine";
     caller.require(Need::Customer, &state, ACTION, &caller.user.id, &cid)?;
     let result = state
         .consents
         .get("neededConsents", &[], &caller.access_token, cid.as_str())
         .await
-        .map_err(|e| problem(e, &cid));
+        .map_err(|e| problem(e, &cid))
+        .and_then(|v| collection(v, &cid));
     audit(&state, &caller, ACTION, &caller.user.id, &cid, result).map(|v| Answer(v, cid))
 }
 
@@ -31,7 +38,7 @@ pub async fn needed_for_user(
     Query(q): Query<HashMap<String, String>>,
     Cid(cid): Cid,
     caller: Caller,
-) -> Result<Answer<serde_json::Value>, Problem> {
+) -> Result<Answer<ConsentCollection>, Problem> {
     const ACTION: &str = "consents.needed.user";
     let user_id = q.get("userId").map(String::as_str).unwrap_or("");
     caller.require(Need::Staff, &state, ACTION, user_id, &cid)?;
@@ -45,7 +52,8 @@ pub async fn needed_for_user(
         .consents
         .get("neededConsents", &[("userId", user_id)], &caller.access_token, cid.as_str())
         .await
-        .map_err(|e| problem(e, &cid));
+        .map_err(|e| problem(e, &cid))
+        .and_then(|v| collection(v, &cid));
     audit(&state, &caller, ACTION, user_id, &cid, result).map(|v| Answer(v, cid))
 }
 
