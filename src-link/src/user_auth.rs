@@ -15,14 +15,14 @@ use oauth2::basic::{
 };
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RefreshToken, RevocationUrl, Scope, StandardRevocableToken, TokenResponse,
+    PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, StandardRevocableToken, TokenResponse,
     TokenUrl,
 };
 use serde::Deserialize;
 use thiserror::Error;
 use tokio::sync::RwLock;
 
-/// The `oauth2` client with the endpoints we set: authorize, token and revocation.
+/// The `oauth2` client with the endpoints we set: authorize and token (revocation: see [`UserAuth::revoke`]).
 type OAuthClient = oauth2::Client<
     BasicErrorResponse,
     BasicTokenResponse,
@@ -32,7 +32,7 @@ type OAuthClient = oauth2::Client<
     EndpointSet,
     EndpointNotSet,
     EndpointNotSet,
-    EndpointSet,
+    EndpointNotSet,
     EndpointSet,
 >;
 
@@ -121,6 +121,9 @@ pub struct AuthorizationRequest {
 /// The sign-in client, shared by every request.
 pub struct UserAuth {
     client: OAuthClient,
+    client_id: String,
+    client_secret: String,
+    revocation_url: url::Url,
     http: reqwest::Client,
     jwks_url: url::Url,
     issuer: String,
@@ -137,7 +140,6 @@ impl UserAuth {
             .set_client_secret(ClientSecret::new(config.client_secret.clone()))
             .set_auth_uri(AuthUrl::from_url(endpoint("oauth2/authorize")))
             .set_token_uri(TokenUrl::from_url(endpoint("oauth2/token")))
-            .set_revocation_url(RevocationUrl::from_url(endpoint("oauth2/revoke")))
             .set_redirect_uri(RedirectUrl::from_url(config.redirect_uri.clone()));
         // oauth2's advice: never follow redirects on back-channel calls (they could leak the code).
         let http = reqwest::Client::builder()
@@ -149,6 +151,9 @@ impl UserAuth {
         let issuer = config.base.as_str().trim_end_matches('/').to_string();
         Ok(UserAuth {
             client,
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            revocation_url: endpoint("oauth2/revoke"),
             http,
             jwks_url: endpoint(".well-known/jwks.json"),
             issuer,
@@ -192,18 +197,26 @@ impl UserAuth {
         self.accept(response).await
     }
 
-    /// Revokes a refresh token (and so its whole sign-in at the server).
+    /// Revokes a refresh token (and so its whole sign-in at the server), RFC 7009.
+    ///
+    /// Sent by hand rather than with `oauth2`'s `revoke_token`, which refuses any non-https revocation URL
+    /// and so could never reach the sandbox: a sign-out that silently revokes nothing is worse.
     pub async fn revoke(&self, refresh_token: &str) -> Result<(), UserAuthError> {
-        let token = StandardRevocableToken::RefreshToken(RefreshToken::new(refresh_token.to_string()));
-        self.client
-            .revoke_token(token)
-            .map_err(|e| UserAuthError::Config(e.to_string()))?
-            .request_async(&self.http)
+        // RFC 6749 2.3.1: the Basic credentials are form-urlencoded first.
+        let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let response = self
+            .http
+            .post(self.revocation_url.clone())
+            .basic_auth(encode(&self.client_id), Some(encode(&self.client_secret)))
+            .form(&[("token", refresh_token), ("token_type_hint", "refresh_token")])
+            .send()
             .await
-            .map_err(|e| match e {
-                oauth2::RequestTokenError::ServerResponse(r) => UserAuthError::Refused(r.to_string()),
-                other => UserAuthError::Unreachable(other.to_string()),
-            })
+            .map_err(|e| UserAuthError::Unreachable(e.to_string()))?;
+        match response.status().as_u16() {
+            200 => Ok(()),
+            s if (400..500).contains(&s) => Err(UserAuthError::Refused(response.text().await.unwrap_or_default())),
+            s => Err(UserAuthError::Unreachable(format!("the revocation endpoint answered {s}"))),
+        }
     }
 
     async fn accept(&self, response: BasicTokenResponse) -> Result<UserTokens, UserAuthError> {

@@ -56,6 +56,18 @@ pub async fn expire_codes(State(state): State<AppState>) -> Result<Json<serde_js
     Ok(Json(serde_json::json!({ "expired": expired })))
 }
 
+/// `GET /_sandbox/auth/users/{userId}/sign-ins`: how many of the user's sign-ins (refresh token
+/// families) are live, so tests can see that a client's sign-out really revoked its refresh token.
+pub async fn live_sign_ins(
+    State(state): State<AppState>,
+    axum::extract::Path(user_id): axum::extract::Path<String>,
+) -> Result<Json<serde_json::Value>, SandboxError> {
+    let now = Utc::now().timestamp_millis();
+    let uid = user_id.clone();
+    let live = state.db.tx(move |tx| crate::auth::store::live_families(tx, &uid, now)).await?;
+    Ok(Json(serde_json::json!({ "userId": user_id, "live": live })))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewConsumer {

@@ -170,7 +170,13 @@ async fn sign_out_ends_the_session() {
     let stack = Stack::start_with_stub_ui().await;
     let grace = stack.sign_in("grace").await;
     let other = stack.sign_in("grace").await;
+    let live = || async {
+        let r = stack.http.get(stack.sandbox("/_sandbox/auth/users/usr-grace/sign-ins")).send().await.expect("GET");
+        r.json::<Value>().await.expect("json")["live"].as_u64().expect("live count")
+    };
+    assert_eq!(live().await, 2, "two sign-ins at the authorization server");
     assert_eq!(grace.sign_out().await, 204);
+    assert_eq!(live().await, 1, "sign-out revoked that session's refresh token upstream");
     let (status, _, _) = grace.get("/api/d1/consumers/demo-busy/operations").await;
     assert_eq!(status, 401, "the cookie is dead");
     let (_, _, session) = grace.get("/api/session").await;

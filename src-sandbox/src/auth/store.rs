@@ -174,3 +174,13 @@ pub fn access_revoked(tx: &Transaction<'_>, jti: &str, sid: Option<&str>) -> Res
         |r| r.get(0),
     )?)
 }
+
+/// How many of a user's sign-ins (refresh families) are still live: neither revoked nor expired.
+pub fn live_families(tx: &Transaction<'_>, user_id: &str, now_ms: i64) -> Result<usize, SandboxError> {
+    let n: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM token_families WHERE user_id = ?1 AND revoked_ms IS NULL AND expires_ms > ?2",
+        params![user_id, now_ms],
+        |r| r.get(0),
+    )?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
