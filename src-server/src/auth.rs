@@ -39,16 +39,20 @@ pub struct WebOrigin {
     pub host: String,
     /// Served over https (directly or behind a TLS proxy): cookies are `Secure` and `__Host-` prefixed.
     pub secure: bool,
+    /// Send a browser that came by another host name (`localhost` for `127.0.0.1`) to this one before
+    /// signing in. Only when we serve browsers directly: behind a proxy the `Host` we see may be the
+    /// proxy's upstream name, and redirecting on it would loop.
+    pub canonical_host_redirect: bool,
 }
 
 impl WebOrigin {
-    pub fn new(public_url: &url::Url) -> Self {
+    pub fn new(public_url: &url::Url, canonical_host_redirect: bool) -> Self {
         let origin = public_url.origin().ascii_serialization();
         let host = match public_url.port() {
             Some(p) => format!("{}:{p}", public_url.host_str().unwrap_or_default()),
             None => public_url.host_str().unwrap_or_default().to_string(),
         };
-        WebOrigin { origin, host, secure: public_url.scheme() == "https" }
+        WebOrigin { origin, host, secure: public_url.scheme() == "https", canonical_host_redirect }
     }
 
     /// `__Host-` binds the cookie to this exact origin (Secure, Path=/, no Domain); browsers accept the
@@ -122,7 +126,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, Query(q): Quer
     let return_to = q.get("return_to").map(String::as_str).filter(|p| is_local_path(p)).unwrap_or("/");
     // Cookies belong to one host name: a browser that came as `localhost` signs in as the public origin.
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    if !host.is_empty() && !host.eq_ignore_ascii_case(&state.web.host) {
+    if state.web.canonical_host_redirect && !host.is_empty() && !host.eq_ignore_ascii_case(&state.web.host) {
         return redirect(&format!("{}{}", state.web.origin, console_api::gateway::sign_in_url(return_to)));
     }
     let request = state.auth.begin();

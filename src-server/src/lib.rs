@@ -172,7 +172,7 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
         sessions: Arc::new(session::SessionStore::new(profile.auth.idle_timeout, profile.auth.absolute_timeout)),
         consents,
         audit: Arc::new(audit),
-        web: auth::WebOrigin::new(&public_url),
+        web: auth::WebOrigin::new(&public_url, config.public_url.is_none()),
     };
     let app = web::app(state, &config.dist);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
