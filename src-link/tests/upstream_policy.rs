@@ -143,9 +143,9 @@ async fn an_unreachable_upstream_is_a_transport_error_after_retries() {
 }
 
 /// Runs futures concurrently on the current task (no extra dependency).
-async fn futures_join<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output>
+async fn futures_join<F>(futs: impl Iterator<Item = F>) -> Vec<F::Output>
 where
-    F: Send + 'static,
+    F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let handles: Vec<_> = futs.map(tokio::spawn).collect();

@@ -56,13 +56,20 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A problem, sent with its status and correlation id.
-pub struct Problem(pub ApiProblem);
+/// Boxed: a problem travels in every handler's `Err`, which should stay a pointer wide.
+pub struct Problem(pub Box<ApiProblem>);
+
+impl Problem {
+    pub fn new(problem: ApiProblem) -> Self {
+        Problem(Box::new(problem))
+    }
+}
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let cid = self.0.correlation_id.clone();
-        let mut response = (status, Json(self.0)).into_response();
+        let mut response = (status, Json(*self.0)).into_response();
         if let Some(v) = cid.and_then(|c| HeaderValue::from_str(&c).ok()) {
             response.headers_mut().insert(CORRELATION_HEADER, v);
         }
@@ -71,7 +78,7 @@ impl IntoResponse for Problem {
 }
 
 pub fn invalid(e: &ValidationError, cid: &CorrelationId) -> Problem {
-    Problem(ApiProblem { correlation_id: Some(cid.as_str().to_string()), ..ApiProblem::invalid(e) })
+    Problem::new(ApiProblem { correlation_id: Some(cid.as_str().to_string()), ..ApiProblem::invalid(e) })
 }
 
 /// A JSON answer carrying the correlation id it was made under.
@@ -162,7 +169,7 @@ fn problem(e: D1Error, target: Target<'_>, issuer: &str, write: bool, cid: &Corr
         D1Error::Decode(d) => (502, ProblemKind::UpstreamError, "D1 answered in a way the console does not understand.".to_string(), Some(d)),
     };
     tracing::warn!(correlation_id = cid.as_str(), status, technical = technical.as_deref().unwrap_or(""), "{message}");
-    Problem(ApiProblem {
+    Problem::new(ApiProblem {
         status,
         kind,
         message,
@@ -327,7 +334,7 @@ async fn delete_account(
 }
 
 async fn unknown_api_route(Cid(cid): Cid) -> Problem {
-    Problem(ApiProblem {
+    Problem::new(ApiProblem {
         status: 404,
         kind: ProblemKind::NotFound,
         message: "There is no such console API route.".into(),

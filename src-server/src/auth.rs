@@ -217,7 +217,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 fn refusal(status: u16, kind: ProblemKind, message: &str, cid: &console_api::d1_client::CorrelationId) -> Problem {
-    Problem(ApiProblem {
+    Problem::new(ApiProblem {
         status,
         kind,
         message: message.to_string(),
