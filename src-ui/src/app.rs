@@ -1,88 +1,137 @@
-//! The shell: header with the product name, environment badge, navigation and search; the routes.
+//! The shell: header with the product name, environment badge, navigation for the role, search and the
+//! user menu; the routes, shown once the session says who is signed in.
 
-use console_api::gateway::Environment;
+use console_api::gateway::{Environment, SessionInfo};
+use console_api::page::ErrorView;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
-use crate::search::SearchBox;
-use crate::timeline::{ConsumerPage, NoDrawer};
+use crate::common::{ErrorPanel, Forbidden, Loading};
 use crate::detail::OperationDrawer;
-use crate::transport::{http_client, Client};
+use crate::me::MyDocuments;
+use crate::menu::{SignedOut, UserMenu};
+use crate::search::SearchBox;
+use crate::session::{self, use_role};
+use crate::timeline::{ConsumerPage, NoDrawer};
+use crate::transport::http_client;
 
 pub const PRODUCT: &str = "Consent & Operations Console";
 
 #[component]
 pub fn App() -> impl IntoView {
     // The one client of the console API; components take it from context (another transport can replace it).
-    provide_context(http_client());
-    view! {
-        <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
-            <Header/>
-            <main id="main" class="main" tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Home/>
-                    <ParentRoute path=path!("/consumers/:consumer") view=ConsumerPage>
-                        <Route path=path!("") view=NoDrawer/>
-                        <Route path=path!("operations/:operation") view=OperationDrawer/>
-                    </ParentRoute>
-                </Routes>
-            </main>
-        </Router>
+    let client = http_client();
+    provide_context(client.clone());
+    let session = session::start(client);
+    // Nothing of the console until the session is known: no staff page flashes before a customer's, and
+    // nobody signed out sees more than the way back in. The session is set once, so everything below is
+    // built once from plain values (no reactive header), and the router starts at the URL the session
+    // bootstrap may have replaced (a customer's "/" becomes "/me").
+    move || match session.0.get() {
+        None => Either::Left(view! {
+            <header class="topbar"><div class="topbar-inner"><Brand home="/"/></div></header>
+            <main class="main"><Loading label="Starting the console…"/></main>
+        }),
+        Some(result) => Either::Right(view! {
+            <Router>
+                <a class="skip-link" href="#main">"Skip to content"</a>
+                <Header info=result.as_ref().ok().cloned()/>
+                <main id="main" class="main" tabindex="-1">
+                    {match result {
+                        Ok(info) if info.user.is_some() => view! {
+                            <Routes fallback=NotFound>
+                                <Route path=path!("/") view=Home/>
+                                <Route path=path!("/me") view=MyDocuments/>
+                                <ParentRoute path=path!("/consumers/:consumer") view=Consumers>
+                                    <Route path=path!("") view=NoDrawer/>
+                                    <Route path=path!("operations/:operation") view=OperationDrawer/>
+                                </ParentRoute>
+                            </Routes>
+                        }
+                        .into_any(),
+                        // Nobody signed in and still here: the bootstrap went to sign in everywhere else.
+                        Ok(_) => view! { <SignedOut/> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=ErrorView::of(&e, None)/> }.into_any(),
+                    }}
+                </main>
+            </Router>
+        }),
     }
 }
 
 #[component]
-fn Header() -> impl IntoView {
-    let client = expect_context::<Client>();
-    // Asked once, when the shell mounts. A signal filled by a task rather than a resource: no async-derived
-    // machinery in the wasm for a value that never refetches.
-    let session = RwSignal::new(None);
-    leptos::task::spawn_local(async move {
-        let reply = client.session().await;
-        session.try_set(Some(reply));
-    });
-    let environment = move || session.get().and_then(|r| r.ok()).map(|r| r.value.environment);
-    let badge = move || match session.get() {
-        None => view! { <span class="env-badge env-unknown" data-testid="env-badge">"…"</span> }.into_any(),
-        Some(Ok(reply)) => {
-            let env = reply.value.environment;
-            let class = format!("env-badge env-{}", env.as_str());
-            let title = format!("Issuer {} · {} {}", reply.value.issuer_id, reply.value.product, reply.value.version);
-            view! { <span class=class data-testid="env-badge" title=title>{env.label().to_string()}</span> }.into_any()
-        }
-        Some(Err(_)) => view! {
-            <span class="env-badge env-unknown" data-testid="env-badge" title="GET /api/session failed">
-                "Environment unknown"
-            </span>
-        }
-        .into_any(),
-    };
-    // Plain links (the router handles clicks on every same-origin <a>); both point at the start page and
-    // say so with aria-current there, as <A> would.
-    let location = use_location();
-    let current = move || (location.pathname.get() == "/").then_some("page");
+fn Brand(home: &'static str) -> impl IntoView {
     view! {
-        <header class="topbar" class:is-production=move || environment() == Some(Environment::Production)>
+        <a href=home class="brand">
+            <img src="/favicon.svg" alt="" width="24" height="24"/>
+            <span class="brand-name">{PRODUCT}</span>
+        </a>
+    }
+}
+
+/// Built once, from the session's answer (`None`: the gateway could not say).
+#[component]
+fn Header(info: Option<SessionInfo>) -> impl IntoView {
+    let production = info.as_ref().is_some_and(|i| i.environment == Environment::Production);
+    let (class, label, title) = match &info {
+        Some(i) => (
+            format!("env-badge env-{}", i.environment.as_str()),
+            i.environment.label().to_string(),
+            // The issuer only when the gateway tells it (it does to staff).
+            match &i.issuer_id {
+                Some(issuer) => format!("Issuer {issuer} · {} {}", i.product, i.version),
+                None => format!("{} {}", i.product, i.version),
+            },
+        ),
+        None => ("env-badge env-unknown".into(), "Environment unknown".into(), "GET /api/session failed".into()),
+    };
+    let user = info.as_ref().and_then(|i| i.user.clone());
+    let home = user.as_ref().map_or("/", |u| u.role.home());
+    // Plain links (the router handles clicks on every same-origin <a>), with aria-current as <A> would.
+    let pathname = use_location().pathname;
+    let current = move || (pathname.get() == home).then_some("page");
+    // Staff look consumers up; a customer has their own documents.
+    let nav = user.map(|user| {
+        let staff = user.role.is_staff();
+        let environment = info.map(|i| i.environment).unwrap_or(Environment::Other(String::new()));
+        view! {
+            <nav class="topnav" aria-label="Main">
+                <a href=home aria-current=current>{if staff { "Consumers" } else { "My documents" }}</a>
+            </nav>
+            {staff.then(|| view! { <div class="topbar-search"><SearchBox/></div> })}
+            <div class="topbar-end"><UserMenu user=user environment=environment/></div>
+        }
+    });
+    view! {
+        <header class="topbar" class:is-production=production>
             <div class="topbar-inner">
-                <a href="/" class="brand" aria-current=current>
-                    <img src="/favicon.svg" alt="" width="24" height="24"/>
-                    <span class="brand-name">{PRODUCT}</span>
-                </a>
-                {badge}
-                <nav class="topnav" aria-label="Main">
-                    <a href="/" aria-current=current>"Consumers"</a>
-                </nav>
-                <div class="topbar-search"><SearchBox/></div>
+                <Brand home=home/>
+                <span class=class data-testid="env-badge" title=title>{label}</span>
+                {nav}
             </div>
         </header>
     }
 }
 
+/// The consumer pages are for staff.
+#[component]
+fn Consumers() -> impl IntoView {
+    if use_role().is_staff() {
+        view! { <ConsumerPage/> }.into_any()
+    } else {
+        view! { <Forbidden/> }.into_any()
+    }
+}
+
 #[component]
 fn Home() -> impl IntoView {
+    // A customer's "/" became "/me" before the router started; any other role but staff has no start here.
+    if !use_role().is_staff() {
+        return view! { <Forbidden/> }.into_any();
+    }
     view! {
         <section class="home">
             <div class="card home-card">
@@ -99,6 +148,7 @@ fn Home() -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -106,7 +156,7 @@ fn NotFound() -> impl IntoView {
     view! {
         <section class="card empty">
             <h1>"Page not found"</h1>
-            <p>"Use the search box to open a consumer, or go back to the " <a href="/">"start page"</a> "."</p>
+            <p>"Go back to the " <a href=use_role().home()>"start page"</a> "."</p>
         </section>
     }
 }

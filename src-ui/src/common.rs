@@ -95,3 +95,16 @@ pub fn SkeletonRows() -> impl IntoView {
         </div>
     }
 }
+
+/// A page the signed-in role has no use for (the gateway would refuse its calls anyway).
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    let home = crate::session::use_role().home();
+    view! {
+        <section class="card empty forbidden" data-testid="forbidden-page">
+            <h1>"Not available for your role"</h1>
+            <p>"This page is not part of what you can do in the console. Go to "
+                <a href=home>{if home == "/me" { "My documents" } else { "the start page" }}</a> "."</p>
+        </section>
+    }
+}

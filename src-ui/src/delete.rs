@@ -10,9 +10,13 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::common::ErrorPanel;
+use crate::drafts;
 use crate::timeline::{refresh_newest, TimelineCtx};
 use crate::transport::Client;
 use crate::util::new_cid;
+
+/// The name of this form's draft (see [`drafts`]).
+pub const DRAFT: &str = "delete-consumer";
 
 type Outcome = (String, Result<Reply<OperationResult>, ClientError>);
 
@@ -22,7 +26,23 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
     let client = expect_context::<Client>();
     let consumer = ctx.consumer.get_untracked();
     let consumer_label = consumer.clone();
-    let form = RwSignal::new(DeleteConsumerForm::new(&consumer));
+    // What was typed before a session expiry sent the browser to sign in comes back.
+    // (The dialog's consumer does not change while it is open.)
+    let draft_path = move || ctx.base_path("");
+    let mut initial = DeleteConsumerForm::new(&consumer);
+    if let Some([code, reason, confirmation]) = drafts::load(&draft_path(), DRAFT, 3).as_deref() {
+        initial.reason_code.clone_from(code);
+        initial.reason.clone_from(reason);
+        initial.confirmation.clone_from(confirmation);
+    }
+    let form = RwSignal::new(initial);
+    // Every input and change of the form bubbles here, after its own handler has updated the form (selects
+    // update on change, which comes after input).
+    let save_draft = move |_| {
+        form.with_untracked(|f| {
+            drafts::save(&draft_path(), DRAFT, &[&f.reason_code, &f.reason, &f.confirmation])
+        })
+    };
     let reason_error = Memo::new(move |_| form.with(|f| f.reason_error()));
     let body = move || form.with(|f| f.body());
 
@@ -54,6 +74,7 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
         let client = client.clone();
         move |_| {
             if succeeded() {
+                drafts::clear(&draft_path(), DRAFT);
                 refresh_newest(client.clone(), ctx);
             }
         }
@@ -86,6 +107,8 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
         let on_close = on_close.clone();
         move || {
             if !pending.get_untracked() {
+                // Cancelled (or closed after success): nothing to bring back.
+                drafts::clear(&draft_path(), DRAFT);
                 on_close();
             }
         }
@@ -105,7 +128,7 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
         <div class="modal-backdrop">
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="delete-title"
                 aria-describedby="delete-warning" data-testid="delete-dialog" node_ref=dialog on:keydown=keydown>
-                <form on:submit=submit novalidate>
+                <form on:submit=submit on:input=save_draft on:change=save_draft novalidate>
                     <header class="modal-head danger">
                         <h2 id="delete-title">"Delete consumer " <code>{consumer_label.clone()}</code></h2>
                     </header>

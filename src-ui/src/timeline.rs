@@ -20,7 +20,9 @@ use wasm_bindgen::JsCast;
 
 use crate::accounts::AdvancedSection;
 use crate::common::{ErrorPanel, Loading, OpIcon, SkeletonRows, StatusBadge};
-use crate::delete::DeleteDialog;
+use crate::delete::{self, DeleteDialog};
+use crate::drafts;
+use crate::session::use_role;
 use crate::transport::Client;
 use crate::util::{download, new_cid, today};
 
@@ -120,9 +122,15 @@ pub fn ConsumerPage() -> impl IntoView {
         });
     };
 
+    // Agents look but do not change: no delete, no account register or delete (the gateway refuses too).
+    let may_write = use_role().may_write();
+    let delete_open = RwSignal::new(false);
+
     // A new consumer (or the first visit) starts a new use case with its own correlation id.
     Effect::new(move |_| {
         let id = consumer.get();
+        // A delete dialog left half-filled on this consumer (a session expiry) opens again.
+        delete_open.set(may_write && drafts::load(&ctx.base_path(""), delete::DRAFT, 3).is_some());
         let cid = new_cid();
         ctx.cid.set(cid.clone());
         timeline.set(LoadedTimeline::default());
@@ -187,7 +195,7 @@ pub fn ConsumerPage() -> impl IntoView {
         query.with(|q| TimelineFilter::from_query(FILTER_KEYS.iter().filter_map(|k| q.get_str(k).map(|v| (*k, v)))))
     });
 
-    let delete_open = RwSignal::new(false);
+
     // (Conditions are Memos, so that what they show is rebuilt only when they flip.)
     let dialog_shown = Memo::new(move |_| delete_open.get());
     let delete_opener = NodeRef::<html::Button>::new();
@@ -232,7 +240,9 @@ pub fn ConsumerPage() -> impl IntoView {
                     <ExportButtons/>
                     // Offered only for a consumer D1 knows and has not deleted: a 404 or a deleted
                     // consumer has nothing left to delete.
-                    {move || if timeline.with(|t| t.deletable()) {
+                    {move || if timeline.with(|t| t.deletable()) && !may_write {
+                        view! { <span class="muted not-allowed" data-testid="delete-not-allowed">"Deleting needs an admin"</span> }.into_any()
+                    } else if timeline.with(|t| t.deletable()) {
                         view! {
                             <button
                                 class="btn btn-danger"
@@ -252,7 +262,7 @@ pub fn ConsumerPage() -> impl IntoView {
                 </div>
             </section>
             {body}
-            <AdvancedSection/>
+            {may_write.then(|| view! { <AdvancedSection/> })}
             {move || dialog_shown.get().then(|| view! {
                 <DeleteDialog
                     on_close=move || {

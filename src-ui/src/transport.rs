@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use console_api::gateway::GatewayClient;
+use console_api::gateway::{routes, GatewayClient};
 use console_api::transport::{Method, Request, Response, Transport, TransportError};
 use gloo_net::http::{Method as HttpMethod, RequestBuilder};
 
@@ -38,6 +38,12 @@ impl Transport for FetchTransport {
         // fetch rejects only when no response came: the network, CORS, or the server being down.
         let response = built.send().await.map_err(|e| TransportError::Connect(e.to_string()))?;
         let status = response.status();
+        // The session expired or was revoked mid-use: every /api call says so with 401, and the one answer is
+        // to sign in again and come back here. Drafts of forms are already saved (they are on every input).
+        // Not for /api/session, which answers 200 to nobody, nor /auth/logout, which ends the session anyway.
+        if status == 401 && request.path.starts_with("/api/") && request.path != routes::SESSION {
+            crate::util::sign_in_here();
+        }
         let headers = response.headers().entries().collect();
         let body = response.binary().await.map_err(|e| TransportError::Connect(e.to_string()))?;
         Ok(Response { status, headers, body })

@@ -54,3 +54,26 @@ pub fn focus_selector(selector: &str) {
         let _ = el.focus();
     }
 }
+
+/// Where the page's own static route for "you have signed out" lives.
+pub const SIGNED_OUT: &str = "/signed-out";
+
+/// The in-app path and query the window is at, to come back to after signing in.
+pub fn current_path() -> String {
+    web_sys::window()
+        .map(|w| w.location())
+        .map(|l| format!("{}{}", l.pathname().unwrap_or_default(), l.search().unwrap_or_default()))
+        .unwrap_or_else(|| "/".into())
+}
+
+/// A full-page navigation (leaving the app: sign-in runs on the gateway and the authorization server).
+pub fn leave_to(url: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().assign(url);
+    }
+}
+
+/// Off to sign in, coming back to where the window is now.
+pub fn sign_in_here() {
+    leave_to(&console_api::gateway::sign_in_url(&current_path()));
+}

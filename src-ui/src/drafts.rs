@@ -1,0 +1,49 @@
+//! Half-filled forms kept in `sessionStorage`, so that a session expiring mid-form (401, off to sign in and
+//! back) loses nothing. Only what the person typed is kept there, never a token; per tab, gone with it.
+//!
+//! A draft is the form's fields joined by U+001F (the unit separator, which a text input cannot hold):
+//! smaller in the wasm than a serde type per form.
+
+const PREFIX: &str = "console.draft:";
+const SEP: char = '\u{1f}';
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// `console.draft:{page path}:{form}`.
+fn key(path: &str, form: &str) -> String {
+    format!("{PREFIX}{path}:{form}")
+}
+
+/// Saves the fields of `form` on the page at `path` (called on every input and change).
+pub fn save(path: &str, form: &str, fields: &[&str]) {
+    if let Some(s) = storage() {
+        // A full or disabled storage only loses the draft, never the form.
+        let _ = s.set_item(&key(path, form), &fields.join(&SEP.to_string()));
+    }
+}
+
+/// The saved fields of `form`, if there is a draft with exactly `n` of them.
+pub fn load(path: &str, form: &str, n: usize) -> Option<Vec<String>> {
+    let text = storage()?.get_item(&key(path, form)).ok()??;
+    let fields: Vec<String> = text.split(SEP).map(str::to_string).collect();
+    (fields.len() == n).then_some(fields)
+}
+
+/// Forgets a draft: the form succeeded or was cancelled.
+pub fn clear(path: &str, form: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(&key(path, form));
+    }
+}
+
+/// Forgets every draft (signing out: the next person at this tab must not find them).
+pub fn clear_all() {
+    let Some(s) = storage() else { return };
+    let n = s.length().unwrap_or(0);
+    let keys: Vec<String> = (0..n).filter_map(|i| s.key(i).ok().flatten()).filter(|k| k.starts_with(PREFIX)).collect();
+    for k in keys {
+        let _ = s.remove_item(&k);
+    }
+}

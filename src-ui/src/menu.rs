@@ -1,0 +1,58 @@
+//! The user menu in the header (who, which role, where; sign out) and the `/signed-out` page.
+
+use console_api::gateway::{sign_in_url, ApiProblem, ClientError, Environment, SignedInUser};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::drafts;
+use crate::transport::Client;
+use crate::util::{leave_to, SIGNED_OUT};
+
+/// A `<details>` disclosure: keyboard-usable without any script (Enter or Space on the summary), and small.
+#[component]
+pub fn UserMenu(user: SignedInUser, environment: Environment) -> impl IntoView {
+    let client = expect_context::<Client>();
+    let failed = RwSignal::new(false);
+    let sign_out = move |_| {
+        let client = client.clone();
+        spawn_local(async move {
+            match client.sign_out().await {
+                // 401: the session had already ended, which is what was asked.
+                Ok(_) | Err(ClientError::Problem(ApiProblem { status: 401, .. })) => {
+                    // The next person at this tab must not find this one's half-typed forms.
+                    drafts::clear_all();
+                    leave_to(SIGNED_OUT);
+                }
+                // Still signed in: say so rather than pretend.
+                Err(_) => failed.set(true),
+            }
+        });
+    };
+    view! {
+        <details class="user-menu">
+            <summary class="user-menu-button" data-testid="user-menu">{user.name.clone()}</summary>
+            <div class="user-menu-panel">
+                <p class="user-menu-who" data-testid="user-name">{user.name}</p>
+                <p class="muted" data-testid="user-role">{user.role.label().to_string()}</p>
+                <p class="muted">{format!("{} environment", environment.label())}</p>
+                <button type="button" class="btn" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
+                {move || failed.get().then(|| view! {
+                    <p class="field-error" role="alert">"Signing out failed. Try again."</p>
+                })}
+            </div>
+        </details>
+    }
+}
+
+/// `/signed-out`: where signing out lands, outside any session.
+#[component]
+pub fn SignedOut() -> impl IntoView {
+    view! {
+        <section class="card empty signed-out" data-testid="signed-out">
+            <h1>"You have signed out"</h1>
+            <p class="lead">"Your session has ended on this browser. Close the tab, or sign in again."</p>
+            // rel=external: the router must let the browser go; sign-in runs on the gateway.
+            <a class="btn btn-primary" rel="external" data-testid="sign-in-again" href=sign_in_url("/")>"Sign in again"</a>
+        </section>
+    }
+}
