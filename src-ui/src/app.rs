@@ -1,74 +1,56 @@
 //! The shell: header with the product name, environment badge, navigation for the role, search and the
 //! user menu; the routes, shown once the session says who is signed in.
 
-use console_api::gateway::{Environment, SessionInfo};
+use console_api::gateway::{ClientError, Environment, SessionInfo};
 use console_api::page::ErrorView;
-use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
-use crate::common::{ErrorPanel, Forbidden, Loading};
+use crate::common::{ErrorPanel, Forbidden};
 use crate::detail::OperationDrawer;
 use crate::me::MyDocuments;
 use crate::menu::{SignedOut, UserMenu};
 use crate::search::SearchBox;
-use crate::session::{self, use_role};
+use crate::session::{use_role, Session};
 use crate::timeline::{ConsumerPage, NoDrawer};
-use crate::transport::http_client;
+use crate::transport::Client;
 
 pub const PRODUCT: &str = "Consent & Operations Console";
 
+/// The console, mounted once the session is known (see `crate::start`): everything is built once from
+/// plain values, and the router starts at the URL the session bootstrap may have replaced (a customer's
+/// "/" becomes "/me").
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App(client: Client, session: Result<SessionInfo, ClientError>) -> impl IntoView {
     // The one client of the console API; components take it from context (another transport can replace it).
-    let client = http_client();
-    provide_context(client.clone());
-    let session = session::start(client);
-    // Nothing of the console until the session is known: no staff page flashes before a customer's, and
-    // nobody signed out sees more than the way back in. The session is set once, so everything below is
-    // built once from plain values (no reactive header), and the router starts at the URL the session
-    // bootstrap may have replaced (a customer's "/" becomes "/me").
-    move || match session.0.get() {
-        None => Either::Left(view! {
-            <header class="topbar"><div class="topbar-inner"><Brand home="/"/></div></header>
-            <main class="main"><Loading label="Starting the console…"/></main>
-        }),
-        Some(result) => Either::Right(view! {
-            <Router>
-                <a class="skip-link" href="#main">"Skip to content"</a>
-                <Header info=result.as_ref().ok().cloned()/>
-                <main id="main" class="main" tabindex="-1">
-                    {match result {
-                        Ok(info) if info.user.is_some() => view! {
-                            <Routes fallback=NotFound>
-                                <Route path=path!("/") view=Home/>
-                                <Route path=path!("/me") view=MyDocuments/>
-                                <ParentRoute path=path!("/consumers/:consumer") view=Consumers>
-                                    <Route path=path!("") view=NoDrawer/>
-                                    <Route path=path!("operations/:operation") view=OperationDrawer/>
-                                </ParentRoute>
-                            </Routes>
-                        }
-                        .into_any(),
-                        // Nobody signed in and still here: the bootstrap went to sign in everywhere else.
-                        Ok(_) => view! { <SignedOut/> }.into_any(),
-                        Err(e) => view! { <ErrorPanel error=ErrorView::of(&e, None)/> }.into_any(),
-                    }}
-                </main>
-            </Router>
-        }),
-    }
-}
-
-#[component]
-fn Brand(home: &'static str) -> impl IntoView {
+    provide_context(client);
+    let info = session.as_ref().ok().cloned();
+    provide_context(Session(info.clone()));
     view! {
-        <a href=home class="brand">
-            <img src="/favicon.svg" alt="" width="24" height="24"/>
-            <span class="brand-name">{PRODUCT}</span>
-        </a>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header info=info/>
+            <main id="main" class="main" tabindex="-1">
+                {match session {
+                    Ok(info) if info.user.is_some() => view! {
+                        <Routes fallback=NotFound>
+                            <Route path=path!("/") view=Home/>
+                            <Route path=path!("/me") view=MyDocuments/>
+                            <ParentRoute path=path!("/consumers/:consumer") view=ConsumerPage>
+                                <Route path=path!("") view=NoDrawer/>
+                                <Route path=path!("operations/:operation") view=OperationDrawer/>
+                            </ParentRoute>
+                        </Routes>
+                    }
+                    .into_any(),
+                    // Nobody signed in and still here: the bootstrap went to sign in everywhere else.
+                    Ok(_) => view! { <SignedOut/> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=ErrorView::of(&e, None)/> }.into_any(),
+                }}
+            </main>
+        </Router>
     }
 }
 
@@ -108,21 +90,14 @@ fn Header(info: Option<SessionInfo>) -> impl IntoView {
     view! {
         <header class="topbar" class:is-production=production>
             <div class="topbar-inner">
-                <Brand home=home/>
+                <a href=home class="brand">
+                    <img src="/favicon.svg" alt="" width="24" height="24"/>
+                    <span class="brand-name">{PRODUCT}</span>
+                </a>
                 <span class=class data-testid="env-badge" title=title>{label}</span>
                 {nav}
             </div>
         </header>
-    }
-}
-
-/// The consumer pages are for staff.
-#[component]
-fn Consumers() -> impl IntoView {
-    if use_role().is_staff() {
-        view! { <ConsumerPage/> }.into_any()
-    } else {
-        view! { <Forbidden/> }.into_any()
     }
 }
 

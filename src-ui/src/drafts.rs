@@ -4,7 +4,6 @@
 //! A draft is the form's fields joined by U+001F (the unit separator, which a text input cannot hold):
 //! smaller in the wasm than a serde type per form.
 
-const PREFIX: &str = "console.draft:";
 const SEP: char = '\u{1f}';
 
 fn storage() -> Option<web_sys::Storage> {
@@ -13,14 +12,21 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// `console.draft:{page path}:{form}`.
 fn key(path: &str, form: &str) -> String {
-    format!("{PREFIX}{path}:{form}")
+    format!("console.draft:{path}:{form}")
 }
 
 /// Saves the fields of `form` on the page at `path` (called on every input and change).
 pub fn save(path: &str, form: &str, fields: &[&str]) {
     if let Some(s) = storage() {
         // A full or disabled storage only loses the draft, never the form.
-        let _ = s.set_item(&key(path, form), &fields.join(&SEP.to_string()));
+        let mut text = String::new();
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                text.push(SEP);
+            }
+            text.push_str(f);
+        }
+        let _ = s.set_item(&key(path, form), &text);
     }
 }
 
@@ -38,12 +44,10 @@ pub fn clear(path: &str, form: &str) {
     }
 }
 
-/// Forgets every draft (signing out: the next person at this tab must not find them).
+/// Forgets every draft (signing out: the next person at this tab must not find them). The console keeps
+/// nothing else in `sessionStorage`, so it is cleared whole.
 pub fn clear_all() {
-    let Some(s) = storage() else { return };
-    let n = s.length().unwrap_or(0);
-    let keys: Vec<String> = (0..n).filter_map(|i| s.key(i).ok().flatten()).filter(|k| k.starts_with(PREFIX)).collect();
-    for k in keys {
-        let _ = s.remove_item(&k);
+    if let Some(s) = storage() {
+        let _ = s.clear();
     }
 }

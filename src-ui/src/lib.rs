@@ -19,8 +19,15 @@ mod util;
 
 pub use app::App;
 
-/// Mounts the console on `<body>` once the module is loaded.
+/// Asks who is signed in, then mounts the console for them: built once from plain values, no view switching
+/// on the session. Until then the stylesheet shows an empty bar (`body:not(:has(> .topbar))`), so nothing of
+/// any role's console shows early, and nobody on the way to sign in sees more.
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
-    leptos::mount::mount_to_body(App);
+    wasm_bindgen_futures::spawn_local(async move {
+        let client = transport::http_client();
+        if let Some(session) = session::ask(&client).await {
+            leptos::mount::mount_to_body(move || leptos::view! { <App client=client session=session/> });
+        }
+    });
 }

@@ -12,7 +12,6 @@ use crate::util::{leave_to, SIGNED_OUT};
 #[component]
 pub fn UserMenu(user: SignedInUser, environment: Environment) -> impl IntoView {
     let client = expect_context::<Client>();
-    let failed = RwSignal::new(false);
     let sign_out = move |_| {
         let client = client.clone();
         spawn_local(async move {
@@ -23,8 +22,9 @@ pub fn UserMenu(user: SignedInUser, environment: Environment) -> impl IntoView {
                     drafts::clear_all();
                     leave_to(SIGNED_OUT);
                 }
-                // Still signed in: say so rather than pretend.
-                Err(_) => failed.set(true),
+                // Still signed in (the gateway could not be reached): stay, rather than pretend to have
+                // signed out; the button can be pressed again.
+                Err(_) => {}
             }
         });
     };
@@ -36,9 +36,6 @@ pub fn UserMenu(user: SignedInUser, environment: Environment) -> impl IntoView {
                 <p class="muted" data-testid="user-role">{user.role.label().to_string()}</p>
                 <p class="muted">{format!("{} environment", environment.label())}</p>
                 <button type="button" class="btn" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
-                {move || failed.get().then(|| view! {
-                    <p class="field-error" role="alert">"Signing out failed. Try again."</p>
-                })}
             </div>
         </details>
     }

@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::accounts::AdvancedSection;
-use crate::common::{ErrorPanel, Loading, OpIcon, SkeletonRows, StatusBadge};
+use crate::common::{ErrorPanel, Forbidden, Loading, OpIcon, SkeletonRows, StatusBadge};
 use crate::delete::{self, DeleteDialog};
 use crate::drafts;
 use crate::session::use_role;
@@ -76,6 +76,10 @@ const FILTER_KEYS: [&str; 5] = ["type", "status", "requestor", "from", "to"];
 
 #[component]
 pub fn ConsumerPage() -> impl IntoView {
+    // The consumer pages are for staff (the gateway refuses customers their calls anyway).
+    if !use_role().is_staff() {
+        return view! { <Forbidden/> }.into_any();
+    }
     let client = expect_context::<Client>();
     let params = use_params_map();
     let consumer = Memo::new(move |_| params.read().get("consumer").unwrap_or_default());
@@ -195,7 +199,6 @@ pub fn ConsumerPage() -> impl IntoView {
         query.with(|q| TimelineFilter::from_query(FILTER_KEYS.iter().filter_map(|k| q.get_str(k).map(|v| (*k, v)))))
     });
 
-
     // (Conditions are Memos, so that what they show is rebuilt only when they flip.)
     let dialog_shown = Memo::new(move |_| delete_open.get());
     let delete_opener = NodeRef::<html::Button>::new();
@@ -276,6 +279,7 @@ pub fn ConsumerPage() -> impl IntoView {
             <Outlet/>
         </div>
     }
+    .into_any()
 }
 
 /// The child route of a consumer without an open drawer.
@@ -462,11 +466,11 @@ fn Filters(filter: Memo<TimelineFilter>) -> impl IntoView {
     view! {
         <section class="card filters" aria-label="Filters">
             <FilterSelect label="Type" testid="filter-type" value=type_value options=types
-                on_pick=move |v| set1(&|f| f.types = if v.is_empty() { vec![] } else { vec![OperationType::from_wire(&v)] })/>
+                on_pick=Box::new(move |v| set1(&|f| f.types = if v.is_empty() { vec![] } else { vec![OperationType::from_wire(&v)] }))/>
             <FilterSelect label="Status" testid="filter-status" value=status_value options=statuses
-                on_pick=move |v| set2(&|f| f.statuses = if v.is_empty() { vec![] } else { vec![OperationStatus::from_wire(&v)] })/>
+                on_pick=Box::new(move |v| set2(&|f| f.statuses = if v.is_empty() { vec![] } else { vec![OperationStatus::from_wire(&v)] }))/>
             <FilterSelect label="Requestor" testid="filter-requestor" value=requestor_value options=requestors
-                on_pick=move |v| set3(&|f| f.requestors = if v.is_empty() { vec![] } else { vec![RequestorType::from_wire(&v)] })/>
+                on_pick=Box::new(move |v| set3(&|f| f.requestors = if v.is_empty() { vec![] } else { vec![RequestorType::from_wire(&v)] }))/>
             <div class="field">
                 <label for="filter-from">"From"</label>
                 <input id="filter-from" type="date" data-testid="filter-from"
@@ -497,7 +501,8 @@ fn FilterSelect(
     testid: &'static str,
     value: Memo<String>,
     options: Vec<(&'static str, &'static str)>,
-    on_pick: impl Fn(String) + 'static,
+    // Boxed, not generic: one copy of this component in the wasm for the three filters.
+    on_pick: Box<dyn Fn(String)>,
 ) -> impl IntoView {
     view! {
         <div class="field">
