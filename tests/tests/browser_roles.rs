@@ -106,7 +106,8 @@ async fn an_admin_signs_out_and_the_session_is_over_with_no_token_ever_in_reach_
 async fn an_end_user_lands_on_my_documents_and_nowhere_else() {
     let stack = Stack::start().await;
     let b = Browser::start().await;
-    b.sign_in(&stack, "alice", "/").await;
+    b.goto(&stack.url("/")).await;
+    b.sign_in_here(&stack, "alice").await;
     b.wait_for("/me", "customer-home", WAIT, || async { (b.url().await.path() == "/me").then_some(()) }).await;
     b.wait_testid("my-documents", WAIT).await;
     let rows = b
