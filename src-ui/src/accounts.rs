@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::common::ErrorPanel;
+use crate::drafts;
 use crate::timeline::TimelineCtx;
 use crate::transport::Client;
 use crate::util::new_cid;
@@ -17,6 +18,9 @@ enum AccountCall {
     Delete(String, ReasonBody),
 }
 
+/// The name of this section's draft (see [`drafts`]).
+const DRAFT: &str = "accounts";
+
 const WARNING: &str = "Please check with Thales integration team before using this API request.";
 
 #[component]
@@ -25,19 +29,38 @@ pub fn AdvancedSection() -> impl IntoView {
     let client = expect_context::<Client>();
     let account_id = RwSignal::new(String::new());
     let consumer_id = RwSignal::new(ctx.consumer.get_untracked());
-    // Follow the page's consumer when it changes.
-    Effect::new(move |_| consumer_id.set(ctx.consumer.get()));
+    // Follow the page's consumer when it changes (not on the first run: a restored draft says otherwise).
+    Effect::new(move |first: Option<()>| {
+        let id = ctx.consumer.get();
+        if first.is_some() {
+            consumer_id.set(id);
+        }
+    });
     let product_id = RwSignal::new(String::new());
     let state = RwSignal::new(AccountState::Active.as_str().to_string());
     let reason = RwSignal::new(String::new());
     let reason_code = RwSignal::new(ReasonCode::IssuerDecision.as_str().to_string());
     let outcome = RwSignal::new(None::<Result<String, ErrorView>>);
 
+    // What was typed before a session expiry sent the browser to sign in comes back, section open; every
+    // change is saved, and a success forgets it.
+    let fields = [account_id, consumer_id, product_id, state, reason, reason_code];
+    let restored = drafts::load(&ctx.base_path(""), DRAFT, fields.len())
+        .map(|values| fields.iter().zip(values).for_each(|(field, v)| field.set(v)))
+        .is_some();
+    // Every input and change below bubbles here, after its own handler has set its signal (selects set
+    // theirs on change, which comes after input).
+    let save_draft = move |_| {
+        let values = fields.map(|f| f.get_untracked());
+        drafts::save(&ctx.base_path(""), DRAFT, &values.each_ref().map(String::as_str));
+    };
+
     // One request at a time, with its own correlation id. (A task and signals rather than an `Action`: less
     // code in the wasm.)
     let pending = RwSignal::new(false);
     let call = move |call: AccountCall| {
         let client = client.clone();
+        let path = ctx.base_path("");
         outcome.set(None);
         pending.set(true);
         spawn_local(async move {
@@ -61,6 +84,9 @@ pub fn AdvancedSection() -> impl IntoView {
                     Err(e) => Err(ErrorView::of(&e, Some(&cid))),
                 },
             };
+            if result.is_ok() {
+                drafts::clear(&path, DRAFT);
+            }
             outcome.try_set(Some(result));
             pending.try_set(false);
         });
@@ -105,7 +131,7 @@ pub fn AdvancedSection() -> impl IntoView {
     };
 
     view! {
-        <details class="card advanced">
+        <details class="card advanced" prop:open=restored on:input=save_draft on:change=save_draft>
             <summary data-testid="advanced-toggle">
                 <span class="advanced-title">"Advanced (deprecated)"</span>
                 <span class="muted">" · account register and delete"</span>

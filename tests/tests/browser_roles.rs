@@ -160,3 +160,38 @@ async fn a_half_filled_delete_survives_the_session_expiring() {
     b.close().await;
     stack.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_filled_account_form_survives_the_session_expiring() {
+    let stack = Stack::start_with(StackOptions { idle_timeout: Some(Duration::from_secs(6)), ..Default::default() }).await;
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", "/consumers/demo-bob").await;
+    b.click_testid("advanced-toggle").await;
+    b.type_into("account-id", "acct-draft-1").await;
+    b.type_into("account-delete-reason", "closed by the bank").await;
+
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    b.click_testid("account-register").await;
+    b.sign_in_here(&stack, "ada").await;
+    b.wait_for("the section reopened with its fields", "account-draft-restored", WAIT, || async {
+        let id = b.value_of("account-id").await;
+        let reason = b.value_of("account-delete-reason").await;
+        (id == "acct-draft-1" && reason == "closed by the bank").then_some(())
+    })
+    .await;
+    assert_eq!(b.url().await.path(), "/consumers/demo-bob");
+    // Registered now, the draft is forgotten: a reload shows an empty form.
+    b.click_testid("account-register").await;
+    b.wait_for("the account registered", "account-draft-registered", WAIT, || async {
+        b.by_testid("account-result").await?.text().await.ok()?.contains("acct-draft-1").then_some(())
+    })
+    .await;
+    b.goto(&stack.url("/consumers/demo-bob")).await;
+    b.click_testid("advanced-toggle").await;
+    b.wait_for("an empty form", "account-draft-cleared", WAIT, || async {
+        (b.value_of("account-id").await.is_empty()).then_some(())
+    })
+    .await;
+    b.close().await;
+    stack.shutdown().await;
+}
