@@ -210,11 +210,11 @@ async fn short_tokens_are_refreshed_transparently_even_under_concurrent_calls() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_session_ends() {
-    let stack = Stack::start_with(stub(StackOptions { idle_timeout: Some(Duration::from_millis(800)), ..Default::default() })).await;
+    let stack = Stack::start_with(stub(StackOptions { idle_timeout: Some(Duration::from_secs(2)), ..Default::default() })).await;
     let ada = stack.sign_in("ada").await;
     let (status, _, _) = ada.get("/api/d1/consumers/demo-busy/operations?limit=1").await;
     assert_eq!(status, 200);
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(2600)).await;
     let (status, _, body) = ada.get("/api/d1/consumers/demo-busy/operations?limit=1").await;
     assert_eq!(status, 401, "{body}");
     stack.shutdown().await;
