@@ -270,6 +270,22 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &[u8], cid: &CorrelationId) -> Re
     })
 }
 
+/// The admin's request body, or the problem that ends the write before D1 hears of it: a refusal
+/// (audited by `require`) or a body that is not what the route takes (audited here).
+fn admin_body<B: serde::de::DeserializeOwned>(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    target: &str,
+    cid: &CorrelationId,
+    bytes: &[u8],
+) -> Result<B, Problem> {
+    caller.require(Need::Admin, state, action, target, cid)?;
+    body(bytes, cid).inspect_err(|p| {
+        state.audit.record(&caller.user.id, caller.user.role.as_str(), action, target, cid.as_str(), p.0.status);
+    })
+}
+
 async fn delete_consumer(
     State(state): State<AppState>,
     Path(consumer_id): Path<String>,
@@ -278,16 +294,10 @@ async fn delete_consumer(
     bytes: axum::body::Bytes,
 ) -> Result<impl IntoResponse, Problem> {
     const ACTION: &str = "d1.consumer.delete";
-    caller.require(Need::Admin, &state, ACTION, &consumer_id, &cid)?;
-    let result = match body::<ReasonBody>(&bytes, &cid) {
-        Err(p) => Err(p),
-        Ok(reason) => {
-            let d1 = state.link.client();
-            d1.delete_consumer(&consumer_id, &reason, &cid)
-                .await
-                .map_err(|e| problem(e, Target::Consumer(&consumer_id), d1.issuer_id(), true, &cid))
-        }
-    };
+    let reason: ReasonBody = admin_body(&state, &caller, ACTION, &consumer_id, &cid, &bytes)?;
+    let d1 = state.link.client();
+    let result = d1.delete_consumer(&consumer_id, &reason, &cid).await;
+    let result = result.map_err(|e| problem(e, Target::Consumer(&consumer_id), d1.issuer_id(), true, &cid));
     audited(&state, &caller, ACTION, &consumer_id, &cid, result).map(|r| Answer(r, cid))
 }
 
@@ -299,16 +309,10 @@ async fn register_account(
     bytes: axum::body::Bytes,
 ) -> Result<impl IntoResponse, Problem> {
     const ACTION: &str = "d1.account.register";
-    caller.require(Need::Admin, &state, ACTION, &account_id, &cid)?;
-    let result = match body::<RegisterAccount>(&bytes, &cid) {
-        Err(p) => Err(p),
-        Ok(account) => {
-            let d1 = state.link.client();
-            d1.register_account(&account_id, &account, &cid)
-                .await
-                .map_err(|e| problem(e, Target::Consumer(&account.consumer_id), d1.issuer_id(), true, &cid))
-        }
-    };
+    let account: RegisterAccount = admin_body(&state, &caller, ACTION, &account_id, &cid, &bytes)?;
+    let d1 = state.link.client();
+    let result = d1.register_account(&account_id, &account, &cid).await;
+    let result = result.map_err(|e| problem(e, Target::Consumer(&account.consumer_id), d1.issuer_id(), true, &cid));
     audited(&state, &caller, ACTION, &account_id, &cid, result).map(|()| Answer((), cid))
 }
 
@@ -320,16 +324,10 @@ async fn delete_account(
     bytes: axum::body::Bytes,
 ) -> Result<impl IntoResponse, Problem> {
     const ACTION: &str = "d1.account.delete";
-    caller.require(Need::Admin, &state, ACTION, &account_id, &cid)?;
-    let result = match body::<ReasonBody>(&bytes, &cid) {
-        Err(p) => Err(p),
-        Ok(reason) => {
-            let d1 = state.link.client();
-            d1.delete_account(&account_id, &reason, &cid)
-                .await
-                .map_err(|e| problem(e, Target::Account(&account_id), d1.issuer_id(), true, &cid))
-        }
-    };
+    let reason: ReasonBody = admin_body(&state, &caller, ACTION, &account_id, &cid, &bytes)?;
+    let d1 = state.link.client();
+    let result = d1.delete_account(&account_id, &reason, &cid).await;
+    let result = result.map_err(|e| problem(e, Target::Account(&account_id), d1.issuer_id(), true, &cid));
     audited(&state, &caller, ACTION, &account_id, &cid, result).map(|r| Answer(r, cid))
 }
 
