@@ -223,10 +223,8 @@ pub fn trap_focus(ev: &leptos::ev::KeyboardEvent, container: Option<web_sys::Htm
     if ev.shift_key() && is(first) {
         ev.prevent_default();
         let _ = last.focus();
-    } else if !ev.shift_key() && is(last) {
-        ev.prevent_default();
-        let _ = first.focus();
-    } else if !items.iter().any(|el| is(el)) {
+    } else if (!ev.shift_key() && is(last)) || !items.iter().any(is) {
+        // Forward past the last item, or focus outside the dialog: back to the first.
         ev.prevent_default();
         let _ = first.focus();
     }

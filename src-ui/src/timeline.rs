@@ -459,7 +459,7 @@ fn Filters(filter: Memo<TimelineFilter>) -> impl IntoView {
     let set6 = set;
     let summary = move || {
         let shown = filter.with(|f| {
-            ctx.timeline.with(|t| t.operations.iter().filter(|o| f.matches(*o, &Local)).count())
+            ctx.timeline.with(|t| t.operations.iter().filter(|o| f.matches(o, &Local)).count())
         });
         page::filter_summary(shown, ctx.timeline.with(|t| t.operations.len()))
     };
