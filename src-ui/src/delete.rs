@@ -16,12 +16,22 @@ use crate::transport::Client;
 use crate::util::new_cid;
 
 /// The name of this form's draft (see [`drafts`]).
-pub const DRAFT: &str = "delete-consumer";
+const DRAFT: &str = "delete-consumer";
+
+/// The fields of a delete dialog left half-filled on this consumer (a session expiry sent the browser to
+/// sign in): read once, by the page, which opens the dialog with them.
+pub fn saved_draft(ctx: &TimelineCtx) -> Option<Vec<String>> {
+    drafts::load(&ctx.base_path(""), DRAFT, 3)
+}
 
 type Outcome = (String, Result<Reply<OperationResult>, ClientError>);
 
 #[component]
-pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
+pub fn DeleteDialog(
+    /// What [`saved_draft`] brought back (empty: a fresh form).
+    draft: Vec<String>,
+    on_close: impl Fn() + Clone + 'static,
+) -> impl IntoView {
     let ctx = expect_context::<TimelineCtx>();
     let client = expect_context::<Client>();
     let consumer = ctx.consumer.get_untracked();
@@ -30,7 +40,7 @@ pub fn DeleteDialog(on_close: impl Fn() + Clone + 'static) -> impl IntoView {
     // (The dialog's consumer does not change while it is open.)
     let draft_path = move || ctx.base_path("");
     let mut initial = DeleteConsumerForm::new(&consumer);
-    if let Some([code, reason, confirmation]) = drafts::load(&draft_path(), DRAFT, 3).as_deref() {
+    if let [code, reason, confirmation] = &draft[..] {
         initial.reason_code.clone_from(code);
         initial.reason.clone_from(reason);
         initial.confirmation.clone_from(confirmation);

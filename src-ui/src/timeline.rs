@@ -21,7 +21,6 @@ use wasm_bindgen::JsCast;
 use crate::accounts::AdvancedSection;
 use crate::common::{ErrorPanel, Forbidden, Loading, OpIcon, SkeletonRows, StatusBadge};
 use crate::delete::{self, DeleteDialog};
-use crate::drafts;
 use crate::session::use_role;
 use crate::transport::Client;
 use crate::util::{download, new_cid, today};
@@ -128,13 +127,14 @@ pub fn ConsumerPage() -> impl IntoView {
 
     // Agents look but do not change: no delete, no account register or delete (the gateway refuses too).
     let may_write = use_role().may_write();
-    let delete_open = RwSignal::new(false);
+    // The delete dialog, open with the fields it starts from (none: a fresh form).
+    let delete_open = RwSignal::new(None::<Vec<String>>);
 
     // A new consumer (or the first visit) starts a new use case with its own correlation id.
     Effect::new(move |_| {
         let id = consumer.get();
         // A delete dialog left half-filled on this consumer (a session expiry) opens again.
-        delete_open.set(may_write && drafts::load(&ctx.base_path(""), delete::DRAFT, 3).is_some());
+        delete_open.set(if may_write { delete::saved_draft(&ctx) } else { None });
         let cid = new_cid();
         ctx.cid.set(cid.clone());
         timeline.set(LoadedTimeline::default());
@@ -200,7 +200,7 @@ pub fn ConsumerPage() -> impl IntoView {
     });
 
     // (Conditions are Memos, so that what they show is rebuilt only when they flip.)
-    let dialog_shown = Memo::new(move |_| delete_open.get());
+    let dialog_shown = Memo::new(move |_| delete_open.with(Option::is_some));
     let delete_opener = NodeRef::<html::Button>::new();
 
     let started = move || timeline.with(|t| t.started());
@@ -252,7 +252,7 @@ pub fn ConsumerPage() -> impl IntoView {
                                 data-testid="delete-consumer-open"
                                 node_ref=delete_opener
                                 aria-haspopup="dialog"
-                                on:click=move |_| delete_open.set(true)
+                                on:click=move |_| delete_open.set(Some(Vec::new()))
                             >
                                 "Delete consumer…"
                             </button>
@@ -268,8 +268,9 @@ pub fn ConsumerPage() -> impl IntoView {
             {may_write.then(|| view! { <AdvancedSection/> })}
             {move || dialog_shown.get().then(|| view! {
                 <DeleteDialog
+                    draft=delete_open.get_untracked().unwrap_or_default()
                     on_close=move || {
-                        delete_open.set(false);
+                        delete_open.set(None);
                         if let Some(b) = delete_opener.get_untracked() {
                             let _ = b.focus();
                         }
