@@ -116,9 +116,8 @@ pub fn random_secret() -> String {
     URL_SAFE_NO_PAD.encode(raw)
 }
 
-pub fn sha256_hex(s: &str) -> String {
-    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
+/// Hex SHA-256, as the D1 side stores its access tokens: one helper for every stored hash.
+pub use crate::oauth::sha256_hex;
 
 /// PKCE S256 (RFC 7636 4.2): base64url(SHA-256(verifier)).
 pub fn s256(verifier: &str) -> String {

@@ -45,13 +45,13 @@ fn hash(salt: &str, password: &str) -> String {
     h.update(salt.as_bytes());
     h.update([0u8]);
     h.update(password.as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::oauth::hex(&h.finalize())
 }
 
 fn new_salt() -> String {
     let mut raw = [0u8; 16];
     rand::rng().fill_bytes(&mut raw);
-    raw.iter().map(|b| format!("{b:02x}")).collect()
+    crate::oauth::hex(&raw)
 }
 
 /// Loads the demo users when there are none; returns how many were added.
