@@ -85,7 +85,6 @@ pub struct FamilyRow {
     pub revoked_ms: Option<i64>,
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn insert_family(
     tx: &Transaction<'_>,
     family_id: &str,

@@ -40,6 +40,11 @@ pub struct User {
     pub role: String,
 }
 
+/// A [`User`] from a row whose first columns are `user_id, username, name, role`.
+fn user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User { user_id: r.get(0)?, username: r.get(1)?, name: r.get(2)?, role: r.get(3)? })
+}
+
 fn hash(salt: &str, password: &str) -> String {
     let mut h = Sha256::new();
     h.update(salt.as_bytes());
@@ -79,7 +84,7 @@ pub fn check_password(tx: &Transaction<'_>, username: &str, password: &str) -> R
             params![username],
             |r| {
                 Ok((
-                    User { user_id: r.get(0)?, username: r.get(1)?, name: r.get(2)?, role: r.get(3)? },
+                    user(r)?,
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
                 ))
@@ -99,8 +104,6 @@ pub fn check_password(tx: &Transaction<'_>, username: &str, password: &str) -> R
 
 pub fn by_id(tx: &Transaction<'_>, user_id: &str) -> Result<Option<User>, SandboxError> {
     Ok(tx
-        .query_row("SELECT user_id, username, name, role FROM users WHERE user_id = ?1", params![user_id], |r| {
-            Ok(User { user_id: r.get(0)?, username: r.get(1)?, name: r.get(2)?, role: r.get(3)? })
-        })
+        .query_row("SELECT user_id, username, name, role FROM users WHERE user_id = ?1", params![user_id], user)
         .optional()?)
 }
