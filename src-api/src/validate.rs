@@ -98,6 +98,16 @@ pub const ISSUER_ID: CharRule = CharRule {
     accepts: |c| c.is_ascii_graphic() && !matches!(c, '/' | '?' | '#' | '%'),
 };
 
+/// Apiture's `userId` (the User resource's `_id`, an opaque string the seed gives no pattern for): the
+/// console accepts 1 to 64 visible ASCII characters, enough for the ids it has seen and safe in a query.
+pub const USER_ID: CharRule = CharRule {
+    field: "userId",
+    min: 1,
+    max: 64,
+    allowed: "visible ASCII characters (no spaces)",
+    accepts: |c| c.is_ascii_graphic(),
+};
+
 /// `x-correlation-id`: `[a-zA-Z0-9_\-\. ]{1,64}`.
 pub const CORRELATION_ID: CharRule = CharRule {
     field: "x-correlation-id",

@@ -15,7 +15,7 @@ pub enum ApitureError {
     Status { status: u16, body: serde_json::Value },
     #[error("the API could not be reached: {0}")]
     Unreachable(String),
-    #[error("the API's answer is not JSON: {0}")]
+    #[error("the API's answer is not what the console expects: {0}")]
     Decode(String),
 }
 
@@ -43,14 +43,14 @@ impl ApitureLink {
         Ok(ApitureLink { http, base, api_key })
     }
 
-    /// `GET {base}/{path}?{query}` as the person holding `access_token`.
-    pub async fn get(
+    /// `GET {base}/{path}?{query}` as the person holding `access_token`, decoded into `T`.
+    pub async fn get<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, &str)],
         access_token: &str,
         correlation_id: &str,
-    ) -> Result<serde_json::Value, ApitureError> {
+    ) -> Result<T, ApitureError> {
         let mut url = self.base.clone();
         url.set_path(&format!("{}/{}", self.base.path().trim_end_matches('/'), path.trim_start_matches('/')));
         if !query.is_empty() {
@@ -68,14 +68,11 @@ impl ApitureLink {
             .map_err(|e| ApitureError::Unreachable(e.to_string()))?;
         let status = response.status().as_u16();
         let bytes = response.bytes().await.map_err(|e| ApitureError::Unreachable(e.to_string()))?;
-        let body: serde_json::Value = if bytes.is_empty() {
-            serde_json::Value::Null
-        } else {
-            serde_json::from_slice(&bytes).map_err(|e| ApitureError::Decode(e.to_string()))?
-        };
         if (200..300).contains(&status) {
-            Ok(body)
+            serde_json::from_slice(&bytes).map_err(|e| ApitureError::Decode(e.to_string()))
         } else {
+            // The error document, for the technical details; an empty or non-JSON one is kept as null.
+            let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
             Err(ApitureError::Status { status, body })
         }
     }

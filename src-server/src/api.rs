@@ -94,13 +94,26 @@ impl<T: Serialize> IntoResponse for Answer<T> {
     }
 }
 
-/// The use case's correlation id: the page's, when it sent a valid one, else a fresh one.
+/// The use case's correlation id: the page's, when it sent a valid one, else a fresh one. Kept in the
+/// request's extensions, so that every extractor of one request (a handler's and its [`crate::auth::Caller`])
+/// sees the same id.
 pub struct Cid(pub CorrelationId);
 
 impl<S: Send + Sync> FromRequestParts<S> for Cid {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if let Some(cid) = parts.extensions.get::<CorrelationId>() {
+            return Ok(Cid(cid.clone()));
+        }
+        let cid = Self::read(parts)?;
+        parts.extensions.insert(cid.0.clone());
+        Ok(cid)
+    }
+}
+
+impl Cid {
+    fn read(parts: &Parts) -> Result<Self, Problem> {
         match parts.headers.get(CORRELATION_HEADER) {
             None => Ok(Cid(new_correlation_id())),
             Some(v) => {
@@ -201,7 +214,7 @@ async fn session(State(state): State<AppState>, request: axum::extract::Request)
 }
 
 /// Records the call in the audit log with its outcome, and passes the result on.
-fn audited<T>(
+pub fn audited<T>(
     state: &AppState,
     caller: &Caller,
     action: &str,

@@ -14,19 +14,20 @@ use serde::Serialize;
 /// One line of the log.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AuditEntry<'a> {
-    pub at: String,
+struct AuditEntry<'a> {
+    at: String,
     /// The signed-in person's id at the authorization server ("-" before anyone is known).
-    pub user_id: &'a str,
-    pub role: &'a str,
+    user_id: &'a str,
+    role: &'a str,
     /// What was asked, e.g. `d1.consumer.delete`.
-    pub action: &'a str,
+    action: &'a str,
     /// What it was asked of, e.g. the consumer id.
-    pub target: &'a str,
-    pub correlation_id: &'a str,
-    /// `ok`, `refused` (the console said no) or `failed` (it tried and the upstream said no or nothing).
-    pub outcome: &'a str,
-    pub status: u16,
+    target: &'a str,
+    correlation_id: &'a str,
+    /// From the status: `ok`; `refused` (4xx: the console or the upstream said no to this request);
+    /// `failed` (5xx: nothing or no usable answer came back).
+    outcome: &'a str,
+    status: u16,
 }
 
 /// Where audit lines go: a file, and the tracing log under target `audit` in any case.
@@ -50,15 +51,10 @@ impl AuditLog {
         Ok(AuditLog { file })
     }
 
-    pub fn path(&self) -> Option<&Path> {
-        self.file.as_ref().map(|(p, _)| p.as_path())
-    }
-
-    #[allow(clippy::too_many_arguments)]
+    /// Appends one entry; `status` is the HTTP status the person got.
     pub fn record(&self, user_id: &str, role: &str, action: &str, target: &str, correlation_id: &str, status: u16) {
         let outcome = match status {
             200..=399 => "ok",
-            401 | 403 => "refused",
             400..=499 => "refused",
             _ => "failed",
         };

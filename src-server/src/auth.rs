@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use console_api::gateway::{is_local_path, routes, ApiProblem, ProblemKind, Role, SignedInUser, CSRF_HEADER};
 use console_link::correlation::new_correlation_id;
-use console_link::user_auth::{AccessClaims, UserAuthError};
+use console_link::user_auth::{AccessClaims, UserAuth, UserAuthError};
 
 use crate::api::{AppState, Problem};
 use crate::session::{same_secret, Session};
@@ -107,7 +107,7 @@ fn redirect(to: &str) -> Response {
 
 /// A small page for the ends of sign-in that are not the app (it has no session to load yet).
 fn page(status: StatusCode, title: &str, message: &str) -> Response {
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let esc = |s: &str| html_escape::encode_text(s).into_owned();
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><link rel=\"stylesheet\" href=\"/style.css\"></head>\
@@ -279,32 +279,15 @@ impl FromRequestParts<AppState> for Caller {
             check_same_site(&parts.headers, state, &session.csrf_token, &cid)?;
         }
         if session.access_expires_at <= Instant::now() + REFRESH_MARGIN {
-            let refreshed = match session.refresh_token.clone() {
-                Some(refresh) => state.auth.refresh(&refresh).await,
-                None => Err(UserAuthError::Refused("no refresh token".into())),
-            };
-            match refreshed {
-                Ok(tokens) => match role_of(&tokens.claims) {
-                    Some(role) => {
-                        session.user.role = role;
-                        session.access_token = tokens.access_token;
-                        session.access_expires_at = tokens.expires_at;
-                        if tokens.refresh_token.is_some() {
-                            session.refresh_token = tokens.refresh_token;
-                        }
-                    }
-                    None => {
-                        drop(session);
-                        state.sessions.remove(&id);
-                        return Err(not_signed_in(&cid));
-                    }
-                },
-                // The server ended the sign-in (revoked, reused, expired family): so do we.
+            match renew(&mut session, &state.auth).await {
+                Ok(()) => {}
+                // The server ended the sign-in (revoked, reused, expired family, no console role): so do we.
                 Err(UserAuthError::Refused(_) | UserAuthError::BadToken(_) | UserAuthError::Config(_)) => {
                     drop(session);
                     state.sessions.remove(&id);
                     return Err(not_signed_in(&cid));
                 }
+                // Not reachable: the token still in hand serves until it expires.
                 Err(e @ UserAuthError::Unreachable(_)) => {
                     if session.access_expires_at <= Instant::now() {
                         tracing::warn!(correlation_id = cid.as_str(), "session refresh failed: {e}");
@@ -319,6 +302,20 @@ impl FromRequestParts<AppState> for Caller {
             csrf_token: session.csrf_token.clone(),
         })
     }
+}
+
+/// New tokens for a session (rotating its refresh token), and the role they now carry.
+async fn renew(session: &mut Session, auth: &UserAuth) -> Result<(), UserAuthError> {
+    let refresh = session.refresh_token.clone().ok_or_else(|| UserAuthError::Refused("no refresh token".into()))?;
+    let tokens = auth.refresh(&refresh).await?;
+    let role = role_of(&tokens.claims).ok_or_else(|| UserAuthError::Refused("the account has no console role any more".into()))?;
+    session.user.role = role;
+    session.access_token = tokens.access_token;
+    session.access_expires_at = tokens.expires_at;
+    if tokens.refresh_token.is_some() {
+        session.refresh_token = tokens.refresh_token;
+    }
+    Ok(())
 }
 
 /// What a route needs of its caller.

@@ -8,28 +8,17 @@ use axum::extract::{Query, State};
 use console_api::consents::ConsentCollection;
 use console_api::d1_client::CorrelationId;
 use console_api::gateway::{ApiProblem, ProblemKind};
-use console_api::validate::ValidationError;
+use console_api::validate;
 use console_link::apiture::ApitureError;
 
-use crate::api::{invalid, AppState, Answer, Cid, Problem};
+use crate::api::{audited, invalid, AppState, Answer, Cid, Problem};
 use crate::auth::{Caller, Need};
-
-/// Only what the model knows goes on to the page: the answer is decoded, not passed through.
-fn collection(v: serde_json::Value, cid: &CorrelationId) -> Result<ConsentCollection, Problem> {
-    serde_json::from_value(v).map_err(|e| problem(ApitureError::Decode(e.to_string()), cid))
-}
 
 /// `GET /api/me/consents/needed`: the signed-in customer's pending and stale consents.
 pub async fn my_needed(State(state): State<AppState>, Cid(cid): Cid, caller: Caller) -> Result<Answer<ConsentCollection>, Problem> {
     const ACTION: &str = "consents.needed.mine";
     caller.require(Need::Customer, &state, ACTION, &caller.user.id, &cid)?;
-    let result = state
-        .consents
-        .get("neededConsents", &[], &caller.access_token, cid.as_str())
-        .await
-        .map_err(|e| problem(e, &cid))
-        .and_then(|v| collection(v, &cid));
-    audit(&state, &caller, ACTION, &caller.user.id, &cid, result).map(|v| Answer(v, cid))
+    needed(&state, &caller, ACTION, &caller.user.id, &[], cid).await
 }
 
 /// `GET /api/consents/needed?userId=`: staff look at one user's needed consents.
@@ -42,25 +31,23 @@ pub async fn needed_for_user(
     const ACTION: &str = "consents.needed.user";
     let user_id = q.get("userId").map(String::as_str).unwrap_or("");
     caller.require(Need::Staff, &state, ACTION, user_id, &cid)?;
-    if user_id.is_empty() || user_id.len() > 64 || !user_id.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(invalid(
-            &ValidationError { field: "userId", message: "must be a user id: 1 to 64 visible ASCII characters".into() },
-            &cid,
-        ));
-    }
-    let result = state
-        .consents
-        .get("neededConsents", &[("userId", user_id)], &caller.access_token, cid.as_str())
-        .await
-        .map_err(|e| problem(e, &cid))
-        .and_then(|v| collection(v, &cid));
-    audit(&state, &caller, ACTION, user_id, &cid, result).map(|v| Answer(v, cid))
+    validate::USER_ID.check(user_id).map_err(|e| invalid(&e, &cid))?;
+    needed(&state, &caller, ACTION, user_id, &[("userId", user_id)], cid).await
 }
 
-fn audit<T>(state: &AppState, caller: &Caller, action: &str, target: &str, cid: &CorrelationId, result: Result<T, Problem>) -> Result<T, Problem> {
-    let status = result.as_ref().map(|_| 200).unwrap_or_else(|p| p.0.status);
-    state.audit.record(&caller.user.id, caller.user.role.as_str(), action, target, cid.as_str(), status);
-    result
+/// Apiture's `neededConsents` with the caller's own token, decoded into the model (only what it knows
+/// goes on to the page) and audited.
+async fn needed(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    target: &str,
+    query: &[(&str, &str)],
+    cid: CorrelationId,
+) -> Result<Answer<ConsentCollection>, Problem> {
+    let result = state.consents.get("neededConsents", query, &caller.access_token, cid.as_str()).await;
+    let result = result.map_err(|e| problem(e, &cid));
+    audited(state, caller, action, target, &cid, result).map(|v| Answer(v, cid))
 }
 
 /// Apiture's `_error` in plain words; its own message goes to `technical`.

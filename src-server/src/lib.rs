@@ -70,6 +70,17 @@ pub struct ServerConfig {
     pub tls: Option<TlsFiles>,
 }
 
+impl ServerConfig {
+    /// Browsers reach us over https: ours (`tls`) or a proxy's (an https `public_url`). Cookies and
+    /// sign-in travel in the clear otherwise, so plain http is for this machine only.
+    fn serves_https(&self) -> bool {
+        match &self.public_url {
+            Some(u) => u.scheme() == "https",
+            None => self.tls.is_some(),
+        }
+    }
+}
+
 /// A PEM certificate chain and its private key.
 #[derive(Clone, Debug)]
 pub struct TlsFiles {
@@ -105,8 +116,7 @@ impl Running {
 /// Binds `config.listen` and serves in a background task.
 pub async fn start(config: ServerConfig) -> Result<Running, ServerError> {
     // Refuse before binding: an address we must not serve plain http on is not even opened.
-    let https = config.tls.is_some() || config.public_url.as_ref().is_some_and(|u| u.scheme() == "https");
-    if !config.listen.ip().is_loopback() && !https {
+    if !config.listen.ip().is_loopback() && !config.serves_https() {
         return Err(ServerError::NotLoopback(config.listen));
     }
     let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Bind(config.listen, e))?;
@@ -131,8 +141,7 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
     if !matches!(public_url.scheme(), "http" | "https") || public_url.host_str().is_none() {
         return Err(ServerError::PublicUrl(public_url.to_string(), "must be an http(s) origin".into()));
     }
-    // Cookies and sign-in travel in the clear over http: only on this machine.
-    if !addr.ip().is_loopback() && public_url.scheme() != "https" {
+    if !addr.ip().is_loopback() && !config.serves_https() {
         return Err(ServerError::NotLoopback(addr));
     }
     if !config.dist.join("index.html").is_file() {
