@@ -149,11 +149,7 @@ impl Stack {
         };
         let listener = tokio::net::TcpListener::bind(loopback0()).await.expect("bind the gateway's port");
         let gateway_url = format!("http://{}", listener.local_addr().expect("local addr"));
-        let mut config = console_sandbox::Config::new(loopback0(), ":memory:");
-        config.control = true;
-        config.redirect_uris = vec![format!("{gateway_url}/auth/callback")];
-        config.access_token_ttl = options.access_token_ttl;
-        let sandbox = console_sandbox::start(config).await.unwrap_or_else(|e| panic!("the sandbox does not start: {e}"));
+        let sandbox = start_sandbox(vec![format!("{gateway_url}/auth/callback")], options.access_token_ttl).await;
         let sandbox_url = sandbox.base_url();
         let mut profile = sandbox_profile(&sandbox_url);
         if let Some(idle) = options.idle_timeout {
@@ -282,10 +278,13 @@ pub fn loopback0() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
-/// An in-memory sandbox with the control API, on a free loopback port.
-pub async fn start_sandbox() -> console_sandbox::Running {
+/// An in-memory sandbox with the control API, on a free loopback port, whose authorization server also
+/// knows `redirect_uris` (a gateway's exact callback) and issues access tokens living `access_token_ttl`.
+pub async fn start_sandbox(redirect_uris: Vec<String>, access_token_ttl: Duration) -> console_sandbox::Running {
     let mut config = console_sandbox::Config::new(loopback0(), ":memory:");
     config.control = true;
+    config.redirect_uris = redirect_uris;
+    config.access_token_ttl = access_token_ttl;
     console_sandbox::start(config).await.unwrap_or_else(|e| panic!("the sandbox does not start: {e}"))
 }
 

@@ -325,10 +325,8 @@ async fn sandbox_behind_proxy() -> (console_sandbox::Running, String, Arc<Proxy>
 
 /// The same, with `gateway_url`'s callback registered at the sandbox's authorization server.
 async fn sandbox_behind_proxy_for(gateway_url: Option<&str>) -> (console_sandbox::Running, String, Arc<Proxy>) {
-    let mut config = console_sandbox::Config::new(loopback0(), ":memory:");
-    config.control = true;
-    config.redirect_uris = gateway_url.map(|g| format!("{g}/auth/callback")).into_iter().collect();
-    let sandbox = console_sandbox::start(config).await.expect("the sandbox starts");
+    let callbacks = gateway_url.map(|g| format!("{g}/auth/callback")).into_iter().collect();
+    let sandbox = console_e2e::start_sandbox(callbacks, Duration::from_secs(300)).await;
     let state = Arc::new(Proxy { target: sandbox.base_url(), http: http_client(), counts: Counts::default() });
     let app = axum::Router::new().fallback(proxy).with_state(state.clone());
     let listener = tokio::net::TcpListener::bind(loopback0()).await.expect("bind the proxy");
