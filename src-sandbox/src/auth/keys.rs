@@ -1,5 +1,6 @@
 //! The authorization server's signing key, its JWKS and its RFC 8414 metadata.
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -29,8 +30,8 @@ const P256_SPKI_PREFIX: [u8; 27] = [
 pub struct Signer {
     pub encoding: EncodingKey,
     pub decoding: DecodingKey,
-    /// The public key as a JWK (RFC 7517/7518).
-    pub jwk: Value,
+    /// The JWKS document (RFC 7517) of the public key, serialized once: it never changes while running.
+    pub jwks: Bytes,
 }
 
 impl Signer {
@@ -45,7 +46,8 @@ impl Signer {
             "kty": "EC", "crv": "P-256", "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),
             "kid": AUTH_KID, "alg": "ES256", "use": "sig",
         });
-        Ok(Signer { encoding, decoding, jwk })
+        let jwks = serde_json::to_vec(&json!({ "keys": [jwk] })).map_err(|e| bad("JWKS", e.to_string()))?;
+        Ok(Signer { encoding, decoding, jwks: Bytes::from(jwks) })
     }
 }
 
@@ -65,8 +67,8 @@ fn p256_point(pem: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
     responses((status = 200, description = "The access tokens' public key", body = crate::openapi_apiture::Jwks)))]
 pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(json!({ "keys": [state.auth.signer.jwk.clone()] })),
+        [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=300")],
+        state.auth.signer.jwks.clone(),
     )
 }
 
@@ -98,8 +100,10 @@ mod tests {
     #[test]
     fn the_demo_key_pair_loads_and_its_jwk_has_32_byte_coordinates() {
         let signer = Signer::demo().unwrap();
+        let jwks: Value = serde_json::from_slice(&signer.jwks).unwrap();
+        let jwk = &jwks["keys"][0];
         for c in ["x", "y"] {
-            let v = URL_SAFE_NO_PAD.decode(signer.jwk[c].as_str().unwrap()).unwrap();
+            let v = URL_SAFE_NO_PAD.decode(jwk[c].as_str().unwrap()).unwrap();
             assert_eq!(v.len(), 32);
         }
         // The JWK's coordinates are those of the private key's public half.
@@ -110,8 +114,8 @@ mod tests {
         )
         .unwrap();
         let from_jwk = DecodingKey::from_ec_components(
-            signer.jwk["x"].as_str().unwrap(),
-            signer.jwk["y"].as_str().unwrap(),
+            jwk["x"].as_str().unwrap(),
+            jwk["y"].as_str().unwrap(),
         )
         .unwrap();
         let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
