@@ -102,6 +102,8 @@ pub fn is_local_path(path: &str) -> bool {
     path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") && !path.contains(['\r', '\n'])
 }
 
+/// Percent-encodes all but unreserved characters and `/`. By hand because this runs in the page, where
+/// the `url` crate's IDNA tables would cost the payload budget far more than these lines.
 fn percent_encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
