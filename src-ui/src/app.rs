@@ -13,7 +13,7 @@ use crate::detail::OperationDrawer;
 use crate::me::MyDocuments;
 use crate::menu::{SignedOut, UserMenu};
 use crate::search::SearchBox;
-use crate::session::{use_role, Session};
+use crate::session::use_role;
 use crate::timeline::{ConsumerPage, NoDrawer};
 use crate::transport::Client;
 
@@ -27,7 +27,10 @@ pub fn App(client: Client, session: Result<SessionInfo, ClientError>) -> impl In
     // The one client of the console API; components take it from context (another transport can replace it).
     provide_context(client);
     let info = session.as_ref().ok().cloned();
-    provide_context(Session(info.clone()));
+    // The pages are routed only when someone is signed in, and take who it is from context.
+    if let Some(user) = info.as_ref().and_then(|i| i.user.clone()) {
+        provide_context(user);
+    }
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>

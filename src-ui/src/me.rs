@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use wasm_bindgen::JsValue;
 
 use crate::common::{ErrorPanel, Forbidden};
-use crate::session::{use_role, use_session};
+use crate::session::{use_role, use_user};
 use crate::transport::Client;
 
 /// What this page shows of one consent of Apiture's collection (`console_api::consents::ConsentCollection`).
@@ -50,7 +50,7 @@ pub fn MyDocuments() -> impl IntoView {
         return view! { <Forbidden/> }.into_any();
     }
     let client = expect_context::<Client>();
-    let name = use_session().user().map(|u| u.name).unwrap_or_default();
+    let name = use_user().name;
     // Asked once per visit, by a task. The rows are written into the list as plain DOM once the answer is
     // in: they never change, and a Leptos view per row (with its rebuild code) cost more of a tight wasm
     // budget (measured: 0.5 KB brotli). The states around the list use signal types the app has anyway.

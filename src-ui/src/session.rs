@@ -1,6 +1,6 @@
-//! Who is signed in: asked once, before the console is mounted, and shared through context as a plain value
-//! (no global state, and no signal: it never changes during a page's life, since a new sign-in is a new
-//! page load).
+//! Who is signed in: asked once, before the console is mounted, and the user shared through context as a
+//! plain value (no global state, and no signal: it never changes during a page's life, since a new sign-in
+//! is a new page load).
 
 use console_api::gateway::{ClientError, Role, SessionInfo, SignedInUser};
 use leptos::prelude::*;
@@ -8,16 +8,6 @@ use wasm_bindgen::JsValue;
 
 use crate::transport::Client;
 use crate::util::{sign_in_here, SIGNED_OUT};
-
-/// The session's answer; `None` when the gateway could not give one (the page then says so).
-#[derive(Clone)]
-pub struct Session(pub Option<SessionInfo>);
-
-impl Session {
-    pub fn user(&self) -> Option<SignedInUser> {
-        self.0.as_ref().and_then(|i| i.user.clone())
-    }
-}
 
 /// Asks the gateway who is signed in. `None`: nobody is (outside `/signed-out`), and the window is already
 /// on its way to sign in, so nothing of the console is mounted.
@@ -41,11 +31,12 @@ pub async fn ask(client: &Client) -> Option<Result<SessionInfo, ClientError>> {
     Some(result)
 }
 
-pub fn use_session() -> Session {
-    expect_context::<Session>()
+/// Who is signed in (the pages are routed only then; see `crate::app::App`).
+pub fn use_user() -> SignedInUser {
+    expect_context::<SignedInUser>()
 }
 
-/// The signed-in role. Pages render only once someone is signed in; a role nobody knows may do nothing.
+/// The signed-in role.
 pub fn use_role() -> Role {
-    use_session().user().map(|u| u.role).unwrap_or(Role::Other(String::new()))
+    use_user().role
 }
