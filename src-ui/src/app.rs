@@ -73,15 +73,14 @@ fn Header(info: Option<SessionInfo>) -> impl IntoView {
         ),
         None => ("env-badge env-unknown".into(), "Environment unknown".into(), "GET /api/session failed".into()),
     };
-    let user = info.as_ref().and_then(|i| i.user.clone());
-    let home = user.as_ref().map_or("/", |u| u.role.home());
+    let signed_in = info.and_then(|i| Some((i.user?, i.environment)));
+    let home = signed_in.as_ref().map_or("/", |(user, _)| user.role.home());
     // Plain links (the router handles clicks on every same-origin <a>), with aria-current as <A> would.
     let pathname = use_location().pathname;
     let current = move || (pathname.get() == home).then_some("page");
     // Staff look consumers up; a customer has their own documents.
-    let nav = user.map(|user| {
+    let nav = signed_in.map(|(user, environment)| {
         let staff = user.role.is_staff();
-        let environment = info.map(|i| i.environment).unwrap_or(Environment::Other(String::new()));
         view! {
             <nav class="topnav" aria-label="Main">
                 <a href=home aria-current=current>{if staff { "Consumers" } else { "My documents" }}</a>
