@@ -166,12 +166,11 @@ pub async fn start(config: Config) -> Result<Running, SandboxError> {
     // Bound before the router is built: the issuer (in every access token) is the address bound.
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let auth = auth::AuthSettings {
-        issuer: format!("{}/auth", loopback_url(addr)),
-        gateway_redirect_uris: config.redirect_uris.clone(),
-        access_token_ttl: config.access_token_ttl,
-        signer: auth::keys::Signer::demo()?,
-    };
+    let auth = auth::AuthSettings::new(
+        format!("{}/auth", loopback_url(addr)),
+        config.redirect_uris.clone(),
+        config.access_token_ttl,
+    )?;
     let state = AppState { db, auth: Arc::new(auth), openapi: Arc::new(openapi) };
     let app = router(state, config.control);
     let (stop, stopped) = oneshot::channel::<()>();

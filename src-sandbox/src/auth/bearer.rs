@@ -160,6 +160,18 @@ pub fn require_api_key(headers: &HeaderMap) -> Result<(), ApitureFailure> {
     }
 }
 
+/// What an access token of the authorization server at `issuer` must be: ES256, this issuer, our
+/// audience, `exp`, `nbf` and `sub` present, within [`super::LEEWAY_SECS`].
+pub fn access_validation(issuer: &str) -> Validation {
+    let mut v = Validation::new(Algorithm::ES256);
+    v.leeway = super::LEEWAY_SECS;
+    v.validate_nbf = true;
+    v.required_spec_claims = HashSet::from(["exp", "nbf", "iss", "aud", "sub"].map(String::from));
+    v.set_issuer(&[issuer]);
+    v.set_audience(&[super::ACCESS_TOKEN_AUDIENCE]);
+    v
+}
+
 impl FromRequestParts<AppState> for ApitureCaller {
     type Rejection = ApitureFailure;
 
@@ -185,13 +197,7 @@ impl FromRequestParts<AppState> for ApitureCaller {
         if header.alg != Algorithm::ES256 || header.kid.as_deref() != Some(super::AUTH_KID) {
             return Err(ApitureFailure::invalid_token("the access token is not signed by this sandbox's key (ES256)"));
         }
-        let mut v = Validation::new(Algorithm::ES256);
-        v.leeway = super::LEEWAY_SECS;
-        v.validate_nbf = true;
-        v.required_spec_claims = HashSet::from(["exp", "nbf", "iss", "aud", "sub"].map(String::from));
-        v.set_issuer(&[&state.auth.issuer]);
-        v.set_audience(&[super::ACCESS_TOKEN_AUDIENCE]);
-        let claims = jsonwebtoken::decode::<AccessClaims>(token, &state.auth.signer.decoding, &v)
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &state.auth.signer.decoding, &state.auth.access_validation)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
                 ApitureFailure::invalid_token(match e.kind() {

@@ -211,12 +211,12 @@ mod tests {
     use super::*;
 
     fn settings() -> AuthSettings {
-        AuthSettings {
-            issuer: "http://127.0.0.1:1/auth".into(),
-            gateway_redirect_uris: vec!["https://console.example/auth/callback".into()],
-            access_token_ttl: std::time::Duration::from_secs(300),
-            signer: super::super::keys::Signer::demo().unwrap(),
-        }
+        AuthSettings::new(
+            "http://127.0.0.1:1/auth".into(),
+            vec!["https://console.example/auth/callback".into()],
+            std::time::Duration::from_secs(300),
+        )
+        .unwrap()
     }
 
     #[test]

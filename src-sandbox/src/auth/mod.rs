@@ -105,6 +105,21 @@ pub struct AuthSettings {
     pub gateway_redirect_uris: Vec<String>,
     pub access_token_ttl: Duration,
     pub signer: keys::Signer,
+    /// How [`bearer::ApitureCaller`] checks an access token (ES256, issuer, audience, leeway): it depends
+    /// only on the issuer, so it is built once here rather than on every request.
+    pub access_validation: jsonwebtoken::Validation,
+}
+
+impl AuthSettings {
+    /// The settings of an authorization server at `issuer`, signing with the demo key.
+    pub fn new(
+        issuer: String,
+        gateway_redirect_uris: Vec<String>,
+        access_token_ttl: Duration,
+    ) -> Result<AuthSettings, crate::error::SandboxError> {
+        let access_validation = bearer::access_validation(&issuer);
+        Ok(AuthSettings { issuer, gateway_redirect_uris, access_token_ttl, signer: keys::Signer::demo()?, access_validation })
+    }
 }
 
 pub type SharedAuth = Arc<AuthSettings>;
