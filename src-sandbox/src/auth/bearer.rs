@@ -43,13 +43,13 @@ impl ApitureCaller {
 pub struct ApitureFailure(Box<Failure>);
 
 #[derive(Debug)]
-pub struct Failure {
-    pub status: StatusCode,
-    pub type_: &'static str,
-    pub message: String,
-    pub remediation: String,
-    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
-    pub www_authenticate: Option<String>,
+struct Failure {
+    status: StatusCode,
+    type_: &'static str,
+    message: String,
+    remediation: String,
+    attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    www_authenticate: Option<String>,
 }
 
 impl ApitureFailure {
@@ -62,10 +62,6 @@ impl ApitureFailure {
             attributes: None,
             www_authenticate: None,
         }))
-    }
-
-    pub fn details(&self) -> &Failure {
-        &self.0
     }
 
     /// Adds an `attributes` entry (what the error is about, for clients to show as they see fit).
