@@ -215,7 +215,7 @@ impl FromRequestParts<AppState> for ApitureCaller {
         Ok(ApitureCaller {
             user_id: claims.sub,
             roles: claims.roles,
-            scopes: claims.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            scopes: super::scope_list(&claims.scope),
             client_id: claims.client_id,
         })
     }

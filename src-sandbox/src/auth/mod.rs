@@ -87,6 +87,11 @@ pub fn parse_scope(scope: Option<&str>) -> Result<Option<Vec<String>>, String> {
     Ok(if out.is_empty() { None } else { Some(out) })
 }
 
+/// The scopes of a space-separated `scope` (an access token's claim, a refresh family's column).
+pub fn scope_list(scope: &str) -> Vec<String> {
+    scope.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
 /// Granted = requested ∩ allowed, in the documented order; no request means everything allowed.
 pub fn grant(requested: Option<&[String]>, allowed: &[&str]) -> Vec<String> {
     ALL_SCOPES

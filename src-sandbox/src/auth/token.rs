@@ -218,7 +218,7 @@ async fn refresh_grant(state: &AppState, client: &'static Client, form: &HashMap
                 return refuse("the user no longer exists");
             };
             // The role may have changed since the sign-in: grant what it allows now.
-            let had: Vec<String> = family.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
+            let had = super::scope_list(&family.scope);
             if let Some(n) = &narrower {
                 if let Some(extra) = n.iter().find(|s| !had.contains(s)) {
                     return Ok(Err(OAuthFailure::bad("invalid_scope", format!("scope '{extra}' was not granted at sign-in"))));
