@@ -115,7 +115,7 @@ impl Running {
 
     /// `{base_url}/auth`: the authorization server's issuer, the `iss` of its access tokens.
     pub fn auth_issuer(&self) -> String {
-        format!("{}/auth", self.base_url())
+        auth_issuer_of(self.addr)
     }
 
     /// Stops accepting, lets requests in flight finish, and waits for the server task.
@@ -134,6 +134,12 @@ fn loopback_url(mut addr: SocketAddr) -> String {
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
     format!("http://{addr}")
+}
+
+/// The issuer of the authorization server bound at `addr`: what start puts in every token and what
+/// [`Running::auth_issuer`] tells clients, from one place so that they cannot drift apart.
+fn auth_issuer_of(addr: SocketAddr) -> String {
+    format!("{}/auth", loopback_url(addr))
 }
 
 /// Opens the database (migrating it), registers the demo key, loads the demo data if there are no
@@ -167,7 +173,7 @@ pub async fn start(config: Config) -> Result<Running, SandboxError> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let auth = auth::AuthSettings::new(
-        format!("{}/auth", loopback_url(addr)),
+        auth_issuer_of(addr),
         config.redirect_uris.clone(),
         config.access_token_ttl,
     )?;
