@@ -96,7 +96,7 @@ fn with_links(mut c: Consent, caller: &ApitureCaller) -> Consent {
     let link = |href: String| Link { href };
     c.links.insert(REL_SELF.into(), link(format!("/consents/consents/{}", c.id)));
     let owner = c.user_id == caller.user_id;
-    if owner && c.state.is_needed() && caller.scopes.iter().any(|s| s == SCOPE_WRITE) {
+    if owner && c.state.is_needed() && caller.has_scope(SCOPE_WRITE) {
         c.links.insert(REL_GIVE.into(), link(format!("/consents/givenConsents?consent={}", c.id)));
     }
     c

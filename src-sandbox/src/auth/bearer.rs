@@ -31,6 +31,10 @@ impl ApitureCaller {
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
     }
+    /// Whether the access token carries `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
     /// Bank customers only ever see their own data; staff and services may ask about anyone.
     pub fn is_customer(&self) -> bool {
         self.has_role("customer")
@@ -124,7 +128,7 @@ pub fn hal<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
 
 /// 403 `insufficient_scope` unless the token carries `scope`.
 pub fn require_scope(caller: &ApitureCaller, scope: &str) -> Result<(), ApitureFailure> {
-    if caller.scopes.iter().any(|s| s == scope) {
+    if caller.has_scope(scope) {
         return Ok(());
     }
     Err(ApitureFailure::new(
