@@ -182,20 +182,9 @@ pub async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
     redirect(&v.redirect_uri, &[("code", &code)], v.state.as_deref())
 }
 
-/// HTML-escapes text for an element or a quoted attribute.
+/// HTML-escapes text for an element or a quoted attribute (`& < > " '`).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(s).into_owned()
 }
 
 /// The page with the headers that keep it from being framed, cached or leaking its URL.
