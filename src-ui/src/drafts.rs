@@ -4,7 +4,7 @@
 //! A draft is the form's fields joined by U+001F (the unit separator, which a text input cannot hold):
 //! smaller in the wasm than a serde type per form.
 
-const SEP: &str = "\u{1f}";
+const SEP: char = '\u{1f}';
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
@@ -19,7 +19,14 @@ fn key(path: &str, form: &str) -> String {
 pub fn save(path: &str, form: &str, fields: &[&str]) {
     if let Some(s) = storage() {
         // A full or disabled storage only loses the draft, never the form.
-        let _ = s.set_item(&key(path, form), &fields.join(SEP));
+        let mut text = String::new();
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                text.push(SEP);
+            }
+            text.push_str(f);
+        }
+        let _ = s.set_item(&key(path, form), &text);
     }
 }
 
