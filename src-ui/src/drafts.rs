@@ -18,7 +18,7 @@ fn key(path: &str, form: &str) -> String {
 /// Saves the fields of `form` on the page at `path` (called on every input and change).
 pub fn save(path: &str, form: &str, fields: &[&str]) {
     if let Some(s) = storage() {
-        // A full or disabled storage only loses the draft, never the form.
+        // A full or disabled storage only loses the draft, never the form. (A loop: `join` costs 0.4 KB brotli.)
         let mut text = String::new();
         for (i, f) in fields.iter().enumerate() {
             if i > 0 {
