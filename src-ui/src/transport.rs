@@ -38,6 +38,12 @@ impl Transport for FetchTransport {
         // fetch rejects only when no response came: the network, CORS, or the server being down.
         let response = built.send().await.map_err(|e| TransportError::Connect(e.to_string()))?;
         let status = response.status();
+        // The session expired or was revoked mid-use: every /api call says so with 401, and the one answer is
+        // to sign in again and come back here. Drafts of forms are already saved (they are on every input).
+        // Not for /api/session, which answers 200 to nobody, nor /auth/logout, which ends the session anyway.
+        if status == 401 && request.path.starts_with("/api/") && request.path != routes::SESSION {
+            crate::util::sign_in_here();
+        }
         let headers = response.headers().entries().collect();
         let body = response.binary().await.map_err(|e| TransportError::Connect(e.to_string()))?;
         Ok(Response { status, headers, body })
@@ -66,17 +72,8 @@ impl SharedTransport {
 }
 
 impl Transport for SharedTransport {
-    /// Also the page's answer to an ended session, whichever transport carried the call: the session expired
-    /// or was revoked mid-use, every /api call says so with 401, and the one answer is to sign in again and
-    /// come back here. Drafts of forms are already saved (they are on every input). Not for /api/session,
-    /// which answers 200 to nobody, nor /auth/logout, which ends the session anyway.
     async fn send(&self, request: Request) -> Result<Response, TransportError> {
-        let api_call = request.path.starts_with("/api/") && request.path != routes::SESSION;
-        let response = self.0.send_boxed(request).await?;
-        if response.status == 401 && api_call {
-            crate::util::sign_in_here();
-        }
-        Ok(response)
+        self.0.send_boxed(request).await
     }
 }
 
