@@ -243,13 +243,9 @@ pub fn ConsumerPage() -> impl IntoView {
                     <ExportButtons/>
                     // Offered only for a consumer D1 knows and has not deleted: a 404 or a deleted
                     // consumer has nothing left to delete.
-                    {move || if !timeline.with(|t| t.deletable()) {
-                        if timeline.with(|t| t.deleted()) {
-                            view! { <span class="deleted-mark" data-testid="consumer-deleted">"Deleted"</span> }.into_any()
-                        } else {
-                            ().into_any()
-                        }
-                    } else if may_write {
+                    {move || if timeline.with(|t| t.deletable()) && !may_write {
+                        view! { <span class="muted not-allowed" data-testid="delete-not-allowed">"Deleting needs an admin"</span> }.into_any()
+                    } else if timeline.with(|t| t.deletable()) {
                         view! {
                             <button
                                 class="btn btn-danger"
@@ -261,8 +257,10 @@ pub fn ConsumerPage() -> impl IntoView {
                                 "Delete consumer…"
                             </button>
                         }.into_any()
+                    } else if timeline.with(|t| t.deleted()) {
+                        view! { <span class="deleted-mark" data-testid="consumer-deleted">"Deleted"</span> }.into_any()
                     } else {
-                        view! { <span class="muted not-allowed" data-testid="delete-not-allowed">"Deleting needs an admin"</span> }.into_any()
+                        ().into_any()
                     }}
                 </div>
             </section>
