@@ -1,8 +1,10 @@
-//! The control API under `/_sandbox/`, mounted only with `--control`: a loopback test aid, JSON, no auth.
+//! The control API under `/_sandbox/`, mounted only with `--control`: a loopback test aid, JSON, no auth
+//! (who may call it: [`crate::control_guard`]).
 //!
 //! It lets tests and the e2e harness reset the demo data, create consumers and record operations that
 //! D1 would record on its own (a USER enrolling an authenticator, customer care suspending, an operation
-//! that stays PENDING a few seconds then fails). Inputs are checked with the same rules as the banking API.
+//! that stays PENDING a few seconds then fails), and arm faults ([`crate::faults`]). Inputs are checked
+//! with the same rules as the banking API.
 
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
@@ -19,6 +21,7 @@ use serde::Deserialize;
 use crate::banking::{json_body, path_params, retention_cutoff};
 use crate::db::{self, NewOperation};
 use crate::error::SandboxError;
+use crate::faults::{ArmedFault, FaultSpec};
 use crate::AppState;
 
 /// `errorCode`: D1 gives no rule; ours is OPERATION_ERROR's charset, 1 to 64 characters.
@@ -46,6 +49,37 @@ pub async fn reset(State(state): State<AppState>) -> Result<Json<serde_json::Val
     Ok(Json(serde_json::json!({
         "consumers": loaded.consumers, "operations": loaded.operations, "accounts": loaded.accounts
     })))
+}
+
+/// `POST /_sandbox/faults`: the next calls of a route answer a status and body, or late (see [`crate::faults`]).
+#[utoipa::path(post, path = "/_sandbox/faults", tag = "Sandbox control",
+    description = "Arms a fault: the next `times` (default 1) calls of `path` (a route: `{name}` matches one segment, `{*rest}` the rest), of `method` if given, answer `status` with the JSON `body` (default `{\"error\"}`), after `delayMs` if given; with `delayMs` alone they are served normally and answered late. Never applies to /_sandbox/. Only with --control.",
+    request_body(content = crate::openapi::NewFault, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The armed fault", body = crate::openapi::Fault),
+        (status = 400, description = "Bad request", body = crate::openapi::ErrorGeneric),
+    ))]
+pub async fn arm_fault(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<ArmedFault>), SandboxError> {
+    let spec: FaultSpec = json_body(&body, None)?;
+    let fault = state.faults.arm(spec)?;
+    tracing::info!(?fault, "fault armed");
+    Ok((StatusCode::CREATED, Json(fault)))
+}
+
+/// `GET /_sandbox/faults`: the armed faults, in the order they are tried.
+#[utoipa::path(get, path = "/_sandbox/faults", tag = "Sandbox control",
+    description = "The armed faults, in the order they are tried, with the calls each still applies to. Only with --control.",
+    responses((status = 200, description = "The armed faults", body = crate::openapi::FaultList)))]
+pub async fn list_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "faults": state.faults.list() }))
+}
+
+/// `DELETE /_sandbox/faults`: disarms every fault.
+#[utoipa::path(delete, path = "/_sandbox/faults", tag = "Sandbox control",
+    description = "Disarms every fault. Only with --control.",
+    responses((status = 200, description = "How many were disarmed", body = crate::openapi::FaultsCleared)))]
+pub async fn clear_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "cleared": state.faults.clear() }))
 }
 
 /// `POST /_sandbox/auth/expire-codes`: every unused authorization code expires now, as if its 60 s had

@@ -9,7 +9,8 @@
 //!   refresh rotation, client_credentials, revocation, JWKS, RFC 8414 metadata) and [`ApitureCaller`], the
 //!   bearer check of the Apiture-style APIs.
 //! * [`consents`]: `/consents` (seed 004), first slice: needed consents and a consent by id.
-//! * [`control`]: `/_sandbox/` test aid, mounted only with `--control`.
+//! * [`control`]: `/_sandbox/` test aid, mounted only with `--control`, behind [`control_guard`]; its
+//!   [`faults`] make the served APIs fail on demand.
 //! * [`db`]: schema, migrations, queries. [`demo`]: the demo data. [`openapi`] (+ [`openapi_apiture`]): the
 //!   served document.
 //! * [`error`]: error types and their `{"error"}` bodies.
@@ -21,9 +22,11 @@ pub mod auth;
 pub mod banking;
 pub mod consents;
 pub mod control;
+pub mod control_guard;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod faults;
 pub mod oauth;
 pub mod openapi;
 pub mod openapi_apiture;
@@ -92,6 +95,8 @@ impl Config {
 pub struct AppState {
     pub db: db::Db,
     pub auth: auth::SharedAuth,
+    /// Armed by `/_sandbox/faults`; applied only with `--control`.
+    pub faults: Arc<faults::Faults>,
     openapi: Arc<serde_json::Value>,
 }
 
@@ -177,11 +182,12 @@ pub async fn start(config: Config) -> Result<Running, SandboxError> {
         config.redirect_uris.clone(),
         config.access_token_ttl,
     )?;
-    let state = AppState { db, auth: Arc::new(auth), openapi: Arc::new(openapi) };
+    let state = AppState { db, auth: Arc::new(auth), faults: Arc::default(), openapi: Arc::new(openapi) };
     let app = router(state, config.control);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        // With the peer's address: the control API answers loopback peers only.
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
             })
@@ -220,12 +226,17 @@ pub fn router(state: AppState, control: bool) -> Router {
         .route("/.well-known/oauth-authorization-server/auth", get(auth::keys::metadata))
         .nest("/consents", consents);
     if control {
-        app = app
+        // Faults apply to the routes above only: the control API below can always clear them.
+        app = app.layer(axum::middleware::from_fn_with_state(state.faults.clone(), faults::inject));
+        let control = Router::new()
             .route("/_sandbox/reset", post(control::reset))
+            .route("/_sandbox/faults", post(control::arm_fault).get(control::list_faults).delete(control::clear_faults))
             .route("/_sandbox/auth/expire-codes", post(control::expire_codes))
             .route("/_sandbox/auth/users/{userId}/sign-ins", get(control::live_sign_ins))
             .route("/_sandbox/issuers/{issuerId}/consumers", post(control::create_consumer))
-            .route("/_sandbox/issuers/{issuerId}/consumers/{consumerId}/operations", post(control::create_operation));
+            .route("/_sandbox/issuers/{issuerId}/consumers/{consumerId}/operations", post(control::create_operation))
+            .route_layer(axum::middleware::from_fn(control_guard::guard));
+        app = app.merge(control);
     }
     app.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

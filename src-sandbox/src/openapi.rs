@@ -226,6 +226,50 @@ pub struct NewOperation {
     pub error: Option<String>,
 }
 
+/// A fault for the control API to arm.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewFault {
+    /// GET, POST...; any method when absent.
+    pub method: Option<String>,
+    /// A route: `{name}` matches one segment, `{*rest}` the rest. Never under /_sandbox/.
+    pub path: String,
+    /// How many of the next matching calls (1 to 1000, default 1).
+    pub times: Option<u32>,
+    /// The status answered instead of serving the call (200 to 599).
+    pub status: Option<u16>,
+    /// The JSON body answered with status (default `{"error": "fault injected by the sandbox"}`).
+    pub body: Option<serde_json::Value>,
+    /// The answer is held back this long (at most 60000); alone, the call is served, then answered late.
+    pub delay_ms: Option<u64>,
+}
+
+/// An armed fault.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    pub id: u64,
+    pub method: Option<String>,
+    pub path: String,
+    /// Calls it still applies to.
+    pub remaining: u32,
+    pub status: Option<u16>,
+    pub body: Option<serde_json::Value>,
+    pub delay_ms: Option<u64>,
+}
+
+/// `GET /_sandbox/faults`.
+#[derive(Serialize, ToSchema)]
+pub struct FaultList {
+    pub faults: Vec<Fault>,
+}
+
+/// `DELETE /_sandbox/faults`.
+#[derive(Serialize, ToSchema)]
+pub struct FaultsCleared {
+    pub cleared: u64,
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -272,9 +316,12 @@ struct BankingDoc;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(crate::control::reset, crate::control::create_consumer, crate::control::create_operation),
-    components(schemas(ResetResult, NewConsumer, ConsumerCreated, NewOperation)),
-    tags((name = "Sandbox control", description = "Test aid, only with --control; no auth, loopback only."))
+    paths(
+        crate::control::reset, crate::control::create_consumer, crate::control::create_operation,
+        crate::control::arm_fault, crate::control::list_faults, crate::control::clear_faults,
+    ),
+    components(schemas(ResetResult, NewConsumer, ConsumerCreated, NewOperation, NewFault, Fault, FaultList, FaultsCleared)),
+    tags((name = "Sandbox control", description = "Test aid, only with --control; no auth: loopback peers and hosts only, no foreign Origin (403), JSON bodies only (415)."))
 )]
 struct ControlDoc;
 
