@@ -562,7 +562,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn migrations_run_once_and_set_wal_and_foreign_keys() {
+    fn migrations_run_once_and_set_wal_synchronous_full_and_foreign_keys() {
         let dir = std::env::temp_dir().join(format!("console-sandbox-db-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.db");
@@ -576,6 +576,11 @@ mod tests {
         assert_eq!(mode, "wal");
         let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
+        // In WAL mode, NORMAL (1) may lose the last commits on a power cut: only FULL (2) or EXTRA (3)
+        // sync the WAL at each commit, before the handler answers. It is a setting of the connection, so
+        // it is read on the sandbox's own.
+        let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert!(synchronous >= 2, "PRAGMA synchronous is {synchronous}: a commit would not reach the disk");
         // An operation of an unknown consumer is refused by the foreign key.
         let err = conn.execute(
             "INSERT INTO operations (operation_id, issuer_id, consumer_id, operation, status, start_ms,

@@ -10,6 +10,21 @@ fn ctl(s: &console_sandbox::Running, path: &str) -> String {
     format!("{}/_sandbox{path}", s.base_url())
 }
 
+/// The operation at `url` once it is no longer PENDING, read every 100 ms for up to 10 s: it settles on
+/// the sandbox's wall clock, so the test waits for the outcome rather than for a guessed moment.
+async fn settled(url: &str, token: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, op) = get_json(url, token).await;
+        assert_eq!(status, 200, "{url}: {op}");
+        if op["status"] != "PENDING" {
+            return op;
+        }
+        assert!(std::time::Instant::now() < deadline, "{url} still PENDING after 10 s: {op}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn creates_consumers_and_operations() {
     let s = sandbox().await;
@@ -98,12 +113,13 @@ async fn pending_operations_settle_and_stay_settled() {
     let url = |op: &Value| format!("{}/{}", ops_url(&s, "demo-alice"), op["operationId"].as_str().unwrap());
     assert_eq!(get_json(&url(&fails), &t).await.1["status"], "PENDING");
 
-    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
-    let (_, got) = get_json(&url(&fails), &t).await;
+    let got = settled(&url(&fails), &t).await;
     assert_eq!(got["status"], "FAILED", "{got}");
     assert_eq!(got["errorCode"], "AUTHN-422");
     assert_eq!(got["error"], "Attestation could not be verified");
     assert!(got["endTime"].as_str().unwrap() >= got["startTime"].as_str().unwrap());
+    // The other settles on its own clock (a few milliseconds later); the list then shows it settled.
+    settled(&url(&succeeds), &t).await;
     let (_, page) = get_json(&ops_url(&s, "demo-alice"), &t).await;
     let listed: Vec<&Value> = page["operations"].as_array().unwrap().iter()
         .filter(|o| o["operationId"] == succeeds["operationId"]).collect();
@@ -156,13 +172,14 @@ async fn a_settled_operation_changes_its_consumer_as_an_immediate_one_would() {
     assert_eq!(status, 201, "{op}");
     // demo-dave has accounts; his DELETE is pending too.
     let dave = ctl(&s, "/issuers/DEMOISSUER/consumers/demo-dave/operations");
-    let (status, op) = post_json(&dave, None, &json!({
+    let (status, dave_op) = post_json(&dave, None, &json!({
         "operation": "DELETE", "requestorType": "ISSUER", "requestorId": DEMO_ISSUER, "pendingSeconds": 1
     })).await;
-    assert_eq!(status, 201, "{op}");
-    assert_eq!(op["status"], "PENDING");
+    assert_eq!(status, 201, "{dave_op}");
+    assert_eq!(dave_op["status"], "PENDING");
 
-    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    settled(&format!("{}/{}", ops_url(&s, "ctl-settle"), op["operationId"].as_str().unwrap()), &t).await;
+    settled(&format!("{}/{}", ops_url(&s, "demo-dave"), dave_op["operationId"].as_str().unwrap()), &t).await;
     // The SUSPEND has settled: the consumer is INACTIVE, as the next operation's details say.
     let (status, resume) = post_json(&ops, None, &json!({
         "operation": "RESUME", "requestorType": "ISSUER", "requestorId": DEMO_ISSUER
