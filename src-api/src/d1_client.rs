@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 
-use crate::d1::{ErrorGeneric, Operation, OperationResult, OperationsPage, ReasonBody, RegisterAccount};
+use crate::d1::{ErrorGeneric, Operation, OperationResult, OperationsPage, ReasonBody, RegisterAccount, ResultStatus};
 use crate::transport::{encode_component, Method, Request, Response, Transport, TransportError};
 use crate::validate::{self, ValidationError};
 
@@ -17,6 +17,11 @@ pub enum D1Error {
     /// D1 answered with an error status; `error` is its troubleshooting text, never for end users.
     #[error("D1 answered {status}")]
     Status { status: u16, error: Option<String> },
+    /// D1 recorded the write as FAILED: seed 001's delete answers 500 with `{operationId, status: FAILED,
+    /// error}`. Nothing was changed; `operation_id` names the failed operation (the seed does not make it
+    /// required), `error` is D1's troubleshooting text (never for end users).
+    #[error("D1 answered {status}: the operation FAILED")]
+    OperationFailed { status: u16, operation_id: Option<String>, error: Option<String> },
     #[error("unexpected answer from D1: {0}")]
     Decode(String),
 }
@@ -68,8 +73,7 @@ impl<T: Transport> D1Client<T> {
         if response.is_success() {
             Ok(response)
         } else {
-            let error = serde_json::from_slice::<ErrorGeneric>(&response.body).ok().and_then(|e| e.error);
-            Err(D1Error::Status { status: response.status, error })
+            Err(error_of(&response))
         }
     }
 
@@ -107,7 +111,7 @@ impl<T: Transport> D1Client<T> {
     ) -> Result<OperationResult, D1Error> {
         body.validate()?;
         let path = format!("{}/operations:delete", self.consumer_path(consumer_id)?);
-        decode(&self.exchange(Request::new(Method::Post, path).json(body), cid).await?)
+        succeeded(decode(&self.exchange(Request::new(Method::Post, path).json(body), cid).await?)?, 200)
     }
 
     /// Deprecated "Register account" (204).
@@ -131,10 +135,74 @@ impl<T: Transport> D1Client<T> {
     ) -> Result<OperationResult, D1Error> {
         body.validate()?;
         let path = format!("{}/operations:delete", self.account_path(account_id)?);
-        decode(&self.exchange(Request::new(Method::Post, path).json(body), cid).await?)
+        succeeded(decode(&self.exchange(Request::new(Method::Post, path).json(body), cid).await?)?, 200)
+    }
+}
+
+/// The error of a non-2xx answer: a FAILED operation when the body says so (seed 001's 500), else the
+/// status with D1's `error` text.
+fn error_of(response: &Response) -> D1Error {
+    if let Ok(result) = serde_json::from_slice::<OperationResult>(&response.body) {
+        if let Err(failed) = succeeded(result.clone(), response.status) {
+            return failed;
+        }
+        return D1Error::Status { status: response.status, error: result.error };
+    }
+    let error = serde_json::from_slice::<ErrorGeneric>(&response.body).ok().and_then(|e| e.error);
+    D1Error::Status { status: response.status, error }
+}
+
+/// A write's result, unless D1 recorded it as FAILED (whatever the status it came with: a FAILED result is
+/// an error, never a success).
+fn succeeded(result: OperationResult, status: u16) -> Result<OperationResult, D1Error> {
+    match result.status {
+        Some(ResultStatus::Failed) => {
+            Err(D1Error::OperationFailed { status, operation_id: result.operation_id, error: result.error })
+        }
+        _ => Ok(result),
     }
 }
 
 fn decode<V: DeserializeOwned>(response: &Response) -> Result<V, D1Error> {
     serde_json::from_slice(&response.body).map_err(|e| D1Error::Decode(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Response {
+        Response { status, headers: Vec::new(), body: body.as_bytes().to_vec() }
+    }
+
+    #[test]
+    fn seed_001s_failed_delete_keeps_the_operation_id_and_the_error() {
+        let e = error_of(&answer(500, r#"{"operationId":"op-failed-1","status":"FAILED","error":"Card network unavailable"}"#));
+        assert_eq!(
+            e,
+            D1Error::OperationFailed {
+                status: 500,
+                operation_id: Some("op-failed-1".into()),
+                error: Some("Card network unavailable".into())
+            }
+        );
+    }
+
+    #[test]
+    fn other_error_bodies_stay_a_status_with_d1s_text() {
+        let not_found = error_of(&answer(404, r#"{"error":"Consumer not found"}"#));
+        assert_eq!(not_found, D1Error::Status { status: 404, error: Some("Consumer not found".into()) });
+        assert_eq!(error_of(&answer(503, "busy")), D1Error::Status { status: 503, error: None });
+        // A 500 without a FAILED status is D1 failing, not D1 recording a failed operation.
+        let plain = error_of(&answer(500, r#"{"operationId":"op-2","error":"internal"}"#));
+        assert_eq!(plain, D1Error::Status { status: 500, error: Some("internal".into()) });
+    }
+
+    #[test]
+    fn a_failed_result_is_never_a_success() {
+        let failed = OperationResult { operation_id: None, status: Some(ResultStatus::Failed), error: None };
+        assert_eq!(succeeded(failed, 200), Err(D1Error::OperationFailed { status: 200, operation_id: None, error: None }));
+        let done = OperationResult { operation_id: Some("op-3".into()), status: Some(ResultStatus::Successful), error: None };
+        assert_eq!(succeeded(done.clone(), 200), Ok(done));
+    }
 }

@@ -116,7 +116,8 @@ fn percent_encode_component(s: &str) -> String {
 }
 
 string_enum!(
-    /// The kind of failure, so the page can word it.
+    /// The kind of failure, so the page can word it. `operation_failed`: D1 recorded the delete as
+    /// FAILED, and the problem's `operationId` names that operation.
     ProblemKind {
         InvalidInput => "invalid_input", "Check what you entered";
         NotFound => "not_found", "Not found";
@@ -124,6 +125,7 @@ string_enum!(
         Forbidden => "forbidden", "Not allowed";
         UpstreamUnavailable => "upstream_unavailable", "Service unavailable";
         UpstreamError => "upstream_error", "The service refused the request";
+        OperationFailed => "operation_failed", "The deletion failed";
         Internal => "internal", "Something went wrong";
     }
 );
@@ -143,6 +145,9 @@ pub struct ApiProblem {
     pub correlation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub technical: Option<String>,
+    /// The operation D1 recorded as FAILED (with [`ProblemKind::OperationFailed`]), to look up or quote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
 }
 
 impl ApiProblem {
@@ -154,6 +159,7 @@ impl ApiProblem {
             field: Some(e.field.to_string()),
             correlation_id: None,
             technical: None,
+            operation_id: None,
         }
     }
 }
@@ -352,6 +358,7 @@ fn problem_of(response: &Response, correlation_id: Option<String>) -> ApiProblem
         field: None,
         correlation_id: correlation_id.clone(),
         technical: Some(String::from_utf8_lossy(&response.body).chars().take(500).collect()),
+        operation_id: None,
     })
 }
 

@@ -132,7 +132,10 @@ impl ErrorView {
             },
             ClientError::Problem(p) => ErrorView {
                 title: problem_title(p).into(),
-                message: p.message.clone(),
+                message: match p.kind {
+                    ProblemKind::OperationFailed => failed_delete_message(p.operation_id.as_deref()),
+                    _ => p.message.clone(),
+                },
                 correlation_id: cid,
                 technical: p.technical.clone().filter(|t| !t.is_empty()),
             },
@@ -152,6 +155,13 @@ impl ErrorView {
             },
         }
     }
+}
+
+/// What the page (and the gateway's problem) says of a delete D1 answered FAILED: the failed operation's
+/// id, to find it on the timeline or quote it to D1's support.
+pub fn failed_delete_message(operation_id: Option<&str>) -> String {
+    let operation = operation_id.map(|id| format!(" (operation {id})")).unwrap_or_default();
+    format!("D1 recorded the delete as FAILED{operation}. Nothing was deleted: check the timeline before trying again.")
 }
 
 fn problem_title(p: &ApiProblem) -> &str {
@@ -511,6 +521,7 @@ mod tests {
             field: None,
             correlation_id: Some("cid-1".into()),
             technical: Some("Consumer not found".into()),
+            operation_id: None,
         });
         let v = ErrorView::of(&p, Some("cid-0"));
         assert_eq!(v.title, "Not found");
@@ -523,6 +534,28 @@ mod tests {
         let i = ErrorView::of(&ClientError::Invalid(validate::CONSUMER_ID.check("a b").unwrap_err()), Some("c"));
         assert_eq!(i.correlation_id, None);
         assert!(i.message.contains("consumerId"));
+    }
+
+    #[test]
+    fn a_failed_delete_names_its_operation() {
+        let failed = ApiProblem {
+            status: 502,
+            kind: ProblemKind::OperationFailed,
+            message: "whatever the server said".into(),
+            field: None,
+            correlation_id: Some("cid-1".into()),
+            technical: Some("Card network unavailable".into()),
+            operation_id: Some("op-failed-1".into()),
+        };
+        let v = ErrorView::of(&ClientError::Problem(failed.clone()), None);
+        assert_eq!(v.title, "The deletion failed");
+        assert_eq!(
+            v.message,
+            "D1 recorded the delete as FAILED (operation op-failed-1). Nothing was deleted: check the timeline before trying again."
+        );
+        assert_eq!((v.correlation_id.as_deref(), v.technical.as_deref()), (Some("cid-1"), Some("Card network unavailable")));
+        let without_id = ErrorView::of(&ClientError::Problem(ApiProblem { operation_id: None, ..failed }), None);
+        assert!(without_id.message.starts_with("D1 recorded the delete as FAILED. "), "{}", without_id.message);
     }
 
     #[test]

@@ -139,6 +139,7 @@ enum Target<'a> {
 fn problem(e: D1Error, target: Target<'_>, issuer: &str, write: bool, cid: &CorrelationId) -> Problem {
     let (status, kind, message, technical) = match e {
         D1Error::Invalid(v) => return invalid(&v, cid),
+        D1Error::OperationFailed { operation_id, error, .. } => return operation_failed(operation_id, error, cid),
         D1Error::Status { status: 404, error } => {
             let message = match target {
                 Target::Consumer(c) => format!("No consumer '{c}' at issuer {issuer}."),
@@ -158,6 +159,17 @@ fn problem(e: D1Error, target: Target<'_>, issuer: &str, write: bool, cid: &Corr
             502,
             ProblemKind::UpstreamError,
             "The console could not authenticate to D1. Tell the console's operators.".to_string(),
+            error,
+        ),
+        // D1 busy or its gateway timed out: GETs were already retried (console-link), so "later".
+        D1Error::Status { status: status @ (503 | 504), error } => (
+            503,
+            ProblemKind::UpstreamUnavailable,
+            if write {
+                format!("D1 is unavailable ({status}). Check the timeline before trying again.")
+            } else {
+                format!("D1 is unavailable ({status}). Try again in a moment.")
+            },
             error,
         ),
         D1Error::Status { status, error } => (
@@ -189,6 +201,29 @@ fn problem(e: D1Error, target: Target<'_>, issuer: &str, write: bool, cid: &Corr
         field: None,
         correlation_id: Some(cid.as_str().to_string()),
         technical,
+        operation_id: None,
+    })
+}
+
+/// D1 answered that the delete FAILED (seed 001's 500 `{operationId, status: FAILED, error}`): a definite
+/// answer, nothing was deleted, and the problem names the failed operation. D1's `error` text stays for
+/// "technical details".
+fn operation_failed(operation_id: Option<String>, error: Option<String>, cid: &CorrelationId) -> Problem {
+    let message = console_api::page::failed_delete_message(operation_id.as_deref());
+    tracing::warn!(
+        correlation_id = cid.as_str(),
+        operation_id = operation_id.as_deref().unwrap_or(""),
+        technical = error.as_deref().unwrap_or(""),
+        "{message}"
+    );
+    Problem::new(ApiProblem {
+        status: 502,
+        kind: ProblemKind::OperationFailed,
+        message,
+        field: None,
+        correlation_id: Some(cid.as_str().to_string()),
+        technical: error,
+        operation_id,
     })
 }
 
@@ -352,5 +387,6 @@ async fn unknown_api_route(Cid(cid): Cid) -> Problem {
         field: None,
         correlation_id: Some(cid.as_str().to_string()),
         technical: None,
+        operation_id: None,
     })
 }

@@ -224,6 +224,7 @@ fn refusal(status: u16, kind: ProblemKind, message: &str, cid: &console_api::d1_
         field: None,
         correlation_id: Some(cid.as_str().to_string()),
         technical: None,
+        operation_id: None,
     })
 }
 

@@ -66,5 +66,5 @@ fn problem(e: ApitureError, cid: &CorrelationId) -> Problem {
         ApitureError::Unreachable(t) => (503, ProblemKind::UpstreamUnavailable, "The Consents service could not be reached. Try again in a moment.".to_string(), Some(t)),
         ApitureError::Decode(t) => (502, ProblemKind::UpstreamError, "The Consents service answered in a way the console does not understand.".to_string(), Some(t)),
     };
-    Problem::new(ApiProblem { status, kind, message, field: None, correlation_id: Some(cid.as_str().to_string()), technical })
+    Problem::new(ApiProblem { status, kind, message, field: None, correlation_id: Some(cid.as_str().to_string()), technical, operation_id: None })
 }

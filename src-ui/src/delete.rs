@@ -1,7 +1,7 @@
 //! The delete-consumer dialog: irreversible, so it says what it cascades to, checks the reason live, asks
 //! for the consumerId to be typed, and submits once.
 
-use console_api::d1::{OperationResult, ReasonCode, ResultStatus};
+use console_api::d1::{OperationResult, ReasonCode};
 use console_api::gateway::{ClientError, Reply};
 use console_api::page::{DeleteConsumerForm, ErrorView};
 use leptos::html;
@@ -59,19 +59,12 @@ pub fn DeleteDialog(
     // One attempt = one correlation id. (A task and signals rather than an `Action`: less code in the wasm.)
     let pending = RwSignal::new(false);
     let attempt = RwSignal::new(None::<Outcome>);
-    // Ok(operationId) on success; a FAILED result is an error, never a success.
+    // Ok(operationId) on success. D1's FAILED answer is an error before it gets here: a problem naming
+    // the failed operation, which `ErrorView::of` words.
     let outcome = move || {
         attempt.with(|v| {
             v.as_ref().map(|(cid, result)| match result {
-                Ok(reply) if reply.value.status != Some(ResultStatus::Failed) => {
-                    Ok(reply.value.operation_id.clone().unwrap_or_else(|| "(no operationId returned)".into()))
-                }
-                Ok(reply) => Err(ErrorView {
-                    title: "The deletion failed".into(),
-                    message: "D1 answered that the deletion failed. The consumer was not deleted.".into(),
-                    correlation_id: reply.correlation_id.clone().or(Some(cid.clone())),
-                    technical: reply.value.error.clone(),
-                }),
+                Ok(reply) => Ok(reply.value.operation_id.clone().unwrap_or_else(|| "(no operationId returned)".into())),
                 Err(e) => Err(ErrorView::of(e, Some(cid))),
             })
         })
