@@ -96,11 +96,13 @@ pub struct StackOptions {
     pub access_token_ttl: Duration,
     /// The gateway's idle session timeout (the profile's 30 minutes unless set).
     pub idle_timeout: Option<Duration>,
+    /// The gateway's timeout of one D1 request (the profile's 15 s unless set; short to meet a delayed fault).
+    pub d1_timeout: Option<Duration>,
 }
 
 impl Default for StackOptions {
     fn default() -> Self {
-        StackOptions { built_ui: true, access_token_ttl: Duration::from_secs(300), idle_timeout: None }
+        StackOptions { built_ui: true, access_token_ttl: Duration::from_secs(300), idle_timeout: None, d1_timeout: None }
     }
 }
 
@@ -154,6 +156,9 @@ impl Stack {
         let mut profile = sandbox_profile(&sandbox_url);
         if let Some(idle) = options.idle_timeout {
             profile.auth.idle_timeout = idle;
+        }
+        if let Some(timeout) = options.d1_timeout {
+            profile.d1.timeout = timeout;
         }
         let audit_log = tmp.path().join("audit.jsonl");
         let gateway = console_server::start_on(
@@ -235,6 +240,24 @@ impl Stack {
             .await
             .unwrap_or_else(|e| panic!("POST {url}: {e}"));
         assert_eq!(r.status().as_u16(), 201, "control API did not create {consumer_id}");
+    }
+
+    /// Arms a fault at the sandbox (`POST /_sandbox/faults`, see the sandbox's README); returns it as armed.
+    pub async fn arm_fault(&self, fault: Value) -> Value {
+        let url = self.sandbox("/_sandbox/faults");
+        let r = self.http.post(&url).json(&fault).send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let status = r.status().as_u16();
+        let armed: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 201, "the sandbox refused the fault {fault}: {armed}");
+        armed
+    }
+
+    /// The faults still armed at the sandbox (each with the calls it still applies to).
+    pub async fn armed_faults(&self) -> Vec<Value> {
+        let url = self.sandbox("/_sandbox/faults");
+        let r = self.http.get(&url).send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let list: Value = r.json().await.unwrap_or(Value::Null);
+        list["faults"].as_array().cloned().unwrap_or_else(|| panic!("not a fault list: {list}"))
     }
 
     /// GET on the gateway as the signed-in admin: status, correlation id header and JSON body (Null if
