@@ -132,10 +132,7 @@ impl ErrorView {
             },
             ClientError::Problem(p) => ErrorView {
                 title: problem_title(p).into(),
-                message: match p.kind {
-                    ProblemKind::OperationFailed => failed_delete_message(p.operation_id.as_deref()),
-                    _ => p.message.clone(),
-                },
+                message: p.message.clone(),
                 correlation_id: cid,
                 technical: p.technical.clone().filter(|t| !t.is_empty()),
             },
@@ -157,8 +154,9 @@ impl ErrorView {
     }
 }
 
-/// What the page (and the gateway's problem) says of a delete D1 answered FAILED: the failed operation's
-/// id, to find it on the timeline or quote it to D1's support.
+/// What the page says of a delete D1 answered FAILED: the failed operation's id, to find it on the timeline
+/// or quote it to D1's support. The gateway puts it in its problem's message (so the wasm carries no copy),
+/// which [`ErrorView::of`] shows as it shows every problem's.
 pub fn failed_delete_message(operation_id: Option<&str>) -> String {
     let operation = operation_id.map(|id| format!(" (operation {id})")).unwrap_or_default();
     format!("D1 recorded the delete as FAILED{operation}. Nothing was deleted: check the timeline before trying again.")
@@ -541,7 +539,7 @@ mod tests {
         let failed = ApiProblem {
             status: 502,
             kind: ProblemKind::OperationFailed,
-            message: "whatever the server said".into(),
+            message: failed_delete_message(Some("op-failed-1")),
             field: None,
             correlation_id: Some("cid-1".into()),
             technical: Some("Card network unavailable".into()),
@@ -554,8 +552,8 @@ mod tests {
             "D1 recorded the delete as FAILED (operation op-failed-1). Nothing was deleted: check the timeline before trying again."
         );
         assert_eq!((v.correlation_id.as_deref(), v.technical.as_deref()), (Some("cid-1"), Some("Card network unavailable")));
-        let without_id = ErrorView::of(&ClientError::Problem(ApiProblem { operation_id: None, ..failed }), None);
-        assert!(without_id.message.starts_with("D1 recorded the delete as FAILED. "), "{}", without_id.message);
+        let without_id = failed_delete_message(None);
+        assert!(without_id.starts_with("D1 recorded the delete as FAILED. "), "{without_id}");
     }
 
     #[test]
