@@ -199,7 +199,7 @@ fn new_operation_id() -> String {
         (status = 200, description = "End user was deleted successfully", body = crate::openapi::OperationStatusSuccessful),
         (status = 400, description = "Bad request, unknown or already deleted consumer", body = crate::openapi::ErrorGeneric),
         (status = 401, description = "Missing or invalid token", body = crate::openapi::ErrorGeneric),
-        (status = 500, description = "Internal error", body = crate::openapi::ErrorGeneric),
+        (status = 500, description = "D1 recorded the delete as FAILED, nothing was deleted (the sandbox answers it only when a fault is armed: POST /_sandbox/faults); or an internal error, with `error` only", body = crate::openapi::OperationStatusFailed),
     ),
     security(("bearerAuth" = []))
 )]

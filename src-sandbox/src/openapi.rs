@@ -143,6 +143,22 @@ pub struct OperationStatusSuccessful {
     pub status: Successful,
 }
 
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Failed {
+    Failed,
+}
+
+/// `operationStatusFailed` + `errorGeneric`: seed 001's 500 of a delete D1 recorded as FAILED.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationStatusFailed {
+    #[schema(min_length = 1, max_length = 64, pattern = "[A-Za-z0-9_-]{1,64}")]
+    pub operation_id: String,
+    pub status: Failed,
+    pub error: Option<String>,
+}
+
 /// The deprecated "Register account" body.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -303,7 +319,7 @@ impl Modify for BearerAuth {
     ),
     components(schemas(
         ErrorGeneric, OperationConsumer, OperationsPage, OperationDetails, ReasonBody, OperationStatusSuccessful,
-        RegisterAccount, AccountState, TokenRequest, TokenResponse, OAuthErrorBody
+        OperationStatusFailed, RegisterAccount, AccountState, TokenRequest, TokenResponse, OAuthErrorBody
     )),
     modifiers(&BearerAuth),
     tags(
