@@ -421,11 +421,16 @@ async fn openapi_document_is_served_without_auth() {
         "/banking/v1/issuers/{issuerId}/accounts/{accountId}",
         "/banking/v1/issuers/{issuerId}/accounts/{accountId}/operations:delete",
         "/_sandbox/reset",
+        "/_sandbox/faults",
     ] {
         assert!(paths.contains_key(p), "{p} missing from {:?}", paths.keys().collect::<Vec<_>>());
     }
     let text = doc.to_string();
     assert!(text.contains("ACTIVE and INACTIVE"), "the account state assumption is said");
     assert!(doc["components"]["securitySchemes"]["bearerAuth"].is_object());
+    // Seed 001's failed delete is documented.
+    let delete = &paths["/banking/v1/issuers/{issuerId}/consumers/{consumerId}/operations:delete"]["post"];
+    let failed = &delete["responses"]["500"]["content"]["application/json"]["schema"]["$ref"];
+    assert_eq!(failed, "#/components/schemas/OperationStatusFailed");
     s.shutdown().await;
 }

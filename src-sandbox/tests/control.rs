@@ -154,8 +154,11 @@ async fn control_api_is_absent_without_the_flag() {
     error_text(&body);
     let (status, _) = post_json(&ctl(&s, "/issuers/DEMOISSUER/consumers"), None, &json!({ "consumerId": "x" })).await;
     assert_eq!(status, 404);
+    let (status, _) = post_json(&ctl(&s, "/faults"), None, &json!({ "path": "/authz/v1/oauth2/token", "status": 503 })).await;
+    assert_eq!(status, 404, "no faults without the control API");
     let doc: Value = client().get(format!("{}/banking/v1/openapi.json", s.base_url())).send().await.unwrap().json().await.unwrap();
     assert!(!doc["paths"].as_object().unwrap().contains_key("/_sandbox/reset"));
+    assert!(!doc["paths"].as_object().unwrap().contains_key("/_sandbox/faults"));
     s.shutdown().await;
 }
 
