@@ -70,7 +70,7 @@ pub fn AdvancedSection() -> impl IntoView {
                     Ok(_) => Ok(format!("Account {id} registered for consumer {}.", body.consumer_id)),
                     Err(e) => Err(ErrorView::of(&e, Some(&cid))),
                 },
-                // D1's FAILED answer comes as a problem naming the failed operation (`ErrorView::of`).
+                // D1's FAILED answer comes as a problem whose message names the failed operation.
                 AccountCall::Delete(id, body) => match client.delete_account(&id, &body, Some(&cid)).await {
                     Ok(r) => Ok(format!(
                         "Deletion of account {id} accepted: operation {}.",

@@ -59,8 +59,8 @@ pub fn DeleteDialog(
     // One attempt = one correlation id. (A task and signals rather than an `Action`: less code in the wasm.)
     let pending = RwSignal::new(false);
     let attempt = RwSignal::new(None::<Outcome>);
-    // Ok(operationId) on success. D1's FAILED answer is an error before it gets here: a problem naming
-    // the failed operation, which `ErrorView::of` words.
+    // Ok(operationId) on success. D1's FAILED answer is an error before it gets here: a problem whose
+    // message names the failed operation (`console_api::page::failed_delete_message`).
     let outcome = move || {
         attempt.with(|v| {
             v.as_ref().map(|(cid, result)| match result {
