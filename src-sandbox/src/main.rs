@@ -17,7 +17,8 @@ struct Cli {
     /// SQLite database file (created if missing), or :memory:.
     #[arg(long, default_value = "console-sandbox.db")]
     db: String,
-    /// Mount the /_sandbox/ control API (reset, create consumers and operations). Loopback test aid: no auth.
+    /// Mount the /_sandbox/ control API (reset, create consumers and operations, arm faults). Test aid without
+    /// auth: it answers loopback peers only, no page of another origin, JSON bodies only.
     #[arg(long)]
     control: bool,
     /// An extra redirect URI of the console-gateway client (repeatable), besides
