@@ -108,12 +108,37 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
 
 /// Percent-encodes one path segment or query value (ids are validated first, so this is belt and braces).
 pub fn encode_component(s: &str) -> String {
+    percent_encode(s, b"")
+}
+
+/// Percent-encodes an in-app path given as one query value (`return_to=/consumers/x%3Fq%3D1`): like
+/// [`encode_component`], but `/` stays readable.
+pub fn encode_path(s: &str) -> String {
+    percent_encode(s, b"/")
+}
+
+/// Every byte but RFC 3986's unreserved characters and `keep` as `%XX`. By hand because this runs in the
+/// page too, where the `url` crate's IDNA tables would cost far more than these lines.
+fn percent_encode(s: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_encode_every_reserved_byte_and_paths_keep_slashes() {
+        assert_eq!(encode_component("a b/c?d=é"), "a%20b%2Fc%3Fd%3D%C3%A9");
+        assert_eq!(encode_path("/consumers/x?type=DELETE"), "/consumers/x%3Ftype%3DDELETE");
+        assert_eq!(encode_component("AZaz09-_.~"), "AZaz09-_.~");
+    }
 }

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use console_api::consents::API_KEY_HEADER;
 use thiserror::Error;
 
-/// The header Apiture reads the API key from.
-pub const API_KEY_HEADER: &str = "API-Key";
+use crate::http::join;
 
 #[derive(Debug, Error)]
 pub enum ApitureError {
@@ -51,8 +51,7 @@ impl ApitureLink {
         access_token: &str,
         correlation_id: &str,
     ) -> Result<T, ApitureError> {
-        let mut url = self.base.clone();
-        url.set_path(&format!("{}/{}", self.base.path().trim_end_matches('/'), path.trim_start_matches('/')));
+        let mut url = join(&self.base, path);
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }

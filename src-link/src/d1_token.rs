@@ -10,6 +10,7 @@ use console_api::d1::{AssertionClaims, TokenResponse, JWT_BEARER_GRANT};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use tokio::sync::Mutex;
 
+use crate::http::join;
 use crate::LinkError;
 
 /// How long our assertions live: well inside D1's 15-minute limit, tolerant of clock skew.
@@ -115,25 +116,9 @@ impl TokenSource {
     }
 }
 
-/// Joins a relative path onto a base URL, keeping the base's own path (`.../authz/v1` + `oauth2/token`).
-pub(crate) fn join(base: &url::Url, path: &str) -> url::Url {
-    let mut u = base.clone();
-    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));
-    u.set_path(&joined);
-    u
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn join_keeps_the_base_path() {
-        let base = url::Url::parse("https://api.d1.thalescloud.io/authz/v1").unwrap();
-        assert_eq!(join(&base, "oauth2/token").as_str(), "https://api.d1.thalescloud.io/authz/v1/oauth2/token");
-        let base = url::Url::parse("http://127.0.0.1:1/banking/v1/").unwrap();
-        assert_eq!(join(&base, "/issuers/X").as_str(), "http://127.0.0.1:1/banking/v1/issuers/X");
-    }
 
     #[test]
     fn credentials_never_print_the_key() {

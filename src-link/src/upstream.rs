@@ -11,7 +11,8 @@ use std::time::Duration;
 use console_api::transport::{Method, Request, Response, Transport, TransportError};
 use rand::Rng;
 
-use crate::d1_token::{join, TokenSource};
+use crate::d1_token::TokenSource;
+use crate::http::join;
 
 /// How GETs are retried.
 #[derive(Clone, Copy, Debug)]

@@ -22,6 +22,8 @@ use serde::Deserialize;
 use thiserror::Error;
 use tokio::sync::RwLock;
 
+use crate::http::join;
+
 /// The `oauth2` client with the endpoints we set: authorize and token (revocation: see [`UserAuth::revoke`]).
 type OAuthClient = oauth2::Client<
     BasicErrorResponse,
@@ -288,13 +290,6 @@ fn token_error<RE: std::error::Error + 'static>(
         oauth2::RequestTokenError::Parse(e, _) => UserAuthError::Unreachable(format!("unreadable token answer: {e}")),
         other => UserAuthError::Unreachable(other.to_string()),
     }
-}
-
-fn join(base: &url::Url, path: &str) -> url::Url {
-    let mut url = base.clone();
-    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path);
-    url.set_path(&joined);
-    url
 }
 
 fn unix_now() -> u64 {
