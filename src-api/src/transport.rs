@@ -77,15 +77,37 @@ impl Response {
     }
 }
 
-/// The exchange did not produce a response.
+/// The exchange did not produce a response. The `String`s are details for the server's log (they may
+/// name upstream URLs): never send them to the page.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum TransportError {
+    /// No connection could be made (refused, no route, or the upstream's token endpoint is down or
+    /// answered 5xx): the request itself was not sent.
     #[error("could not connect: {0}")]
     Connect(String),
     #[error("no answer in time")]
     Timeout,
+    /// The connection broke before a whole answer came: a write may or may not have been carried out.
+    #[error("the connection broke before the answer: {0}")]
+    Interrupted(String),
+    /// The upstream refused the console's own credentials (its token endpoint refused our assertion, or
+    /// the TLS handshake refused our client certificate): operators must act; retrying will not help.
+    /// `upstream_error` is the upstream's own `error` text, if it gave one (fit for staff to read).
+    #[error("the upstream refused the console's credentials: {detail}")]
+    Unauthenticated { upstream_error: Option<String>, detail: String },
+    /// The upstream's TLS certificate is not trusted (a private CA whose bundle is not configured, or
+    /// the wrong host): operators must act.
+    #[error("the upstream's TLS certificate is not trusted: {0}")]
+    Untrusted(String),
     #[error("{0}")]
     Other(String),
+}
+
+impl TransportError {
+    /// A passing outage (down, slow, cut off): worth trying again later, and, for a read, now.
+    pub fn is_outage(&self) -> bool {
+        matches!(self, TransportError::Connect(_) | TransportError::Timeout | TransportError::Interrupted(_))
+    }
 }
 
 /// Moves one HTTP exchange.

@@ -136,6 +136,11 @@ pub struct UserAuth {
 
 impl UserAuth {
     pub fn new(config: UserAuthConfig, timeout: Duration) -> Result<Self, UserAuthError> {
+        UserAuth::with_tls(config, timeout, &crate::UpstreamTls::default())
+    }
+
+    /// With the authorization server's TLS files (a private CA bundle).
+    pub fn with_tls(config: UserAuthConfig, timeout: Duration, tls: &crate::UpstreamTls) -> Result<Self, UserAuthError> {
         let bad = |e: &dyn std::fmt::Display| UserAuthError::Config(e.to_string());
         let endpoint = |path: &str| join(&config.base, path);
         let client = oauth2::basic::BasicClient::new(ClientId::new(config.client_id.clone()))
@@ -144,10 +149,9 @@ impl UserAuth {
             .set_token_uri(TokenUrl::from_url(endpoint("oauth2/token")))
             .set_redirect_uri(RedirectUrl::from_url(config.redirect_uri.clone()));
         // oauth2's advice: never follow redirects on back-channel calls (they could leak the code).
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder(tls, timeout)
+            .map_err(|e| bad(&e))?
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(timeout)
             .build()
             .map_err(|e| bad(&e))?;
         let issuer = config.base.as_str().trim_end_matches('/').to_string();
