@@ -79,6 +79,14 @@ impl Upstream {
     }
 }
 
+/// An outcome in a few words for the log: the status, or the transport error (which may name the URL).
+fn describe(outcome: &Result<Response, TransportError>) -> String {
+    match outcome {
+        Ok(r) => format!("status {}", r.status),
+        Err(e) => e.to_string(),
+    }
+}
+
 fn retryable(outcome: &Result<Response, TransportError>) -> bool {
     match outcome {
         Ok(r) => matches!(r.status, 503 | 504),
@@ -90,12 +98,14 @@ impl Transport for Upstream {
     async fn send(&self, request: Request) -> Result<Response, TransportError> {
         let mut attempt = 1;
         let mut renewed_token = false;
+        // The typed client sends the use case's correlation id: our log lines carry it too.
+        let cid = request.headers.iter().find(|(k, _)| k == "x-correlation-id").map_or("", |(_, v)| v.as_str()).to_string();
         loop {
             let token = match self.tokens.bearer().await {
                 Ok(token) => token,
                 Err(e) if e.is_outage() && attempt < self.retry.max_attempts => {
                     let delay = self.retry.delay(attempt);
-                    tracing::warn!(path = %request.path, attempt, ?delay, error = %e, "no D1 token yet; asking again");
+                    tracing::warn!(correlation_id = %cid, attempt, ?delay, error = %e, "no D1 token yet; asking again");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                     continue;
@@ -105,20 +115,20 @@ impl Transport for Upstream {
             let outcome = self.once(&request, &token).await;
             if matches!(&outcome, Ok(r) if r.status == 401) && !renewed_token {
                 // The token was refused (revoked, or the upstream restarted): a 401 was not processed.
-                tracing::warn!(path = %request.path, "D1 refused the token; retrying once with a new one");
+                tracing::warn!(correlation_id = %cid, path = %request.path, "D1 refused the token; retrying once with a new one");
                 self.tokens.invalidate(&token).await;
                 renewed_token = true;
                 continue;
             }
             if request.method.is_idempotent_read() && attempt < self.retry.max_attempts && retryable(&outcome) {
                 let delay = self.retry.delay(attempt);
-                tracing::warn!(path = %request.path, attempt, ?delay, "retrying D1 GET");
+                tracing::warn!(correlation_id = %cid, path = %request.path, attempt, ?delay, outcome = %describe(&outcome), "retrying D1 GET");
                 tokio::time::sleep(delay).await;
                 attempt += 1;
                 continue;
             }
             if request.method == Method::Post && retryable(&outcome) {
-                tracing::warn!(path = %request.path, "D1 write failed without a definite answer; not retried");
+                tracing::warn!(correlation_id = %cid, path = %request.path, outcome = %describe(&outcome), "D1 write failed without a definite answer; not retried");
             }
             return outcome;
         }
