@@ -93,26 +93,13 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Where the page sends a person to sign in, with the in-app path to come back to.
 pub fn sign_in_url(return_to: &str) -> String {
     let safe = if is_local_path(return_to) { return_to } else { "/" };
-    format!("{}?return_to={}", routes::AUTH_LOGIN, percent_encode_component(safe))
+    format!("{}?return_to={}", routes::AUTH_LOGIN, crate::transport::encode_path(safe))
 }
 
 /// Only same-origin absolute paths may be returned to (no `//host`, no scheme): an open redirect
 /// otherwise.
 pub fn is_local_path(path: &str) -> bool {
     path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") && !path.contains(['\r', '\n'])
-}
-
-/// Percent-encodes all but unreserved characters and `/`. By hand because this runs in the page, where
-/// the `url` crate's IDNA tables would cost the payload budget far more than these lines.
-fn percent_encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 string_enum!(

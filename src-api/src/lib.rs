@@ -7,6 +7,7 @@
 //! * [`d1_client`]: the typed D1 client (used natively by `console-link` against the real upstream).
 //! * [`gateway`]: the console's own `/api` surface between the page and the Rust side, and its typed client
 //!   (used by the UI over HTTP or Tauri IPC).
+//! * [`secret`]: constant-time comparison of secrets, for the gateway and the sandbox.
 //! * [`timeline`] and [`export`]: pure domain logic the UI renders; [`page`]: the pages' state and wording.
 //!
 //! This crate compiles for `wasm32-unknown-unknown` and natively: it does no I/O of its own.
@@ -17,6 +18,7 @@ pub mod d1_client;
 pub mod export;
 pub mod gateway;
 pub mod page;
+pub mod secret;
 pub mod timeline;
 pub mod transport;
 pub mod validate;

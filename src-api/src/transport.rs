@@ -77,15 +77,37 @@ impl Response {
     }
 }
 
-/// The exchange did not produce a response.
+/// The exchange did not produce a response. The `String`s are details for the server's log (they may
+/// name upstream URLs): never send them to the page.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum TransportError {
+    /// No connection could be made (refused, no route, or the upstream's token endpoint is down or
+    /// answered 5xx): the request itself was not sent.
     #[error("could not connect: {0}")]
     Connect(String),
     #[error("no answer in time")]
     Timeout,
+    /// The connection broke before a whole answer came: a write may or may not have been carried out.
+    #[error("the connection broke before the answer: {0}")]
+    Interrupted(String),
+    /// The upstream refused the console's own credentials (its token endpoint refused our assertion, or
+    /// the TLS handshake refused our client certificate): operators must act; retrying will not help.
+    /// `upstream_error` is the upstream's own `error` text, if it gave one (fit for staff to read).
+    #[error("the upstream refused the console's credentials: {detail}")]
+    Unauthenticated { upstream_error: Option<String>, detail: String },
+    /// The upstream's TLS certificate is not trusted (a private CA whose bundle is not configured, or
+    /// the wrong host): operators must act.
+    #[error("the upstream's TLS certificate is not trusted: {0}")]
+    Untrusted(String),
     #[error("{0}")]
     Other(String),
+}
+
+impl TransportError {
+    /// A passing outage (down, slow, cut off): worth trying again later, and, for a read, now.
+    pub fn is_outage(&self) -> bool {
+        matches!(self, TransportError::Connect(_) | TransportError::Timeout | TransportError::Interrupted(_))
+    }
 }
 
 /// Moves one HTTP exchange.
@@ -108,12 +130,37 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
 
 /// Percent-encodes one path segment or query value (ids are validated first, so this is belt and braces).
 pub fn encode_component(s: &str) -> String {
+    percent_encode(s, b"")
+}
+
+/// Percent-encodes an in-app path given as one query value (`return_to=/consumers/x%3Fq%3D1`): like
+/// [`encode_component`], but `/` stays readable.
+pub fn encode_path(s: &str) -> String {
+    percent_encode(s, b"/")
+}
+
+/// Every byte but RFC 3986's unreserved characters and `keep` as `%XX`. By hand because this runs in the
+/// page too, where the `url` crate's IDNA tables would cost far more than these lines.
+fn percent_encode(s: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_encode_every_reserved_byte_and_paths_keep_slashes() {
+        assert_eq!(encode_component("a b/c?d=é"), "a%20b%2Fc%3Fd%3D%C3%A9");
+        assert_eq!(encode_path("/consumers/x?type=DELETE"), "/consumers/x%3Ftype%3DDELETE");
+        assert_eq!(encode_component("AZaz09-_.~"), "AZaz09-_.~");
+    }
 }

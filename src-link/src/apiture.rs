@@ -3,16 +3,18 @@
 
 use std::time::Duration;
 
+use console_api::consents::API_KEY_HEADER;
 use thiserror::Error;
 
-/// The header Apiture reads the API key from.
-pub const API_KEY_HEADER: &str = "API-Key";
+use crate::http::{client, join, transport_error};
+use crate::{LinkError, UpstreamTls};
 
 #[derive(Debug, Error)]
 pub enum ApitureError {
     /// The API answered with an error status; `body` is its `_error` document, for the technical details.
     #[error("the API answered {status}")]
     Status { status: u16, body: serde_json::Value },
+    /// No answer; the text is for the server's log (it names the URL).
     #[error("the API could not be reached: {0}")]
     Unreachable(String),
     #[error("the API's answer is not what the console expects: {0}")]
@@ -34,13 +36,14 @@ impl std::fmt::Debug for ApitureLink {
 }
 
 impl ApitureLink {
-    pub fn new(base: url::Url, api_key: String, timeout: Duration) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(timeout)
-            .user_agent(concat!("consent-operations-console/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(ApitureLink { http, base, api_key })
+    /// Over TLS with the public roots.
+    pub fn new(base: url::Url, api_key: String, timeout: Duration) -> Result<Self, LinkError> {
+        ApitureLink::with_tls(base, api_key, timeout, &UpstreamTls::default())
+    }
+
+    /// With the API's TLS files (a private CA bundle).
+    pub fn with_tls(base: url::Url, api_key: String, timeout: Duration, tls: &UpstreamTls) -> Result<Self, LinkError> {
+        Ok(ApitureLink { http: client(tls, timeout)?, base, api_key })
     }
 
     /// `GET {base}/{path}?{query}` as the person holding `access_token`, decoded into `T`.
@@ -51,8 +54,7 @@ impl ApitureLink {
         access_token: &str,
         correlation_id: &str,
     ) -> Result<T, ApitureError> {
-        let mut url = self.base.clone();
-        url.set_path(&format!("{}/{}", self.base.path().trim_end_matches('/'), path.trim_start_matches('/')));
+        let mut url = join(&self.base, path);
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -65,9 +67,9 @@ impl ApitureLink {
             .header("x-correlation-id", correlation_id)
             .send()
             .await
-            .map_err(|e| ApitureError::Unreachable(e.to_string()))?;
+            .map_err(|e| ApitureError::Unreachable(transport_error(&e).to_string()))?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| ApitureError::Unreachable(e.to_string()))?;
+        let bytes = response.bytes().await.map_err(|e| ApitureError::Unreachable(transport_error(&e).to_string()))?;
         if (200..300).contains(&status) {
             serde_json::from_slice(&bytes).map_err(|e| ApitureError::Decode(e.to_string()))
         } else {

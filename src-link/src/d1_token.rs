@@ -7,9 +7,12 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use console_api::d1::{AssertionClaims, TokenResponse, JWT_BEARER_GRANT};
+use console_api::transport::TransportError;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use thiserror::Error;
 use tokio::sync::Mutex;
 
+use crate::http::{join, transport_error};
 use crate::LinkError;
 
 /// How long our assertions live: well inside D1's 15-minute limit, tolerant of clock skew.
@@ -32,6 +35,73 @@ impl std::fmt::Debug for D1Credentials {
             .field("kid", &self.kid)
             .field("private_key_pem", &"<redacted>")
             .finish()
+    }
+}
+
+/// Why no D1 access token could be obtained. Callers branch on the kind: an outage is retried and shown
+/// as "unavailable"; a refusal means our credentials are wrong, which only the operators can fix.
+#[derive(Debug, Error)]
+pub enum TokenError {
+    /// D1 refused the assertion (4xx: unknown issuer or `kid`, wrong key, clock skew). `error` is D1's
+    /// own text (`error: error_description`), fit for staff to read.
+    #[error("D1's token endpoint refused the console's assertion ({status}): {}", .error.as_deref().unwrap_or("no reason given"))]
+    Refused { status: u16, error: Option<String> },
+    /// D1 answered 5xx: down for now.
+    #[error("D1's token endpoint is unavailable ({status})")]
+    Unavailable { status: u16 },
+    /// No answer: unreachable, cut off, timed out, or a TLS failure (our client certificate refused,
+    /// theirs untrusted); the [`TransportError`] says which.
+    #[error("D1's token endpoint: {0}")]
+    Transport(TransportError),
+    /// A 200 whose body is not a token response.
+    #[error("D1's token endpoint answered in a way the console does not understand: {0}")]
+    Undecodable(String),
+    /// Our own assertion could not be made (the clock, or the key).
+    #[error("the console could not sign its assertion: {0}")]
+    Assertion(String),
+}
+
+impl TokenError {
+    /// A passing outage: worth asking again.
+    pub fn is_outage(&self) -> bool {
+        match self {
+            TokenError::Unavailable { .. } => true,
+            TokenError::Transport(t) => t.is_outage(),
+            _ => false,
+        }
+    }
+}
+
+impl From<TokenError> for TransportError {
+    /// Without a token nothing was sent to D1, so an outage of the token endpoint is a [`TransportError::Connect`].
+    fn from(e: TokenError) -> Self {
+        let detail = e.to_string();
+        match e {
+            TokenError::Refused { error, .. } => TransportError::Unauthenticated { upstream_error: error, detail },
+            TokenError::Unavailable { .. } => TransportError::Connect(detail),
+            TokenError::Transport(t) if t.is_outage() => TransportError::Connect(detail),
+            TokenError::Transport(t) => t,
+            TokenError::Undecodable(_) | TokenError::Assertion(_) => TransportError::Other(detail),
+        }
+    }
+}
+
+/// The token endpoint's error body (RFC 6749 5.2).
+#[derive(serde::Deserialize)]
+struct OAuthErrorBody {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+impl OAuthErrorBody {
+    /// D1's own words, or `None` when the body is not an OAuth error.
+    fn text(body: &[u8]) -> Option<String> {
+        let e: OAuthErrorBody = serde_json::from_slice(body).ok()?;
+        Some(match e.error_description {
+            Some(d) if !d.is_empty() => format!("{}: {d}", e.error),
+            _ => e.error,
+        })
     }
 }
 
@@ -58,8 +128,8 @@ impl TokenSource {
     }
 
     /// The signed assertion for one token request.
-    pub fn assertion(&self) -> Result<String, String> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|e| e.to_string())?.as_secs() as i64;
+    pub fn assertion(&self) -> Result<String, TokenError> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|e| TokenError::Assertion(e.to_string()))?.as_secs() as i64;
         let claims = AssertionClaims {
             iss: self.credentials.issuer_id.clone(),
             sub: self.credentials.issuer_id.clone(),
@@ -70,11 +140,11 @@ impl TokenSource {
         };
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.credentials.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &self.key).map_err(|e| e.to_string())
+        jsonwebtoken::encode(&header, &claims, &self.key).map_err(|e| TokenError::Assertion(e.to_string()))
     }
 
     /// A valid access token, from the cache or freshly obtained.
-    pub async fn bearer(&self) -> Result<String, String> {
+    pub async fn bearer(&self) -> Result<String, TokenError> {
         let mut cache = self.cache.lock().await;
         if let Some(c) = cache.as_ref().filter(|c| Instant::now() < c.refresh_at) {
             return Ok(c.access_token.clone());
@@ -94,7 +164,7 @@ impl TokenSource {
         }
     }
 
-    async fn request_token(&self) -> Result<TokenResponse, String> {
+    async fn request_token(&self) -> Result<TokenResponse, TokenError> {
         let assertion = self.assertion()?;
         let response = self
             .http
@@ -102,25 +172,18 @@ impl TokenSource {
             .form(&[("grant_type", JWT_BEARER_GRANT), ("assertion", assertion.as_str())])
             .send()
             .await
-            .map_err(|e| format!("token endpoint unreachable: {e}"))?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| format!("token endpoint: {e}"))?;
-        if !status.is_success() {
-            return Err(format!("token endpoint refused the assertion ({status}): {}", String::from_utf8_lossy(&body)));
+            .map_err(|e| TokenError::Transport(transport_error(&e)))?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| TokenError::Transport(transport_error(&e)))?;
+        match status {
+            200..=299 => {}
+            500..=599 => return Err(TokenError::Unavailable { status }),
+            _ => return Err(TokenError::Refused { status, error: OAuthErrorBody::text(&body) }),
         }
-        let token: TokenResponse =
-            serde_json::from_slice(&body).map_err(|e| format!("token endpoint answered unexpectedly: {e}"))?;
+        let token: TokenResponse = serde_json::from_slice(&body).map_err(|e| TokenError::Undecodable(e.to_string()))?;
         tracing::info!(issuer = %self.credentials.issuer_id, expires_in = token.expires_in, "obtained D1 token");
         Ok(token)
     }
-}
-
-/// Joins a relative path onto a base URL, keeping the base's own path (`.../authz/v1` + `oauth2/token`).
-pub(crate) fn join(base: &url::Url, path: &str) -> url::Url {
-    let mut u = base.clone();
-    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));
-    u.set_path(&joined);
-    u
 }
 
 #[cfg(test)]
@@ -128,11 +191,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn join_keeps_the_base_path() {
-        let base = url::Url::parse("https://api.d1.thalescloud.io/authz/v1").unwrap();
-        assert_eq!(join(&base, "oauth2/token").as_str(), "https://api.d1.thalescloud.io/authz/v1/oauth2/token");
-        let base = url::Url::parse("http://127.0.0.1:1/banking/v1/").unwrap();
-        assert_eq!(join(&base, "/issuers/X").as_str(), "http://127.0.0.1:1/banking/v1/issuers/X");
+    fn the_token_endpoints_refusal_keeps_d1s_own_words() {
+        let body = br#"{"error":"invalid_grant","error_description":"unknown kid"}"#;
+        assert_eq!(OAuthErrorBody::text(body).as_deref(), Some("invalid_grant: unknown kid"));
+        assert_eq!(OAuthErrorBody::text(b"<html>").as_deref(), None);
+    }
+
+    #[test]
+    fn token_outages_are_connect_errors_and_refusals_unauthenticated() {
+        let t = TransportError::from(TokenError::Unavailable { status: 503 });
+        assert!(matches!(t, TransportError::Connect(_)), "{t:?}");
+        let t = TransportError::from(TokenError::Refused { status: 400, error: Some("invalid_grant".into()) });
+        assert!(matches!(t, TransportError::Unauthenticated { upstream_error: Some(ref e), .. } if e == "invalid_grant"), "{t:?}");
+        assert!(TokenError::Transport(TransportError::Timeout).is_outage());
+        assert!(!TokenError::Refused { status: 401, error: None }.is_outage());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! * [`user_auth`]: signing people in (authorization code + PKCE, refresh, revocation, JWKS-verified
 //!   access tokens) at the bank's authorization server.
 //! * [`apiture`]: calls to Apiture-style APIs (Consents) with the API key and the person's own token.
+//! * [`UpstreamTls`]: each upstream's client certificate and private CA bundle (mutual TLS with D1).
 //!
 //! The gateway (`console-server`) and the desktop shell build a [`D1Link`] and hand its client to their
 //! request handlers.
@@ -16,6 +17,7 @@
 pub mod apiture;
 pub mod correlation;
 pub mod d1_token;
+mod http;
 pub mod upstream;
 pub mod user_auth;
 
@@ -25,7 +27,8 @@ use std::time::Duration;
 use console_api::d1_client::D1Client;
 use thiserror::Error;
 
-pub use d1_token::{D1Credentials, TokenSource};
+pub use d1_token::{D1Credentials, TokenError, TokenSource};
+pub use http::{TlsError, UpstreamTls};
 pub use upstream::{RetryPolicy, Upstream};
 
 /// Why the link could not be built.
@@ -35,6 +38,8 @@ pub enum LinkError {
     Config(String),
     #[error("the issuer's private key could not be read: {0}")]
     Key(String),
+    #[error("D1's TLS files: {0}")]
+    Tls(#[from] TlsError),
 }
 
 /// Everything the link needs to reach D1 for one issuer.
@@ -57,13 +62,15 @@ pub struct D1Link {
 }
 
 impl D1Link {
+    /// Over TLS with the public roots and no client certificate.
     pub fn new(config: D1Config) -> Result<Self, LinkError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(config.timeout)
-            .user_agent(concat!("consent-operations-console/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| LinkError::Config(e.to_string()))?;
+        D1Link::with_tls(config, &UpstreamTls::default())
+    }
+
+    /// With D1's TLS files: the client certificate exchanged at onboarding (production) and a private
+    /// CA bundle. The token endpoint and the banking API share the one client.
+    pub fn with_tls(config: D1Config, tls: &UpstreamTls) -> Result<Self, LinkError> {
+        let http = http::client(tls, config.timeout)?;
         let issuer_id = config.credentials.issuer_id.clone();
         let tokens = Arc::new(TokenSource::new(http.clone(), config.authz_base, config.credentials)?);
         let upstream = Upstream::new(http, config.banking_base, tokens, config.retry);

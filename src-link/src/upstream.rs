@@ -1,9 +1,10 @@
 //! Upstream HTTP: the [`Transport`] the typed D1 client runs over, natively.
 //!
 //! What it adds to a plain request: the bearer token; a retry of idempotent GETs on connection errors,
-//! timeouts, 503 and 504, with bounded, jittered exponential backoff; and one retry of any request that
-//! D1 refused with 401 after a fresh token (a 401 means it was not processed). A delete is never retried
-//! after a lost answer: it may have been carried out.
+//! timeouts, broken connections, 503 and 504, with bounded, jittered exponential backoff; and one retry of
+//! any request that D1 refused with 401 after a fresh token (a 401 means it was not processed). A delete
+//! is never retried after a lost answer: it may have been carried out. An outage of the token endpoint
+//! is retried within the same budget, whatever the method: without a token nothing was sent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +12,8 @@ use std::time::Duration;
 use console_api::transport::{Method, Request, Response, Transport, TransportError};
 use rand::Rng;
 
-use crate::d1_token::{join, TokenSource};
+use crate::d1_token::TokenSource;
+use crate::http::{join, transport_error};
 
 /// How GETs are retried.
 #[derive(Clone, Copy, Debug)]
@@ -65,33 +67,30 @@ impl Upstream {
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
-        let response = builder.send().await.map_err(map_error)?;
+        let response = builder.send().await.map_err(|e| transport_error(&e))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
             .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
             .collect();
-        let body = response.bytes().await.map_err(map_error)?.to_vec();
+        let body = response.bytes().await.map_err(|e| transport_error(&e))?.to_vec();
         Ok(Response { status, headers, body })
     }
 }
 
-fn map_error(e: reqwest::Error) -> TransportError {
-    if e.is_timeout() {
-        TransportError::Timeout
-    } else if e.is_connect() {
-        TransportError::Connect(e.to_string())
-    } else {
-        TransportError::Other(e.to_string())
+/// An outcome in a few words for the log: the status, or the transport error (which may name the URL).
+fn describe(outcome: &Result<Response, TransportError>) -> String {
+    match outcome {
+        Ok(r) => format!("status {}", r.status),
+        Err(e) => e.to_string(),
     }
 }
 
 fn retryable(outcome: &Result<Response, TransportError>) -> bool {
     match outcome {
         Ok(r) => matches!(r.status, 503 | 504),
-        Err(TransportError::Connect(_) | TransportError::Timeout) => true,
-        Err(TransportError::Other(_)) => false,
+        Err(e) => e.is_outage(),
     }
 }
 
@@ -99,29 +98,37 @@ impl Transport for Upstream {
     async fn send(&self, request: Request) -> Result<Response, TransportError> {
         let mut attempt = 1;
         let mut renewed_token = false;
+        // The typed client sends the use case's correlation id: our log lines carry it too.
+        let cid = request.headers.iter().find(|(k, _)| k == "x-correlation-id").map_or("", |(_, v)| v.as_str()).to_string();
         loop {
-            let token = self
-                .tokens
-                .bearer()
-                .await
-                .map_err(|e| TransportError::Other(format!("could not authenticate to D1: {e}")))?;
+            let token = match self.tokens.bearer().await {
+                Ok(token) => token,
+                Err(e) if e.is_outage() && attempt < self.retry.max_attempts => {
+                    let delay = self.retry.delay(attempt);
+                    tracing::warn!(correlation_id = %cid, attempt, ?delay, error = %e, "no D1 token yet; asking again");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             let outcome = self.once(&request, &token).await;
             if matches!(&outcome, Ok(r) if r.status == 401) && !renewed_token {
                 // The token was refused (revoked, or the upstream restarted): a 401 was not processed.
-                tracing::warn!(path = %request.path, "D1 refused the token; retrying once with a new one");
+                tracing::warn!(correlation_id = %cid, path = %request.path, "D1 refused the token; retrying once with a new one");
                 self.tokens.invalidate(&token).await;
                 renewed_token = true;
                 continue;
             }
             if request.method.is_idempotent_read() && attempt < self.retry.max_attempts && retryable(&outcome) {
                 let delay = self.retry.delay(attempt);
-                tracing::warn!(path = %request.path, attempt, ?delay, "retrying D1 GET");
+                tracing::warn!(correlation_id = %cid, path = %request.path, attempt, ?delay, outcome = %describe(&outcome), "retrying D1 GET");
                 tokio::time::sleep(delay).await;
                 attempt += 1;
                 continue;
             }
             if request.method == Method::Post && retryable(&outcome) {
-                tracing::warn!(path = %request.path, "D1 write failed without a definite answer; not retried");
+                tracing::warn!(correlation_id = %cid, path = %request.path, outcome = %describe(&outcome), "D1 write failed without a definite answer; not retried");
             }
             return outcome;
         }

@@ -22,6 +22,8 @@ use serde::Deserialize;
 use thiserror::Error;
 use tokio::sync::RwLock;
 
+use crate::http::join;
+
 /// The `oauth2` client with the endpoints we set: authorize and token (revocation: see [`UserAuth::revoke`]).
 type OAuthClient = oauth2::Client<
     BasicErrorResponse,
@@ -134,6 +136,11 @@ pub struct UserAuth {
 
 impl UserAuth {
     pub fn new(config: UserAuthConfig, timeout: Duration) -> Result<Self, UserAuthError> {
+        UserAuth::with_tls(config, timeout, &crate::UpstreamTls::default())
+    }
+
+    /// With the authorization server's TLS files (a private CA bundle).
+    pub fn with_tls(config: UserAuthConfig, timeout: Duration, tls: &crate::UpstreamTls) -> Result<Self, UserAuthError> {
         let bad = |e: &dyn std::fmt::Display| UserAuthError::Config(e.to_string());
         let endpoint = |path: &str| join(&config.base, path);
         let client = oauth2::basic::BasicClient::new(ClientId::new(config.client_id.clone()))
@@ -142,10 +149,9 @@ impl UserAuth {
             .set_token_uri(TokenUrl::from_url(endpoint("oauth2/token")))
             .set_redirect_uri(RedirectUrl::from_url(config.redirect_uri.clone()));
         // oauth2's advice: never follow redirects on back-channel calls (they could leak the code).
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder(tls, timeout)
+            .map_err(|e| bad(&e))?
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(timeout)
             .build()
             .map_err(|e| bad(&e))?;
         let issuer = config.base.as_str().trim_end_matches('/').to_string();
@@ -288,13 +294,6 @@ fn token_error<RE: std::error::Error + 'static>(
         oauth2::RequestTokenError::Parse(e, _) => UserAuthError::Unreachable(format!("unreadable token answer: {e}")),
         other => UserAuthError::Unreachable(other.to_string()),
     }
-}
-
-fn join(base: &url::Url, path: &str) -> url::Url {
-    let mut url = base.clone();
-    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path);
-    url.set_path(&joined);
-    url
 }
 
 fn unix_now() -> u64 {

@@ -183,15 +183,36 @@ fn problem(e: D1Error, target: Target<'_>, issuer: &str, write: bool, cid: &Corr
             error,
         ),
         D1Error::Transport(t) => {
-            let auth = matches!(&t, TransportError::Other(m) if m.contains("authenticate"));
-            let message = match (&t, write) {
-                (_, _) if auth => "The console could not authenticate to D1. Tell the console's operators.".to_string(),
-                (_, true) => "D1 did not answer. The request may or may not have been carried out: check the timeline before trying again.".to_string(),
-                (_, false) => "D1 could not be reached. Try again in a moment.".to_string(),
-            };
-            (if auth { 502 } else { 503 }, if auth { ProblemKind::UpstreamError } else { ProblemKind::UpstreamUnavailable }, message, Some(t.to_string()))
+            // The transport's own text names upstream URLs: the log gets it, the page never does.
+            tracing::warn!(correlation_id = cid.as_str(), detail = %t, "D1 exchange failed");
+            let operators = |what: &str| (502, ProblemKind::UpstreamError, format!("{what} Tell the console's operators."), None);
+            match t {
+                TransportError::Unauthenticated { upstream_error, .. } => {
+                    (502, ProblemKind::UpstreamError, "The console could not authenticate to D1. Tell the console's operators.".to_string(), upstream_error)
+                }
+                TransportError::Untrusted(_) => operators("The console does not trust D1's TLS certificate."),
+                TransportError::Other(_) => operators("The console could not call D1."),
+                TransportError::Connect(_) if write => (
+                    503,
+                    ProblemKind::UpstreamUnavailable,
+                    "D1 could not be reached; the request was not sent. Try again in a moment.".to_string(),
+                    None,
+                ),
+                TransportError::Connect(_) | TransportError::Timeout | TransportError::Interrupted(_) if !write => {
+                    (503, ProblemKind::UpstreamUnavailable, "D1 could not be reached. Try again in a moment.".to_string(), None)
+                }
+                TransportError::Connect(_) | TransportError::Timeout | TransportError::Interrupted(_) => (
+                    503,
+                    ProblemKind::UpstreamUnavailable,
+                    "D1 did not answer. The request may or may not have been carried out: check the timeline before trying again.".to_string(),
+                    None,
+                ),
+            }
         }
-        D1Error::Decode(d) => (502, ProblemKind::UpstreamError, "D1 answered in a way the console does not understand.".to_string(), Some(d)),
+        D1Error::Decode(d) => {
+            tracing::warn!(correlation_id = cid.as_str(), detail = %d, "D1's answer did not decode");
+            (502, ProblemKind::UpstreamError, "D1 answered in a way the console does not understand.".to_string(), None)
+        }
     };
     tracing::warn!(correlation_id = cid.as_str(), status, technical = technical.as_deref().unwrap_or(""), "{message}");
     Problem::new(ApiProblem {

@@ -1,10 +1,14 @@
 //! The environment file (TOML) and its profiles: `sandbox` (default), `staging`, `production`.
+//!
+//! Staging and production ([`deployed`]) are held to more: https upstreams only, secrets in files only
+//! (`*_file`), readable by the gateway's user alone, no `--upstream-origin`, and for production the D1
+//! client certificate of mutual TLS.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use console_api::gateway::Environment;
-use console_link::{D1Config, D1Credentials, RetryPolicy};
+use console_link::{D1Config, D1Credentials, RetryPolicy, UpstreamTls};
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -49,6 +53,31 @@ struct ProfileFile {
     api_key_file: Option<PathBuf>,
     #[serde(default)]
     session: SessionFile,
+    #[serde(default)]
+    d1_tls: D1TlsFile,
+    #[serde(default)]
+    auth_tls: CaBundleFile,
+    #[serde(default)]
+    consents_tls: CaBundleFile,
+}
+
+/// `[profiles.NAME.d1_tls]`: mutual TLS with D1 and its CA, PEM files.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct D1TlsFile {
+    /// Our client certificate (and its chain), exchanged with D1 at onboarding. Required in production.
+    client_cert: Option<PathBuf>,
+    /// Its private key. Required with `client_cert`.
+    client_key: Option<PathBuf>,
+    /// CA certificates trusted beside the public roots, when D1's is a private CA.
+    ca_bundle: Option<PathBuf>,
+}
+
+/// `[profiles.NAME.auth_tls]` and `[profiles.NAME.consents_tls]`: the bank's private CA, PEM.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaBundleFile {
+    ca_bundle: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +108,14 @@ pub struct AuthProfile {
     pub absolute_timeout: Duration,
 }
 
+/// Each upstream's TLS files, read.
+#[derive(Clone, Debug, Default)]
+pub struct TlsProfile {
+    pub d1: UpstreamTls,
+    pub auth: UpstreamTls,
+    pub consents: UpstreamTls,
+}
+
 /// One resolved profile: where D1 is and who we are there.
 #[derive(Clone, Debug)]
 pub struct Profile {
@@ -86,6 +123,12 @@ pub struct Profile {
     pub environment: Environment,
     pub d1: D1Config,
     pub auth: AuthProfile,
+    pub tls: TlsProfile,
+}
+
+/// Staging and production: real upstreams, real secrets.
+pub fn deployed(environment: &Environment) -> bool {
+    *environment != Environment::Sandbox
 }
 
 /// Reads `path` and resolves `profile` (or the file's default). Relative key paths are taken from the
@@ -105,22 +148,20 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Profile, ConfigError> 
     let parse_url = |field: &str, s: &str| {
         url::Url::parse(s).map_err(|e| invalid(format!("{field} '{s}' is not a URL: {e}")))
     };
+    let deployed = deployed(&environment);
+    if deployed {
+        deployed_rules(p, &environment).map_err(invalid)?;
+    }
     let banking_base = parse_url("d1_banking", &p.d1_banking)?;
     let authz_base = parse_url("d1_authz", &p.d1_authz)?;
-    let root = path.parent().and_then(Path::parent).unwrap_or(Path::new("."));
-    let key_path = if p.private_key.is_absolute() { p.private_key.clone() } else { root.join(&p.private_key) };
-    let private_key_pem = std::fs::read_to_string(&key_path)
-        .map_err(|e| invalid(format!("private_key {}: {e}", key_path.display())))?;
+    let files = Files { root: path.parent().and_then(Path::parent).unwrap_or(Path::new(".")), deployed };
+    let private_key_pem = files.read_secret("private_key", &p.private_key).map_err(invalid)?;
     let secret = |field: &str, inline: &Option<String>, file: &Option<PathBuf>| match (inline, file) {
         (Some(v), None) => Ok(v.clone()),
-        (None, Some(f)) => {
-            let f = if f.is_absolute() { f.clone() } else { root.join(f) };
-            std::fs::read_to_string(&f)
-                .map(|v| v.trim().to_string())
-                .map_err(|e| invalid(format!("{field}_file {}: {e}", f.display())))
-        }
+        (None, Some(f)) => files.read_secret(&format!("{field}_file"), f).map(|v| v.trim().to_string()).map_err(invalid),
         _ => Err(invalid(format!("give exactly one of {field} and {field}_file"))),
     };
+    let tls = files.tls(p).map_err(invalid)?;
     let idle = p.session.idle_minutes;
     let absolute = p.session.absolute_hours;
     if idle == 0 || absolute == 0 || idle > absolute * 60 {
@@ -148,12 +189,114 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Profile, ConfigError> 
             retry: RetryPolicy::default(),
         },
         auth,
+        tls,
     })
 }
 
+/// What staging and production must be, checked before any file is read.
+fn deployed_rules(p: &ProfileFile, environment: &Environment) -> Result<(), String> {
+    for (field, value) in [
+        ("d1_banking", &p.d1_banking),
+        ("d1_authz", &p.d1_authz),
+        ("auth_base", &p.auth_base),
+        ("consents_base", &p.consents_base),
+    ] {
+        if !value.starts_with("https://") {
+            return Err(format!("{field} '{value}' must be an https:// URL in {environment:?}"));
+        }
+    }
+    for (field, inline) in [("client_secret", &p.client_secret), ("api_key", &p.api_key)] {
+        if inline.is_some() {
+            return Err(format!("{field} must not be written in the environment file in {environment:?}: put it in a file readable by the gateway's user only and give {field}_file"));
+        }
+    }
+    let mutual_tls = p.d1_tls.client_cert.is_some() && p.d1_tls.client_key.is_some();
+    if *environment == Environment::Production && !mutual_tls {
+        return Err("production D1 requires mutual TLS: set d1_tls.client_cert and d1_tls.client_key to the PEM certificate exchanged with D1 at onboarding and its private key".into());
+    }
+    Ok(())
+}
+
+/// Reads the profile's files, relative to the project root. In staging and production a file holding a
+/// secret must be readable by its owner only.
+struct Files<'a> {
+    root: &'a Path,
+    deployed: bool,
+}
+
+impl Files<'_> {
+    fn path(&self, file: &Path) -> PathBuf {
+        if file.is_absolute() { file.to_path_buf() } else { self.root.join(file) }
+    }
+
+    fn read(&self, field: &str, file: &Path) -> Result<Vec<u8>, String> {
+        let path = self.path(file);
+        std::fs::read(&path).map_err(|e| format!("{field} {}: {e}", path.display()))
+    }
+
+    fn read_secret(&self, field: &str, file: &Path) -> Result<String, String> {
+        let path = self.path(file);
+        if self.deployed {
+            owner_only(field, &path)?;
+        }
+        let bytes = self.read(field, file)?;
+        String::from_utf8(bytes).map_err(|_| format!("{field} {}: not UTF-8 text", path.display()))
+    }
+
+    fn tls(&self, p: &ProfileFile) -> Result<TlsProfile, String> {
+        let ca = |field: &str, file: &Option<PathBuf>| file.as_deref().map(|f| self.read(field, f)).transpose();
+        let identity = match (&p.d1_tls.client_cert, &p.d1_tls.client_key) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => {
+                let mut pem = self.read("d1_tls.client_cert", cert)?;
+                pem.push(b'\n');
+                pem.extend_from_slice(self.read_secret("d1_tls.client_key", key)?.as_bytes());
+                Some(pem)
+            }
+            _ => return Err("give both d1_tls.client_cert and d1_tls.client_key, or neither".into()),
+        };
+        Ok(TlsProfile {
+            d1: UpstreamTls { client_identity_pem: identity, ca_bundle_pem: ca("d1_tls.ca_bundle", &p.d1_tls.ca_bundle)? },
+            auth: UpstreamTls { client_identity_pem: None, ca_bundle_pem: ca("auth_tls.ca_bundle", &p.auth_tls.ca_bundle)? },
+            consents: UpstreamTls { client_identity_pem: None, ca_bundle_pem: ca("consents_tls.ca_bundle", &p.consents_tls.ca_bundle)? },
+        })
+    }
+}
+
+/// Refuses a secret file that its group or others may read (`mode & 0o077`).
+#[cfg(unix)]
+fn owner_only(field: &str, path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).map_err(|e| format!("{field} {}: {e}", path.display()))?.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "{field} {} is readable by group or others (mode {:o}): `chmod 600` it, owned by the gateway's user",
+            path.display(),
+            mode & 0o777
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owner_only(_: &str, _: &Path) -> Result<(), String> {
+    Ok(())
+}
+
 /// The same profile with every upstream (D1, sign-in, Consents) at another origin: tests and
-/// `cargo xtask run` start the sandbox, which serves them all, on a free port.
-pub fn with_upstream_origin(mut profile: Profile, origin: &url::Url) -> Profile {
+/// `cargo xtask run` start the sandbox, which serves them all, on a free port. Refused for staging and
+/// production, whose upstreams are the real ones.
+pub fn with_upstream_origin(profile: Profile, origin: &url::Url) -> Result<Profile, ConfigError> {
+    if deployed(&profile.environment) {
+        return Err(ConfigError::Invalid {
+            profile: profile.name,
+            message: format!("--upstream-origin {origin} is for the sandbox profile only: {:?} talks to its real upstreams", profile.environment),
+        });
+    }
+    Ok(upstreams_at(profile, origin))
+}
+
+fn upstreams_at(mut profile: Profile, origin: &url::Url) -> Profile {
     for base in [
         &mut profile.d1.banking_base,
         &mut profile.d1.authz_base,
@@ -167,6 +310,9 @@ pub fn with_upstream_origin(mut profile: Profile, origin: &url::Url) -> Profile 
     }
     profile
 }
+
+#[cfg(all(test, unix))]
+mod deployed_tests;
 
 #[cfg(test)]
 mod tests {
@@ -196,7 +342,7 @@ mod tests {
     #[test]
     fn origin_override_keeps_paths() {
         let p = load(&project_file(), None).unwrap();
-        let p = with_upstream_origin(p, &url::Url::parse("http://127.0.0.1:9999").unwrap());
+        let p = with_upstream_origin(p, &url::Url::parse("http://127.0.0.1:9999").unwrap()).unwrap();
         assert_eq!(p.d1.banking_base.as_str(), "http://127.0.0.1:9999/banking/v1");
         assert_eq!(p.d1.authz_base.as_str(), "http://127.0.0.1:9999/authz/v1");
         assert_eq!(p.auth.base.as_str(), "http://127.0.0.1:9999/auth");

@@ -63,8 +63,15 @@ fn problem(e: ApitureError, cid: &CorrelationId) -> Problem {
                 s => (502, ProblemKind::UpstreamError, format!("The Consents service failed to answer ({s}). Try again in a moment."), technical),
             }
         }
-        ApitureError::Unreachable(t) => (503, ProblemKind::UpstreamUnavailable, "The Consents service could not be reached. Try again in a moment.".to_string(), Some(t)),
-        ApitureError::Decode(t) => (502, ProblemKind::UpstreamError, "The Consents service answered in a way the console does not understand.".to_string(), Some(t)),
+        // The details name upstream URLs or our decoder's view: the log gets them, the page never does.
+        ApitureError::Unreachable(t) => {
+            tracing::warn!(correlation_id = cid.as_str(), detail = %t, "Consents could not be reached");
+            (503, ProblemKind::UpstreamUnavailable, "The Consents service could not be reached. Try again in a moment.".to_string(), None)
+        }
+        ApitureError::Decode(t) => {
+            tracing::warn!(correlation_id = cid.as_str(), detail = %t, "Consents' answer did not decode");
+            (502, ProblemKind::UpstreamError, "The Consents service answered in a way the console does not understand.".to_string(), None)
+        }
     };
     Problem::new(ApiProblem { status, kind, message, field: None, correlation_id: Some(cid.as_str().to_string()), technical, operation_id: None })
 }

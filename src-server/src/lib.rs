@@ -159,7 +159,7 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
     let mut redirect_uri = public_url.clone();
     redirect_uri.set_path(routes::AUTH_CALLBACK);
     redirect_uri.set_query(None);
-    let auth = UserAuth::new(
+    let auth = UserAuth::with_tls(
         UserAuthConfig {
             base: profile.auth.base.clone(),
             audience: profile.auth.audience.clone(),
@@ -169,13 +169,14 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
             scopes: ["banking/read", "banking/write", "banking/full"].map(String::from).to_vec(),
         },
         Duration::from_secs(15),
+        &profile.tls.auth,
     )?;
-    let consents = ApitureLink::new(profile.auth.consents_base.clone(), profile.auth.api_key.clone(), Duration::from_secs(15))
+    let consents = ApitureLink::with_tls(profile.auth.consents_base.clone(), profile.auth.api_key.clone(), Duration::from_secs(15), &profile.tls.consents)
         .map_err(|e| ServerError::Consents(e.to_string()))?;
     let audit = audit::AuditLog::open(config.audit_log.as_deref())
         .map_err(|e| ServerError::Audit(config.audit_log.clone().unwrap_or_default(), e))?;
     let state = api::AppState {
-        link: D1Link::new(profile.d1.clone())?,
+        link: D1Link::with_tls(profile.d1.clone(), &profile.tls.d1)?,
         about,
         auth: Arc::new(auth),
         sessions: Arc::new(session::SessionStore::new(profile.auth.idle_timeout, profile.auth.absolute_timeout)),

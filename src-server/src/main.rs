@@ -22,7 +22,7 @@ struct Args {
     #[arg(long, default_value = "dist")]
     dist: PathBuf,
     /// Point every upstream of the profile (D1, sign-in, Consents) at another origin, e.g. a sandbox on
-    /// another port: http://127.0.0.1:PORT
+    /// another port: http://127.0.0.1:PORT. The sandbox profile only: refused for staging and production.
     #[arg(long, alias = "d1-origin")]
     upstream_origin: Option<url::Url>,
     /// Where browsers reach this gateway, when not http://LISTEN (e.g. https://console.bank.example behind
@@ -61,7 +61,7 @@ async fn main() -> std::process::ExitCode {
 async fn run(args: Args) -> Result<(), console_server::ServerError> {
     let mut profile = console_server::config::load(&args.config, args.profile.as_deref())?;
     if let Some(origin) = &args.upstream_origin {
-        profile = console_server::config::with_upstream_origin(profile, origin);
+        profile = console_server::config::with_upstream_origin(profile, origin)?;
     }
     let running = console_server::start(console_server::ServerConfig {
         listen: args.listen,

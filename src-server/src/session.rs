@@ -130,10 +130,7 @@ pub fn random_token() -> String {
 }
 
 /// Compares secrets without leaking where they differ through timing.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
+pub use console_api::secret::same_secret;
 
 #[cfg(test)]
 mod tests {

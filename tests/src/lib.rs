@@ -316,7 +316,7 @@ pub fn sandbox_profile(origin: &str) -> console_server::config::Profile {
     let profile = console_server::config::load(Path::new(CONSOLE_TOML), Some("sandbox"))
         .unwrap_or_else(|e| panic!("config/console.toml, profile sandbox: {e}"));
     let origin = url::Url::parse(origin).unwrap_or_else(|e| panic!("origin {origin}: {e}"));
-    console_server::config::with_upstream_origin(profile, &origin)
+    console_server::config::with_upstream_origin(profile, &origin).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A plain HTTP client for tests: 30 s timeout, no proxy.

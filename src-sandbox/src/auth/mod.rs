@@ -145,12 +145,7 @@ pub fn s256(verifier: &str) -> String {
 }
 
 /// Compares secrets without an early exit, so timing does not tell how much of a guess was right.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use console_api::secret::same_secret as constant_time_eq;
 
 /// A code challenge or verifier: base64url characters (RFC 7636's unreserved set), `min..=max` long.
 pub fn is_pkce_text(s: &str, min: usize, max: usize) -> bool {
