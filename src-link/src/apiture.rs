@@ -13,6 +13,10 @@ pub enum ApitureError {
     /// The API answered with an error status; `body` is its `_error` document, for the technical details.
     #[error("the API answered {status}")]
     Status { status: u16, body: serde_json::Value },
+    /// 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750): the person's access token is
+    /// revoked or expired, their sign-in is over. `body` as in `Status`.
+    #[error("the API refused the access token (invalid_token)")]
+    InvalidToken { body: serde_json::Value },
     #[error("the API could not be reached: {0}")]
     Unreachable(String),
     #[error("the API's answer is not what the console expects: {0}")]
@@ -67,13 +71,20 @@ impl ApitureLink {
             .await
             .map_err(|e| ApitureError::Unreachable(e.to_string()))?;
         let status = response.status().as_u16();
+        let invalid_token = status == 401
+            && response
+                .headers()
+                .get_all(reqwest::header::WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| v.contains("error=\"invalid_token\""));
         let bytes = response.bytes().await.map_err(|e| ApitureError::Unreachable(e.to_string()))?;
         if (200..300).contains(&status) {
             serde_json::from_slice(&bytes).map_err(|e| ApitureError::Decode(e.to_string()))
         } else {
             // The error document, for the technical details; an empty or non-JSON one is kept as null.
             let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-            Err(ApitureError::Status { status, body })
+            Err(if invalid_token { ApitureError::InvalidToken { body } } else { ApitureError::Status { status, body } })
         }
     }
 }

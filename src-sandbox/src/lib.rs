@@ -224,6 +224,7 @@ pub fn router(state: AppState, control: bool) -> Router {
             .route("/_sandbox/reset", post(control::reset))
             .route("/_sandbox/auth/expire-codes", post(control::expire_codes))
             .route("/_sandbox/auth/users/{userId}/sign-ins", get(control::live_sign_ins))
+            .route("/_sandbox/auth/users/{userId}/revoke-sign-ins", post(control::revoke_sign_ins))
             .route("/_sandbox/issuers/{issuerId}/consumers", post(control::create_consumer))
             .route("/_sandbox/issuers/{issuerId}/consumers/{consumerId}/operations", post(control::create_operation));
     }
