@@ -25,6 +25,7 @@ fn config(listen: &str, dist: PathBuf) -> ServerConfig {
         public_url: None,
         audit_log: None,
         tls: None,
+        trusted_proxies: Vec::new(),
     }
 }
 

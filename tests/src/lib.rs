@@ -96,11 +96,21 @@ pub struct StackOptions {
     pub access_token_ttl: Duration,
     /// The gateway's idle session timeout (the profile's 30 minutes unless set).
     pub idle_timeout: Option<Duration>,
+    /// The gateway's audit log file (a temp file unless set: e.g. `/dev/full`, a log that cannot be written).
+    pub audit_log: Option<PathBuf>,
+    /// The gateway's `--trusted-proxy` addresses (none unless set).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for StackOptions {
     fn default() -> Self {
-        StackOptions { built_ui: true, access_token_ttl: Duration::from_secs(300), idle_timeout: None }
+        StackOptions {
+            built_ui: true,
+            access_token_ttl: Duration::from_secs(300),
+            idle_timeout: None,
+            audit_log: None,
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -155,7 +165,7 @@ impl Stack {
         if let Some(idle) = options.idle_timeout {
             profile.auth.idle_timeout = idle;
         }
-        let audit_log = tmp.path().join("audit.jsonl");
+        let audit_log = options.audit_log.clone().unwrap_or_else(|| tmp.path().join("audit.jsonl"));
         let gateway = console_server::start_on(
             listener,
             console_server::ServerConfig {
@@ -165,6 +175,7 @@ impl Stack {
                 public_url: None,
                 audit_log: Some(audit_log.clone()),
                 tls: None,
+                trusted_proxies: options.trusted_proxies.clone(),
             },
         )
         .await
