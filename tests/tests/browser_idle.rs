@@ -8,10 +8,11 @@ use console_e2e::{Browser, Stack, StackOptions, WAIT};
 use serde_json::Value;
 
 /// Counts, in `window.__backgroundPolls`, the page's fetches that carry the background header.
-const COUNT_BACKGROUND_FETCHES: &str = "window.__backgroundPolls = 0; const send = window.fetch; \
+const COUNT_BACKGROUND_FETCHES: &str = "const name = arguments[0]; window.__backgroundPolls = 0; \
+    const send = window.fetch; \
     window.fetch = function (input, init) { \
       const headers = input instanceof Request ? input.headers : new Headers((init && init.headers) || {}); \
-      if (headers.has(arguments[0] || 'x-console-background')) window.__backgroundPolls += 1; \
+      if (headers.has(name)) window.__backgroundPolls += 1; \
       return send.apply(this, arguments); };";
 
 /// Makes the tab look hidden (or shown again) to the page, and tells it, as the browser does.
@@ -44,14 +45,20 @@ async fn the_idle_timeout_ends_a_polling_page_and_sign_in_comes_back_to_it() {
     tokio::time::sleep(idle + Duration::from_secs(3)).await;
     assert_eq!(b.url().await.path(), "/consumers/demo-pending", "a background poll sent the person away");
 
-    // The person's next action is refused (401): off to sign in, and back to where they were going.
-    let row = b.wait_css("[data-testid=op-row][data-status=PENDING]", WAIT).await;
-    row.click().await.expect("click the pending operation");
+    // The person's next action (a delete, which asks the gateway) is refused (401): off to sign in, and
+    // back to the same page, with the dialog as they left it.
+    b.click_testid("delete-consumer-open").await;
+    b.type_into("delete-reason", "asked by the customer").await;
+    b.type_into("delete-confirm-input", "demo-pending").await;
+    b.click_testid("delete-submit").await;
     b.sign_in_here(&stack, "ada").await;
-    let back = format!("/consumers/demo-pending/operations/{op}");
-    b.wait_for(&format!("back at {back}"), "idle-back", WAIT, || async { (b.url().await.path() == back).then_some(()) }).await;
-    b.wait_testid("op-detail", WAIT).await;
+    b.wait_for("back on demo-pending", "idle-back", WAIT, || async { (b.url().await.path() == "/consumers/demo-pending").then_some(()) })
+        .await;
+    b.wait_testid("delete-dialog", WAIT).await;
+    b.wait_css(&format!("[data-op-id=\"{op}\"]"), WAIT).await;
     b.screenshot("idle-signed-in-again").await;
+    let (_, _, page) = stack.get("/api/d1/consumers/demo-pending/operations?limit=5").await;
+    assert_ne!(page["operations"][0]["operation"], "DELETE", "the refused request deleted nothing");
     b.close().await;
     stack.shutdown().await;
 }
