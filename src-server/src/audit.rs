@@ -12,6 +12,7 @@
 //! A write is logged twice: an `attempt` line before the upstream call ([`AuditLog::attempt`], which
 //! fails when the line cannot be written, and then the write is not made) and its outcome after.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io::Write;
 use std::net::IpAddr;
@@ -35,17 +36,23 @@ pub struct RequestScope {
 }
 
 tokio::task_local! {
-    static REQUEST: RequestScope;
+    static REQUEST: RefCell<RequestScope>;
 }
 
 impl RequestScope {
     /// Runs `f` (a request's handling) with this scope: the audit lines it writes carry it.
     pub async fn run<F: Future>(self, f: F) -> F::Output {
-        REQUEST.scope(self, f).await
+        REQUEST.scope(RefCell::new(self), f).await
+    }
+
+    /// From here on, this request's lines name the session `session_id` (a sign-in has just opened it: the
+    /// cookie the request came with, if any, named an older one).
+    pub fn note_session(session_id: &str) {
+        let _ = REQUEST.try_with(|s| s.borrow_mut().session = Some(session_ref(session_id)));
     }
 
     fn current() -> RequestScope {
-        REQUEST.try_with(Clone::clone).unwrap_or_default()
+        REQUEST.try_with(|s| s.borrow().clone()).unwrap_or_default()
     }
 }
 

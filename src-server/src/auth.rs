@@ -183,8 +183,10 @@ async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
     };
     let name = tokens.claims.name.clone().unwrap_or_else(|| tokens.claims.sub.clone());
     let user = SignedInUser { id: tokens.claims.sub.clone(), name, role };
-    state.audit.record(&user.id, user.role.as_str(), "session.sign_in", "", cid.as_str(), 200);
+    let (user_id, role) = (user.id.clone(), user.role.clone());
     let id = state.sessions.insert(Session::new(user, tokens.access_token, tokens.expires_at, tokens.refresh_token));
+    crate::audit::RequestScope::note_session(&id);
+    state.audit.record(&user_id, role.as_str(), "session.sign_in", "", cid.as_str(), 200);
     let mut response = redirect(&pending.return_to);
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, state.web.set_cookie(state.web.session_cookie(), &id, None));

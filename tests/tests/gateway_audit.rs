@@ -122,6 +122,9 @@ async fn a_write_is_logged_before_and_after_the_upstream_call() {
         assert_eq!(line["client"], "127.0.0.1");
     }
     assert_eq!(attempt["session"], outcome["session"]);
+    // The sign-in line names the session it opened, so one session's lines can be followed from the start.
+    let sign_in = lines_of(&stack, "session.sign_in").into_iter().find(|e| e["userId"] == "usr-ada").expect("ada's sign-in line");
+    assert_eq!(sign_in["session"], attempt["session"], "{sign_in}");
 
     // Sign-out too: an attempt before the revocation upstream, the outcome after.
     assert_eq!(ada.sign_out().await, 204);
