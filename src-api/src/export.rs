@@ -9,8 +9,9 @@ pub const CSV_HEADER: [&str; 14] = [
     "reasonCode", "oldState", "newState", "appInstanceId", "errorCode", "error",
 ];
 
-/// CSV with a header row; fields are quoted where needed, formulas are not neutralised because values only
-/// come from the documented character sets.
+/// CSV with a header row; fields are quoted where needed, and a field a spreadsheet would take for a
+/// formula is neutralised ([`neutralise_formula`]): D1's `error` text and the reasons people type are not
+/// ours to trust once the file is opened in Excel.
 ///
 /// RFC 4180 as the `csv` crate writes it by default (the tests compare the two byte for byte): a field is
 /// quoted when it holds a comma, a quote, CR or LF, quotes are doubled, records end with LF. Hand-written
@@ -41,9 +42,19 @@ pub fn to_csv(ops: &[Operation]) -> String {
     out
 }
 
+/// OWASP's advice against CSV injection: a cell starting with `=`, `+`, `-`, `@`, tab or CR is read by
+/// spreadsheets as a formula (`=HYPERLINK(..)`, `@SUM(..)`), so it gets a leading `'`, which they show as text.
+pub fn neutralise_formula(field: &str) -> std::borrow::Cow<'_, str> {
+    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{field}").into()
+    } else {
+        field.into()
+    }
+}
+
 fn write_record<S: AsRef<str>>(out: &mut String, fields: impl IntoIterator<Item = S>) {
     for (i, field) in fields.into_iter().enumerate() {
-        let field = field.as_ref();
+        let field = neutralise_formula(field.as_ref());
         if i > 0 {
             out.push(',');
         }
@@ -52,7 +63,7 @@ fn write_record<S: AsRef<str>>(out: &mut String, fields: impl IntoIterator<Item 
             out.push_str(&field.replace('"', "\"\""));
             out.push('"');
         } else {
-            out.push_str(field);
+            out.push_str(&field);
         }
     }
     out.push('\n');
@@ -123,6 +134,34 @@ mod tests {
             rewritten.write_record(&record.unwrap()).unwrap();
         }
         assert_eq!(String::from_utf8(rewritten.into_inner().unwrap()).unwrap(), ours);
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_start_with_a_quote() {
+        for (cell, written) in [
+            ("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""),
+            ("+1+2", "'+1+2"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tcmd", "'\tcmd"),
+            ("\rcmd", "\"'\rcmd\""),
+            ("a=b", "a=b"),
+            ("plain", "plain"),
+            ("", ""),
+        ] {
+            let mut out = String::new();
+            write_record(&mut out, [cell]);
+            assert_eq!(out, format!("{written}\n"), "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn a_hostile_operation_exports_as_text() {
+        let page: OperationsPage = serde_json::from_str(&PAGE.replace("closed by customer, per letter", "=cmd|' /C calc'!A0")).unwrap();
+        let csv = to_csv(&page.operations);
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!(&rows[0][7], "'=cmd|' /C calc'!A0");
     }
 
     #[test]

@@ -90,6 +90,32 @@ pub struct SessionInfo {
 /// The header carrying the session's anti-CSRF token on POST, PUT, PATCH and DELETE.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// Marks the page's background refreshes (the timeline's polls): they are not the person's activity, so
+/// the gateway neither extends the session's idle timeout for them nor writes an audit line per poll, and
+/// the page does not send the person to sign in when one of them finds the session ended.
+pub const BACKGROUND_HEADER: &str = "x-console-background";
+
+/// `POST` [`routes::AUDIT_EXPORTS`]: a staff member saved a consumer's loaded operations as a file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExportRecord {
+    pub consumer_id: String,
+    /// `csv` or `json`.
+    pub format: String,
+    /// How many operations the file holds.
+    pub row_count: u32,
+}
+
+impl ExportRecord {
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        validate::CONSUMER_ID.check(&self.consumer_id)?;
+        match self.format.as_str() {
+            "csv" | "json" => Ok(()),
+            other => Err(ValidationError { field: "format", message: format!("'{other}' is not an export format: csv or json") }),
+        }
+    }
+}
+
 /// Where the page sends a person to sign in, with the in-app path to come back to.
 pub fn sign_in_url(return_to: &str) -> String {
     let safe = if is_local_path(return_to) { return_to } else { "/" };
@@ -169,6 +195,8 @@ pub mod routes {
     pub const DELETE_CONSUMER: &str = "/api/d1/consumers/{consumer_id}/operations:delete";
     pub const ACCOUNT: &str = "/api/d1/accounts/{account_id}";
     pub const DELETE_ACCOUNT: &str = "/api/d1/accounts/{account_id}/operations:delete";
+    /// `POST` an [`super::ExportRecord`] (with the anti-CSRF header): the gateway audits the export; 200.
+    pub const AUDIT_EXPORTS: &str = "/api/audit/exports";
 }
 
 /// Why a console call failed, as the page sees it.
@@ -212,11 +240,22 @@ pub struct Reply<V> {
 pub struct GatewayClient<T> {
     transport: T,
     csrf: Arc<Mutex<Option<String>>>,
+    /// Requests carry [`BACKGROUND_HEADER`] (see [`GatewayClient::background`]).
+    background: bool,
 }
 
 impl<T: Transport> GatewayClient<T> {
     pub fn new(transport: T) -> Self {
-        GatewayClient { transport, csrf: Arc::default() }
+        GatewayClient { transport, csrf: Arc::default(), background: false }
+    }
+
+    /// The same client for the page's background refreshes: its GETs say so ([`BACKGROUND_HEADER`]), and do
+    /// not keep the session alive. Never for what the person asked for.
+    pub fn background(&self) -> Self
+    where
+        T: Clone,
+    {
+        GatewayClient { background: true, ..self.clone() }
     }
 
     async fn call<V: DeserializeOwned>(&self, request: Request, cid: Option<&str>) -> Result<Reply<V>, ClientError> {
@@ -231,6 +270,8 @@ impl<T: Transport> GatewayClient<T> {
             if let Some(token) = self.csrf.lock().ok().and_then(|t| t.clone()) {
                 request = request.header(CSRF_HEADER, &token);
             }
+        } else if self.background {
+            request = request.header(BACKGROUND_HEADER, "1");
         }
         let response = self.transport.send(request).await?;
         let correlation_id = response.header(CORRELATION_HEADER).map(str::to_string);
@@ -334,6 +375,12 @@ impl<T: Transport> GatewayClient<T> {
         body.validate()?;
         let path = format!("/api/d1/accounts/{account_id}/operations:delete");
         self.call(Request::new(Method::Post, path).json(body), cid).await
+    }
+
+    /// Tells the gateway (which audits it) that the person saved a consumer's operations as a file.
+    pub async fn record_export(&self, record: &ExportRecord, cid: Option<&str>) -> Result<Reply<()>, ClientError> {
+        record.validate()?;
+        self.call(Request::new(Method::Post, routes::AUDIT_EXPORTS).json(record), cid).await
     }
 }
 

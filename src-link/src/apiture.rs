@@ -14,6 +14,10 @@ pub enum ApitureError {
     /// The API answered with an error status; `body` is its `_error` document, for the technical details.
     #[error("the API answered {status}")]
     Status { status: u16, body: serde_json::Value },
+    /// 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750): the person's access token is
+    /// revoked or expired, their sign-in is over. `body` as in `Status`.
+    #[error("the API refused the access token (invalid_token)")]
+    InvalidToken { body: serde_json::Value },
     /// No answer; the text is for the server's log (it names the URL).
     #[error("the API could not be reached: {0}")]
     Unreachable(String),
@@ -69,13 +73,20 @@ impl ApitureLink {
             .await
             .map_err(|e| ApitureError::Unreachable(transport_error(&e).to_string()))?;
         let status = response.status().as_u16();
+        let invalid_token = status == 401
+            && response
+                .headers()
+                .get_all(reqwest::header::WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| v.contains("error=\"invalid_token\""));
         let bytes = response.bytes().await.map_err(|e| ApitureError::Unreachable(transport_error(&e).to_string()))?;
         if (200..300).contains(&status) {
             serde_json::from_slice(&bytes).map_err(|e| ApitureError::Decode(e.to_string()))
         } else {
             // The error document, for the technical details; an empty or non-JSON one is kept as null.
             let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-            Err(ApitureError::Status { status, body })
+            Err(if invalid_token { ApitureError::InvalidToken { body } } else { ApitureError::Status { status, body } })
         }
     }
 }

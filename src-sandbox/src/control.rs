@@ -102,6 +102,19 @@ pub async fn live_sign_ins(
     Ok(Json(serde_json::json!({ "userId": user_id, "live": live })))
 }
 
+/// `POST /_sandbox/auth/users/{userId}/revoke-sign-ins`: revokes every live sign-in (refresh token family)
+/// of the user, as a bank's administrator would: their refresh tokens stop working and their access tokens
+/// are refused with `invalid_token`, so tests see what a client does when a person's sign-in ends upstream.
+pub async fn revoke_sign_ins(
+    State(state): State<AppState>,
+    axum::extract::Path(user_id): axum::extract::Path<String>,
+) -> Result<Json<serde_json::Value>, SandboxError> {
+    let now = Utc::now().timestamp_millis();
+    let uid = user_id.clone();
+    let revoked = state.db.tx(move |tx| crate::auth::store::revoke_user_families(tx, &uid, now)).await?;
+    Ok(Json(serde_json::json!({ "userId": user_id, "revoked": revoked })))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewConsumer {

@@ -233,6 +233,7 @@ pub fn router(state: AppState, control: bool) -> Router {
             .route("/_sandbox/faults", post(control::arm_fault).get(control::list_faults).delete(control::clear_faults))
             .route("/_sandbox/auth/expire-codes", post(control::expire_codes))
             .route("/_sandbox/auth/users/{userId}/sign-ins", get(control::live_sign_ins))
+            .route("/_sandbox/auth/users/{userId}/revoke-sign-ins", post(control::revoke_sign_ins))
             .route("/_sandbox/issuers/{issuerId}/consumers", post(control::create_consumer))
             .route("/_sandbox/issuers/{issuerId}/consumers/{consumerId}/operations", post(control::create_operation))
             .route_layer(axum::middleware::from_fn(control_guard::guard));

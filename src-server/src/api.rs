@@ -12,7 +12,7 @@ use axum::routing::{any, get, post, put};
 use axum::{Json, Router};
 use console_api::d1::{ReasonBody, RegisterAccount};
 use console_api::d1_client::{CorrelationId, D1Error};
-use console_api::gateway::{routes, ApiProblem, ProblemKind, SessionInfo, CORRELATION_HEADER};
+use console_api::gateway::{routes, ApiProblem, ExportRecord, ProblemKind, SessionInfo, CORRELATION_HEADER};
 use console_api::transport::TransportError;
 use console_api::validate::{self, ValidationError};
 use console_link::correlation::new_correlation_id;
@@ -21,7 +21,7 @@ use console_link::user_auth::UserAuth;
 use console_link::D1Link;
 use serde::Serialize;
 
-use crate::audit::AuditLog;
+use crate::audit::{AuditError, AuditLog};
 use crate::auth::{Caller, Need, WebOrigin};
 use crate::session::SessionStore;
 
@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route(routes::DELETE_CONSUMER, post(delete_consumer))
         .route(routes::ACCOUNT, put(register_account))
         .route(routes::DELETE_ACCOUNT, post(delete_account))
+        .route(routes::AUDIT_EXPORTS, post(record_export))
         // Anything else under /api is ours to refuse: never forwarded, never the SPA's index.html.
         .route("/api", any(unknown_api_route))
         .route("/api/{*rest}", any(unknown_api_route))
@@ -253,7 +254,7 @@ fn operation_failed(operation_id: Option<String>, error: Option<String>, cid: &C
 async fn session(State(state): State<AppState>, request: axum::extract::Request) -> Result<Response, Problem> {
     let (mut parts, _) = request.into_parts();
     let mut info = SessionInfo { issuer_id: None, user: None, csrf_token: None, ..state.about.clone() };
-    match Caller::from_request_parts(&mut parts, &state).await {
+    match Caller::extract(&mut parts, &state, true).await {
         Ok(caller) => {
             if caller.user.role.is_staff() {
                 info.issuer_id.clone_from(&state.about.issuer_id);
@@ -269,7 +270,8 @@ async fn session(State(state): State<AppState>, request: axum::extract::Request)
     Ok(response)
 }
 
-/// Records the call in the audit log with its outcome, and passes the result on.
+/// Records the call in the audit log with its outcome, and passes the result on. The page's background
+/// refreshes get no line: one per poll would bury what people did.
 pub fn audited<T>(
     state: &AppState,
     caller: &Caller,
@@ -278,12 +280,36 @@ pub fn audited<T>(
     cid: &CorrelationId,
     result: Result<T, Problem>,
 ) -> Result<T, Problem> {
+    if caller.background {
+        return result;
+    }
     let status = match &result {
         Ok(_) => 200,
         Err(p) => p.0.status,
     };
     state.audit.record(&caller.user.id, caller.user.role.as_str(), action, target, cid.as_str(), status);
     result
+}
+
+/// Writes the `attempt` line of a write before it goes upstream; when the log cannot take it, the write is
+/// not made (503): an action the audit log does not show must not happen.
+pub fn attempt(state: &AppState, caller: &Caller, action: &str, target: &str, cid: &CorrelationId) -> Result<(), Problem> {
+    let logged = state.audit.attempt(&caller.user.id, caller.user.role.as_str(), action, target, cid.as_str());
+    logged.map_err(|e| unwritable_log(e, action, cid))
+}
+
+/// 503: the audit log cannot take the line an action needs, so the action was not done.
+fn unwritable_log(e: AuditError, action: &str, cid: &CorrelationId) -> Problem {
+    tracing::error!(correlation_id = cid.as_str(), action, "refused: {e}");
+    Problem::new(ApiProblem {
+        status: 503,
+        kind: ProblemKind::Internal,
+        message: "The console cannot write its audit log, so nothing was done. Tell the console's operators.".into(),
+        field: None,
+        correlation_id: Some(cid.as_str().to_string()),
+        technical: None,
+        operation_id: None,
+    })
 }
 
 fn number(q: &HashMap<String, String>, name: &'static str, default: u32, cid: &CorrelationId) -> Result<u32, Problem> {
@@ -364,6 +390,7 @@ async fn delete_consumer(
 ) -> Result<impl IntoResponse, Problem> {
     const ACTION: &str = "d1.consumer.delete";
     let reason: ReasonBody = admin_body(&state, &caller, ACTION, &consumer_id, &cid, &bytes)?;
+    attempt(&state, &caller, ACTION, &consumer_id, &cid)?;
     let d1 = state.link.client();
     let result = d1.delete_consumer(&consumer_id, &reason, &cid).await;
     let result = result.map_err(|e| problem(e, Target::Consumer(&consumer_id), d1.issuer_id(), true, &cid));
@@ -379,6 +406,7 @@ async fn register_account(
 ) -> Result<impl IntoResponse, Problem> {
     const ACTION: &str = "d1.account.register";
     let account: RegisterAccount = admin_body(&state, &caller, ACTION, &account_id, &cid, &bytes)?;
+    attempt(&state, &caller, ACTION, &account_id, &cid)?;
     let d1 = state.link.client();
     let result = d1.register_account(&account_id, &account, &cid).await;
     let result = result.map_err(|e| problem(e, Target::Consumer(&account.consumer_id), d1.issuer_id(), true, &cid));
@@ -394,10 +422,28 @@ async fn delete_account(
 ) -> Result<impl IntoResponse, Problem> {
     const ACTION: &str = "d1.account.delete";
     let reason: ReasonBody = admin_body(&state, &caller, ACTION, &account_id, &cid, &bytes)?;
+    attempt(&state, &caller, ACTION, &account_id, &cid)?;
     let d1 = state.link.client();
     let result = d1.delete_account(&account_id, &reason, &cid).await;
     let result = result.map_err(|e| problem(e, Target::Account(&account_id), d1.issuer_id(), true, &cid));
     audited(&state, &caller, ACTION, &account_id, &cid, result).map(|r| Answer(r, cid))
+}
+
+/// `POST /api/audit/exports`: the page saved a consumer's loaded operations as a file. The data already
+/// left through the list route; this line says who took it away, in which format, and how much. The body
+/// is read first: the consumer it names is the target of the role refusal too.
+async fn record_export(State(state): State<AppState>, Cid(cid): Cid, caller: Caller, bytes: axum::body::Bytes) -> Result<impl IntoResponse, Problem> {
+    const ACTION: &str = "d1.operations.export";
+    let record: ExportRecord = body(&bytes, &cid)?;
+    caller.require(Need::Staff, &state, ACTION, &record.consumer_id, &cid)?;
+    let target = format!("{} format={} rows={}", record.consumer_id, record.format, record.row_count);
+    if let Err(e) = record.validate() {
+        return audited(&state, &caller, ACTION, &target, &cid, Err(invalid(&e, &cid)));
+    }
+    match state.audit.try_record(&caller.user.id, caller.user.role.as_str(), ACTION, &target, cid.as_str(), 200) {
+        Ok(()) => Ok(Answer((), cid)),
+        Err(e) => Err(unwritable_log(e, ACTION, &cid)),
+    }
 }
 
 async fn unknown_api_route(Cid(cid): Cid) -> Problem {

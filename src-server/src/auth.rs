@@ -9,7 +9,8 @@
 //! [`Caller`] is the only way a handler learns who is asking: it loads the session (401 without one),
 //! refreshes its tokens when they are about to expire, and refuses state-changing requests that do not
 //! prove they come from our own page (the anti-CSRF token in [`CSRF_HEADER`], plus `Origin` and
-//! `Sec-Fetch-Site` when the browser sends them).
+//! `Sec-Fetch-Site` when the browser sends them). Its refusals are audited as `session.refused`. The page's
+//! background refreshes (a GET with [`BACKGROUND_HEADER`]) do not extend the session and are not audited.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -20,7 +21,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use console_api::gateway::{is_local_path, routes, ApiProblem, ProblemKind, Role, SignedInUser, CSRF_HEADER};
+use console_api::gateway::{is_local_path, routes, ApiProblem, ProblemKind, Role, SignedInUser, BACKGROUND_HEADER, CSRF_HEADER};
 use console_link::correlation::new_correlation_id;
 use console_link::user_auth::{AccessClaims, UserAuth, UserAuthError};
 
@@ -182,8 +183,10 @@ async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
     };
     let name = tokens.claims.name.clone().unwrap_or_else(|| tokens.claims.sub.clone());
     let user = SignedInUser { id: tokens.claims.sub.clone(), name, role };
-    state.audit.record(&user.id, user.role.as_str(), "session.sign_in", "", cid.as_str(), 200);
+    let (user_id, role) = (user.id.clone(), user.role.clone());
     let id = state.sessions.insert(Session::new(user, tokens.access_token, tokens.expires_at, tokens.refresh_token));
+    crate::audit::RequestScope::note_session(&id);
+    state.audit.record(&user_id, role.as_str(), "session.sign_in", "", cid.as_str(), 200);
     let mut response = redirect(&pending.return_to);
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, state.web.set_cookie(state.web.session_cookie(), &id, None));
@@ -195,13 +198,17 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let cid = new_correlation_id();
     let clear = state.web.set_cookie(state.web.session_cookie(), "", Some(Duration::ZERO));
     if let Some(id) = cookie(&headers, state.web.session_cookie()) {
-        if let Some(entry) = state.sessions.get(id).await {
+        if let Some(entry) = state.sessions.get(id, true).await {
             let session = entry.lock().await;
             if let Err(p) = check_same_site(&headers, &state, &session.csrf_token, &cid) {
                 return p.into_response();
             }
             let (user, role, refresh) = (session.user.id.clone(), session.user.role.clone(), session.refresh_token.clone());
             drop(session);
+            // Ending a session only takes access away: an attempt line that cannot be written does not stop it.
+            if let Err(e) = state.audit.attempt(&user, role.as_str(), "session.sign_out", "", cid.as_str()) {
+                tracing::error!(correlation_id = cid.as_str(), "{e}");
+            }
             state.sessions.remove(id);
             if let Some(refresh) = refresh {
                 if let Err(e) = state.auth.revoke(&refresh).await {
@@ -261,6 +268,11 @@ pub struct Caller {
     /// The person's access token, for the Apiture APIs that decide by it. Never leaves this process.
     pub access_token: String,
     pub csrf_token: String,
+    /// A background refresh of the page (a GET with [`BACKGROUND_HEADER`]): it did not extend the session,
+    /// and [`crate::api::audited`] writes no line for it.
+    pub background: bool,
+    /// The session's id, to end it ([`Caller::end_session`]). A credential: never logged.
+    session_id: String,
 }
 
 /// 401 with the words the page shows before sending the person to sign in.
@@ -268,31 +280,89 @@ pub fn not_signed_in(cid: &console_api::d1_client::CorrelationId) -> Problem {
     refusal(401, ProblemKind::Unauthorized, "You are not signed in, or your session has ended. Sign in again.", cid)
 }
 
+/// Why no [`Caller`] was made, for the answer and for the audit log.
+struct Refused {
+    problem: Problem,
+    /// `session.refused`, or `session.refresh` when the sign-in service could not be reached.
+    action: &'static str,
+    why: String,
+    /// Known once the session was found.
+    user: Option<SignedInUser>,
+}
+
+impl Refused {
+    fn new(problem: Problem, why: impl Into<String>, user: Option<&SignedInUser>) -> Self {
+        Refused { problem, action: "session.refused", why: why.into(), user: user.cloned() }
+    }
+}
+
+/// Why no session was found, when the request named none.
+const NO_SESSION_COOKIE: &str = "no session cookie";
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Caller::extract(parts, state, false).await
+    }
+}
+
+impl Caller {
+    /// The caller, or the answer that refuses the request, audited as `session.refused` (with the request's
+    /// method and path as target: the handler's own action is not known yet). Not audited: the page's
+    /// background refreshes, and, when `anonymous_is_normal` (`/api/session`), a request without a cookie.
+    pub async fn extract(parts: &mut Parts, state: &AppState, anonymous_is_normal: bool) -> Result<Caller, Problem> {
         let cid = crate::api::Cid::from_request_parts(parts, state).await?.0;
-        let id = cookie(&parts.headers, state.web.session_cookie()).ok_or_else(|| not_signed_in(&cid))?.to_string();
-        let entry = state.sessions.get(&id).await.ok_or_else(|| not_signed_in(&cid))?;
+        let background = parts.method == Method::GET && parts.headers.contains_key(BACKGROUND_HEADER);
+        match Caller::load(parts, state, background, &cid).await {
+            Ok(caller) => Ok(caller),
+            Err(refused) => {
+                let quiet = background || (anonymous_is_normal && refused.why == NO_SESSION_COOKIE);
+                if !quiet {
+                    let (user, role) = refused.user.as_ref().map_or(("-", "-"), |u| (u.id.as_str(), u.role.as_str()));
+                    let target = format!("{} {}", parts.method, parts.uri.path());
+                    let status = refused.problem.0.status;
+                    state.audit.record_because(user, role, refused.action, &target, cid.as_str(), status, &refused.why);
+                }
+                Err(refused.problem)
+            }
+        }
+    }
+
+    async fn load(parts: &Parts, state: &AppState, background: bool, cid: &console_api::d1_client::CorrelationId) -> Result<Caller, Refused> {
+        let id = cookie(&parts.headers, state.web.session_cookie())
+            .ok_or_else(|| Refused::new(not_signed_in(cid), NO_SESSION_COOKIE, None))?
+            .to_string();
+        let entry = state
+            .sessions
+            .get(&id, !background)
+            .await
+            .ok_or_else(|| Refused::new(not_signed_in(cid), "unknown or ended session (signed out, idle or too old)", None))?;
         let mut session = entry.lock().await;
         if !matches!(parts.method, Method::GET | Method::HEAD) {
-            check_same_site(&parts.headers, state, &session.csrf_token, &cid)?;
+            check_same_site(&parts.headers, state, &session.csrf_token, cid).map_err(|p| {
+                let why = p.0.message.clone();
+                Refused::new(p, why, Some(&session.user))
+            })?;
         }
         if session.access_expires_at <= Instant::now() + REFRESH_MARGIN {
             match renew(&mut session, &state.auth).await {
                 Ok(()) => {}
                 // The server ended the sign-in (revoked, reused, expired family, no console role): so do we.
-                Err(UserAuthError::Refused(_) | UserAuthError::BadToken(_) | UserAuthError::Config(_)) => {
+                Err(e @ (UserAuthError::Refused(_) | UserAuthError::BadToken(_) | UserAuthError::Config(_))) => {
+                    let user = session.user.clone();
                     drop(session);
                     state.sessions.remove(&id);
-                    return Err(not_signed_in(&cid));
+                    return Err(Refused::new(not_signed_in(cid), format!("the sign-in service ended the sign-in: {e}"), Some(&user)));
                 }
                 // Not reachable: the token still in hand serves until it expires.
                 Err(e @ UserAuthError::Unreachable(_)) => {
                     if session.access_expires_at <= Instant::now() {
                         tracing::warn!(correlation_id = cid.as_str(), "session refresh failed: {e}");
-                        return Err(refusal(503, ProblemKind::UpstreamUnavailable, "The sign-in service could not be reached to renew your session. Try again in a moment.", &cid));
+                        let problem = refusal(503, ProblemKind::UpstreamUnavailable, "The sign-in service could not be reached to renew your session. Try again in a moment.", cid);
+                        let mut refused = Refused::new(problem, "the sign-in service could not be reached to renew the session", Some(&session.user));
+                        refused.action = "session.refresh";
+                        return Err(refused);
                     }
                 }
             }
@@ -301,7 +371,14 @@ impl FromRequestParts<AppState> for Caller {
             user: session.user.clone(),
             access_token: session.access_token.clone(),
             csrf_token: session.csrf_token.clone(),
+            background,
+            session_id: id,
         })
+    }
+
+    /// Ends this caller's session here (its sign-in was ended upstream): the next request is a 401.
+    pub fn end_session(&self, state: &AppState) {
+        state.sessions.remove(&self.session_id);
     }
 }
 

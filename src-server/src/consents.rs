@@ -46,6 +46,11 @@ async fn needed(
     cid: CorrelationId,
 ) -> Result<Answer<ConsentCollection>, Problem> {
     let result = state.consents.get("neededConsents", query, &caller.access_token, cid.as_str()).await;
+    if let Err(ApitureError::InvalidToken { .. }) = &result {
+        // Revoked or expired upstream: the person's sign-in is over, so is the session; the page's 401
+        // sends them to sign in again.
+        caller.end_session(state);
+    }
     let result = result.map_err(|e| problem(e, &cid));
     audited(state, caller, action, target, &cid, result).map(|v| Answer(v, cid))
 }
@@ -53,12 +58,17 @@ async fn needed(
 /// Apiture's `_error` in plain words; its own message goes to `technical`.
 fn problem(e: ApitureError, cid: &CorrelationId) -> Problem {
     let (status, kind, message, technical) = match e {
+        ApitureError::InvalidToken { body } => {
+            let technical = body.pointer("/_error/message").and_then(|m| m.as_str()).map(str::to_string);
+            (401, ProblemKind::Unauthorized, "Your sign-in has ended. Sign in again.".to_string(), technical)
+        }
         ApitureError::Status { status, body } => {
             let technical = body.pointer("/_error/message").and_then(|m| m.as_str()).map(str::to_string);
             match status {
                 403 => (403, ProblemKind::Forbidden, "The Consents service does not let you see these consents.".to_string(), technical),
                 404 => (404, ProblemKind::NotFound, "No such consent.".to_string(), technical),
                 400 => (400, ProblemKind::InvalidInput, "The Consents service refused the request.".to_string(), technical),
+                // Any other 401 is about the console's own API key.
                 401 => (502, ProblemKind::UpstreamError, "The console could not authenticate to the Consents service. Tell the console's operators.".to_string(), technical),
                 s => (502, ProblemKind::UpstreamError, format!("The Consents service failed to answer ({s}). Try again in a moment."), technical),
             }

@@ -5,19 +5,21 @@
 //!
 //! * [`config`]: the environment file and its profiles.
 //! * [`auth`]: sign-in (authorization code + PKCE), sign-out, and the [`auth::Caller`] of every route.
-//! * [`session`]: the server-side session store. [`audit`]: who did what.
+//! * [`session`]: the server-side session store. [`audit`]: who did what, from where ([`client`]).
 //! * [`api`]: the allow-listed `/api` routes to D1. [`consents`]: the Consents routes.
-//! * [`web`]: static files, SPA fallback and security headers.
+//! * [`web`]: static files, SPA fallback, security headers, and the [`rate_limit`] of `/auth/*`.
 
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod consents;
+pub mod rate_limit;
 pub mod session;
 pub mod web;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +70,9 @@ pub struct ServerConfig {
     pub audit_log: Option<PathBuf>,
     /// Serve https with this certificate chain and key (PEM). The public URL then defaults to https.
     pub tls: Option<TlsFiles>,
+    /// Proxies in front of the gateway whose `X-Forwarded-For` is believed for the client address (audit
+    /// log, rate limit). Empty: the peer's address is the client's.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl ServerConfig {
@@ -184,7 +189,8 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
         audit: Arc::new(audit),
         web: auth::WebOrigin::new(&public_url, config.public_url.is_none()),
     };
-    let app = web::app(state, &config.dist);
+    // The peer's address reaches handlers as `ConnectInfo`: the client address of the audit log.
+    let app = web::app(state, &config.dist, &config.trusted_proxies).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = match &config.tls {
         None => tokio::spawn(async move {
@@ -211,7 +217,7 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
                     let _ = stopped.await;
                     handle.graceful_shutdown(Some(Duration::from_secs(10)));
                 });
-                if let Err(e) = server.serve(app.into_make_service()).await {
+                if let Err(e) = server.serve(app).await {
                     tracing::error!("gateway stopped: {e}");
                 }
             })

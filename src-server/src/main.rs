@@ -38,6 +38,10 @@ struct Args {
     /// Append the audit log (JSON lines: who, what, when, correlation id, outcome) to this file.
     #[arg(long)]
     audit_log: Option<PathBuf>,
+    /// A proxy in front of the gateway (its address as the gateway sees it) whose X-Forwarded-For names the
+    /// client in the audit log and the rate limit of /auth/*. Repeat for each; without one, the peer is the client.
+    #[arg(long = "trusted-proxy", value_name = "ADDR")]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[tokio::main]
@@ -70,6 +74,7 @@ async fn run(args: Args) -> Result<(), console_server::ServerError> {
         public_url: args.public_url,
         audit_log: args.audit_log,
         tls: args.tls_cert.zip(args.tls_key).map(|(cert, key)| console_server::TlsFiles { cert, key }),
+        trusted_proxies: args.trusted_proxies,
     })
     .await?;
     println!("gateway listening on {}", running.base_url());

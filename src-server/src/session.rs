@@ -76,9 +76,10 @@ impl SessionStore {
         id
     }
 
-    /// The live session named by a cookie value, marked as used now; an idle or too old one is removed
-    /// and `None` is returned.
-    pub async fn get(&self, id: &str) -> Option<Arc<tokio::sync::Mutex<Session>>> {
+    /// The live session named by a cookie value; an idle or too old one is removed and `None` is returned.
+    /// `touch`: a person's request, which marks the session used now; the page's background refreshes pass
+    /// `false`, so that an open tab alone never keeps a session alive.
+    pub async fn get(&self, id: &str, touch: bool) -> Option<Arc<tokio::sync::Mutex<Session>>> {
         let entry = lock(&self.sessions).get(id).cloned()?;
         let mut session = entry.lock().await;
         if !alive(&session, self.idle_timeout, self.absolute_timeout) {
@@ -86,7 +87,9 @@ impl SessionStore {
             self.remove(id);
             return None;
         }
-        session.last_seen = Instant::now();
+        if touch {
+            session.last_seen = Instant::now();
+        }
         drop(session);
         Some(entry)
     }
@@ -145,10 +148,10 @@ mod tests {
     async fn idle_sessions_end() {
         let store = SessionStore::new(Duration::from_millis(50), Duration::from_secs(60));
         let id = store.insert(Session::new(user(), "t".into(), Instant::now(), None));
-        assert!(store.get(&id).await.is_some());
+        assert!(store.get(&id, true).await.is_some());
         tokio::time::sleep(Duration::from_millis(80)).await;
-        assert!(store.get(&id).await.is_none());
-        assert!(store.get(&id).await.is_none(), "removed, not revived");
+        assert!(store.get(&id, true).await.is_none());
+        assert!(store.get(&id, true).await.is_none(), "removed, not revived");
     }
 
     #[tokio::test]
@@ -156,11 +159,11 @@ mod tests {
         let store = SessionStore::new(Duration::from_secs(60), Duration::from_millis(60));
         let id = store.insert(Session::new(user(), "t".into(), Instant::now(), None));
         for _ in 0..3 {
-            assert!(store.get(&id).await.is_some());
+            assert!(store.get(&id, true).await.is_some());
             tokio::time::sleep(Duration::from_millis(15)).await;
         }
         tokio::time::sleep(Duration::from_millis(30)).await;
-        assert!(store.get(&id).await.is_none());
+        assert!(store.get(&id, true).await.is_none());
     }
 
     #[test]

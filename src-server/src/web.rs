@@ -1,14 +1,24 @@
-//! Static files of the built UI, the SPA fallback, and the headers every response carries.
+//! Static files of the built UI, the SPA fallback, and what every request goes through: its client address
+//! and audit scope, the rate limit of `/auth/*`, and the headers every response carries.
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::sync::Arc;
 
-use axum::http::{header, HeaderValue};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{self, AppState};
+use crate::audit::{session_ref, RequestScope};
+use crate::auth::{cookie, WebOrigin};
+use crate::client::{client_addr, ClientAddr};
+use crate::rate_limit::{retry_after_secs, AuthRateLimit};
 
 /// The page runs only our own script and wasm, styles only from our own sheet (it sets no style
 /// attributes), talks only to this origin, and cannot be framed.
@@ -16,7 +26,30 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub fn app(state: AppState, dist: &Path) -> Router {
+/// The console uses none of these powerful features; denying them means a script that got in cannot either.
+pub const PERMISSIONS_POLICY: &str = "accelerometer=(), bluetooth=(), camera=(), display-capture=(), \
+     geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=()";
+
+/// Over https only: browsers keep to https for a year, subdomains included (a bank's are all https).
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
+/// The request id made for every request (the audit log's `requestId`), sent back to help support.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// What the request layer needs.
+#[derive(Clone)]
+struct RequestLayer {
+    web: WebOrigin,
+    trusted_proxies: Arc<[IpAddr]>,
+    auth_limit: Arc<AuthRateLimit>,
+}
+
+pub fn app(state: AppState, dist: &Path, trusted_proxies: &[IpAddr]) -> Router {
+    let layer = RequestLayer {
+        web: state.web.clone(),
+        trusted_proxies: trusted_proxies.into(),
+        auth_limit: Arc::new(AuthRateLimit::default()),
+    };
     // Unknown non-API paths are routes of the single-page app: answer them with index.html.
     let files = ServeDir::new(dist)
         .precompressed_br()
@@ -28,11 +61,60 @@ pub fn app(state: AppState, dist: &Path) -> Router {
     Router::new()
         .merge(api::router(state))
         .fallback_service(files)
+        .layer(middleware::from_fn_with_state(layer, per_request))
         .layer(set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(set(header::X_FRAME_OPTIONS, "DENY"))
         .layer(set(header::REFERRER_POLICY, "no-referrer"))
+        // No other window keeps a handle on ours, and no other site may embed our answers.
+        .layer(set(header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
+        .layer(set(header::HeaderName::from_static("cross-origin-resource-policy"), "same-origin"))
+        .layer(set(header::HeaderName::from_static("permissions-policy"), PERMISSIONS_POLICY))
         // Asset names are not content-hashed: revalidate every time (cheap, Last-Modified is sent).
+        // `/api` and `/auth` answers are `no-store` instead (set below).
         .layer(set(header::CACHE_CONTROL, "no-cache"))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Every request: its client address (in its extensions), its audit scope, the rate limit of `/auth/*`;
+/// on the way out, `no-store` on personal data, HSTS over https, the request id.
+async fn per_request(State(layer): State<RequestLayer>, mut request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let client = client_addr(peer, request.headers(), &layer.trusted_proxies);
+    request.extensions_mut().insert(ClientAddr(client));
+    let path = request.uri().path();
+    let sign_in = path.starts_with("/auth/");
+    // `/api` answers carry personal data, `/auth` answers one-time codes and cookies: no cache keeps them.
+    let personal = sign_in || path == "/api" || path.starts_with("/api/");
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let limited = if sign_in { layer.auth_limit.check(client).err() } else { None };
+    let mut response = match limited {
+        Some(wait) => {
+            tracing::warn!(client = ?client, path, "rate limit of /auth/* reached");
+            too_many_requests(wait)
+        }
+        None => {
+            let session = cookie(request.headers(), layer.web.session_cookie()).map(session_ref);
+            RequestScope { client, request_id: request_id.clone(), session }.run(next.run(request)).await
+        }
+    };
+    let headers = response.headers_mut();
+    if personal {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if layer.web.secure {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(STRICT_TRANSPORT_SECURITY));
+    }
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert(REQUEST_ID_HEADER, v);
+    }
+    response
+}
+
+fn too_many_requests(wait: std::time::Duration) -> Response {
+    let secs = retry_after_secs(wait);
+    let message = format!("Too many sign-in requests from your address. Try again in {secs} seconds.");
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, message).into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
 }

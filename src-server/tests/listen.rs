@@ -25,6 +25,7 @@ fn config(listen: &str, dist: PathBuf) -> ServerConfig {
         public_url: None,
         audit_log: None,
         tls: None,
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -82,6 +83,34 @@ async fn https_gives_host_prefixed_secure_cookies_and_an_https_callback() {
     assert!(s.get("user").is_none() && s.get("csrfToken").is_none() && s.get("issuerId").is_none(), "{s}");
     let r = http.get(format!("{base}/api/d1/consumers/demo-busy/operations")).send().await.expect("GET");
     assert_eq!(r.status().as_u16(), 401);
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(dist);
+}
+
+#[tokio::test]
+async fn https_answers_carry_hsts_and_the_same_cache_and_isolation_headers() {
+    let dist = temp_dir("hsts");
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).expect("self-signed certificate");
+    std::fs::write(dist.join("cert.pem"), cert.cert.pem()).expect("cert");
+    std::fs::write(dist.join("key.pem"), cert.key_pair.serialize_pem()).expect("key");
+    let mut cfg = config("127.0.0.1:0", dist.clone());
+    cfg.tls = Some(TlsFiles { cert: dist.join("cert.pem"), key: dist.join("key.pem") });
+    let running = start(cfg).await.expect("https gateway starts");
+    let base = running.base_url();
+    let http = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let header = |r: &reqwest::Response, name: &str| r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("<absent>").to_string();
+    for (path, cache) in [("/api/session", "no-store"), ("/auth/login?return_to=/", "no-store"), ("/api/d1/consumers/demo-busy/operations", "no-store"), ("/", "no-cache")] {
+        let r = http.get(format!("{base}{path}")).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        assert_eq!(header(&r, "strict-transport-security"), "max-age=31536000; includeSubDomains", "{path}");
+        assert_eq!(header(&r, "cache-control"), cache, "{path}");
+        assert_eq!(header(&r, "cross-origin-opener-policy"), "same-origin", "{path}");
+        assert_eq!(header(&r, "cross-origin-resource-policy"), "same-origin", "{path}");
+        assert!(header(&r, "permissions-policy").contains("camera=()"), "{path}");
+    }
     running.shutdown().await;
     let _ = std::fs::remove_dir_all(dist);
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Local, Utc};
 use console_api::d1::{Operation, OperationStatus, OperationType, RequestorType};
+use console_api::gateway::ExportRecord;
 use console_api::page::{self, ErrorView, LoadedTimeline, PAGE_SIZE};
 use console_api::timeline::{self as tl, TimelineFilter};
 use console_api::transport::encode_component;
@@ -48,7 +49,8 @@ impl TimelineCtx {
     }
 }
 
-/// Fetches offset 0 and merges the newest operations in front (after a delete, and every 10 s).
+/// Fetches offset 0 and merges the newest operations in front (after a delete, and every 10 s with the
+/// background client).
 pub fn refresh_newest(client: Client, ctx: TimelineCtx) {
     let Some(consumer) = ctx.consumer.try_get_untracked() else { return };
     let cid = ctx.cid.get_untracked();
@@ -151,10 +153,15 @@ pub fn ConsumerPage() -> impl IntoView {
     };
 
     // Live: PENDING operations every 2 s until they settle, the newest every 10 s, the clock every 30 s.
+    // The polls are background requests: they do not keep the session alive (only the person does), and
+    // a hidden tab does not poll at all; it catches up when it is shown again.
     let polling = StoredValue::new(Vec::<String>::new());
     let poll_pending = {
-        let client = client.clone();
+        let client = client.background();
         move || {
+            if page_hidden() {
+                return;
+            }
             let ids = timeline.with_untracked(|t| t.pending_ids());
             for id in ids.into_iter().take(10) {
                 if polling.with_value(|p| p.contains(&id)) {
@@ -179,19 +186,29 @@ pub fn ConsumerPage() -> impl IntoView {
         }
     };
     let poll_newest = {
-        let client = client.clone();
+        let client = client.background();
         move || {
             if timeline.with_untracked(|t| t.started()) && !loading.get_untracked() && !page_hidden() {
                 refresh_newest(client.clone(), ctx);
             }
         }
     };
+    let catch_up = {
+        let (poll_pending, poll_newest) = (poll_pending.clone(), poll_newest.clone());
+        window_event_listener_untyped("visibilitychange", move |_| {
+            poll_pending();
+            poll_newest();
+        })
+    };
     let handles = [
         set_interval_with_handle(poll_pending, Duration::from_secs(2)),
         set_interval_with_handle(poll_newest, Duration::from_secs(10)),
         set_interval_with_handle(move || ctx.now.set(Utc::now()), Duration::from_secs(30)),
     ];
-    on_cleanup(move || handles.into_iter().flatten().for_each(|h| h.clear()));
+    on_cleanup(move || {
+        handles.into_iter().flatten().for_each(|h| h.clear());
+        catch_up.remove();
+    });
 
     // Filters live in the URL query.
     let query = use_query_map();
@@ -297,19 +314,32 @@ fn local_zone_label() -> String {
     format!("UTC{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60)
 }
 
+/// Saves the loaded operations as a file, and tells the gateway, which audits who took what away.
 #[component]
 fn ExportButtons() -> impl IntoView {
     let ctx = expect_context::<TimelineCtx>();
+    let client = StoredValue::new(expect_context::<Client>());
     let problem = RwSignal::new(None::<String>);
     let export = move |ext: &'static str| {
         let consumer = ctx.consumer.get_untracked();
-        let result = ctx.timeline.with_untracked(|t| match ext {
-            "csv" => Ok(console_api::export::to_csv(&t.operations)),
-            _ => Ok(console_api::export::to_json(&consumer, &Utc::now().to_rfc3339(), &t.operations)),
+        let (text, rows) = ctx.timeline.with_untracked(|t| {
+            let text = match ext {
+                "csv" => console_api::export::to_csv(&t.operations),
+                _ => console_api::export::to_json(&consumer, &Utc::now().to_rfc3339(), &t.operations),
+            };
+            (text, t.operations.len() as u32)
         });
         let mime = if ext == "csv" { "text/csv;charset=utf-8" } else { "application/json" };
-        let outcome = result.and_then(|text| download(&page::export_filename(&consumer, ext), mime, &text));
-        problem.set(outcome.err());
+        // The file is made from what the page already holds; the record goes beside it (a failed record
+        // is shown, it cannot take the file back).
+        problem.set(download(&page::export_filename(&consumer, ext), mime, &text).err().map(|e| format!("Export failed: {e}")));
+        let record = ExportRecord { consumer_id: consumer, format: ext.into(), row_count: rows };
+        let (client, cid) = (client.get_value(), ctx.cid.get_untracked());
+        spawn_local(async move {
+            if let Err(e) = client.record_export(&record, Some(&cid)).await {
+                problem.try_set(Some(format!("The file was saved, but the console could not record the export: {e}")));
+            }
+        });
     };
     let empty = move || ctx.timeline.with(|t| t.operations.is_empty());
     view! {
@@ -319,7 +349,7 @@ fn ExportButtons() -> impl IntoView {
             <button class="btn" data-testid="export-json" disabled=empty on:click=move |_| export("json")
                 title="Download the loaded operations as JSON">"Export JSON"</button>
         </div>
-        {move || problem.get().map(|p| view! { <p class="field-error" role="alert">"Export failed: " {p}</p> })}
+        {move || problem.get().map(|p| view! { <p class="field-error" role="alert" data-testid="export-problem">{p}</p> })}
     }
 }
 

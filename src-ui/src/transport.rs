@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use console_api::gateway::{routes, GatewayClient};
+use console_api::gateway::{routes, GatewayClient, BACKGROUND_HEADER};
 use console_api::transport::{Method, Request, Response, Transport, TransportError};
 use gloo_net::http::{Method as HttpMethod, RequestBuilder};
 
@@ -40,8 +40,10 @@ impl Transport for FetchTransport {
         let status = response.status();
         // The session expired or was revoked mid-use: every /api call says so with 401, and the one answer is
         // to sign in again and come back here. Drafts of forms are already saved (they are on every input).
-        // Not for /api/session, which answers 200 to nobody, nor /auth/logout, which ends the session anyway.
-        if status == 401 && request.path.starts_with("/api/") && request.path != routes::SESSION {
+        // Not for /api/session, which answers 200 to nobody, nor /auth/logout, which ends the session anyway,
+        // nor a background poll: the session's end shows at the person's next action, not under their eyes.
+        let background = request.headers.iter().any(|(name, _)| name == BACKGROUND_HEADER);
+        if status == 401 && request.path.starts_with("/api/") && request.path != routes::SESSION && !background {
             crate::util::sign_in_here();
         }
         let headers = response.headers().entries().collect();

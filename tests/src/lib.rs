@@ -98,11 +98,22 @@ pub struct StackOptions {
     pub idle_timeout: Option<Duration>,
     /// The gateway's timeout of one D1 request (the profile's 15 s unless set; short to meet a delayed fault).
     pub d1_timeout: Option<Duration>,
+    /// The gateway's audit log file (a temp file unless set: e.g. `/dev/full`, a log that cannot be written).
+    pub audit_log: Option<PathBuf>,
+    /// The gateway's `--trusted-proxy` addresses (none unless set).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for StackOptions {
     fn default() -> Self {
-        StackOptions { built_ui: true, access_token_ttl: Duration::from_secs(300), idle_timeout: None, d1_timeout: None }
+        StackOptions {
+            built_ui: true,
+            access_token_ttl: Duration::from_secs(300),
+            idle_timeout: None,
+            d1_timeout: None,
+            audit_log: None,
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -160,7 +171,7 @@ impl Stack {
         if let Some(timeout) = options.d1_timeout {
             profile.d1.timeout = timeout;
         }
-        let audit_log = tmp.path().join("audit.jsonl");
+        let audit_log = options.audit_log.clone().unwrap_or_else(|| tmp.path().join("audit.jsonl"));
         let gateway = console_server::start_on(
             listener,
             console_server::ServerConfig {
@@ -170,6 +181,7 @@ impl Stack {
                 public_url: None,
                 audit_log: Some(audit_log.clone()),
                 tls: None,
+                trusted_proxies: options.trusted_proxies.clone(),
             },
         )
         .await

@@ -248,6 +248,7 @@ async fn the_gateway_refuses_a_non_loopback_address() {
             public_url: None,
             audit_log: None,
             tls: None,
+            trusted_proxies: Vec::new(),
         };
         match console_server::start(config).await {
             Err(ServerError::NotLoopback(addr)) => assert_eq!(addr.to_string(), listen),
@@ -440,7 +441,7 @@ async fn gateway_via_proxy() -> ProxiedGateway {
     let direct = url::Url::parse(&sandbox.base_url()).expect("sandbox url");
     profile.auth.base = direct.join("/auth").expect("auth url");
     profile.auth.consents_base = direct.join("/consents").expect("consents url");
-    let config = ServerConfig { listen: loopback0(), dist: dist.path().to_path_buf(), profile, public_url: None, audit_log: None, tls: None };
+    let config = ServerConfig { listen: loopback0(), dist: dist.path().to_path_buf(), profile, public_url: None, audit_log: None, tls: None, trusted_proxies: Vec::new() };
     let gateway = console_server::start_on(listener, config).await.unwrap_or_else(|e| panic!("the gateway does not start: {e}"));
     let admin = console_e2e::SignedIn::at(&gateway_url, "ada").await;
     ProxiedGateway { sandbox, proxy, gateway, admin, _dist: dist }

@@ -174,6 +174,14 @@ pub fn access_revoked(tx: &Transaction<'_>, jti: &str, sid: Option<&str>) -> Res
     )?)
 }
 
+/// Revokes every live sign-in (refresh family) of a user; how many there were.
+pub fn revoke_user_families(tx: &Transaction<'_>, user_id: &str, now_ms: i64) -> Result<usize, SandboxError> {
+    Ok(tx.execute(
+        "UPDATE token_families SET revoked_ms = ?2 WHERE user_id = ?1 AND revoked_ms IS NULL",
+        params![user_id, now_ms],
+    )?)
+}
+
 /// How many of a user's sign-ins (refresh families) are still live: neither revoked nor expired.
 pub fn live_families(tx: &Transaction<'_>, user_id: &str, now_ms: i64) -> Result<usize, SandboxError> {
     let n: i64 = tx.query_row(
