@@ -1,15 +1,22 @@
 //! Sign-in, sign-out and the [`Caller`] every `/api` handler is given.
 //!
-//! * `GET /auth/login?return_to=`: starts the authorization code flow with PKCE (S256) at the bank's
-//!   authorization server; the verifier stays here, the browser gets a binding cookie.
-//! * `GET /auth/callback`: checks `state` and the binding, exchanges the code as a confidential client,
-//!   verifies the access token, opens a session and sets its HttpOnly cookie.
+//! * `GET /auth/login?return_to=`: starts an OpenID Connect sign-in (authorization code, PKCE S256, a
+//!   nonce) at the bank's authorization server. Nothing is kept here: the sign-in in progress goes to the
+//!   browser in its own sealed cookie (see [`crate::pending_sign_in`]).
+//! * `GET /auth/callback`: opens that cookie for the callback's `state`, exchanges the code as a
+//!   confidential client, checks the ID token (nonce included) and the access token, maps the ID token's
+//!   claims to exactly one console role, drops the session this browser had (revoking it upstream), opens
+//!   a session and sets its HttpOnly cookie.
 //! * `POST /auth/logout`: revokes the refresh token upstream and forgets the session.
 //!
 //! [`Caller`] is the only way a handler learns who is asking: it loads the session (401 without one),
 //! refreshes its tokens when they are about to expire, and refuses state-changing requests that do not
 //! prove they come from our own page (the anti-CSRF token in [`CSRF_HEADER`], plus `Origin` and
 //! `Sec-Fetch-Site` when the browser sends them).
+//!
+//! Roles on refresh: a refresh that brings a new ID token re-maps the role from it (and ends the session
+//! if it no longer maps to exactly one); one without keeps the role of the sign-in. Either way the tokens
+//! must be about the same person (`sub`) as the session.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -22,13 +29,25 @@ use axum::routing::{get, post};
 use axum::Router;
 use console_api::gateway::{is_local_path, routes, ApiProblem, ProblemKind, Role, SignedInUser, CSRF_HEADER};
 use console_link::correlation::new_correlation_id;
-use console_link::user_auth::{AccessClaims, UserAuth, UserAuthError};
+use console_link::user_auth::{Identity, UserAuth, UserAuthError};
 
 use crate::api::{AppState, Problem};
+use crate::config::RoleMapping;
+use crate::pending_sign_in::{PendingSignIn, PendingSignIns, SIGN_IN_TIMEOUT};
 use crate::session::{same_secret, Session};
 
 /// Refresh this long before the access token expires.
 const REFRESH_MARGIN: Duration = Duration::from_secs(30);
+
+/// The longest `return_to` kept; a longer one signs in to `/`.
+pub const MAX_RETURN_TO: usize = 2048;
+
+/// What sign-in needs besides the link: the key of the pending sign-in cookies and the claim-to-role
+/// mapping of the environment file.
+pub struct SignIn {
+    pub pending: PendingSignIns,
+    pub roles: RoleMapping,
+}
 
 /// The gateway's public origin and what follows from it for cookies.
 #[derive(Clone, Debug)]
@@ -59,10 +78,6 @@ impl WebOrigin {
     /// prefix only over https.
     pub fn session_cookie(&self) -> &'static str {
         if self.secure { "__Host-console_session" } else { "console_session" }
-    }
-
-    fn login_cookie(&self) -> &'static str {
-        if self.secure { "__Host-console_login" } else { "console_login" }
     }
 
     fn set_cookie(&self, name: &str, value: &str, max_age: Option<Duration>) -> HeaderValue {
@@ -96,11 +111,11 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// A 303 to `to`, or to `/` should `to` not fit in a header: never a 303 without a Location.
 fn redirect(to: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = HeaderValue::from_str(to) {
-        response.headers_mut().insert(header::LOCATION, v);
-    }
+    let location = HeaderValue::from_str(to).unwrap_or_else(|_| HeaderValue::from_static("/"));
+    response.headers_mut().insert(header::LOCATION, location);
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -122,37 +137,88 @@ fn page(status: StatusCode, title: &str, message: &str) -> Response {
     response
 }
 
+/// The in-app address to come back to after signing in, from an untrusted `return_to`: resolved against
+/// the console's own origin, kept only if it stays there, and then only its path and query. `None` for
+/// anything else (the caller falls back to `/`).
+pub fn return_path(origin: &str, return_to: &str) -> Option<String> {
+    if return_to.len() > MAX_RETURN_TO || !is_local_path(return_to) {
+        return None;
+    }
+    let base = url::Url::parse(origin).ok()?;
+    let url = base.join(return_to).ok()?;
+    if url.origin() != base.origin() {
+        return None;
+    }
+    let path = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    // Once more on what the url crate made of it, which is what the Location header will say.
+    is_local_path(&path).then_some(path)
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
 async fn login(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let return_to = q.get("return_to").map(String::as_str).filter(|p| is_local_path(p)).unwrap_or("/");
+    let return_to = q.get("return_to").and_then(|p| return_path(&state.web.origin, p)).unwrap_or_else(|| "/".into());
     // Cookies belong to one host name: a browser that came as `localhost` signs in as the public origin.
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
     if state.web.canonical_host_redirect && !host.is_empty() && !host.eq_ignore_ascii_case(&state.web.host) {
-        return redirect(&format!("{}{}", state.web.origin, console_api::gateway::sign_in_url(return_to)));
+        return redirect(&format!("{}{}", state.web.origin, console_api::gateway::sign_in_url(&return_to)));
     }
     let request = state.auth.begin();
-    let binding = state.sessions.begin_login(request.state, request.pkce_verifier, return_to.to_string());
+    let pending = PendingSignIn {
+        state: request.state,
+        pkce_verifier: request.pkce_verifier,
+        nonce: request.nonce,
+        return_to,
+        started: unix_now(),
+    };
+    let (name, sealed) = state.sign_in.pending.seal(&pending);
     let mut response = redirect(request.url.as_str());
-    let cookie = state.web.set_cookie(state.web.login_cookie(), &binding, Some(Duration::from_secs(600)));
-    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response.headers_mut().append(header::SET_COOKIE, state.web.set_cookie(&name, &sealed, Some(SIGN_IN_TIMEOUT)));
     response
 }
 
-/// The role the console gives the token's first known role; none means no access to the console.
-fn role_of(claims: &AccessClaims) -> Option<Role> {
-    claims.roles.iter().map(|r| Role::from_wire(r)).find(|r| !matches!(r, Role::Other(_)))
+/// The one console role an identity maps to; none or several: no access to the console.
+fn role_of(roles: &RoleMapping, identity: &Identity) -> Result<Role, &'static str> {
+    let mut mapped = roles.roles_of(&identity.claims);
+    match mapped.len() {
+        1 => Ok(mapped.remove(0)),
+        0 => Err("Your account has no console role (admin, agent or customer). Ask your administrator."),
+        _ => Err("Your account maps to more than one console role (admin, agent, customer), so none is given. Ask your administrator to keep one."),
+    }
 }
 
 async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
     let cid = new_correlation_id();
     let again = "Sign in again to continue.";
-    let Some(pending) = q.get("state").and_then(|s| state.sessions.take_login(s)) else {
-        return page(StatusCode::BAD_REQUEST, "This sign-in has expired", &format!("It was already used, took longer than 10 minutes, or was not started here. {again}"));
+    let state_param = q.get("state").map(String::as_str).unwrap_or_default();
+    let pending = match state.sign_in.pending.open(&headers, state_param, unix_now()) {
+        Ok(p) => p,
+        Err(e) => {
+            state.audit.record("-", "-", "session.sign_in", "", cid.as_str(), 400);
+            return page(StatusCode::BAD_REQUEST, "This sign-in has expired or was started elsewhere", &format!("Not completed: {e}. {again}"));
+        }
     };
-    let bound = cookie(&headers, state.web.login_cookie()).is_some_and(|c| same_secret(c, &pending.browser_binding));
-    if !bound {
-        state.audit.record("-", "-", "session.sign_in", "", cid.as_str(), 400);
-        return page(StatusCode::BAD_REQUEST, "This sign-in was started elsewhere", &format!("It did not start in this browser, so it was not completed. {again}"));
-    }
+    // Whatever happens next, this sign-in is over: its cookie goes.
+    let name = state.sign_in.pending.cookie_name(&pending.state);
+    let clear_pending = state.web.set_cookie(&name, "", Some(Duration::ZERO));
+    let mut response = finish_sign_in(&state, &headers, &q, pending, &cid).await;
+    response.headers_mut().append(header::SET_COOKIE, clear_pending);
+    response
+}
+
+async fn finish_sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    pending: PendingSignIn,
+    cid: &console_api::d1_client::CorrelationId,
+) -> Response {
+    let again = "Sign in again to continue.";
     if let Some(error) = q.get("error") {
         let why = q.get("error_description").map(String::as_str).unwrap_or(error);
         return page(StatusCode::UNAUTHORIZED, "Sign-in did not complete", &format!("The sign-in service said: {why}. {again}"));
@@ -160,34 +226,48 @@ async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
     let Some(code) = q.get("code") else {
         return page(StatusCode::BAD_REQUEST, "Sign-in did not complete", &format!("The sign-in service sent no code. {again}"));
     };
-    let tokens = match state.auth.exchange(code, &pending.pkce_verifier).await {
+    let tokens = match state.auth.exchange(code, &pending.pkce_verifier, &pending.nonce).await {
         Ok(t) => t,
         Err(e) => {
             tracing::warn!(correlation_id = cid.as_str(), "sign-in failed: {e}");
             let status = match e {
                 UserAuthError::Unreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
-                UserAuthError::Refused(_) => StatusCode::BAD_REQUEST,
+                UserAuthError::Refused(_) | UserAuthError::BadIdToken(_) => StatusCode::BAD_REQUEST,
                 _ => StatusCode::BAD_GATEWAY,
             };
             state.audit.record("-", "-", "session.sign_in", "", cid.as_str(), status.as_u16());
             return page(status, "Sign-in did not complete", &format!("{e}. {again} (Reference {})", cid.as_str()));
         }
     };
-    let Some(role) = role_of(&tokens.claims) else {
-        state.audit.record(&tokens.claims.sub, "-", "session.sign_in", "", cid.as_str(), 403);
-        if let Some(r) = &tokens.refresh_token {
-            let _ = state.auth.revoke(r).await;
-        }
-        return page(StatusCode::FORBIDDEN, "No access to this console", "Your account has no console role (admin, agent or customer). Ask your administrator.");
+    let Some(identity) = tokens.identity.as_ref() else {
+        // `exchange` refuses an answer without an ID token; this only keeps the types honest.
+        return page(StatusCode::BAD_GATEWAY, "Sign-in did not complete", &format!("No ID token came back. {again}"));
     };
-    let name = tokens.claims.name.clone().unwrap_or_else(|| tokens.claims.sub.clone());
-    let user = SignedInUser { id: tokens.claims.sub.clone(), name, role };
+    let role = match role_of(&state.sign_in.roles, identity) {
+        Ok(role) => role,
+        Err(why) => {
+            state.audit.record(&identity.sub, "-", "session.sign_in", "", cid.as_str(), 403);
+            if let Some(r) = &tokens.refresh_token {
+                let _ = state.auth.revoke(r).await;
+            }
+            return page(StatusCode::FORBIDDEN, "No access to this console", why);
+        }
+    };
+    let name = identity.name.clone().unwrap_or_else(|| identity.sub.clone());
+    let user = SignedInUser { id: identity.sub.clone(), name, role };
+    // Signing in again in a browser that has a session: that session ends here and upstream.
+    if let Some(old) = cookie(headers, state.web.session_cookie()).and_then(|id| state.sessions.remove(id)) {
+        let refresh = old.lock().await.refresh_token.clone();
+        if let Some(refresh) = refresh {
+            if let Err(e) = state.auth.revoke(&refresh).await {
+                tracing::warn!(correlation_id = cid.as_str(), "signing in again: revoking the previous session failed: {e}");
+            }
+        }
+    }
     state.audit.record(&user.id, user.role.as_str(), "session.sign_in", "", cid.as_str(), 200);
     let id = state.sessions.insert(Session::new(user, tokens.access_token, tokens.expires_at, tokens.refresh_token));
-    let mut response = redirect(&pending.return_to);
-    let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, state.web.set_cookie(state.web.session_cookie(), &id, None));
-    headers.append(header::SET_COOKIE, state.web.set_cookie(state.web.login_cookie(), "", Some(Duration::ZERO)));
+    let mut response = redirect(return_path(&state.web.origin, &pending.return_to).as_deref().unwrap_or("/"));
+    response.headers_mut().append(header::SET_COOKIE, state.web.set_cookie(state.web.session_cookie(), &id, None));
     response
 }
 
@@ -279,10 +359,10 @@ impl FromRequestParts<AppState> for Caller {
             check_same_site(&parts.headers, state, &session.csrf_token, &cid)?;
         }
         if session.access_expires_at <= Instant::now() + REFRESH_MARGIN {
-            match renew(&mut session, &state.auth).await {
+            match renew(&mut session, &state.auth, &state.sign_in.roles).await {
                 Ok(()) => {}
                 // The server ended the sign-in (revoked, reused, expired family, no console role): so do we.
-                Err(UserAuthError::Refused(_) | UserAuthError::BadToken(_) | UserAuthError::Config(_)) => {
+                Err(UserAuthError::Refused(_) | UserAuthError::BadToken(_) | UserAuthError::BadIdToken(_) | UserAuthError::Config(_)) => {
                     drop(session);
                     state.sessions.remove(&id);
                     return Err(not_signed_in(&cid));
@@ -304,12 +384,14 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// New tokens for a session (rotating its refresh token), and the role they now carry.
-async fn renew(session: &mut Session, auth: &UserAuth) -> Result<(), UserAuthError> {
+/// New tokens for a session (rotating its refresh token), about the same person; a new ID token re-maps
+/// the role, none keeps it.
+async fn renew(session: &mut Session, auth: &UserAuth, roles: &RoleMapping) -> Result<(), UserAuthError> {
     let refresh = session.refresh_token.clone().ok_or_else(|| UserAuthError::Refused("no refresh token".into()))?;
-    let tokens = auth.refresh(&refresh).await?;
-    let role = role_of(&tokens.claims).ok_or_else(|| UserAuthError::Refused("the account has no console role any more".into()))?;
-    session.user.role = role;
+    let tokens = auth.refresh(&refresh, &session.user.id).await?;
+    if let Some(identity) = &tokens.identity {
+        session.user.role = role_of(roles, identity).map_err(|why| UserAuthError::Refused(why.into()))?;
+    }
     session.access_token = tokens.access_token;
     session.access_expires_at = tokens.expires_at;
     if tokens.refresh_token.is_some() {
