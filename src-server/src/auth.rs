@@ -427,3 +427,28 @@ impl Caller {
         Err(refusal(403, ProblemKind::Forbidden, &format!("{why} You are signed in as {} ({}).", self.user.name, role.label()), cid))
     }
 }
+
+#[cfg(test)]
+mod sign_in_tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_always_has_a_location() {
+        let r = redirect("/x\u{0}y");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()[header::LOCATION], "/");
+        assert_eq!(redirect("/me").headers()[header::LOCATION], "/me");
+    }
+
+    #[test]
+    fn return_paths_stay_on_our_origin_and_keep_path_and_query_only() {
+        let origin = "http://127.0.0.1:8080";
+        assert_eq!(return_path(origin, "/consumers/demo-busy?status=FAILED").as_deref(), Some("/consumers/demo-busy?status=FAILED"));
+        assert_eq!(return_path(origin, "/me#top").as_deref(), Some("/me"));
+        assert_eq!(return_path(origin, "/a/../b c").as_deref(), Some("/b%20c"));
+        let long = format!("/{}", "a".repeat(MAX_RETURN_TO));
+        for hostile in ["//x", "/\\x", "https:x", "/\t/evil.example", "/%5C/x", "/%09/x", long.as_str()] {
+            assert_eq!(return_path(origin, hostile), None, "{hostile:.40}");
+        }
+    }
+}
