@@ -185,7 +185,9 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
         .map_err(|e| ServerError::Audit(config.audit_log.clone().unwrap_or_default(), e))?;
     let auth = Arc::new(auth);
     let sessions = Arc::new(session::SessionStore::new(profile.auth.idle_timeout, profile.auth.absolute_timeout));
-    let sweeper = session::spawn_sweeper(&sessions, session::SWEEP_EVERY, revoke_swept(auth.clone()));
+    // A minute, or the idle timeout when shorter (tests), so a session outlives its timeout by one period at most.
+    let sweep_every = session::SWEEP_EVERY.min(profile.auth.idle_timeout);
+    let sweeper = session::spawn_sweeper(&sessions, sweep_every, revoke_swept(auth.clone()));
     let web = auth::WebOrigin::new(&public_url, config.public_url.is_none());
     let sign_in = auth::SignIn { pending: pending_sign_in::PendingSignIns::new(web.secure), roles: profile.auth.roles.clone() };
     let state = api::AppState {

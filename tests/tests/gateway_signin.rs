@@ -7,7 +7,7 @@ mod signin_stack;
 use std::sync::Arc;
 
 use console_e2e::sign_in::{authorize, begin, location, no_redirects, set_cookie};
-use console_e2e::{read, SignedIn, DEMO_PASSWORD};
+use console_e2e::{read, wait_until, SignedIn, DEMO_PASSWORD};
 use reqwest::header::COOKIE;
 use serde_json::{json, Value};
 use signin_stack::{now, Options, SignInStack, Tamper};
@@ -209,7 +209,7 @@ async fn claims_mapping_to_two_console_roles_or_none_are_refused_and_audited() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_re_maps_the_role_from_its_new_id_token_and_ends_the_session_when_it_cannot() {
     // 5-second access tokens: every call is within the refresh margin, so every call refreshes.
-    let options = Options { proxy: true, access_token_ttl: std::time::Duration::from_secs(5) };
+    let options = Options { proxy: true, access_token_ttl: std::time::Duration::from_secs(5), ..Options::default() };
     let stack = SignInStack::start(options).await;
     let ada = SignedIn::at(&stack.gateway_url, "ada").await;
     assert_eq!(ada.session["user"]["role"], "admin");
@@ -223,5 +223,24 @@ async fn a_refresh_re_maps_the_role_from_its_new_id_token_and_ends_the_session_w
     assert_eq!(status, 200);
     let (status, _, body) = ada.get("/api/me/consents/needed").await;
     assert_eq!(status, 401, "two roles after a refresh end the session: {body}");
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_sessions_are_swept_by_the_gateway_and_their_sign_ins_revoked_without_anyone_asking() {
+    // A 1-second idle timeout: the gateway sweeps every second then (every minute with the real 30).
+    let stack = SignInStack::start(Options { idle_timeout: Some(std::time::Duration::from_secs(1)), ..Options::default() }).await;
+    let _ada = SignedIn::at(&stack.gateway_url, "ada").await;
+    let _grace = SignedIn::at(&stack.gateway_url, "grace").await;
+    assert_eq!(stack.gateway.session_count(), 2);
+    let gateway = &stack.gateway;
+    wait_until("the sweeper to remove both idle sessions", std::time::Duration::from_secs(10), || async move {
+        (gateway.session_count() == 0).then_some(())
+    })
+    .await;
+    wait_until("their sign-ins to be revoked upstream", std::time::Duration::from_secs(10), || async {
+        (stack.live_sign_ins("usr-ada").await == 0 && stack.live_sign_ins("usr-grace").await == 0).then_some(())
+    })
+    .await;
     stack.shutdown().await;
 }

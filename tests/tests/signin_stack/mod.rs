@@ -37,11 +37,13 @@ pub struct Options {
     /// Put the re-signing proxy between the gateway and the authorization server.
     pub proxy: bool,
     pub access_token_ttl: Duration,
+    /// The gateway's idle timeout (the profile's 30 minutes unless set).
+    pub idle_timeout: Option<Duration>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { proxy: false, access_token_ttl: Duration::from_secs(300) }
+        Options { proxy: false, access_token_ttl: Duration::from_secs(300), idle_timeout: None }
     }
 }
 
@@ -61,12 +63,16 @@ impl SignInStack {
             (sandbox_url.clone(), None)
         };
         let audit_log = tmp.path().join("audit.jsonl");
+        let mut profile = sandbox_profile(&upstream);
+        if let Some(idle) = options.idle_timeout {
+            profile.auth.idle_timeout = idle;
+        }
         let gateway = console_server::start_on(
             listener,
             console_server::ServerConfig {
                 listen: loopback0(),
                 dist: tmp.path().to_path_buf(),
-                profile: sandbox_profile(&upstream),
+                profile,
                 public_url: None,
                 audit_log: Some(audit_log.clone()),
                 tls: None,
