@@ -4,7 +4,8 @@
 //! process; the browser holds one HttpOnly session cookie. Every `/api` route checks the caller's role.
 //!
 //! * [`config`]: the environment file and its profiles.
-//! * [`auth`]: sign-in (authorization code + PKCE), sign-out, and the [`auth::Caller`] of every route.
+//! * [`sign_in`]: OpenID Connect sign-in ([`pending_sign_in`]: the sealed cookie of one in progress).
+//! * [`auth`]: sign-out, and the [`auth::Caller`] of every route.
 //! * [`session`]: the server-side session store. [`audit`]: who did what.
 //! * [`api`]: the allow-listed `/api` routes to D1. [`consents`]: the Consents routes.
 //! * [`web`]: static files, SPA fallback and security headers.
@@ -16,6 +17,7 @@ pub mod config;
 pub mod consents;
 pub mod pending_sign_in;
 pub mod session;
+pub mod sign_in;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -189,7 +191,7 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
     let sweep_every = session::SWEEP_EVERY.min(profile.auth.idle_timeout);
     let sweeper = session::spawn_sweeper(&sessions, sweep_every, revoke_swept(auth.clone()));
     let web = auth::WebOrigin::new(&public_url, config.public_url.is_none());
-    let sign_in = auth::SignIn { pending: pending_sign_in::PendingSignIns::new(web.secure), roles: profile.auth.roles.clone() };
+    let sign_in = sign_in::SignIn { pending: pending_sign_in::PendingSignIns::new(web.secure), roles: profile.auth.roles.clone() };
     let state = api::AppState {
         link: D1Link::new(profile.d1.clone())?,
         about,
