@@ -16,6 +16,7 @@
 pub mod apiture;
 pub mod correlation;
 pub mod d1_token;
+pub mod jwks;
 pub mod upstream;
 pub mod user_auth;
 

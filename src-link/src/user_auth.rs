@@ -8,15 +8,12 @@
 //! kept in this process. Nothing here knows about cookies, sessions or console roles: those are the
 //! gateway's.
 //!
-//! The JWKS is cached for [`JWKS_LIFETIME`] and fetched by one request at a time; a token naming a key
-//! we do not have fetches it again at most every [`UNKNOWN_KID_REFETCH_EVERY`] (key rotation shows that
-//! way, and a flood of made-up `kid`s cannot turn into a flood of fetches).
+//! Keys come from the server's JWKS through [`crate::jwks`] (cached, single flight, unknown `kid`s
+//! refetched at most every [`UNKNOWN_KID_REFETCH_EVERY`]).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{decode, decode_header, Algorithm, Validation};
 use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields,
@@ -26,12 +23,10 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use thiserror::Error;
-use tokio::sync::Mutex;
 
-/// How long a fetched JWKS is used before it is fetched again.
-pub const JWKS_LIFETIME: Duration = Duration::from_secs(10 * 60);
-/// A token naming an unknown key fetches the JWKS again at most this often; so does a failed fetch.
-pub const UNKNOWN_KID_REFETCH_EVERY: Duration = Duration::from_secs(30);
+use crate::jwks::Jwks;
+
+pub use crate::jwks::{Clock, JWKS_LIFETIME, UNKNOWN_KID_REFETCH_EVERY};
 
 /// The token response's OpenID Connect field (OIDC Core 3.1.3.3).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -164,16 +159,6 @@ enum IdTokenRule<'a> {
     Refresh { sub: &'a str },
 }
 
-/// Where "now" comes from: the real clock, or a test's.
-pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
-
-/// The JWKS as last fetched, and when to fetch it again.
-#[derive(Default)]
-struct JwksCache {
-    set: Option<JwkSet>,
-    stale_at: Option<Instant>,
-    unknown_kid_refetch_at: Option<Instant>,
-}
 
 /// The sign-in client, shared by every request.
 pub struct UserAuth {
@@ -182,13 +167,10 @@ pub struct UserAuth {
     client_secret: String,
     revocation_url: url::Url,
     http: reqwest::Client,
-    jwks_url: url::Url,
     issuer: String,
     audience: String,
     scopes: Vec<String>,
-    /// Held across a fetch: concurrent verifications wait for that one fetch rather than start their own.
-    jwks: Mutex<JwksCache>,
-    clock: Clock,
+    jwks: Jwks,
 }
 
 impl UserAuth {
@@ -219,20 +201,18 @@ impl UserAuth {
             client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
             revocation_url: endpoint("oauth2/revoke"),
-            http,
-            jwks_url: endpoint(".well-known/jwks.json"),
+            http: http.clone(),
             issuer,
             audience: config.audience,
             // OpenID Connect: the ID token is what says who signed in.
             scopes: std::iter::once("openid".to_string()).chain(config.scopes.into_iter().filter(|s| s != "openid")).collect(),
-            jwks: Mutex::default(),
-            clock: Arc::new(Instant::now),
+            jwks: Jwks::new(endpoint(".well-known/jwks.json"), http),
         })
     }
 
     /// The same client reading "now" from `clock` (tests move it instead of waiting).
     pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
+        self.jwks.set_clock(clock);
         self
     }
 
@@ -343,7 +323,7 @@ impl UserAuth {
             return Err(UserAuthError::BadToken(format!("{:?} is not an accepted signature algorithm", header.alg)));
         }
         let kid = header.kid.ok_or_else(|| UserAuthError::BadToken("the token names no key (kid)".into()))?;
-        let key = self.key(&kid).await?.ok_or_else(|| UserAuthError::BadToken(format!("no published key '{kid}'")))?;
+        let key = self.jwks.key(&kid).await?.ok_or_else(|| UserAuthError::BadToken(format!("no published key '{kid}'")))?;
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
@@ -363,7 +343,7 @@ impl UserAuth {
             return Err(bad(format!("{:?} is not an accepted signature algorithm", header.alg)));
         }
         let kid = header.kid.ok_or_else(|| bad("the ID token names no key (kid)".into()))?;
-        let key = self.key(&kid).await?.ok_or_else(|| bad(format!("no published key '{kid}'")))?;
+        let key = self.jwks.key(&kid).await?.ok_or_else(|| bad(format!("no published key '{kid}'")))?;
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.client_id]);
@@ -379,64 +359,6 @@ impl UserAuth {
         let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_string);
         let sub = text("sub").ok_or_else(|| bad("sub is not a string".into()))?;
         Ok(Identity { sub, name: text("name"), claims })
-    }
-
-    /// The key `kid` from the JWKS: cached for [`JWKS_LIFETIME`], fetched once for every caller waiting,
-    /// and again for an unknown `kid` at most every [`UNKNOWN_KID_REFETCH_EVERY`].
-    async fn key(&self, kid: &str) -> Result<Option<DecodingKey>, UserAuthError> {
-        let mut cache = self.jwks.lock().await;
-        let now = (self.clock)();
-        if cache.stale_at.is_none_or(|at| now >= at) {
-            self.fetch_jwks(&mut cache, now).await?;
-        }
-        if let Some(key) = cache.find(kid)? {
-            return Ok(Some(key));
-        }
-        if cache.unknown_kid_refetch_at.is_some_and(|at| now < at) {
-            return Ok(None);
-        }
-        cache.unknown_kid_refetch_at = Some(now + UNKNOWN_KID_REFETCH_EVERY);
-        self.fetch_jwks(&mut cache, now).await?;
-        cache.find(kid)
-    }
-
-    /// Fetches the JWKS into `cache`. On failure an older set keeps serving, tried again in a while;
-    /// without one, the failure is the caller's.
-    async fn fetch_jwks(&self, cache: &mut JwksCache, now: Instant) -> Result<(), UserAuthError> {
-        let fetched: Result<JwkSet, UserAuthError> = async {
-            self.http
-                .get(self.jwks_url.clone())
-                .send()
-                .await
-                .and_then(|r| r.error_for_status())
-                .map_err(|e| UserAuthError::Unreachable(format!("JWKS: {e}")))?
-                .json()
-                .await
-                .map_err(|e| UserAuthError::Unreachable(format!("JWKS is not a key set: {e}")))
-        }
-        .await;
-        match fetched {
-            Ok(set) => {
-                cache.set = Some(set);
-                cache.stale_at = Some(now + JWKS_LIFETIME);
-                Ok(())
-            }
-            Err(e) if cache.set.is_some() => {
-                tracing::warn!("keeping the JWKS fetched earlier: {e}");
-                cache.stale_at = Some(now + UNKNOWN_KID_REFETCH_EVERY);
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
-    }
-}
-
-impl JwksCache {
-    fn find(&self, kid: &str) -> Result<Option<DecodingKey>, UserAuthError> {
-        match self.set.as_ref().and_then(|set| set.find(kid)) {
-            Some(jwk) => DecodingKey::from_jwk(jwk).map(Some).map_err(|e| UserAuthError::BadToken(e.to_string())),
-            None => Ok(None),
-        }
     }
 }
 
