@@ -242,7 +242,17 @@ impl UserAuth {
             .request_async(&self.http)
             .await
             .map_err(token_error)?;
-        self.accept(response, IdTokenRule::SignIn { nonce }).await
+        let refresh_token = response.refresh_token().map(|r| r.secret().clone());
+        match self.accept(response, IdTokenRule::SignIn { nonce }).await {
+            // Tokens we refuse to believe must not stay live at the server either.
+            Err(e @ (UserAuthError::BadToken(_) | UserAuthError::BadIdToken(_))) => {
+                if let Some(refresh_token) = refresh_token {
+                    let _ = self.revoke(&refresh_token).await;
+                }
+                Err(e)
+            }
+            accepted => accepted,
+        }
     }
 
     /// A new access token (and, with rotation, a new refresh token) for the session of `sub`; a new ID

@@ -184,6 +184,7 @@ async fn an_id_token_with_a_wrong_nonce_audience_subject_or_expiry_opens_no_sess
         assert!(page_text(&html).contains("ID token") && html.contains(says), "{what}: {html}");
     }
     assert_eq!(stack.gateway.session_count(), 1, "only the untampered sign-in");
+    assert_eq!(stack.live_sign_ins("usr-ada").await, 1, "the refused sign-ins were revoked upstream");
     stack.shutdown().await;
 }
 
