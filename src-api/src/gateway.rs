@@ -122,10 +122,39 @@ pub fn sign_in_url(return_to: &str) -> String {
     format!("{}?return_to={}", routes::AUTH_LOGIN, crate::transport::encode_path(safe))
 }
 
-/// Only same-origin absolute paths may be returned to (no `//host`, no scheme): an open redirect
-/// otherwise.
+/// Only same-origin absolute paths may be returned to: no `//host`, no scheme, and no control character
+/// or `\` anywhere, raw or percent-encoded (browsers drop tabs and newlines from a URL and read `\` as
+/// `/`, so `/\t/evil.example` or `/%5C/evil.example` would be another host). The gateway also resolves
+/// what passes against its own origin (`console_server::auth::return_path`).
 pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") && !path.contains(['\r', '\n'])
+    let decoded = percent_decode(path);
+    let forbidden = |b: &u8| *b < 0x20 || *b == 0x7f || *b == b'\\';
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.bytes().any(|b| forbidden(&b))
+        && !decoded.iter().any(forbidden)
+        && !String::from_utf8_lossy(&decoded).chars().any(char::is_control)
+}
+
+/// `%XX` escapes decoded to bytes (others kept as they are), for [`is_local_path`]'s checks.
+fn percent_decode(s: &str) -> Vec<u8> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 string_enum!(
@@ -405,6 +434,20 @@ mod tests {
         assert_eq!(sign_in_url("/consumers/demo-busy?type=DELETE"), "/auth/login?return_to=/consumers/demo-busy%3Ftype%3DDELETE");
         for hostile in ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", ""] {
             assert_eq!(sign_in_url(hostile), "/auth/login?return_to=/", "{hostile:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_and_backslashes_are_refused_raw_or_percent_encoded() {
+        for hostile in [
+            "/\t/evil.example", "/\n/x", "/\u{c}/x", "/\u{1}x", "/\u{7f}x", "/\u{85}x", "/x\\y",
+            "/%09/evil.example", "/%0A/x", "/%0a/x", "/%0C/x", "/%5C/x", "/%5c/x", "/%01", "/%7F", "/%C2%85/x",
+            "//x", "/\\x", "https:x", "x/y",
+        ] {
+            assert!(!is_local_path(hostile), "{hostile:?}");
+        }
+        for fine in ["/", "/consumers/demo-busy?status=FAILED", "/me", "/a%20b", "/100%", "/%zz", "/caf%C3%A9"] {
+            assert!(is_local_path(fine), "{fine:?}");
         }
     }
 

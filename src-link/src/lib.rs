@@ -18,6 +18,7 @@ pub mod apiture;
 pub mod correlation;
 pub mod d1_token;
 mod http;
+pub mod jwks;
 pub mod upstream;
 pub mod user_auth;
 

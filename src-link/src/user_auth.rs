@@ -2,32 +2,49 @@
 //! authorization server (Apiture's `/auth/oauth2/*`, or the sandbox's), token refresh and revocation.
 //!
 //! The protocol work is the `oauth2` crate's. What this module adds is what a backend-for-frontend needs
-//! around it: the access token is a JWT that we verify against the server's JWKS (issuer, audience,
-//! expiry, ES256/RS256 only) before believing who signed in and with which roles, and every token stays in
-//! this process. Nothing here knows about cookies or sessions: that is the gateway's.
+//! around it: OpenID Connect (the `openid` scope, a `nonce` per sign-in, the ID token checked for
+//! signature, issuer, audience = our client id, expiry and that nonce: who signed in comes from it), the
+//! access token verified too (issuer, audience, expiry, the same `sub`), ES256/RS256 only, and every token
+//! kept in this process. Nothing here knows about cookies, sessions or console roles: those are the
+//! gateway's.
+//!
+//! Keys come from the server's JWKS through [`crate::jwks`] (cached, single flight, unknown `kid`s
+//! refetched at most every [`UNKNOWN_KID_REFETCH_EVERY`]).
 
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
-use oauth2::basic::{
-    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenResponse,
-};
+use jsonwebtoken::{decode, decode_header, Algorithm, Validation};
+use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, StandardRevocableToken, TokenResponse,
-    TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, StandardRevocableToken, StandardTokenResponse,
+    TokenResponse, TokenUrl,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use thiserror::Error;
-use tokio::sync::RwLock;
+
+use crate::jwks::Jwks;
+
+pub use crate::jwks::{Clock, JWKS_LIFETIME, UNKNOWN_KID_REFETCH_EVERY};
+
+/// The token response's OpenID Connect field (OIDC Core 3.1.3.3).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct IdTokenField {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+impl ExtraTokenFields for IdTokenField {}
+
+type OidcTokenResponse = StandardTokenResponse<IdTokenField, BasicTokenType>;
 
 use crate::http::join;
 
 /// The `oauth2` client with the endpoints we set: authorize and token (revocation: see [`UserAuth::revoke`]).
 type OAuthClient = oauth2::Client<
     BasicErrorResponse,
-    BasicTokenResponse,
+    OidcTokenResponse,
     BasicTokenIntrospectionResponse,
     StandardRevocableToken,
     BasicRevocationErrorResponse,
@@ -80,22 +97,30 @@ pub enum UserAuthError {
     /// The token did not verify: never trust it.
     #[error("the access token is not acceptable: {0}")]
     BadToken(String),
+    /// The ID token is missing or did not verify (signature, issuer, audience, expiry, nonce, subject).
+    #[error("the ID token is not acceptable: {0}")]
+    BadIdToken(String),
 }
 
-/// The claims we rely on. Roles and name are the authorization server's word on who this is.
+/// The access token's claims we check. Who the person is comes from the ID token ([`Identity`]).
 #[derive(Clone, Debug, Deserialize)]
 pub struct AccessClaims {
     pub sub: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub roles: Vec<String>,
     #[serde(default)]
     pub scope: String,
     pub exp: u64,
     /// The sign-in (refresh family) this token belongs to.
     #[serde(default)]
     pub sid: Option<String>,
+}
+
+/// Who signed in, from a verified ID token: its subject, name and every claim (the gateway maps some of
+/// them to a console role).
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub sub: String,
+    pub name: Option<String>,
+    pub claims: Map<String, Value>,
 }
 
 /// What a successful grant gives. The tokens are secrets: never log, serialise or send them to a page.
@@ -105,20 +130,37 @@ pub struct UserTokens {
     /// When to stop using the access token (from `expires_in`, or the JWT's `exp`).
     pub expires_at: Instant,
     pub claims: AccessClaims,
+    /// From the ID token: always after a sign-in; after a refresh, when the server sent a new one.
+    pub identity: Option<Identity>,
 }
 
 impl std::fmt::Debug for UserTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserTokens").field("claims", &self.claims).field("expires_at", &self.expires_at).finish()
+        f.debug_struct("UserTokens")
+            .field("claims", &self.claims)
+            .field("identity", &self.identity)
+            .field("expires_at", &self.expires_at)
+            .finish()
     }
 }
 
-/// A started sign-in: `state` comes back on the callback; the verifier stays on the server until then.
+/// A started sign-in: `state` comes back on the callback; the verifier and the nonce are kept by the
+/// gateway (in the browser's sealed cookie) until then.
 pub struct AuthorizationRequest {
     pub url: url::Url,
     pub state: String,
     pub pkce_verifier: String,
+    pub nonce: String,
 }
+
+/// What the ID token of a grant must satisfy besides signature, issuer, audience and expiry.
+enum IdTokenRule<'a> {
+    /// After a sign-in: present, carrying this nonce.
+    SignIn { nonce: &'a str },
+    /// After a refresh: optional (OIDC Core 12.2), and then about this same person.
+    Refresh { sub: &'a str },
+}
+
 
 /// The sign-in client, shared by every request.
 pub struct UserAuth {
@@ -127,11 +169,10 @@ pub struct UserAuth {
     client_secret: String,
     revocation_url: url::Url,
     http: reqwest::Client,
-    jwks_url: url::Url,
     issuer: String,
     audience: String,
     scopes: Vec<String>,
-    jwks: RwLock<Option<JwkSet>>,
+    jwks: Jwks,
 }
 
 impl UserAuth {
@@ -143,7 +184,13 @@ impl UserAuth {
     pub fn with_tls(config: UserAuthConfig, timeout: Duration, tls: &crate::UpstreamTls) -> Result<Self, UserAuthError> {
         let bad = |e: &dyn std::fmt::Display| UserAuthError::Config(e.to_string());
         let endpoint = |path: &str| join(&config.base, path);
-        let client = oauth2::basic::BasicClient::new(ClientId::new(config.client_id.clone()))
+        let client = oauth2::Client::<
+            BasicErrorResponse,
+            OidcTokenResponse,
+            BasicTokenIntrospectionResponse,
+            StandardRevocableToken,
+            BasicRevocationErrorResponse,
+        >::new(ClientId::new(config.client_id.clone()))
             .set_client_secret(ClientSecret::new(config.client_secret.clone()))
             .set_auth_uri(AuthUrl::from_url(endpoint("oauth2/authorize")))
             .set_token_uri(TokenUrl::from_url(endpoint("oauth2/token")))
@@ -160,28 +207,40 @@ impl UserAuth {
             client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
             revocation_url: endpoint("oauth2/revoke"),
-            http,
-            jwks_url: endpoint(".well-known/jwks.json"),
+            http: http.clone(),
             issuer,
             audience: config.audience,
-            scopes: config.scopes,
-            jwks: RwLock::new(None),
+            // OpenID Connect: the ID token is what says who signed in.
+            scopes: std::iter::once("openid".to_string()).chain(config.scopes.into_iter().filter(|s| s != "openid")).collect(),
+            jwks: Jwks::new(endpoint(".well-known/jwks.json"), http),
         })
     }
 
-    /// A fresh authorization request: random `state`, S256 challenge, our scopes.
+    /// The same client reading "now" from `clock` (tests move it instead of waiting).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.jwks.set_clock(clock);
+        self
+    }
+
+    /// A fresh authorization request: random `state` and `nonce`, S256 challenge, `openid` and our scopes.
     pub fn begin(&self) -> AuthorizationRequest {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let mut request = self.client.authorize_url(CsrfToken::new_random).set_pkce_challenge(challenge);
+        let nonce = CsrfToken::new_random().secret().clone();
+        let mut request = self
+            .client
+            .authorize_url(CsrfToken::new_random)
+            .set_pkce_challenge(challenge)
+            .add_extra_param("nonce", nonce.clone());
         for scope in &self.scopes {
             request = request.add_scope(Scope::new(scope.clone()));
         }
         let (url, state) = request.url();
-        AuthorizationRequest { url, state: state.secret().clone(), pkce_verifier: verifier.secret().clone() }
+        AuthorizationRequest { url, state: state.secret().clone(), pkce_verifier: verifier.secret().clone(), nonce }
     }
 
-    /// Exchanges the callback's code (with the verifier kept since [`UserAuth::begin`]).
-    pub async fn exchange(&self, code: &str, pkce_verifier: &str) -> Result<UserTokens, UserAuthError> {
+    /// Exchanges the callback's code (with the verifier and nonce of [`UserAuth::begin`]); the answer must
+    /// carry an ID token with that nonce.
+    pub async fn exchange(&self, code: &str, pkce_verifier: &str, nonce: &str) -> Result<UserTokens, UserAuthError> {
         let response = self
             .client
             .exchange_code(AuthorizationCode::new(code.to_string()))
@@ -189,18 +248,33 @@ impl UserAuth {
             .request_async(&self.http)
             .await
             .map_err(token_error)?;
-        self.accept(response).await
+        let refresh_token = response.refresh_token().map(|r| r.secret().clone());
+        match self.accept(response, IdTokenRule::SignIn { nonce }).await {
+            // Tokens we refuse to believe must not stay live at the server either.
+            Err(e @ (UserAuthError::BadToken(_) | UserAuthError::BadIdToken(_))) => {
+                if let Some(refresh_token) = refresh_token {
+                    let _ = self.revoke(&refresh_token).await;
+                }
+                Err(e)
+            }
+            accepted => accepted,
+        }
     }
 
-    /// A new access token (and, with rotation, a new refresh token) for a session.
-    pub async fn refresh(&self, refresh_token: &str) -> Result<UserTokens, UserAuthError> {
+    /// A new access token (and, with rotation, a new refresh token) for the session of `sub`; a new ID
+    /// token, when one comes, must be about `sub` too.
+    pub async fn refresh(&self, refresh_token: &str, sub: &str) -> Result<UserTokens, UserAuthError> {
         let response = self
             .client
             .exchange_refresh_token(&RefreshToken::new(refresh_token.to_string()))
             .request_async(&self.http)
             .await
             .map_err(token_error)?;
-        self.accept(response).await
+        let tokens = self.accept(response, IdTokenRule::Refresh { sub }).await?;
+        if tokens.claims.sub != sub {
+            return Err(UserAuthError::BadToken("the refreshed access token is about another person".into()));
+        }
+        Ok(tokens)
     }
 
     /// Revokes a refresh token (and so its whole sign-in at the server), RFC 7009.
@@ -225,9 +299,26 @@ impl UserAuth {
         }
     }
 
-    async fn accept(&self, response: BasicTokenResponse) -> Result<UserTokens, UserAuthError> {
+    async fn accept(&self, response: OidcTokenResponse, rule: IdTokenRule<'_>) -> Result<UserTokens, UserAuthError> {
         let access_token = response.access_token().secret().clone();
         let claims = self.verify(&access_token).await?;
+        let identity = match (&response.extra_fields().id_token, rule) {
+            (Some(id_token), IdTokenRule::SignIn { nonce }) => Some(self.verify_id_token(id_token, Some(nonce)).await?),
+            (None, IdTokenRule::SignIn { .. }) => {
+                return Err(UserAuthError::BadIdToken("the token answer has no id_token (was the openid scope granted?)".into()))
+            }
+            (Some(id_token), IdTokenRule::Refresh { sub }) => {
+                let identity = self.verify_id_token(id_token, None).await?;
+                if identity.sub != sub {
+                    return Err(UserAuthError::BadIdToken("the refreshed ID token is about another person".into()));
+                }
+                Some(identity)
+            }
+            (None, IdTokenRule::Refresh { .. }) => None,
+        };
+        if identity.as_ref().is_some_and(|i| i.sub != claims.sub) {
+            return Err(UserAuthError::BadIdToken("the ID token and the access token name different people (sub)".into()));
+        }
         // The earlier of the server's expires_in and the token's own exp.
         let lifetime = response.expires_in().unwrap_or(Duration::from_secs(300));
         let until_exp = Duration::from_secs(claims.exp.saturating_sub(unix_now()));
@@ -236,6 +327,7 @@ impl UserAuth {
             refresh_token: response.refresh_token().map(|r| r.secret().clone()),
             expires_at: Instant::now() + lifetime.min(until_exp),
             claims,
+            identity,
         })
     }
 
@@ -247,13 +339,7 @@ impl UserAuth {
             return Err(UserAuthError::BadToken(format!("{:?} is not an accepted signature algorithm", header.alg)));
         }
         let kid = header.kid.ok_or_else(|| UserAuthError::BadToken("the token names no key (kid)".into()))?;
-        let key = match self.key(&kid, false).await? {
-            Some(key) => key,
-            None => self
-                .key(&kid, true)
-                .await?
-                .ok_or_else(|| UserAuthError::BadToken(format!("no published key '{kid}'")))?,
-        };
+        let key = self.jwks.key(&kid).await?.ok_or_else(|| UserAuthError::BadToken(format!("no published key '{kid}'")))?;
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
@@ -264,26 +350,37 @@ impl UserAuth {
             .map_err(|e| UserAuthError::BadToken(e.to_string()))
     }
 
-    async fn key(&self, kid: &str, refetch: bool) -> Result<Option<DecodingKey>, UserAuthError> {
-        if refetch || self.jwks.read().await.is_none() {
-            let set: JwkSet = self
-                .http
-                .get(self.jwks_url.clone())
-                .send()
-                .await
-                .and_then(|r| r.error_for_status())
-                .map_err(|e| UserAuthError::Unreachable(format!("JWKS: {e}")))?
-                .json()
-                .await
-                .map_err(|e| UserAuthError::Unreachable(format!("JWKS is not a key set: {e}")))?;
-            *self.jwks.write().await = Some(set);
+    /// Verifies an ID token (OIDC Core 3.1.3.7): signature from the JWKS, `iss`, `aud` = our client id,
+    /// `exp`, and, after a sign-in, the nonce we sent.
+    async fn verify_id_token(&self, token: &str, nonce: Option<&str>) -> Result<Identity, UserAuthError> {
+        let bad = |m: String| UserAuthError::BadIdToken(m);
+        let header = decode_header(token).map_err(|e| bad(e.to_string()))?;
+        if !matches!(header.alg, Algorithm::ES256 | Algorithm::RS256) {
+            return Err(bad(format!("{:?} is not an accepted signature algorithm", header.alg)));
         }
-        let jwks = self.jwks.read().await;
-        match jwks.as_ref().and_then(|set| set.find(kid)) {
-            Some(jwk) => DecodingKey::from_jwk(jwk).map(Some).map_err(|e| UserAuthError::BadToken(e.to_string())),
-            None => Ok(None),
+        let kid = header.kid.ok_or_else(|| bad("the ID token names no key (kid)".into()))?;
+        let key = self.jwks.key(&kid).await?.ok_or_else(|| bad(format!("no published key '{kid}'")))?;
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.client_id]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 10;
+        let claims = decode::<Map<String, Value>>(token, &key, &validation).map_err(|e| bad(e.to_string()))?.claims;
+        if let Some(expected) = nonce {
+            let sent = claims.get("nonce").and_then(Value::as_str).unwrap_or_default();
+            if !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+                return Err(bad("its nonce is not the one this sign-in sent".into()));
+            }
         }
+        let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_string);
+        let sub = text("sub").ok_or_else(|| bad("sub is not a string".into()))?;
+        Ok(Identity { sub, name: text("name"), claims })
     }
+}
+
+/// Compares secrets without an early exit.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn token_error<RE: std::error::Error + 'static>(

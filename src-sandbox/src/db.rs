@@ -148,6 +148,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX consents_by_user ON consents (user_id, state, type, document_uri);
     CREATE INDEX consents_by_document ON consents (document_uri, state);
     "#,
+    // 3: OpenID Connect: the authorize request's nonce, for the ID token its code's exchange issues.
+    r#"
+    ALTER TABLE auth_codes ADD COLUMN nonce TEXT;
+    "#,
 ];
 
 /// The shared connection.

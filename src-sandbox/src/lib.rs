@@ -214,7 +214,8 @@ pub fn router(state: AppState, control: bool) -> Router {
         .route("/oauth2/token", post(auth::token::token))
         .route("/oauth2/revoke", post(auth::token::revoke))
         .route("/.well-known/jwks.json", get(auth::keys::jwks))
-        .route("/.well-known/oauth-authorization-server", get(auth::keys::metadata));
+        .route("/.well-known/oauth-authorization-server", get(auth::keys::metadata))
+        .route("/.well-known/openid-configuration", get(auth::keys::openid_configuration));
     let consents = Router::new()
         .route("/neededConsents", get(consents::needed_consents))
         .route("/consents/{consentId}", get(consents::get_consent));

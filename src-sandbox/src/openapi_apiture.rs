@@ -39,6 +39,9 @@ pub struct AuthTokenResponse {
     pub refresh_token: Option<String>,
     #[schema(example = "banking/read banking/write")]
     pub scope: String,
+    /// OpenID Connect, when the sign-in asked for `openid`: an ES256 JWT with iss, sub, aud (the client),
+    /// exp, iat, nonce (after a sign-in, not after a refresh), name and roles.
+    pub id_token: Option<String>,
 }
 
 /// RFC 6749 section 5.2.
@@ -59,6 +62,8 @@ pub struct SignInForm {
     pub state: Option<String>,
     pub code_challenge: String,
     pub code_challenge_method: String,
+    /// OpenID Connect: echoed in the ID token.
+    pub nonce: Option<String>,
     pub username: String,
     pub password: String,
 }
@@ -202,6 +207,7 @@ impl Modify for ApitureSecurity {
         crate::auth::token::revoke,
         crate::auth::keys::jwks,
         crate::auth::keys::metadata,
+        crate::auth::keys::openid_configuration,
         crate::consents::needed_consents,
         crate::consents::get_consent,
     ),

@@ -123,9 +123,16 @@ async fn pkce_s256_is_required_and_bad_requests_go_back_to_the_client() {
     let mut params = gateway_request("too-short", "s", "banking/read");
     let r = browser().get(authorize_url(&s, &params)).send().await.unwrap();
     assert_eq!(redirected(&r, GATEWAY_REDIRECT)["error"], "invalid_request");
-    params = gateway_request(&challenge, "s", "banking/read openid");
+    params = gateway_request(&challenge, "s", "banking/read profile");
     let r = browser().get(authorize_url(&s, &params)).send().await.unwrap();
     assert_eq!(redirected(&r, GATEWAY_REDIRECT)["error"], "invalid_scope");
+    let long_nonce = "n".repeat(256);
+    params = gateway_request(&challenge, "s", "openid banking/read");
+    params.push(("nonce", &long_nonce));
+    let r = browser().get(authorize_url(&s, &params)).send().await.unwrap();
+    let q = redirected(&r, GATEWAY_REDIRECT);
+    assert_eq!(q["error"], "invalid_request");
+    assert!(q["error_description"].contains("nonce"), "{q:?}");
     params = gateway_request(&challenge, "s", "banking/read");
     params[0] = ("response_type", "token");
     let r = browser().get(authorize_url(&s, &params)).send().await.unwrap();
@@ -317,5 +324,77 @@ async fn configured_redirect_uris_and_ttl_are_honoured() {
     let form = [("grant_type", "authorization_code"), ("code", q["code"].as_str()), ("redirect_uri", "http://127.0.0.1:9999/cb"), ("code_verifier", verifier.as_str())];
     let (status, _, body) = token_call(&s, &form, GATEWAY).await;
     assert_eq!((status, body["expires_in"].as_u64()), (200, Some(42)), "{body}");
+    s.shutdown().await;
+}
+
+/// The JWKS's key, to verify ID tokens as a relying party does (from discovery, not from the crate).
+async fn published_key(s: &console_sandbox::Running) -> DecodingKey {
+    let discovery: Value = client().get(format!("{}/.well-known/openid-configuration", s.auth_issuer())).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = client().get(discovery["jwks_uri"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
+    let key = &jwks["keys"][0];
+    DecodingKey::from_ec_components(key["x"].as_str().unwrap(), key["y"].as_str().unwrap()).unwrap()
+}
+
+fn id_claims(s: &console_sandbox::Running, key: &DecodingKey, id_token: &str) -> Value {
+    assert_eq!(jsonwebtoken::decode_header(id_token).unwrap().kid.as_deref(), Some(AUTH_KID));
+    let mut v = Validation::new(Algorithm::ES256);
+    v.set_issuer(&[s.auth_issuer()]);
+    v.set_audience(&[GATEWAY_CLIENT_ID]);
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    jsonwebtoken::decode::<Value>(id_token, key, &v).expect("the ID token verifies with the JWKS, for the client").claims
+}
+
+#[tokio::test]
+async fn an_openid_sign_in_gets_an_id_token_with_its_nonce_and_a_refresh_a_new_one_without() {
+    let s = sandbox().await;
+    let key = published_key(&s).await;
+    let (verifier, challenge) = pkce();
+    let mut params = gateway_request(&challenge, "st", "openid banking/read banking/write banking/full");
+    params.push(("nonce", "nonce-of-this-sign-in"));
+    let q = redirected(&sign_in(&s, &params, "grace", DEMO_PASSWORD).await, GATEWAY_REDIRECT);
+    let (status, body) = exchange(&s, &q["code"], &verifier).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scope"], "openid banking/read", "an agent: openid and read");
+    let id = id_claims(&s, &key, body["id_token"].as_str().expect("an id_token"));
+    assert_eq!((id["sub"].as_str(), id["name"].as_str()), (Some("usr-grace"), Some("Grace Hopper")));
+    assert_eq!((id["aud"].as_str(), id["azp"].as_str()), (Some(GATEWAY_CLIENT_ID), Some(GATEWAY_CLIENT_ID)));
+    assert_eq!(id["nonce"], "nonce-of-this-sign-in");
+    assert_eq!(id["roles"], serde_json::json!(["agent"]));
+    assert_eq!(id["exp"].as_i64().unwrap() - id["iat"].as_i64().unwrap(), 300);
+    assert_eq!(claims_of(&access(&body))["sub"], id["sub"], "the access token is about the same person");
+
+    let (status, refreshed) = refresh(&s, body["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(refreshed["scope"], "openid banking/read", "openid carries on");
+    let id = id_claims(&s, &key, refreshed["id_token"].as_str().expect("a new id_token on refresh"));
+    assert_eq!(id["sub"], "usr-grace");
+    assert!(id.get("nonce").is_none(), "no nonce after a refresh (OIDC Core 12.2): {id}");
+
+    // Without openid, no ID token (and none implied by a missing scope).
+    let plain = login(&s, "alice", "banking/read").await;
+    assert!(plain.get("id_token").is_none(), "{plain}");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn discovery_tells_a_relying_party_where_everything_is_and_how_id_tokens_are_signed() {
+    let s = sandbox().await;
+    let iss = s.auth_issuer();
+    let r = client().get(format!("{iss}/.well-known/openid-configuration")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: Value = r.json().await.unwrap();
+    assert_eq!(doc["issuer"], iss);
+    assert_eq!(doc["authorization_endpoint"], format!("{iss}/oauth2/authorize"));
+    assert_eq!(doc["token_endpoint"], format!("{iss}/oauth2/token"));
+    assert_eq!(doc["jwks_uri"], format!("{iss}/.well-known/jwks.json"));
+    assert_eq!(doc["id_token_signing_alg_values_supported"], serde_json::json!(["ES256"]));
+    assert_eq!(doc["subject_types_supported"], serde_json::json!(["public"]));
+    assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
+    assert!(doc["scopes_supported"].as_array().unwrap().iter().any(|s| s == "openid"), "{doc}");
+    for claim in ["sub", "nonce", "name", "roles"] {
+        assert!(doc["claims_supported"].as_array().unwrap().iter().any(|c| c == claim), "{claim}: {doc}");
+    }
+    let openapi: Value = client().get(format!("{}/banking/v1/openapi.json", s.base_url())).send().await.unwrap().json().await.unwrap();
+    assert!(openapi["paths"].get("/auth/.well-known/openid-configuration").is_some(), "described in the OpenAPI document");
     s.shutdown().await;
 }

@@ -36,6 +36,7 @@ pub struct AppState {
     pub consents: ApitureLink,
     pub audit: Arc<AuditLog>,
     pub web: WebOrigin,
+    pub sign_in: Arc<crate::sign_in::SignIn>,
 }
 
 pub fn router(state: AppState) -> Router {

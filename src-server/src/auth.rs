@@ -1,9 +1,6 @@
 //! Sign-in, sign-out and the [`Caller`] every `/api` handler is given.
 //!
-//! * `GET /auth/login?return_to=`: starts the authorization code flow with PKCE (S256) at the bank's
-//!   authorization server; the verifier stays here, the browser gets a binding cookie.
-//! * `GET /auth/callback`: checks `state` and the binding, exchanges the code as a confidential client,
-//!   verifies the access token, opens a session and sets its HttpOnly cookie.
+//! * `GET /auth/login` and `GET /auth/callback`: OpenID Connect sign-in, in [`crate::sign_in`].
 //! * `POST /auth/logout`: revokes the refresh token upstream and forgets the session.
 //!
 //! [`Caller`] is the only way a handler learns who is asking: it loads the session (401 without one),
@@ -11,22 +8,27 @@
 //! prove they come from our own page (the anti-CSRF token in [`CSRF_HEADER`], plus `Origin` and
 //! `Sec-Fetch-Site` when the browser sends them). Its refusals are audited as `session.refused`. The page's
 //! background refreshes (a GET with [`BACKGROUND_HEADER`]) do not extend the session and are not audited.
+//!
+//! Roles on refresh: a refresh that brings a new ID token re-maps the role from it (and ends the session
+//! if it no longer maps to exactly one); one without keeps the role of the sign-in. Either way the tokens
+//! must be about the same person (`sub`) as the session.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use console_api::gateway::{is_local_path, routes, ApiProblem, ProblemKind, Role, SignedInUser, BACKGROUND_HEADER, CSRF_HEADER};
+use console_api::gateway::{routes, ApiProblem, ProblemKind, Role, SignedInUser, BACKGROUND_HEADER, CSRF_HEADER};
 use console_link::correlation::new_correlation_id;
-use console_link::user_auth::{AccessClaims, UserAuth, UserAuthError};
+use console_link::user_auth::{UserAuth, UserAuthError};
 
 use crate::api::{AppState, Problem};
+use crate::config::RoleMapping;
 use crate::session::{same_secret, Session};
+use crate::sign_in::role_of;
 
 /// Refresh this long before the access token expires.
 const REFRESH_MARGIN: Duration = Duration::from_secs(30);
@@ -62,11 +64,7 @@ impl WebOrigin {
         if self.secure { "__Host-console_session" } else { "console_session" }
     }
 
-    fn login_cookie(&self) -> &'static str {
-        if self.secure { "__Host-console_login" } else { "console_login" }
-    }
-
-    fn set_cookie(&self, name: &str, value: &str, max_age: Option<Duration>) -> HeaderValue {
+    pub(crate) fn set_cookie(&self, name: &str, value: &str, max_age: Option<Duration>) -> HeaderValue {
         let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
         if self.secure {
             cookie.push_str("; Secure");
@@ -80,8 +78,8 @@ impl WebOrigin {
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(routes::AUTH_LOGIN, get(login))
-        .route(routes::AUTH_CALLBACK, get(callback))
+        .route(routes::AUTH_LOGIN, get(crate::sign_in::login))
+        .route(routes::AUTH_CALLBACK, get(crate::sign_in::callback))
         .route(routes::AUTH_LOGOUT, post(logout))
 }
 
@@ -97,17 +95,17 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn redirect(to: &str) -> Response {
+/// A 303 to `to`, or to `/` should `to` not fit in a header: never a 303 without a Location.
+pub(crate) fn redirect(to: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = HeaderValue::from_str(to) {
-        response.headers_mut().insert(header::LOCATION, v);
-    }
+    let location = HeaderValue::from_str(to).unwrap_or_else(|_| HeaderValue::from_static("/"));
+    response.headers_mut().insert(header::LOCATION, location);
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
 /// A small page for the ends of sign-in that are not the app (it has no session to load yet).
-fn page(status: StatusCode, title: &str, message: &str) -> Response {
+pub(crate) fn page(status: StatusCode, title: &str, message: &str) -> Response {
     let esc = |s: &str| html_escape::encode_text(s).into_owned();
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
@@ -120,77 +118,6 @@ fn page(status: StatusCode, title: &str, message: &str) -> Response {
     );
     let mut response = (status, Html(html)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-async fn login(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let return_to = q.get("return_to").map(String::as_str).filter(|p| is_local_path(p)).unwrap_or("/");
-    // Cookies belong to one host name: a browser that came as `localhost` signs in as the public origin.
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    if state.web.canonical_host_redirect && !host.is_empty() && !host.eq_ignore_ascii_case(&state.web.host) {
-        return redirect(&format!("{}{}", state.web.origin, console_api::gateway::sign_in_url(return_to)));
-    }
-    let request = state.auth.begin();
-    let binding = state.sessions.begin_login(request.state, request.pkce_verifier, return_to.to_string());
-    let mut response = redirect(request.url.as_str());
-    let cookie = state.web.set_cookie(state.web.login_cookie(), &binding, Some(Duration::from_secs(600)));
-    response.headers_mut().append(header::SET_COOKIE, cookie);
-    response
-}
-
-/// The role the console gives the token's first known role; none means no access to the console.
-fn role_of(claims: &AccessClaims) -> Option<Role> {
-    claims.roles.iter().map(|r| Role::from_wire(r)).find(|r| !matches!(r, Role::Other(_)))
-}
-
-async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let cid = new_correlation_id();
-    let again = "Sign in again to continue.";
-    let Some(pending) = q.get("state").and_then(|s| state.sessions.take_login(s)) else {
-        return page(StatusCode::BAD_REQUEST, "This sign-in has expired", &format!("It was already used, took longer than 10 minutes, or was not started here. {again}"));
-    };
-    let bound = cookie(&headers, state.web.login_cookie()).is_some_and(|c| same_secret(c, &pending.browser_binding));
-    if !bound {
-        state.audit.record("-", "-", "session.sign_in", "", cid.as_str(), 400);
-        return page(StatusCode::BAD_REQUEST, "This sign-in was started elsewhere", &format!("It did not start in this browser, so it was not completed. {again}"));
-    }
-    if let Some(error) = q.get("error") {
-        let why = q.get("error_description").map(String::as_str).unwrap_or(error);
-        return page(StatusCode::UNAUTHORIZED, "Sign-in did not complete", &format!("The sign-in service said: {why}. {again}"));
-    }
-    let Some(code) = q.get("code") else {
-        return page(StatusCode::BAD_REQUEST, "Sign-in did not complete", &format!("The sign-in service sent no code. {again}"));
-    };
-    let tokens = match state.auth.exchange(code, &pending.pkce_verifier).await {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::warn!(correlation_id = cid.as_str(), "sign-in failed: {e}");
-            let status = match e {
-                UserAuthError::Unreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
-                UserAuthError::Refused(_) => StatusCode::BAD_REQUEST,
-                _ => StatusCode::BAD_GATEWAY,
-            };
-            state.audit.record("-", "-", "session.sign_in", "", cid.as_str(), status.as_u16());
-            return page(status, "Sign-in did not complete", &format!("{e}. {again} (Reference {})", cid.as_str()));
-        }
-    };
-    let Some(role) = role_of(&tokens.claims) else {
-        state.audit.record(&tokens.claims.sub, "-", "session.sign_in", "", cid.as_str(), 403);
-        if let Some(r) = &tokens.refresh_token {
-            let _ = state.auth.revoke(r).await;
-        }
-        return page(StatusCode::FORBIDDEN, "No access to this console", "Your account has no console role (admin, agent or customer). Ask your administrator.");
-    };
-    let name = tokens.claims.name.clone().unwrap_or_else(|| tokens.claims.sub.clone());
-    let user = SignedInUser { id: tokens.claims.sub.clone(), name, role };
-    let (user_id, role) = (user.id.clone(), user.role.clone());
-    let id = state.sessions.insert(Session::new(user, tokens.access_token, tokens.expires_at, tokens.refresh_token));
-    crate::audit::RequestScope::note_session(&id);
-    state.audit.record(&user_id, role.as_str(), "session.sign_in", "", cid.as_str(), 200);
-    let mut response = redirect(&pending.return_to);
-    let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, state.web.set_cookie(state.web.session_cookie(), &id, None));
-    headers.append(header::SET_COOKIE, state.web.set_cookie(state.web.login_cookie(), "", Some(Duration::ZERO)));
     response
 }
 
@@ -346,10 +273,10 @@ impl Caller {
             })?;
         }
         if session.access_expires_at <= Instant::now() + REFRESH_MARGIN {
-            match renew(&mut session, &state.auth).await {
+            match renew(&mut session, &state.auth, &state.sign_in.roles).await {
                 Ok(()) => {}
                 // The server ended the sign-in (revoked, reused, expired family, no console role): so do we.
-                Err(e @ (UserAuthError::Refused(_) | UserAuthError::BadToken(_) | UserAuthError::Config(_))) => {
+                Err(e @ (UserAuthError::Refused(_) | UserAuthError::BadToken(_) | UserAuthError::BadIdToken(_) | UserAuthError::Config(_))) => {
                     let user = session.user.clone();
                     drop(session);
                     state.sessions.remove(&id);
@@ -382,12 +309,14 @@ impl Caller {
     }
 }
 
-/// New tokens for a session (rotating its refresh token), and the role they now carry.
-async fn renew(session: &mut Session, auth: &UserAuth) -> Result<(), UserAuthError> {
+/// New tokens for a session (rotating its refresh token), about the same person; a new ID token re-maps
+/// the role, none keeps it.
+async fn renew(session: &mut Session, auth: &UserAuth, roles: &RoleMapping) -> Result<(), UserAuthError> {
     let refresh = session.refresh_token.clone().ok_or_else(|| UserAuthError::Refused("no refresh token".into()))?;
-    let tokens = auth.refresh(&refresh).await?;
-    let role = role_of(&tokens.claims).ok_or_else(|| UserAuthError::Refused("the account has no console role any more".into()))?;
-    session.user.role = role;
+    let tokens = auth.refresh(&refresh, &session.user.id).await?;
+    if let Some(identity) = &tokens.identity {
+        session.user.role = role_of(roles, identity).map_err(|why| UserAuthError::Refused(why.into()))?;
+    }
     session.access_token = tokens.access_token;
     session.access_expires_at = tokens.expires_at;
     if tokens.refresh_token.is_some() {

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use console_api::gateway::Environment;
+use console_api::gateway::{Environment, Role};
 use console_link::{D1Config, D1Credentials, RetryPolicy, UpstreamTls};
 use serde::Deserialize;
 use thiserror::Error;
@@ -53,6 +53,7 @@ struct ProfileFile {
     api_key_file: Option<PathBuf>,
     #[serde(default)]
     session: SessionFile,
+    roles: RoleMapping,
     #[serde(default)]
     d1_tls: D1TlsFile,
     #[serde(default)]
@@ -95,6 +96,34 @@ impl Default for SessionFile {
     }
 }
 
+/// `[profiles.NAME.roles]`: which claim of the ID token holds the person's roles at the bank, and which
+/// of its values make each console role. A sign-in must map to exactly one console role.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RoleMapping {
+    pub claim: String,
+    pub admin: Vec<String>,
+    pub agent: Vec<String>,
+    pub customer: Vec<String>,
+}
+
+impl RoleMapping {
+    /// The console roles the ID token's claims map to (the claim may hold a string or a list of them),
+    /// in the order admin, agent, customer, each once.
+    pub fn roles_of(&self, claims: &serde_json::Map<String, serde_json::Value>) -> Vec<Role> {
+        let values: Vec<&str> = match claims.get(&self.claim) {
+            Some(serde_json::Value::String(one)) => vec![one.as_str()],
+            Some(serde_json::Value::Array(many)) => many.iter().filter_map(serde_json::Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        [(Role::Admin, &self.admin), (Role::Agent, &self.agent), (Role::Customer, &self.customer)]
+            .into_iter()
+            .filter(|(_, names)| names.iter().any(|n| values.contains(&n.as_str())))
+            .map(|(role, _)| role)
+            .collect()
+    }
+}
+
 /// Sign-in at the bank's authorization server, and the Apiture APIs reached with the person's token.
 #[derive(Clone, Debug)]
 pub struct AuthProfile {
@@ -106,6 +135,7 @@ pub struct AuthProfile {
     pub api_key: String,
     pub idle_timeout: Duration,
     pub absolute_timeout: Duration,
+    pub roles: RoleMapping,
 }
 
 /// Each upstream's TLS files, read.
@@ -167,6 +197,9 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Profile, ConfigError> 
     if idle == 0 || absolute == 0 || idle > absolute * 60 {
         return Err(invalid(format!("session: idle_minutes ({idle}) must be from 1 up to absolute_hours ({absolute}) x 60")));
     }
+    if p.roles.claim.trim().is_empty() {
+        return Err(invalid("roles: claim must name the ID token's claim that holds the roles (e.g. \"roles\")".into()));
+    }
     let auth = AuthProfile {
         base: parse_url("auth_base", &p.auth_base)?,
         audience: p.auth_audience.clone(),
@@ -176,6 +209,7 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Profile, ConfigError> 
         api_key: secret("api_key", &p.api_key, &p.api_key_file)?,
         idle_timeout: Duration::from_secs(idle * 60),
         absolute_timeout: Duration::from_secs(absolute * 3600),
+        roles: p.roles.clone(),
     };
 
     Ok(Profile {
@@ -337,6 +371,17 @@ mod tests {
         assert!(e.contains("moon") && e.contains("production, sandbox, staging"), "{e}");
         let e = load(&project_file(), Some("staging")).unwrap_err().to_string();
         assert!(e.contains("private_key"), "{e}");
+    }
+
+    #[test]
+    fn roles_map_from_a_list_or_a_string_claim() {
+        let mapping = load(&project_file(), None).unwrap().auth.roles;
+        let claims = |v: serde_json::Value| serde_json::json!({ "sub": "x", "roles": v }).as_object().cloned().unwrap();
+        assert_eq!(mapping.roles_of(&claims(serde_json::json!(["admin"]))), vec![Role::Admin]);
+        assert_eq!(mapping.roles_of(&claims(serde_json::json!("customer"))), vec![Role::Customer]);
+        assert_eq!(mapping.roles_of(&claims(serde_json::json!(["agent", "auditor", "admin"]))), vec![Role::Admin, Role::Agent]);
+        assert!(mapping.roles_of(&claims(serde_json::json!(["auditor"]))).is_empty());
+        assert!(mapping.roles_of(&serde_json::Map::new()).is_empty());
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! process; the browser holds one HttpOnly session cookie. Every `/api` route checks the caller's role.
 //!
 //! * [`config`]: the environment file and its profiles.
-//! * [`auth`]: sign-in (authorization code + PKCE), sign-out, and the [`auth::Caller`] of every route.
+//! * [`sign_in`]: OpenID Connect sign-in ([`pending_sign_in`]: the sealed cookie of one in progress).
+//! * [`auth`]: sign-out, and the [`auth::Caller`] of every route.
 //! * [`session`]: the server-side session store. [`audit`]: who did what, from where ([`client`]).
 //! * [`api`]: the allow-listed `/api` routes to D1. [`consents`]: the Consents routes.
 //! * [`web`]: static files, SPA fallback, security headers, and the [`rate_limit`] of `/auth/*`.
@@ -15,8 +16,10 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod consents;
+pub mod pending_sign_in;
 pub mod rate_limit;
 pub mod session;
+pub mod sign_in;
 pub mod web;
 
 use std::net::{IpAddr, SocketAddr};
@@ -99,6 +102,9 @@ pub struct Running {
     public_url: url::Url,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
+    sessions: Arc<session::SessionStore>,
+    /// Stops sweeping when the gateway stops (dropped with it).
+    _sweeper: session::Sweeper,
 }
 
 impl Running {
@@ -109,6 +115,11 @@ impl Running {
     /// The public origin, without a trailing slash: `http://127.0.0.1:PORT` unless configured.
     pub fn base_url(&self) -> String {
         self.public_url.as_str().trim_end_matches('/').to_string()
+    }
+
+    /// How many sessions the gateway holds (tests: what anonymous requests leave behind).
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
     }
 
     /// Stops accepting, lets requests in flight finish.
@@ -171,7 +182,7 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
             client_id: profile.auth.client_id.clone(),
             client_secret: profile.auth.client_secret.clone(),
             redirect_uri,
-            scopes: ["banking/read", "banking/write", "banking/full"].map(String::from).to_vec(),
+            scopes: ["openid", "banking/read", "banking/write", "banking/full"].map(String::from).to_vec(),
         },
         Duration::from_secs(15),
         &profile.tls.auth,
@@ -180,14 +191,22 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
         .map_err(|e| ServerError::Consents(e.to_string()))?;
     let audit = audit::AuditLog::open(config.audit_log.as_deref())
         .map_err(|e| ServerError::Audit(config.audit_log.clone().unwrap_or_default(), e))?;
+    let auth = Arc::new(auth);
+    let sessions = Arc::new(session::SessionStore::new(profile.auth.idle_timeout, profile.auth.absolute_timeout));
+    // A minute, or the idle timeout when shorter (tests), so a session outlives its timeout by one period at most.
+    let sweep_every = session::SWEEP_EVERY.min(profile.auth.idle_timeout);
+    let sweeper = session::spawn_sweeper(&sessions, sweep_every, revoke_swept(auth.clone()));
+    let web = auth::WebOrigin::new(&public_url, config.public_url.is_none());
+    let sign_in = sign_in::SignIn { pending: pending_sign_in::PendingSignIns::new(web.secure), roles: profile.auth.roles.clone() };
     let state = api::AppState {
         link: D1Link::with_tls(profile.d1.clone(), &profile.tls.d1)?,
         about,
-        auth: Arc::new(auth),
-        sessions: Arc::new(session::SessionStore::new(profile.auth.idle_timeout, profile.auth.absolute_timeout)),
+        auth,
+        sessions: sessions.clone(),
         consents,
         audit: Arc::new(audit),
-        web: auth::WebOrigin::new(&public_url, config.public_url.is_none()),
+        web,
+        sign_in: Arc::new(sign_in),
     };
     // The peer's address reaches handlers as `ConnectInfo`: the client address of the audit log.
     let app = web::app(state, &config.dist, &config.trusted_proxies).into_make_service_with_connect_info::<SocketAddr>();
@@ -224,5 +243,20 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
         }
     };
     tracing::info!(%addr, public = %public_url, profile = %config.profile.name, "gateway listening");
-    Ok(Running { addr, public_url, stop, task })
+    Ok(Running { addr, public_url, stop, task, sessions, _sweeper: sweeper })
+}
+
+/// Ends upstream the sign-ins of sessions that timed out here (best effort: the refresh family would
+/// expire at the authorization server anyway).
+fn revoke_swept(auth: Arc<UserAuth>) -> impl Fn(Vec<String>) + Send + 'static {
+    move |refresh_tokens| {
+        let auth = auth.clone();
+        tokio::spawn(async move {
+            for token in refresh_tokens {
+                if let Err(e) = auth.revoke(&token).await {
+                    tracing::warn!("revoking a timed-out session's sign-in failed: {e}");
+                }
+            }
+        });
+    }
 }

@@ -1,43 +1,36 @@
 //! Server-side sessions: the browser holds one random, HttpOnly cookie; the tokens it stands for stay in
 //! this process's memory. A restart signs everybody out, which is the safe direction.
 //!
-//! Also the sign-ins in progress (between `/auth/login` and `/auth/callback`), each bound to the browser
-//! that started it by a second short-lived cookie, so nobody can slip their own sign-in into someone
-//! else's browser (login CSRF).
+//! Sign-ins in progress are not kept here: each rides in its own encrypted cookie until the callback
+//! (see `auth`), so nothing an anonymous request does grows this store.
+//!
+//! Time is tokio's (`tokio::time::Instant`), so tests pause and advance it instead of sleeping.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use base64::Engine;
 use console_api::gateway::SignedInUser;
 use rand::RngCore;
+use tokio::time::Instant;
 
-/// A sign-in that has not come back from the authorization server yet.
-pub struct PendingLogin {
-    pub pkce_verifier: String,
-    pub return_to: String,
-    /// The value of the login cookie set on the browser that started it.
-    pub browser_binding: String,
-    created: Instant,
-}
-
-/// How long someone may take on the authorization server's page.
-const LOGIN_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// How often [`spawn_sweeper`] looks for dead sessions in the gateway.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// One signed-in person's session. Tokens are secrets: this type is not `Debug` or `Serialize`.
 pub struct Session {
     pub user: SignedInUser,
     pub csrf_token: String,
     pub access_token: String,
-    pub access_expires_at: Instant,
+    pub access_expires_at: std::time::Instant,
     pub refresh_token: Option<String>,
     created: Instant,
     last_seen: Instant,
 }
 
 impl Session {
-    pub fn new(user: SignedInUser, access_token: String, access_expires_at: Instant, refresh_token: Option<String>) -> Self {
+    pub fn new(user: SignedInUser, access_token: String, access_expires_at: std::time::Instant, refresh_token: Option<String>) -> Self {
         let now = Instant::now();
         Session {
             user,
@@ -51,28 +44,23 @@ impl Session {
     }
 }
 
-/// Every live session and pending sign-in. Each session has its own async lock, so a refresh holds up
-/// only that person's requests, and two of their requests never refresh twice.
+/// Every live session. Each session has its own async lock, so a refresh holds up only that person's
+/// requests, and two of their requests never refresh twice.
 pub struct SessionStore {
     sessions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Session>>>>,
-    pending: Mutex<HashMap<String, PendingLogin>>,
     idle_timeout: Duration,
     absolute_timeout: Duration,
 }
 
 impl SessionStore {
     pub fn new(idle_timeout: Duration, absolute_timeout: Duration) -> Self {
-        SessionStore { sessions: Mutex::default(), pending: Mutex::default(), idle_timeout, absolute_timeout }
+        SessionStore { sessions: Mutex::default(), idle_timeout, absolute_timeout }
     }
 
     /// Stores a session; returns the cookie value that names it.
     pub fn insert(&self, session: Session) -> String {
         let id = random_token();
-        let mut sessions = lock(&self.sessions);
-        // Forget the dead on the way in, so memory does not grow with abandoned sessions.
-        let (idle, absolute) = (self.idle_timeout, self.absolute_timeout);
-        sessions.retain(|_, s| s.try_lock().map(|s| alive(&s, idle, absolute)).unwrap_or(true));
-        sessions.insert(id.clone(), Arc::new(tokio::sync::Mutex::new(session)));
+        lock(&self.sessions).insert(id.clone(), Arc::new(tokio::sync::Mutex::new(session)));
         id
     }
 
@@ -98,22 +86,65 @@ impl SessionStore {
         lock(&self.sessions).remove(id)
     }
 
-    /// Remembers a sign-in in progress under its `state`; returns the browser-binding cookie value.
-    pub fn begin_login(&self, state: String, pkce_verifier: String, return_to: String) -> String {
-        let browser_binding = random_token();
-        let mut pending = lock(&self.pending);
-        pending.retain(|_, p| p.created.elapsed() < LOGIN_TIMEOUT);
-        pending.insert(
-            state,
-            PendingLogin { pkce_verifier, return_to, browser_binding: browser_binding.clone(), created: Instant::now() },
-        );
-        browser_binding
+    /// How many sessions the store holds, dead ones not swept yet included.
+    pub fn len(&self) -> usize {
+        lock(&self.sessions).len()
     }
 
-    /// Takes (once) the sign-in a callback's `state` names, if it is not too old.
-    pub fn take_login(&self, state: &str) -> Option<PendingLogin> {
-        lock(&self.pending).remove(state).filter(|p| p.created.elapsed() < LOGIN_TIMEOUT)
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
+
+    /// Removes every idle or too old session; returns their refresh tokens, so that their sign-ins can
+    /// be ended upstream too. A session locked right now is in use, so alive: it is left for next time.
+    pub fn sweep(&self) -> Vec<String> {
+        let (idle, absolute) = (self.idle_timeout, self.absolute_timeout);
+        let mut refresh_tokens = Vec::new();
+        lock(&self.sessions).retain(|_, entry| match entry.try_lock() {
+            Ok(s) if !alive(&s, idle, absolute) => {
+                refresh_tokens.extend(s.refresh_token.clone());
+                false
+            }
+            _ => true,
+        });
+        refresh_tokens
+    }
+}
+
+/// The background task that sweeps a store; dropping it (the gateway stopping) stops the task.
+pub struct Sweeper(tokio::task::JoinHandle<()>);
+
+impl Sweeper {
+    /// Whether the task has ended (it does when aborted or when its store is gone).
+    pub fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+}
+
+impl Drop for Sweeper {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Sweeps `store` every `every`, handing the swept sessions' refresh tokens to `on_swept` (which revokes
+/// them). Holds the store weakly: the task also ends by itself once the gateway has dropped it.
+pub fn spawn_sweeper(store: &Arc<SessionStore>, every: Duration, on_swept: impl Fn(Vec<String>) + Send + 'static) -> Sweeper {
+    let store: Weak<SessionStore> = Arc::downgrade(store);
+    let first = Instant::now() + every;
+    Sweeper(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval_at(first, every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let Some(store) = store.upgrade() else { return };
+            let swept = store.sweep();
+            drop(store);
+            if !swept.is_empty() {
+                on_swept(swept);
+            }
+        }
+    }))
 }
 
 fn alive(s: &Session, idle: Duration, absolute: Duration) -> bool {
@@ -125,7 +156,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// 256 random bits, base64url: session ids, CSRF tokens, login bindings.
+/// 256 random bits, base64url: session ids, CSRF tokens.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -139,40 +170,83 @@ pub use console_api::secret::same_secret;
 mod tests {
     use super::*;
     use console_api::gateway::Role;
+    use tokio::time::advance;
 
     fn user() -> SignedInUser {
         SignedInUser { id: "usr-ada".into(), name: "Ada".into(), role: Role::Admin }
     }
 
-    #[tokio::test]
-    async fn idle_sessions_end() {
-        let store = SessionStore::new(Duration::from_millis(50), Duration::from_secs(60));
-        let id = store.insert(Session::new(user(), "t".into(), Instant::now(), None));
-        assert!(store.get(&id, true).await.is_some());
-        tokio::time::sleep(Duration::from_millis(80)).await;
-        assert!(store.get(&id, true).await.is_none());
-        assert!(store.get(&id, true).await.is_none(), "removed, not revived");
+    fn session(refresh: Option<&str>) -> Session {
+        Session::new(user(), "t".into(), std::time::Instant::now(), refresh.map(str::to_string))
     }
 
-    #[tokio::test]
-    async fn sessions_end_after_the_absolute_timeout_even_when_busy() {
-        let store = SessionStore::new(Duration::from_secs(60), Duration::from_millis(60));
-        let id = store.insert(Session::new(user(), "t".into(), Instant::now(), None));
-        for _ in 0..3 {
-            assert!(store.get(&id, true).await.is_some());
-            tokio::time::sleep(Duration::from_millis(15)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(30)).await;
+    #[tokio::test(start_paused = true)]
+    async fn idle_sessions_end() {
+        let store = SessionStore::new(Duration::from_secs(30 * 60), Duration::from_secs(8 * 3600));
+        let id = store.insert(session(None));
+        advance(Duration::from_secs(29 * 60)).await;
+        assert!(store.get(&id, true).await.is_some(), "29 idle minutes: still alive, and now used again");
+        advance(Duration::from_secs(29 * 60)).await;
+        assert!(store.get(&id, true).await.is_some(), "the use above restarted the idle clock");
+        advance(Duration::from_secs(30 * 60)).await;
         assert!(store.get(&id, true).await.is_none());
+        assert!(store.get(&id, true).await.is_none(), "removed, not revived");
+        assert!(store.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sessions_end_after_the_absolute_timeout_even_when_busy() {
+        let store = SessionStore::new(Duration::from_secs(30 * 60), Duration::from_secs(8 * 3600));
+        let id = store.insert(session(None));
+        for _ in 0..31 {
+            assert!(store.get(&id, true).await.is_some());
+            advance(Duration::from_secs(15 * 60)).await;
+        }
+        // 7 h 45 min of use: then the 8 hours are up whatever the activity.
+        assert!(store.get(&id, true).await.is_some());
+        advance(Duration::from_secs(15 * 60)).await;
+        assert!(store.get(&id, true).await.is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_sweeper_removes_dead_sessions_nobody_asks_for_and_hands_over_their_refresh_tokens() {
+        let store = Arc::new(SessionStore::new(Duration::from_secs(60), Duration::from_secs(3600)));
+        let idle = store.insert(session(Some("refresh-of-the-idle-one")));
+        let busy = store.insert(session(Some("refresh-of-the-busy-one")));
+        let (swept_tx, mut swept_rx) = tokio::sync::mpsc::unbounded_channel();
+        let sweeper = spawn_sweeper(&store, Duration::from_secs(30), move |tokens| {
+            let _ = swept_tx.send(tokens);
+        });
+        for _ in 0..3 {
+            advance(Duration::from_secs(30)).await;
+            assert!(store.get(&busy, true).await.is_some());
+        }
+        // 90 s: the idle one died at 60 s and the tick at 90 s swept it, without anyone asking for it.
+        tokio::task::yield_now().await;
+        assert_eq!(swept_rx.recv().await, Some(vec!["refresh-of-the-idle-one".to_string()]));
+        assert_eq!(store.len(), 1);
+        assert!(lock(&store.sessions).contains_key(&busy) && !lock(&store.sessions).contains_key(&idle));
+        drop(sweeper);
+        tokio::task::yield_now().await;
+        advance(Duration::from_secs(120)).await;
+        assert!(swept_rx.recv().await.is_none(), "stopped: the sender went with the task");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_sweeper_ends_with_its_store() {
+        let store = Arc::new(SessionStore::new(Duration::from_secs(60), Duration::from_secs(3600)));
+        let sweeper = spawn_sweeper(&store, Duration::from_secs(30), |_| {});
+        drop(store);
+        advance(Duration::from_secs(31)).await;
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(sweeper.is_finished());
     }
 
     #[test]
-    fn a_login_state_is_taken_once() {
-        let store = SessionStore::new(Duration::from_secs(60), Duration::from_secs(60));
-        let binding = store.begin_login("s1".into(), "v".into(), "/".into());
-        let p = store.take_login("s1").expect("pending");
-        assert!(same_secret(&p.browser_binding, &binding));
-        assert!(store.take_login("s1").is_none());
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc", "abc"));
         assert!(!same_secret("abc", "abd") && !same_secret("abc", "abcd"));
     }
 }

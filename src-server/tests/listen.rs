@@ -65,7 +65,7 @@ async fn https_gives_host_prefixed_secure_cookies_and_an_https_callback() {
     let r = http.get(format!("{base}/auth/login?return_to=/consumers/demo-busy")).send().await.expect("GET /auth/login");
     assert_eq!(r.status().as_u16(), 303);
     let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    assert!(cookie.starts_with("__Host-console_login="), "{cookie}");
+    assert!(cookie.starts_with("__Host-console_login_"), "one sign-in cookie per sign-in, host-bound: {cookie}");
     for attribute in ["Path=/", "HttpOnly", "SameSite=Lax", "Secure"] {
         assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
     }

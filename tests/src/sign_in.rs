@@ -42,18 +42,29 @@ pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
         .find(|pair| pair.starts_with(&format!("{name}=")))
 }
 
+/// `name=value` of the pending sign-in's cookie (`console_login_<hash of state>`) a `/auth/login` set.
+pub fn sign_in_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_string())
+        .find(|pair| pair.starts_with("console_login_") || pair.starts_with("__Host-console_login_"))
+}
+
 pub fn location(r: &reqwest::Response) -> String {
     r.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string).unwrap_or_else(|| {
         panic!("no Location on a {} answer", r.status())
     })
 }
 
-/// Step 1: the gateway at `gateway_url` starts a sign-in. Returns (authorize URL, login-binding cookie).
+/// Step 1: the gateway at `gateway_url` starts a sign-in. Returns (authorize URL, the sign-in's own
+/// cookie as `name=value`). `return_to` goes into the query as it is: encode it first if it needs to be.
 pub async fn begin(gateway_url: &str, return_to: &str) -> (String, String) {
     let http = no_redirects();
     let r = http.get(format!("{gateway_url}/auth/login?return_to={return_to}")).send().await.expect("GET /auth/login");
     assert_eq!(r.status().as_u16(), 303, "/auth/login should redirect to the authorization server");
-    let binding = set_cookie(&r, "console_login").expect("the login binding cookie");
+    let binding = sign_in_cookie(&r).expect("the sign-in's cookie");
     (location(&r), binding)
 }
 

@@ -18,8 +18,12 @@ use super::{store, users};
 use crate::AppState;
 
 /// The request's parameters, carried from the query to the form's hidden fields.
-const CARRIED: &[&str] =
-    &["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"];
+const CARRIED: &[&str] = &[
+    "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce",
+];
+
+/// The longest OpenID Connect `nonce` accepted (it is stored with the code).
+const MAX_NONCE: usize = 255;
 
 /// A request whose client and redirect URI are known good.
 struct Valid {
@@ -28,6 +32,7 @@ struct Valid {
     state: Option<String>,
     scope: Option<Vec<String>>,
     code_challenge: String,
+    nonce: Option<String>,
 }
 
 enum Refusal {
@@ -66,12 +71,17 @@ fn validate(state: &AppState, p: &HashMap<String, String>) -> Result<Valid, Refu
         return Err(back("invalid_request", "code_challenge must be 43 base64url characters (an S256 hash)"));
     }
     let scope = super::parse_scope(p.get("scope").map(String::as_str)).map_err(|e| back("invalid_scope", &e))?;
+    let nonce = p.get("nonce").filter(|n| !n.is_empty()).cloned();
+    if nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE || n.chars().any(char::is_control)) {
+        return Err(back("invalid_request", &format!("nonce must be at most {MAX_NONCE} characters, none of them control characters")));
+    }
     Ok(Valid {
         client,
         redirect_uri: redirect_uri.clone(),
         state: p.get("state").cloned(),
         scope,
         code_challenge: challenge.clone(),
+        nonce,
     })
 }
 
@@ -103,7 +113,7 @@ fn refuse(r: Refusal) -> Response {
 
 /// `GET /auth/oauth2/authorize`
 #[utoipa::path(get, path = "/auth/oauth2/authorize", tag = "Authorization server",
-    description = "The sign-in page. Query: response_type=code, client_id, redirect_uri, scope, state, code_challenge (43 base64url), code_challenge_method=S256 (required). Unknown client or unregistered redirect_uri: 400 page, never a redirect; other errors: 303 to redirect_uri with error, error_description, state.",
+    description = "The sign-in page. Query: response_type=code, client_id, redirect_uri, scope (openid for an ID token), state, nonce (OpenID Connect, up to 255 characters), code_challenge (43 base64url), code_challenge_method=S256 (required). Unknown client or unregistered redirect_uri: 400 page, never a redirect; other errors: 303 to redirect_uri with error, error_description, state.",
     responses(
         (status = 200, description = "The sign-in form", content_type = "text/html"),
         (status = 303, description = "Back to the client with error, error_description and state"),
@@ -156,8 +166,8 @@ pub async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
     }
     let code = super::random_secret();
     let hash = super::sha256_hex(&code);
-    let (client_id, redirect_uri, challenge, user_id) =
-        (v.client.id, v.redirect_uri.clone(), v.code_challenge.clone(), user.user_id.clone());
+    let (client_id, redirect_uri, challenge, user_id, nonce) =
+        (v.client.id, v.redirect_uri.clone(), v.code_challenge.clone(), user.user_id.clone(), v.nonce.clone());
     let scope = granted.join(" ");
     let stored = state
         .db
@@ -171,6 +181,7 @@ pub async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
                 user_id: &user_id,
                 scope: &scope,
                 expires_ms: now + super::CODE_LIFETIME_SECS * 1000,
+                nonce: nonce.as_deref(),
             };
             store::insert_code(tx, &c, now)
         })

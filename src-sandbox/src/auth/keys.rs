@@ -1,4 +1,5 @@
-//! The authorization server's signing key, its JWKS and its RFC 8414 metadata.
+//! The authorization server's signing key, its JWKS, its RFC 8414 metadata and its OpenID Connect
+//! discovery document.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -91,6 +92,20 @@ pub async fn metadata(State(state): State<AppState>) -> Json<Value> {
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "scopes_supported": super::ALL_SCOPES,
     }))
+}
+
+/// `GET /auth/.well-known/openid-configuration` (OpenID Connect Discovery 1.0): the RFC 8414 metadata
+/// and what a relying party needs to check ID tokens.
+#[utoipa::path(get, path = "/auth/.well-known/openid-configuration", tag = "Authorization server",
+    responses((status = 200, description = "OpenID Connect discovery: issuer, endpoints, jwks_uri, ID token algorithms, claims", body = serde_json::Value)))]
+pub async fn openid_configuration(state: State<AppState>) -> Json<Value> {
+    let Json(mut doc) = metadata(state).await;
+    doc["subject_types_supported"] = json!(["public"]);
+    doc["id_token_signing_alg_values_supported"] = json!(["ES256"]);
+    doc["claims_supported"] = json!(["iss", "sub", "aud", "exp", "iat", "nonce", "azp", "name", "roles"]);
+    doc["claims_parameter_supported"] = json!(false);
+    doc["request_parameter_supported"] = json!(false);
+    Json(doc)
 }
 
 #[cfg(test)]

@@ -4,10 +4,15 @@
 //! * [`authorize`]: `GET|POST /auth/oauth2/authorize`, the sign-in page (authorization code + PKCE S256).
 //! * [`token`]: `POST /auth/oauth2/token` (authorization_code, refresh_token with rotation and replay
 //!   detection, client_credentials) and `POST /auth/oauth2/revoke` (RFC 7009).
-//! * [`keys`]: the ES256 signing key, `/auth/.well-known/jwks.json` and the RFC 8414 metadata.
+//! * [`keys`]: the ES256 signing key, `/auth/.well-known/jwks.json`, the RFC 8414 metadata and the OpenID
+//!   Connect discovery document (`/auth/.well-known/openid-configuration`).
 //! * [`bearer`]: [`bearer::ApitureCaller`], the extractor that checks an access token.
 //! * [`clients`]: the registered clients and client authentication. [`users`]: demo users and passwords.
 //! * [`store`]: the SQL of codes, refresh families and revocations.
+//!
+//! OpenID Connect: a sign-in that asks for the `openid` scope also gets an ID token (ES256, `aud` = the
+//! client, the authorize request's `nonce`, `name` and `roles`); so does each refresh of such a sign-in
+//! (without a nonce, OIDC Core 12.2).
 //!
 //! Access tokens are self-contained JWTs (a resource server may check them with the JWKS alone), but the
 //! sandbox's own APIs also look up revocations (jti, refresh family) so that revoke and replay detection
@@ -45,11 +50,13 @@ pub const SERVICE_CLIENT_SECRET: &str = "sandbox-service-secret-DEMO-ONLY";
 /// The `API-Key` every Apiture-style call must carry.
 pub const DEMO_API_KEY: &str = "sandbox-api-key-DEMO-ONLY";
 
+/// OpenID Connect: asked for, an ID token comes with the tokens. Never implied by a missing `scope`.
+pub const SCOPE_OPENID: &str = "openid";
 /// The scopes the Apiture APIs document.
 pub const SCOPE_READ: &str = "banking/read";
 pub const SCOPE_WRITE: &str = "banking/write";
 pub const SCOPE_FULL: &str = "banking/full";
-pub const ALL_SCOPES: &[&str] = &[SCOPE_READ, SCOPE_WRITE, SCOPE_FULL];
+pub const ALL_SCOPES: &[&str] = &[SCOPE_OPENID, SCOPE_READ, SCOPE_WRITE, SCOPE_FULL];
 
 /// The role of a client_credentials token.
 pub const SERVICE_ROLE: &str = "service";
@@ -64,9 +71,11 @@ pub const LEEWAY_SECS: u64 = 10;
 /// The scopes a role may be granted.
 pub fn scopes_of_role(role: &str) -> &'static [&'static str] {
     match role {
-        "admin" | SERVICE_ROLE => &[SCOPE_READ, SCOPE_WRITE, SCOPE_FULL],
-        "agent" => &[SCOPE_READ],
-        "customer" => &[SCOPE_READ, SCOPE_WRITE],
+        "admin" => &[SCOPE_OPENID, SCOPE_READ, SCOPE_WRITE, SCOPE_FULL],
+        "agent" => &[SCOPE_OPENID, SCOPE_READ],
+        "customer" => &[SCOPE_OPENID, SCOPE_READ, SCOPE_WRITE],
+        // A service is nobody: no ID token.
+        SERVICE_ROLE => &[SCOPE_READ, SCOPE_WRITE, SCOPE_FULL],
         _ => &[],
     }
 }
@@ -92,12 +101,16 @@ pub fn scope_list(scope: &str) -> Vec<String> {
     scope.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
-/// Granted = requested ∩ allowed, in the documented order; no request means everything allowed.
+/// Granted = requested ∩ allowed, in the documented order; no request means every banking scope allowed
+/// (`openid` only when asked for).
 pub fn grant(requested: Option<&[String]>, allowed: &[&str]) -> Vec<String> {
     ALL_SCOPES
         .iter()
         .filter(|s| allowed.contains(s))
-        .filter(|s| requested.is_none_or(|r| r.iter().any(|x| x == *s)))
+        .filter(|s| match requested {
+            Some(r) => r.iter().any(|x| x == *s),
+            None => **s != SCOPE_OPENID,
+        })
         .map(|s| s.to_string())
         .collect()
 }
@@ -162,7 +175,10 @@ mod tests {
         let req = parse_scope(Some("banking/full banking/read")).unwrap();
         assert_eq!(grant(req.as_deref(), scopes_of_role("agent")), vec!["banking/read"]);
         assert_eq!(grant(None, scopes_of_role("customer")), vec!["banking/read", "banking/write"]);
-        assert!(parse_scope(Some("banking/read openid")).unwrap_err().contains("openid"));
+        let oidc = parse_scope(Some("banking/read openid")).unwrap();
+        assert_eq!(grant(oidc.as_deref(), scopes_of_role("agent")), vec!["openid", "banking/read"]);
+        assert_eq!(grant(oidc.as_deref(), scopes_of_role(SERVICE_ROLE)), vec!["banking/read"], "a service gets no ID token");
+        assert!(parse_scope(Some("banking/read profile")).unwrap_err().contains("profile"));
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub struct CodeRow {
     pub expires_ms: i64,
     pub used_ms: Option<i64>,
     pub family_id: Option<String>,
+    /// OpenID Connect's `nonce` of the authorize request, for the ID token.
+    pub nonce: Option<String>,
 }
 
 pub struct NewCode<'a> {
@@ -26,15 +28,16 @@ pub struct NewCode<'a> {
     pub user_id: &'a str,
     pub scope: &'a str,
     pub expires_ms: i64,
+    pub nonce: Option<&'a str>,
 }
 
 pub fn insert_code(tx: &Transaction<'_>, c: &NewCode<'_>, now_ms: i64) -> Result<(), SandboxError> {
     // Codes long expired are useless (their replay window is gone too): drop them here, no ticker needed.
     tx.execute("DELETE FROM auth_codes WHERE expires_ms < ?1", params![now_ms - 24 * 3600 * 1000])?;
     tx.execute(
-        "INSERT INTO auth_codes (code_sha256, client_id, redirect_uri, code_challenge, user_id, scope, expires_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![c.code_sha256, c.client_id, c.redirect_uri, c.code_challenge, c.user_id, c.scope, c.expires_ms],
+        "INSERT INTO auth_codes (code_sha256, client_id, redirect_uri, code_challenge, user_id, scope, expires_ms, nonce)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![c.code_sha256, c.client_id, c.redirect_uri, c.code_challenge, c.user_id, c.scope, c.expires_ms, c.nonce],
     )?;
     Ok(())
 }
@@ -42,7 +45,7 @@ pub fn insert_code(tx: &Transaction<'_>, c: &NewCode<'_>, now_ms: i64) -> Result
 pub fn code(tx: &Transaction<'_>, code_sha256: &str) -> Result<Option<CodeRow>, SandboxError> {
     Ok(tx
         .query_row(
-            "SELECT client_id, redirect_uri, code_challenge, user_id, scope, expires_ms, used_ms, family_id
+            "SELECT client_id, redirect_uri, code_challenge, user_id, scope, expires_ms, used_ms, family_id, nonce
              FROM auth_codes WHERE code_sha256 = ?1",
             params![code_sha256],
             |r| {
@@ -55,6 +58,7 @@ pub fn code(tx: &Transaction<'_>, code_sha256: &str) -> Result<Option<CodeRow>, 
                     expires_ms: r.get(5)?,
                     used_ms: r.get(6)?,
                     family_id: r.get(7)?,
+                    nonce: r.get(8)?,
                 })
             },
         )

@@ -38,6 +38,23 @@ pub struct AccessClaims {
     pub sid: Option<String>,
 }
 
+/// The claims of an ID token (OpenID Connect Core 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdClaims {
+    pub iss: String,
+    pub sub: String,
+    /// The client the sign-in was for.
+    pub aud: String,
+    pub azp: String,
+    pub iat: i64,
+    pub exp: i64,
+    /// The authorize request's, after a sign-in; none after a refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
 /// Who a token is for.
 struct Subject<'a> {
     sub: &'a str,
@@ -68,7 +85,31 @@ fn mint(auth: &AuthSettings, client: &Client, who: &Subject<'_>, scope: &str) ->
         .map_err(|e| OAuthFailure::from(crate::error::SandboxError::Internal(format!("signing: {e}"))))
 }
 
-fn answer(auth: &AuthSettings, access_token: String, refresh_token: Option<String>, scope: &str) -> Response {
+/// An ID token for a person's sign-in, when its scope has `openid`.
+fn mint_id_token(auth: &AuthSettings, client: &Client, who: &Subject<'_>, scope: &str, nonce: Option<&str>) -> Result<Option<String>, OAuthFailure> {
+    if !super::scope_list(scope).iter().any(|s| s == super::SCOPE_OPENID) {
+        return Ok(None);
+    }
+    let now = Utc::now().timestamp();
+    let claims = IdClaims {
+        iss: auth.issuer.clone(),
+        sub: who.sub.to_string(),
+        aud: client.id.to_string(),
+        azp: client.id.to_string(),
+        iat: now,
+        exp: now + auth.access_token_ttl.as_secs() as i64,
+        nonce: nonce.map(str::to_string),
+        name: who.name.to_string(),
+        roles: vec![who.role.to_string()],
+    };
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = Some(super::AUTH_KID.to_string());
+    jsonwebtoken::encode(&header, &claims, &auth.signer.encoding)
+        .map(Some)
+        .map_err(|e| OAuthFailure::from(crate::error::SandboxError::Internal(format!("signing: {e}"))))
+}
+
+fn answer(auth: &AuthSettings, access_token: String, refresh_token: Option<String>, scope: &str, id_token: Option<String>) -> Response {
     let mut body = json!({
         "access_token": access_token,
         "token_type": "Bearer",
@@ -77,6 +118,9 @@ fn answer(auth: &AuthSettings, access_token: String, refresh_token: Option<Strin
     });
     if let Some(r) = refresh_token {
         body["refresh_token"] = json!(r);
+    }
+    if let Some(id) = id_token {
+        body["id_token"] = json!(id);
     }
     // RFC 6749 section 5.1: token responses must not be cached.
     ([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(body)).into_response()
@@ -176,14 +220,15 @@ async fn code_grant(state: &AppState, client: &'static Client, form: &HashMap<St
             store::insert_family(tx, &fam, client.id, &user.user_id, &row.scope, now, expires)?;
             store::insert_refresh(tx, &refresh_hash, &fam, now)?;
             store::mark_code_used(tx, &hash, now, &fam)?;
-            Ok(Ok((user, row.scope)))
+            Ok(Ok((user, row.scope, row.nonce)))
         })
         .await??;
-    let (user, scope) = outcome;
+    let (user, scope, nonce) = outcome;
     let who = Subject { sub: &user.user_id, role: &user.role, name: &user.name, sid: Some(&family_id) };
     let access = mint(&state.auth, client, &who, &scope)?;
+    let id_token = mint_id_token(&state.auth, client, &who, &scope, nonce.as_deref())?;
     tracing::info!(client = client.id, user = %user.user_id, "authorization code exchanged");
-    Ok(answer(&state.auth, access, Some(refresh), &scope))
+    Ok(answer(&state.auth, access, Some(refresh), &scope, id_token))
 }
 
 async fn refresh_grant(state: &AppState, client: &'static Client, form: &HashMap<String, String>) -> Result<Response, OAuthFailure> {
@@ -224,7 +269,8 @@ async fn refresh_grant(state: &AppState, client: &'static Client, form: &HashMap
                     return Ok(Err(OAuthFailure::bad("invalid_scope", format!("scope '{extra}' was not granted at sign-in"))));
                 }
             }
-            let granted: Vec<String> = super::grant(narrower.as_deref(), super::scopes_of_role(&user.role))
+            // No `scope`: what the sign-in had (so `openid` carries on), as the role allows it now.
+            let granted: Vec<String> = super::grant(Some(narrower.as_deref().unwrap_or(&had)), super::scopes_of_role(&user.role))
                 .into_iter()
                 .filter(|s| had.contains(s))
                 .collect();
@@ -236,7 +282,8 @@ async fn refresh_grant(state: &AppState, client: &'static Client, form: &HashMap
     let (user, family_id, scope) = outcome;
     let who = Subject { sub: &user.user_id, role: &user.role, name: &user.name, sid: Some(&family_id) };
     let access = mint(&state.auth, client, &who, &scope)?;
-    Ok(answer(&state.auth, access, Some(next), &scope))
+    let id_token = mint_id_token(&state.auth, client, &who, &scope, None)?;
+    Ok(answer(&state.auth, access, Some(next), &scope, id_token))
 }
 
 fn client_credentials(state: &AppState, client: &'static Client, form: &HashMap<String, String>) -> Result<Response, OAuthFailure> {
@@ -249,7 +296,7 @@ fn client_credentials(state: &AppState, client: &'static Client, form: &HashMap<
     let scope = granted.join(" ");
     let who = Subject { sub: client.id, role: super::SERVICE_ROLE, name: client.id, sid: None };
     let access = mint(&state.auth, client, &who, &scope)?;
-    Ok(answer(&state.auth, access, None, &scope))
+    Ok(answer(&state.auth, access, None, &scope, None))
 }
 
 /// `POST /auth/oauth2/revoke` (RFC 7009): 200 whatever the token, once the client is authenticated.
