@@ -39,6 +39,7 @@ client_id = "console"
 client_secret_file = "client-secret"
 consents_base = "https://api.example/consents"
 api_key_file = "api-key"
+roles = { claim = "groups", admin = ["console-admins"], agent = ["console-agents"], customer = ["customers"] }
 
 [profiles.production.d1_tls]
 client_cert = "d1-client.crt.pem"

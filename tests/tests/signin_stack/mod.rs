@@ -75,7 +75,8 @@ impl SignInStack {
                 profile,
                 public_url: None,
                 audit_log: Some(audit_log.clone()),
-                trusted_proxies: Vec::new(),
+                // The test plays a proxy in front of the gateway where it needs many client addresses.
+                trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
                 tls: None,
             },
         )
