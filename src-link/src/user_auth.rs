@@ -250,8 +250,9 @@ impl UserAuth {
             .map_err(token_error)?;
         let refresh_token = response.refresh_token().map(|r| r.secret().clone());
         match self.accept(response, IdTokenRule::SignIn { nonce }).await {
-            // Tokens we refuse to believe must not stay live at the server either.
-            Err(e @ (UserAuthError::BadToken(_) | UserAuthError::BadIdToken(_))) => {
+            // Tokens we did not accept (refused, or not checkable now: JWKS unreachable) must not stay
+            // live at the server either: nobody will ever use or revoke them.
+            Err(e) => {
                 if let Some(refresh_token) = refresh_token {
                     let _ = self.revoke(&refresh_token).await;
                 }
@@ -366,9 +367,15 @@ impl UserAuth {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 10;
         let claims = decode::<Map<String, Value>>(token, &key, &validation).map_err(|e| bad(e.to_string()))?.claims;
+        // OIDC Core 3.1.3.7 (4, 5): a token for several audiences names us as its authorized party.
+        let azp = claims.get("azp").and_then(Value::as_str);
+        let several_audiences = claims.get("aud").and_then(Value::as_array).is_some_and(|a| a.len() > 1);
+        if azp.is_some_and(|azp| azp != self.client_id) || (several_audiences && azp.is_none()) {
+            return Err(bad("it was issued to another client (azp)".into()));
+        }
         if let Some(expected) = nonce {
             let sent = claims.get("nonce").and_then(Value::as_str).unwrap_or_default();
-            if !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+            if !console_api::secret::same_secret(sent, expected) {
                 return Err(bad("its nonce is not the one this sign-in sent".into()));
             }
         }
@@ -376,11 +383,6 @@ impl UserAuth {
         let sub = text("sub").ok_or_else(|| bad("sub is not a string".into()))?;
         Ok(Identity { sub, name: text("name"), claims })
     }
-}
-
-/// Compares secrets without an early exit.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn token_error<RE: std::error::Error + 'static>(
@@ -393,6 +395,7 @@ fn token_error<RE: std::error::Error + 'static>(
     }
 }
 
-fn unix_now() -> u64 {
+/// Seconds since the Unix epoch (0 on a clock set before 1970): the unit of JWT times.
+pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

@@ -110,8 +110,16 @@ pub struct RoleMapping {
 impl RoleMapping {
     /// The console roles the ID token's claims map to (the claim may hold a string or a list of them),
     /// in the order admin, agent, customer, each once.
+    ///
+    /// The claim is a top-level name (`roles`, `https://bank.example/groups`) or, when no claim has that
+    /// name, a dotted path into nested objects (Keycloak's `realm_access.roles`).
     pub fn roles_of(&self, claims: &serde_json::Map<String, serde_json::Value>) -> Vec<Role> {
-        let values: Vec<&str> = match claims.get(&self.claim) {
+        let claim = claims.get(&self.claim).or_else(|| {
+            let mut path = self.claim.split('.');
+            let first = claims.get(path.next()?)?;
+            path.try_fold(first, |value, name| value.get(name))
+        });
+        let values: Vec<&str> = match claim {
             Some(serde_json::Value::String(one)) => vec![one.as_str()],
             Some(serde_json::Value::Array(many)) => many.iter().filter_map(serde_json::Value::as_str).collect(),
             _ => Vec::new(),
@@ -382,6 +390,18 @@ mod tests {
         assert_eq!(mapping.roles_of(&claims(serde_json::json!(["agent", "auditor", "admin"]))), vec![Role::Admin, Role::Agent]);
         assert!(mapping.roles_of(&claims(serde_json::json!(["auditor"]))).is_empty());
         assert!(mapping.roles_of(&serde_json::Map::new()).is_empty());
+    }
+
+    #[test]
+    fn a_role_claim_may_be_a_dotted_path_into_nested_claims_or_a_name_with_dots() {
+        let mapping = |claim: &str| RoleMapping { claim: claim.into(), admin: vec!["admin".into()], agent: vec!["agent".into()], customer: vec![] };
+        let claims = |v: serde_json::Value| v.as_object().cloned().expect("an object");
+        let keycloak = claims(serde_json::json!({"realm_access": {"roles": ["offline_access", "agent"]}}));
+        assert_eq!(mapping("realm_access.roles").roles_of(&keycloak), vec![Role::Agent]);
+        assert!(mapping("realm_access.groups").roles_of(&keycloak).is_empty());
+        assert!(mapping("realm_access").roles_of(&keycloak).is_empty(), "an object is not a role list");
+        let namespaced = claims(serde_json::json!({"https://bank.example/roles": ["admin"]}));
+        assert_eq!(mapping("https://bank.example/roles").roles_of(&namespaced), vec![Role::Admin]);
     }
 
     #[test]

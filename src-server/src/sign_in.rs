@@ -18,7 +18,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use console_api::gateway::{is_local_path, Role, SignedInUser};
 use console_link::correlation::new_correlation_id;
-use console_link::user_auth::{Identity, UserAuthError};
+use console_link::user_auth::{unix_now, Identity, UserAuthError};
 
 use crate::api::AppState;
 use crate::auth::{cookie, page, redirect};
@@ -52,12 +52,9 @@ pub fn return_path(origin: &str, return_to: &str) -> Option<String> {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_string(),
     };
-    // Once more on what the url crate made of it, which is what the Location header will say.
-    is_local_path(&path).then_some(path)
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    // Once more on what the url crate made of it, which is what the Location header will say; the cap
+    // again too, since percent-encoding can triple a path (and the sealed cookie must stay under 4 KB).
+    (path.len() <= MAX_RETURN_TO && is_local_path(&path)).then_some(path)
 }
 
 pub(crate) async fn login(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -128,14 +125,18 @@ async fn finish_sign_in(
     let tokens = match state.auth.exchange(code, &pending.pkce_verifier, &pending.nonce).await {
         Ok(t) => t,
         Err(e) => {
+            // Unreachable and unverifiable answers carry transport details and internal URLs: the log has
+            // them, the page gets plain words. A refusal or an ID token that does not match this sign-in
+            // is said as it is (the server's error code, our own check's words).
             tracing::warn!(correlation_id = cid.as_str(), "sign-in failed: {e}");
-            let status = match e {
-                UserAuthError::Unreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
-                UserAuthError::Refused(_) | UserAuthError::BadIdToken(_) => StatusCode::BAD_REQUEST,
-                _ => StatusCode::BAD_GATEWAY,
+            let (status, why) = match &e {
+                UserAuthError::Unreachable(_) => (StatusCode::SERVICE_UNAVAILABLE, "The sign-in service could not be reached.".to_string()),
+                UserAuthError::Refused(_) | UserAuthError::BadIdToken(_) => (StatusCode::BAD_REQUEST, format!("{e}.")),
+                UserAuthError::BadToken(_) => (StatusCode::BAD_GATEWAY, "The sign-in service's answer could not be verified, so it was not trusted.".to_string()),
+                UserAuthError::Config(_) => (StatusCode::BAD_GATEWAY, "The console's sign-in is misconfigured. Tell the console's operators.".to_string()),
             };
             state.audit.record("-", "-", "session.sign_in", "", cid.as_str(), status.as_u16());
-            return page(status, "Sign-in did not complete", &format!("{e}. {again} (Reference {})", cid.as_str()));
+            return page(status, "Sign-in did not complete", &format!("{why} {again} (Reference {})", cid.as_str()));
         }
     };
     let Some(identity) = tokens.identity.as_ref() else {

@@ -41,7 +41,7 @@ async fn thousands_of_sign_in_starts_from_as_many_addresses_leave_the_gateway_ho
                 let long = format!("/{}", "a".repeat(if i % 50 == 0 { 60 * 1024 } else { 3 * 1024 }));
                 // Each start from its own address (through a trusted proxy): the per-address rate limit of
                 // /auth/* does not hold them back, so this measures what the gateway keeps.
-                let client = format!("2001:db8::{worker:x}:{i:x}");
+                let client = format!("2001:db8:{worker:x}:{i:x}::1"); // one /64 each: the limit keys IPv6 by /64
                 let r = http
                     .get(format!("{url}/auth/login?return_to={long}"))
                     .header("x-forwarded-for", client)
@@ -251,5 +251,60 @@ async fn idle_sessions_are_swept_by_the_gateway_and_their_sign_ins_revoked_witho
         (stack.live_sign_ins("usr-ada").await == 0 && stack.live_sign_ins("usr-grace").await == 0).then_some(())
     })
     .await;
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_set_out_of_reach_at_sign_in_is_said_in_plain_words_and_the_tokens_issued_are_revoked() {
+    let stack = SignInStack::start(Options::default()).await;
+    let fault = json!({ "method": "GET", "path": "/auth/.well-known/jwks.json", "status": 503, "times": 10 });
+    let armed = no_redirects().post(format!("{}/_sandbox/faults", stack.sandbox_url)).json(&fault).send().await.expect("arm");
+    assert!(armed.status().is_success(), "{}", armed.text().await.unwrap_or_default());
+    let (authorize_url, cookie) = begin(&stack.gateway_url, "/").await;
+    let r = finish(&authorize_url, "ada", &cookie).await;
+    assert_eq!(r.status().as_u16(), 503);
+    assert!(set_cookie(&r, "console_session").is_none());
+    let html = r.text().await.expect("page");
+    assert!(page_text(&html).contains("could not be reached"), "{html}");
+    for internal in ["http://", "127.0.0.1", "jwks", "503 Service"] {
+        assert!(!html.contains(internal), "{internal:?} reached the page: {html}");
+    }
+    assert_eq!(stack.live_sign_ins("usr-ada").await, 0, "the tokens issued before the check failed are revoked");
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_return_to_that_outgrows_the_cap_once_encoded_signs_in_to_the_start_page_with_a_cookie_browsers_keep() {
+    let stack = SignInStack::start(Options::default()).await;
+    // 2,041 characters as given; 6,121 once the url crate percent-encodes each `<`: over the 2 KB cap.
+    let return_to = format!("%2F{}", "%3C".repeat(2040));
+    let r = no_redirects().get(format!("{}/auth/login?return_to={return_to}", stack.gateway_url)).send().await.expect("login");
+    let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(cookie.starts_with("console_login_") && cookie.len() < 4000, "{} bytes: browsers drop cookies over 4 KB", cookie.len());
+    let r = sign_in_returning_to(&stack, &return_to).await;
+    assert_eq!((r.status().as_u16(), location(&r).as_str()), (303, "/"));
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_token_issued_to_another_authorized_party_opens_no_session() {
+    let stack = SignInStack::start(Options { proxy: true, ..Options::default() }).await;
+    let cases: [(&str, Option<Tamper>); 2] = [
+        ("azp of another client", tamper(|c| { c.insert("azp".into(), json!("another-client")); })),
+        ("several audiences and no azp", tamper(|c| {
+            let ours = c["aud"].clone();
+            c.insert("aud".into(), json!([ours, "another-client"]));
+            c.remove("azp");
+        })),
+    ];
+    for (what, change) in cases {
+        stack.set_tamper(change);
+        let (authorize_url, cookie) = begin(&stack.gateway_url, "/").await;
+        let r = finish(&authorize_url, "ada", &cookie).await;
+        assert_eq!(r.status().as_u16(), 400, "{what}");
+        assert!(set_cookie(&r, "console_session").is_none(), "{what}");
+        assert!(r.text().await.expect("page").contains("azp"), "{what}");
+    }
+    assert_eq!(stack.gateway.session_count(), 0);
     stack.shutdown().await;
 }
