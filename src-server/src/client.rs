@@ -4,8 +4,12 @@
 //! the address that proxy says it forwarded for, in `X-Forwarded-For`. Anyone can send that header, so it
 //! is read only from a trusted peer, and from the right: each proxy appends the address it saw, so the
 //! rightmost entry that is not itself a trusted proxy is the first one a trusted hop vouches for.
+//!
+//! Addresses are compared and returned canonical: a dual-stack listener (`--listen [::]:443`) sees an IPv4
+//! peer 10.0.0.1 as `::ffff:10.0.0.1`, which is still the `--trusted-proxy 10.0.0.1` and is logged as such.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::http::HeaderMap;
 
@@ -18,8 +22,9 @@ pub struct ClientAddr(pub Option<IpAddr>);
 
 /// The client's address: `peer`, or what the trusted proxies in front of us forwarded for.
 pub fn client_addr(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
-    let peer = peer?;
-    if !trusted.contains(&peer) {
+    let peer = peer?.to_canonical();
+    let is_trusted = |addr: IpAddr| trusted.iter().any(|t| t.to_canonical() == addr);
+    if !is_trusted(peer) {
         return Some(peer);
     }
     let hops = headers
@@ -34,16 +39,55 @@ pub fn client_addr(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]
         // A hop that is not an address ends what can be believed: the nearest one read so far is the answer.
         let Some(addr) = parse_hop(hop) else { break };
         nearest = addr;
-        if !trusted.contains(&addr) {
+        if !is_trusted(addr) {
             break;
         }
     }
     Some(nearest)
 }
 
-/// `203.0.113.7`, `2001:db8::1`, and the `addr:port` / `[v6]:port` forms some proxies write.
+/// [`client_addr`] for one gateway, which also tells the operator (once) when a peer it does not trust
+/// sends `X-Forwarded-For`: most likely a proxy nobody named with `--trusted-proxy`, which puts every user
+/// behind it at the proxy's address, in the audit log and in one rate-limit bucket.
+pub struct ClientAddrs {
+    trusted: Box<[IpAddr]>,
+    warned: AtomicBool,
+}
+
+impl ClientAddrs {
+    pub fn new(trusted: &[IpAddr]) -> Self {
+        ClientAddrs { trusted: trusted.iter().map(IpAddr::to_canonical).collect(), warned: AtomicBool::new(false) }
+    }
+
+    /// The client address of a request from `peer`.
+    pub fn of(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let client = client_addr(peer, headers, &self.trusted);
+        if let Some(peer) = self.first_untrusted_forwarder(peer, headers) {
+            tracing::warn!(
+                %peer,
+                "X-Forwarded-For came from {peer}, which is not a --trusted-proxy, so it was ignored and {peer} is the client \
+                 (audit log, rate limit of /auth/*). If {peer} is a proxy in front of the gateway, restart with \
+                 --trusted-proxy {peer}: until then every user behind it shares its address and one rate-limit bucket. \
+                 (Said once; later ones are not logged.)"
+            );
+        }
+        client
+    }
+
+    /// `peer`, canonical, the first time an untrusted peer sends `X-Forwarded-For`; `None` ever after.
+    fn first_untrusted_forwarder(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer = peer?.to_canonical();
+        if self.trusted.contains(&peer) || !headers.contains_key(FORWARDED_FOR) || self.warned.load(Ordering::Relaxed) {
+            return None;
+        }
+        (!self.warned.swap(true, Ordering::Relaxed)).then_some(peer)
+    }
+}
+
+/// `203.0.113.7`, `2001:db8::1`, and the `addr:port` / `[v6]:port` forms some proxies write; canonical.
 fn parse_hop(hop: &str) -> Option<IpAddr> {
-    hop.parse::<IpAddr>().ok().or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+    let addr = hop.parse::<IpAddr>().ok().or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))?;
+    Some(addr.to_canonical())
 }
 
 #[cfg(test)]
@@ -87,5 +131,37 @@ mod tests {
         let h = forwarded(&["unknown"]);
         assert_eq!(client_addr(Some(ip("10.0.0.1")), &h, &proxies), Some(ip("10.0.0.1")));
         assert_eq!(client_addr(None, &h, &proxies), None);
+    }
+
+    #[test]
+    fn a_dual_stack_listeners_mapped_peer_and_hops_are_their_ipv4_addresses() {
+        // `--listen [::]:443`: the IPv4 proxy 10.0.0.1 connects as ::ffff:10.0.0.1.
+        let h = forwarded(&["198.51.100.9"]);
+        assert_eq!(client_addr(Some(ip("::ffff:10.0.0.1")), &h, &[ip("10.0.0.1")]), Some(ip("198.51.100.9")));
+        // The other way round (an operator who wrote the mapped form), and a mapped hop of a second proxy.
+        assert_eq!(client_addr(Some(ip("10.0.0.1")), &h, &[ip("::ffff:10.0.0.1")]), Some(ip("198.51.100.9")));
+        let h = forwarded(&["198.51.100.9, ::ffff:10.0.0.2"]);
+        assert_eq!(client_addr(Some(ip("::ffff:10.0.0.1")), &h, &[ip("10.0.0.1"), ip("10.0.0.2")]), Some(ip("198.51.100.9")));
+        // What is logged and rate-limited is the IPv4 address, whichever way it arrived.
+        assert_eq!(client_addr(Some(ip("::ffff:203.0.113.7")), &h, &[]), Some(ip("203.0.113.7")));
+        let h = forwarded(&["::ffff:198.51.100.9"]);
+        assert_eq!(client_addr(Some(ip("10.0.0.1")), &h, &[ip("10.0.0.1")]), Some(ip("198.51.100.9")));
+    }
+
+    #[test]
+    fn forwarding_from_an_untrusted_peer_is_reported_once() {
+        let addrs = ClientAddrs::new(&[ip("10.0.0.1")]);
+        let h = forwarded(&["198.51.100.9"]);
+        // Not worth a word: a trusted proxy forwarding, an untrusted peer not forwarding, no peer.
+        assert_eq!(addrs.first_untrusted_forwarder(Some(ip("::ffff:10.0.0.1")), &h), None);
+        assert_eq!(addrs.first_untrusted_forwarder(Some(ip("10.0.0.9")), &HeaderMap::new()), None);
+        assert_eq!(addrs.first_untrusted_forwarder(None, &h), None);
+        // A forgotten proxy: said the first time, then never again, whoever sends it.
+        assert_eq!(addrs.first_untrusted_forwarder(Some(ip("::ffff:10.0.0.9")), &h), Some(ip("10.0.0.9")));
+        assert_eq!(addrs.first_untrusted_forwarder(Some(ip("10.0.0.9")), &h), None);
+        assert_eq!(addrs.first_untrusted_forwarder(Some(ip("10.0.0.8")), &h), None);
+        // It is reported, not believed.
+        assert_eq!(addrs.of(Some(ip("10.0.0.9")), &h), Some(ip("10.0.0.9")));
+        assert_eq!(addrs.of(Some(ip("10.0.0.1")), &h), Some(ip("198.51.100.9")));
     }
 }

@@ -56,6 +56,8 @@ pub enum ServerError {
     Bind(SocketAddr, std::io::Error),
     #[error("the built UI is missing: {0} has no index.html (run `cargo xtask run`, which builds it)")]
     NoDist(PathBuf),
+    #[error("profile '{profile}' is {environment}, which must keep an audit log: pass --audit-log FILE (JSON lines, appended; every write's attempt is logged there before it is made)")]
+    NoAuditLog { profile: String, environment: console_api::gateway::Environment },
 }
 
 /// What the gateway runs with.
@@ -69,7 +71,7 @@ pub struct ServerConfig {
     /// bound address. Its origin is the one cookies and the anti-CSRF check are tied to, and its
     /// `/auth/callback` is the redirect URI registered at the authorization server.
     pub public_url: Option<url::Url>,
-    /// Audit log file (JSON lines); `None`: the tracing log only.
+    /// Audit log file (JSON lines); `None`: the tracing log only, which the sandbox profile alone may run with.
     pub audit_log: Option<PathBuf>,
     /// Serve https with this certificate chain and key (PEM). The public URL then defaults to https.
     pub tls: Option<TlsFiles>,
@@ -87,6 +89,15 @@ impl ServerConfig {
             None => self.tls.is_some(),
         }
     }
+
+    /// Staging and production keep an audit file: without one, "no write without its attempt logged" holds
+    /// only for a tracing log nobody keeps.
+    fn check_audit_log(&self) -> Result<(), ServerError> {
+        if self.audit_log.is_none() && config::deployed(&self.profile.environment) {
+            return Err(ServerError::NoAuditLog { profile: self.profile.name.clone(), environment: self.profile.environment.clone() });
+        }
+        Ok(())
+    }
 }
 
 /// A PEM certificate chain and its private key.
@@ -103,8 +114,9 @@ pub struct Running {
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
     sessions: Arc<session::SessionStore>,
-    /// Stops sweeping when the gateway stops (dropped with it).
+    /// Stop sweeping when the gateway stops (dropped with it).
     _sweeper: session::Sweeper,
+    _rate_limit_sweeper: rate_limit::Sweeper,
 }
 
 impl Running {
@@ -135,6 +147,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, ServerError> {
     if !config.listen.ip().is_loopback() && !config.serves_https() {
         return Err(ServerError::NotLoopback(config.listen));
     }
+    config.check_audit_log()?;
     let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Bind(config.listen, e))?;
     start_on(listener, config).await
 }
@@ -160,6 +173,7 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
     if !addr.ip().is_loopback() && !config.serves_https() {
         return Err(ServerError::NotLoopback(addr));
     }
+    config.check_audit_log()?;
     if !config.dist.join("index.html").is_file() {
         return Err(ServerError::NoDist(config.dist));
     }
@@ -209,7 +223,9 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
         sign_in: Arc::new(sign_in),
     };
     // The peer's address reaches handlers as `ConnectInfo`: the client address of the audit log.
-    let app = web::app(state, &config.dist, &config.trusted_proxies).into_make_service_with_connect_info::<SocketAddr>();
+    let auth_limit = Arc::new(rate_limit::AuthRateLimit::default());
+    let rate_limit_sweeper = rate_limit::spawn_sweeper(&auth_limit, rate_limit::SWEEP_EVERY);
+    let app = web::app(state, &config.dist, &config.trusted_proxies, auth_limit).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = match &config.tls {
         None => tokio::spawn(async move {
@@ -243,7 +259,7 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
         }
     };
     tracing::info!(%addr, public = %public_url, profile = %config.profile.name, "gateway listening");
-    Ok(Running { addr, public_url, stop, task, sessions, _sweeper: sweeper })
+    Ok(Running { addr, public_url, stop, task, sessions, _sweeper: sweeper, _rate_limit_sweeper: rate_limit_sweeper })
 }
 
 /// Ends upstream the sign-ins of sessions that timed out here (best effort: the refresh family would

@@ -35,11 +35,13 @@ struct Args {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
-    /// Append the audit log (JSON lines: who, what, when, correlation id, outcome) to this file.
+    /// Append the audit log (JSON lines: who, what, when, correlation id, outcome) to this file. Required
+    /// for staging and production profiles: they refuse to start without one.
     #[arg(long)]
     audit_log: Option<PathBuf>,
     /// A proxy in front of the gateway (its address as the gateway sees it) whose X-Forwarded-For names the
-    /// client in the audit log and the rate limit of /auth/*. Repeat for each; without one, the peer is the client.
+    /// client in the audit log and the rate limit of /auth/*. Repeat for each; without one, the peer is the client
+    /// (behind a proxy: everyone is the proxy, sharing one rate-limit bucket; a warning is logged once).
     #[arg(long = "trusted-proxy", value_name = "ADDR")]
     trusted_proxies: Vec<std::net::IpAddr>,
 }

@@ -17,7 +17,7 @@ use tower_http::trace::TraceLayer;
 use crate::api::{self, AppState};
 use crate::audit::{session_ref, RequestScope};
 use crate::auth::{cookie, WebOrigin};
-use crate::client::{client_addr, ClientAddr};
+use crate::client::{ClientAddr, ClientAddrs};
 use crate::rate_limit::{retry_after_secs, AuthRateLimit};
 
 /// The page runs only our own script and wasm, styles only from our own sheet (it sets no style
@@ -40,16 +40,13 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 #[derive(Clone)]
 struct RequestLayer {
     web: WebOrigin,
-    trusted_proxies: Arc<[IpAddr]>,
+    clients: Arc<ClientAddrs>,
     auth_limit: Arc<AuthRateLimit>,
 }
 
-pub fn app(state: AppState, dist: &Path, trusted_proxies: &[IpAddr]) -> Router {
-    let layer = RequestLayer {
-        web: state.web.clone(),
-        trusted_proxies: trusted_proxies.into(),
-        auth_limit: Arc::new(AuthRateLimit::default()),
-    };
+/// `auth_limit`: the gateway's, which its sweeper keeps small ([`crate::rate_limit::spawn_sweeper`]).
+pub fn app(state: AppState, dist: &Path, trusted_proxies: &[IpAddr], auth_limit: Arc<AuthRateLimit>) -> Router {
+    let layer = RequestLayer { web: state.web.clone(), clients: Arc::new(ClientAddrs::new(trusted_proxies)), auth_limit };
     // Unknown non-API paths are routes of the single-page app: answer them with index.html.
     let files = ServeDir::new(dist)
         .precompressed_br()
@@ -80,7 +77,7 @@ pub fn app(state: AppState, dist: &Path, trusted_proxies: &[IpAddr]) -> Router {
 /// on the way out, `no-store` on personal data, HSTS over https, the request id.
 async fn per_request(State(layer): State<RequestLayer>, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let client = client_addr(peer, request.headers(), &layer.trusted_proxies);
+    let client = layer.clients.of(peer, request.headers());
     request.extensions_mut().insert(ClientAddr(client));
     let path = request.uri().path();
     let sign_in = path.starts_with("/auth/");
