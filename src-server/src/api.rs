@@ -271,8 +271,10 @@ async fn session(State(state): State<AppState>, request: axum::extract::Request)
     Ok(response)
 }
 
-/// Records the call in the audit log with its outcome, and passes the result on. The page's background
-/// refreshes get no line: one per poll would bury what people did.
+/// Records the call in the audit log with its outcome, and passes the result on. A background refresh of
+/// the page gets its line only when this session's log does not show the same read (action, target,
+/// outcome) yet: one line per poll would bury what people did, but the header is the page's to send, so
+/// it may spare repeats, never hide a read.
 pub fn audited<T>(
     state: &AppState,
     caller: &Caller,
@@ -281,13 +283,15 @@ pub fn audited<T>(
     cid: &CorrelationId,
     result: Result<T, Problem>,
 ) -> Result<T, Problem> {
-    if caller.background {
-        return result;
-    }
     let status = match &result {
         Ok(_) => 200,
         Err(p) => p.0.status,
     };
+    // Every line is noted, a person's own too: the polls that follow what they opened are its repeats.
+    let new = caller.audited_reads.note(action, target, status);
+    if caller.background && !new {
+        return result;
+    }
     state.audit.record(&caller.user.id, caller.user.role.as_str(), action, target, cid.as_str(), status);
     result
 }
@@ -437,6 +441,10 @@ async fn record_export(State(state): State<AppState>, Cid(cid): Cid, caller: Cal
     const ACTION: &str = "d1.operations.export";
     let record: ExportRecord = body(&bytes, &cid)?;
     caller.require(Need::Staff, &state, ACTION, &record.consumer_id, &cid)?;
+    // The id is what the page sent (up to the body limit): checked before it goes into a line.
+    if let Err(e) = validate::CONSUMER_ID.check(&record.consumer_id) {
+        return audited(&state, &caller, ACTION, &record.consumer_id, &cid, Err(invalid(&e, &cid)));
+    }
     let target = format!("{} format={} rows={}", record.consumer_id, record.format, record.row_count);
     if let Err(e) = record.validate() {
         return audited(&state, &caller, ACTION, &target, &cid, Err(invalid(&e, &cid)));

@@ -12,17 +12,33 @@
 //! A write is logged twice: an `attempt` line before the upstream call ([`AuditLog::attempt`], which
 //! fails when the line cannot be written, and then the write is not made) and its outcome after.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::future::Future;
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
+
+use crate::rate_limit::{spawn_sweeper, AuthRateLimit, Sweeper};
+
+/// The most characters of a `target` or `detail` a line keeps; past it, `…` and the whole value's length in
+/// bytes. Both can carry what the caller sent (a request path, an id in a body): uncut, one anonymous
+/// request could write a 60 KB line, and a full disk stops every admin write (see [`AuditLog::attempt`]).
+pub const MAX_FIELD_CHARS: usize = 256;
+
+/// Refusal lines of callers without a valid session, per client address: this many at once, then one per
+/// [`ANONYMOUS_REFUSALS_REFILL`]. Enough for every real person's expired tab; a flood gets a count in the
+/// server log instead of filling the audit disk.
+pub const ANONYMOUS_REFUSALS_BURST: u32 = 20;
+pub const ANONYMOUS_REFUSALS_REFILL: Duration = Duration::from_secs(1);
 
 /// What the audit log knows of the request being served, beside what the handler says.
 #[derive(Clone, Debug, Default)]
@@ -103,6 +119,13 @@ pub enum AuditError {
 /// Where audit lines go: a file, and the tracing log under target `audit` in any case.
 pub struct AuditLog {
     file: Option<(PathBuf, Mutex<std::fs::File>)>,
+    /// The limit of [`AuditLog::record_anonymous_refusal`], per client address.
+    anonymous_refusals: Arc<AuthRateLimit>,
+    /// Forgets that limit's full buckets; started with the first anonymous refusal (the log is opened
+    /// before the runtime serves anything, and a unit test may have none).
+    anonymous_refusals_sweeper: OnceLock<Option<Sweeper>>,
+    /// Anonymous refusal lines left out by that limit since start.
+    anonymous_refusals_skipped: AtomicU64,
 }
 
 impl AuditLog {
@@ -124,7 +147,33 @@ impl AuditLog {
                 Some((p.to_path_buf(), Mutex::new(f)))
             }
         };
-        Ok(AuditLog { file })
+        Ok(AuditLog {
+            file,
+            anonymous_refusals: Arc::new(AuthRateLimit::new(ANONYMOUS_REFUSALS_BURST, ANONYMOUS_REFUSALS_REFILL, crate::rate_limit::MAX_KEYS)),
+            anonymous_refusals_sweeper: OnceLock::new(),
+            anonymous_refusals_skipped: AtomicU64::new(0),
+        })
+    }
+
+    /// The refusal of a caller without a valid session (no cookie, an unknown or ended one): anyone can
+    /// send these, so each client address gets [`ANONYMOUS_REFUSALS_BURST`] lines at once and then one per
+    /// [`ANONYMOUS_REFUSALS_REFILL`]. Those over it are counted in the server log, not written.
+    pub fn record_anonymous_refusal(&self, action: &str, target: &str, correlation_id: &str, status: u16, why: &str) {
+        self.anonymous_refusals_sweeper.get_or_init(|| {
+            let runtime = tokio::runtime::Handle::try_current().ok();
+            runtime.map(|_| spawn_sweeper(&self.anonymous_refusals, crate::rate_limit::SWEEP_EVERY))
+        });
+        let client = RequestScope::current().client;
+        if self.anonymous_refusals.check(client).is_ok() {
+            self.record_because("-", "-", action, target, correlation_id, status, why);
+            return;
+        }
+        let skipped = self.anonymous_refusals_skipped.fetch_add(1, Ordering::Relaxed) + 1;
+        // One warning per flood's start and then per thousand, so that the server log is not flooded instead.
+        if skipped == 1 || skipped.is_multiple_of(1000) {
+            let client = client.map_or_else(|| "-".to_string(), |a| a.to_string());
+            tracing::warn!(client, skipped, action, "refusals of callers without a session come faster than the audit log takes them from one address: lines left out (this total counts all addresses since start)");
+        }
     }
 
     /// Appends one entry; `status` is the HTTP status the person got. A line that cannot be written is
@@ -169,6 +218,7 @@ impl AuditLog {
         status: Option<u16>,
         detail: Option<&str>,
     ) -> Result<(), AuditError> {
+        let (target, detail) = (capped(target), detail.map(capped));
         let scope = RequestScope::current();
         let client = scope.client.map_or_else(|| "-".to_string(), |a| a.to_string());
         let session = scope.session.as_deref().unwrap_or("-");
@@ -177,22 +227,31 @@ impl AuditLog {
             user_id,
             role,
             action,
-            target,
+            target: &target,
             correlation_id,
             request_id: &scope.request_id,
             client,
             session,
             outcome,
             status,
-            detail,
+            detail: detail.as_deref(),
         };
-        tracing::info!(target: "audit", user_id, role, action, target, correlation_id, request_id = entry.request_id,
-            client = entry.client, session, outcome, status, detail);
+        tracing::info!(target: "audit", user_id, role, action, target = entry.target, correlation_id, request_id = entry.request_id,
+            client = entry.client, session, outcome, status, detail = entry.detail);
         let Some((path, file)) = &self.file else { return Ok(()) };
         let mut line = serde_json::to_vec(&entry)?;
         line.push(b'\n');
         let mut f = file.lock().unwrap_or_else(|p| p.into_inner());
         f.write_all(&line).and_then(|()| f.flush()).map_err(|source| AuditError::Write { path: path.clone(), source })
+    }
+}
+
+/// `value` as a line keeps it: whole up to [`MAX_FIELD_CHARS`] characters, else that many, `…` and how
+/// long it was (e.g. `AAAA…(60012 bytes)`), enough to recognise it and see that it was cut.
+fn capped(value: &str) -> Cow<'_, str> {
+    match value.char_indices().nth(MAX_FIELD_CHARS) {
+        None => Cow::Borrowed(value),
+        Some((end, _)) => Cow::Owned(format!("{}…({} bytes)", &value[..end], value.len())),
     }
 }
 
@@ -221,6 +280,16 @@ fn warn_if_shared(path: &Path, file: &std::fs::File) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_fields_are_cut_and_say_so() {
+        assert_eq!(capped("demo-busy"), "demo-busy");
+        let exact = "é".repeat(MAX_FIELD_CHARS);
+        assert_eq!(capped(&exact), exact.as_str(), "characters are counted, not bytes");
+        let long = format!("{}{}", "é".repeat(MAX_FIELD_CHARS), "A".repeat(60_000));
+        let cut = capped(&long);
+        assert_eq!(cut, format!("{}…({} bytes)", "é".repeat(MAX_FIELD_CHARS), long.len()));
+    }
 
     #[test]
     fn a_session_reference_is_short_stable_and_not_the_id() {

@@ -6,13 +6,17 @@
 //! [`Caller`] is the only way a handler learns who is asking: it loads the session (401 without one),
 //! refreshes its tokens when they are about to expire, and refuses state-changing requests that do not
 //! prove they come from our own page (the anti-CSRF token in [`CSRF_HEADER`], plus `Origin` and
-//! `Sec-Fetch-Site` when the browser sends them). Its refusals are audited as `session.refused`. The page's
-//! background refreshes (a GET with [`BACKGROUND_HEADER`]) do not extend the session and are not audited.
+//! `Sec-Fetch-Site` when the browser sends them). Its refusals are audited as `session.refused`, always
+//! (those of callers without a valid session within a limit per client address, see
+//! [`crate::audit::AuditLog::record_anonymous_refusal`]). The page's background refreshes (a GET with
+//! [`BACKGROUND_HEADER`]) do not extend the session; what they read is audited the first time this session
+//! reads it ([`crate::api::audited`]): the header is the page's to send, so it must not hide a read.
 //!
 //! Roles on refresh: a refresh that brings a new ID token re-maps the role from it (and ends the session
 //! if it no longer maps to exactly one); one without keeps the role of the sign-in. Either way the tokens
 //! must be about the same person (`sub`) as the session.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{FromRequestParts, State};
@@ -27,7 +31,7 @@ use console_link::user_auth::{UserAuth, UserAuthError};
 
 use crate::api::{AppState, Problem};
 use crate::config::RoleMapping;
-use crate::session::{same_secret, Session};
+use crate::session::{same_secret, AuditedReads, Session};
 use crate::sign_in::role_of;
 
 /// Refresh this long before the access token expires.
@@ -128,6 +132,12 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
         if let Some(entry) = state.sessions.get(id, true).await {
             let session = entry.lock().await;
             if let Err(p) = check_same_site(&headers, &state, &session.csrf_token, &cid) {
+                // A sign-out refused is someone else's page trying to end this person's session, or ours
+                // broken: either way the log shows it, as the refusals of every other route.
+                let (user, role) = (session.user.id.clone(), session.user.role.clone());
+                drop(session);
+                let target = format!("POST {}", routes::AUTH_LOGOUT);
+                state.audit.record_because(&user, role.as_str(), "session.refused", &target, cid.as_str(), p.0.status, &p.0.message);
                 return p.into_response();
             }
             let (user, role, refresh) = (session.user.id.clone(), session.user.role.clone(), session.refresh_token.clone());
@@ -196,8 +206,10 @@ pub struct Caller {
     pub access_token: String,
     pub csrf_token: String,
     /// A background refresh of the page (a GET with [`BACKGROUND_HEADER`]): it did not extend the session,
-    /// and [`crate::api::audited`] writes no line for it.
+    /// and [`crate::api::audited`] writes its line only if this session's log does not show that read yet.
     pub background: bool,
+    /// What this session's lines already show, for [`crate::api::audited`].
+    pub audited_reads: Arc<AuditedReads>,
     /// The session's id, to end it ([`Caller::end_session`]). A credential: never logged.
     session_id: String,
 }
@@ -236,20 +248,24 @@ impl FromRequestParts<AppState> for Caller {
 
 impl Caller {
     /// The caller, or the answer that refuses the request, audited as `session.refused` (with the request's
-    /// method and path as target: the handler's own action is not known yet). Not audited: the page's
-    /// background refreshes, and, when `anonymous_is_normal` (`/api/session`), a request without a cookie.
+    /// method and path as target: the handler's own action is not known yet), background or not: what a
+    /// page sends must not decide what is audited. Not audited: when `anonymous_is_normal` (`/api/session`),
+    /// a request without a cookie; and past their limit per client address, refusals of callers without a
+    /// valid session (anyone can send those).
     pub async fn extract(parts: &mut Parts, state: &AppState, anonymous_is_normal: bool) -> Result<Caller, Problem> {
         let cid = crate::api::Cid::from_request_parts(parts, state).await?.0;
         let background = parts.method == Method::GET && parts.headers.contains_key(BACKGROUND_HEADER);
         match Caller::load(parts, state, background, &cid).await {
             Ok(caller) => Ok(caller),
             Err(refused) => {
-                let quiet = background || (anonymous_is_normal && refused.why == NO_SESSION_COOKIE);
+                let quiet = anonymous_is_normal && refused.why == NO_SESSION_COOKIE;
                 if !quiet {
-                    let (user, role) = refused.user.as_ref().map_or(("-", "-"), |u| (u.id.as_str(), u.role.as_str()));
                     let target = format!("{} {}", parts.method, parts.uri.path());
                     let status = refused.problem.0.status;
-                    state.audit.record_because(user, role, refused.action, &target, cid.as_str(), status, &refused.why);
+                    match &refused.user {
+                        Some(u) => state.audit.record_because(&u.id, u.role.as_str(), refused.action, &target, cid.as_str(), status, &refused.why),
+                        None => state.audit.record_anonymous_refusal(refused.action, &target, cid.as_str(), status, &refused.why),
+                    }
                 }
                 Err(refused.problem)
             }
@@ -299,6 +315,7 @@ impl Caller {
             access_token: session.access_token.clone(),
             csrf_token: session.csrf_token.clone(),
             background,
+            audited_reads: session.audited_reads.clone(),
             session_id: id,
         })
     }

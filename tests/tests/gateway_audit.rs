@@ -1,7 +1,8 @@
 //! What the gateway's audit log holds for an investigation, over real HTTP against the sandbox: refusals of
 //! the `Caller` extractor, a write's attempt and outcome (and no write when the log cannot take the attempt),
 //! the client address (through trusted proxies only), request ids, session references, the file's mode,
-//! background polls; and beside it the rate limit of `/auth/*`, the cache and isolation headers, exports,
+//! background polls (which may spare repeats, never hide a read), lines cut to size, the limit of anonymous
+//! refusal lines, refused sign-outs; and beside it the rate limit of `/auth/*`, the cache and isolation headers, exports,
 //! and a sign-in revoked upstream.
 
 use std::net::IpAddr;
@@ -162,7 +163,7 @@ async fn the_audit_log_is_readable_by_its_owner_only() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn background_polls_neither_extend_the_session_nor_write_lines() {
+async fn background_polls_neither_extend_the_session_nor_repeat_lines() {
     let idle = Duration::from_secs(2);
     let stack = stub(StackOptions { idle_timeout: Some(idle), ..Default::default() }).await;
     let ada = stack.sign_in("ada").await;
@@ -178,9 +179,125 @@ async fn background_polls_neither_extend_the_session_nor_write_lines() {
     }
     assert_eq!(statuses[0], 200, "a poll is served while the session lives: {statuses:?}");
     assert_eq!(statuses.last(), Some(&401), "the polls did not keep the session alive: {statuses:?}");
-    assert_eq!(stack.audit_entries().len(), lines_before, "no line per poll: {:#?}", &stack.audit_entries()[lines_before..]);
+    let after = stack.audit_entries().split_off(lines_before);
+    // The person's own read is in the log already: the polls that repeat it add nothing...
+    assert!(after.iter().all(|e| e["action"] != "d1.operations.list"), "a line per poll: {after:#?}");
+    // ...but the refusals once the session has ended are logged, background or not.
+    let refused = statuses.iter().filter(|s| **s == 401).count();
+    let refusals: Vec<&Value> = after.iter().filter(|e| e["action"] == "session.refused").collect();
+    assert_eq!(refusals.len(), refused, "{after:#?}");
+    assert!(refusals.iter().all(|e| e["detail"].as_str().unwrap_or_default().contains("unknown or ended session")), "{refusals:#?}");
     let (status, _, body) = ada.get(BUSY).await;
     assert_eq!(status, 401, "the person's next action finds the session ended: {body}");
+    stack.shutdown().await;
+}
+
+/// The `d1.operations.list` lines of `consumer`.
+fn list_lines(stack: &Stack, consumer: &str) -> usize {
+    lines_of(stack, "d1.operations.list").iter().filter(|e| e["target"] == consumer).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_header_cannot_hide_a_read() {
+    let stack = stub(StackOptions::default()).await;
+    let grace = stack.sign_in("grace").await;
+    let alice = "/api/d1/consumers/demo-alice/operations";
+    let background = || grace.request(Method::GET, alice).header(BACKGROUND_HEADER, "1").send();
+    // A consumer this session never read: its first background read is in the log, as its reader's.
+    assert_eq!(background().await.expect("GET").status().as_u16(), 200);
+    let lines = lines_of(&stack, "d1.operations.list");
+    assert_eq!(lines.len(), 1, "a background read of something never read before must be audited: {lines:#?}");
+    assert_eq!((lines[0]["userId"].as_str(), lines[0]["target"].as_str(), lines[0]["status"].as_u64()), (Some("usr-grace"), Some("demo-alice"), Some(200)));
+    // The same read again in the background is a repeat: no line.
+    assert_eq!(background().await.expect("GET").status().as_u16(), 200);
+    assert_eq!(list_lines(&stack, "demo-alice"), 1, "{:#?}", lines_of(&stack, "d1.operations.list"));
+    // The person's own reads are always logged.
+    for n in 2..=3 {
+        let (status, _, _) = grace.get(alice).await;
+        assert_eq!(status, 200);
+        assert_eq!(list_lines(&stack, "demo-alice"), n);
+    }
+    // Another session of the same person starts with nothing logged.
+    let again = stack.sign_in("grace").await;
+    let r = again.request(Method::GET, alice).header(BACKGROUND_HEADER, "1").send().await.expect("GET");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(list_lines(&stack, "demo-alice"), 4);
+    // A refusal is logged, background or not: a customer polling the staff route.
+    let alice_user = stack.sign_in("alice").await;
+    let r = alice_user.request(Method::GET, alice).header(BACKGROUND_HEADER, "1").send().await.expect("GET");
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(lines_of(&stack, "d1.operations.list").iter().any(|e| e["userId"] == "usr-alice" && e["status"] == 403));
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_caller_sends_cannot_make_a_long_line() {
+    let stack = stub(StackOptions::default()).await;
+    let long_path = format!("/api/d1/consumers/{}/operations", "A".repeat(60_000));
+    let (status, _, _) = stack.get_anonymous(&long_path).await;
+    assert_eq!(status, 401);
+    let raw = std::fs::read_to_string(&stack.audit_log).expect("the log");
+    let line = raw.lines().last().unwrap_or_default();
+    assert!(line.len() < 1024, "a {} byte line for one anonymous request", line.len());
+    let refused = lines_of(&stack, "session.refused");
+    let target = refused.last().and_then(|e| e["target"].as_str()).unwrap_or_default();
+    assert!(target.starts_with("GET /api/d1/consumers/AAAA") && target.ends_with(&format!("…({} bytes)", long_path.len() + 4)), "{target}");
+
+    // An export names its consumer in the body: up to the body limit, unless it is checked first.
+    let grace = stack.sign_in("grace").await;
+    let huge = json!({"consumerId": "B".repeat(1_000_000), "format": "csv", "rowCount": 1});
+    let (status, _, body) = grace.post("/api/audit/exports", &huge).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("consumerId")), "{body}");
+    let alice = stack.sign_in("alice").await;
+    let (status, _, _) = alice.post("/api/audit/exports", &huge).await;
+    assert_eq!(status, 403);
+    let exports = lines_of(&stack, "d1.operations.export");
+    assert_eq!(exports.iter().map(|e| e["status"].as_u64().unwrap_or_default()).collect::<Vec<_>>(), [400, 403], "{exports:#?}");
+    let raw = std::fs::read_to_string(&stack.audit_log).expect("the log");
+    let longest = raw.lines().map(str::len).max().unwrap_or_default();
+    assert!(longest < 1024, "a {longest} byte line");
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_anonymous_refusals_writes_about_a_burst_of_lines() {
+    let stack = stub(StackOptions::default()).await;
+    let started = std::time::Instant::now();
+    for _ in 0..200 {
+        let (status, _, _) = stack.get_anonymous(BUSY).await;
+        assert_eq!(status, 401);
+    }
+    let burst = console_server::audit::ANONYMOUS_REFUSALS_BURST as usize;
+    // One more line per second of the flood at most (refill 1 s).
+    let allowed = burst + started.elapsed().as_secs() as usize + 1;
+    let refused = lines_of(&stack, "session.refused").len();
+    assert!((burst..=allowed).contains(&refused), "{refused} lines for 200 anonymous refusals from one address (at most {allowed})");
+    // A signed-in person's refusals are not held back by the flood from their address.
+    let ada = stack.admin().await;
+    let r = ada.request(Method::POST, DELETE_ALICE).json(&json!({"reason": "x"})).send().await.expect("POST");
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(lines_of(&stack, "session.refused").iter().any(|e| e["userId"] == "usr-ada"), "the session holder's refusal is not logged");
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_sign_out_is_audited() {
+    let stack = stub(StackOptions::default()).await;
+    let ada = stack.sign_in("ada").await;
+    let r = ada.request(Method::POST, "/auth/logout").send().await.expect("POST /auth/logout");
+    assert_eq!(r.status().as_u16(), 403);
+    let r = ada.request(Method::POST, "/auth/logout").header("x-csrf-token", &ada.csrf_token).header("origin", "https://evil.example").send().await.expect("POST");
+    assert_eq!(r.status().as_u16(), 403);
+    let refused = lines_of(&stack, "session.refused");
+    assert_eq!(refused.len(), 2, "{refused:#?}");
+    for e in &refused {
+        assert_eq!((e["target"].as_str(), e["userId"].as_str(), e["status"].as_u64()), (Some("POST /auth/logout"), Some("usr-ada"), Some(403)), "{e}");
+    }
+    assert!(refused[0]["detail"].as_str().unwrap_or_default().contains("carries no anti-CSRF token"), "{}", refused[0]);
+    assert!(refused[1]["detail"].as_str().unwrap_or_default().contains("https://evil.example"), "{}", refused[1]);
+    assert!(lines_of(&stack, "session.sign_out").is_empty(), "the session was not ended");
+    let (status, _, _) = ada.get(BUSY).await;
+    assert_eq!(status, 200, "the session lives on");
     stack.shutdown().await;
 }
 
