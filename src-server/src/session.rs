@@ -104,15 +104,15 @@ impl SessionStore {
         id
     }
 
-    /// The live session named by a cookie value; an idle or too old one is removed and `None` is returned.
+    /// The live session named by a cookie value; an idle or too old one is `None`. A dead one is left for
+    /// the sweeper, which revokes its sign-in upstream: removing it here would forget its refresh token
+    /// while the sign-in stays live at the authorization server.
     /// `touch`: a person's request, which marks the session used now; the page's background refreshes pass
     /// `false`, so that an open tab alone never keeps a session alive.
     pub async fn get(&self, id: &str, touch: bool) -> Option<Arc<tokio::sync::Mutex<Session>>> {
         let entry = lock(&self.sessions).get(id).cloned()?;
         let mut session = entry.lock().await;
         if !alive(&session, self.idle_timeout, self.absolute_timeout) {
-            drop(session);
-            self.remove(id);
             return None;
         }
         if touch {
@@ -223,14 +223,16 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn idle_sessions_end() {
         let store = SessionStore::new(Duration::from_secs(30 * 60), Duration::from_secs(8 * 3600));
-        let id = store.insert(session(None));
+        let id = store.insert(session(Some("refresh-of-the-idle-one")));
         advance(Duration::from_secs(29 * 60)).await;
         assert!(store.get(&id, true).await.is_some(), "29 idle minutes: still alive, and now used again");
         advance(Duration::from_secs(29 * 60)).await;
         assert!(store.get(&id, true).await.is_some(), "the use above restarted the idle clock");
         advance(Duration::from_secs(30 * 60)).await;
         assert!(store.get(&id, true).await.is_none());
-        assert!(store.get(&id, true).await.is_none(), "removed, not revived");
+        assert!(store.get(&id, true).await.is_none(), "not revived by being asked for");
+        // Asking for it did not lose its refresh token: the sweep hands it over for revocation.
+        assert_eq!(store.sweep(), vec!["refresh-of-the-idle-one".to_string()]);
         assert!(store.is_empty());
     }
 
