@@ -193,16 +193,13 @@ pub struct ApiProblem {
 }
 
 impl ApiProblem {
+    /// A problem in plain words, with nothing else.
+    pub fn new(status: u16, kind: ProblemKind, message: impl Into<String>) -> Self {
+        ApiProblem { status, kind, message: message.into(), field: None, correlation_id: None, technical: None, operation_id: None }
+    }
+
     pub fn invalid(e: &ValidationError) -> Self {
-        ApiProblem {
-            status: 400,
-            kind: ProblemKind::InvalidInput,
-            message: e.to_string(),
-            field: Some(e.field.to_string()),
-            correlation_id: None,
-            technical: None,
-            operation_id: None,
-        }
+        ApiProblem { field: Some(e.field.to_string()), ..ApiProblem::new(400, ProblemKind::InvalidInput, e.to_string()) }
     }
 }
 

@@ -65,6 +65,17 @@ impl Problem {
     pub fn new(problem: ApiProblem) -> Self {
         Problem(Box::new(problem))
     }
+
+    /// A problem in plain words under the use case's correlation id.
+    pub fn of(status: u16, kind: ProblemKind, message: impl Into<String>, cid: &CorrelationId) -> Self {
+        Problem::new(ApiProblem { correlation_id: Some(cid.as_str().to_string()), ..ApiProblem::new(status, kind, message) })
+    }
+
+    /// With the upstream's own words, which the page shows only behind "technical details".
+    pub fn with_technical(mut self, technical: Option<String>) -> Self {
+        self.0.technical = technical;
+        self
+    }
 }
 
 impl IntoResponse for Problem {
@@ -217,15 +228,7 @@ fn problem(e: D1Error, target: Target<'_>, issuer: &str, write: bool, cid: &Corr
         }
     };
     tracing::warn!(correlation_id = cid.as_str(), status, technical = technical.as_deref().unwrap_or(""), "{message}");
-    Problem::new(ApiProblem {
-        status,
-        kind,
-        message,
-        field: None,
-        correlation_id: Some(cid.as_str().to_string()),
-        technical,
-        operation_id: None,
-    })
+    Problem::of(status, kind, message, cid).with_technical(technical)
 }
 
 /// D1 answered that the delete FAILED (seed 001's 500 `{operationId, status: FAILED, error}`): a definite
@@ -239,15 +242,9 @@ fn operation_failed(operation_id: Option<String>, error: Option<String>, cid: &C
         technical = error.as_deref().unwrap_or(""),
         "{message}"
     );
-    Problem::new(ApiProblem {
-        status: 502,
-        kind: ProblemKind::OperationFailed,
-        message,
-        field: None,
-        correlation_id: Some(cid.as_str().to_string()),
-        technical: error,
-        operation_id,
-    })
+    let mut problem = Problem::of(502, ProblemKind::OperationFailed, message, cid).with_technical(error);
+    problem.0.operation_id = operation_id;
+    problem
 }
 
 /// Who is signed in. Nobody signed in is not an error here: the page needs to know it to send the
@@ -306,15 +303,7 @@ pub fn attempt(state: &AppState, caller: &Caller, action: &str, target: &str, ci
 /// 503: the audit log cannot take the line an action needs, so the action was not done.
 fn unwritable_log(e: AuditError, action: &str, cid: &CorrelationId) -> Problem {
     tracing::error!(correlation_id = cid.as_str(), action, "refused: {e}");
-    Problem::new(ApiProblem {
-        status: 503,
-        kind: ProblemKind::Internal,
-        message: "The console cannot write its audit log, so nothing was done. Tell the console's operators.".into(),
-        field: None,
-        correlation_id: Some(cid.as_str().to_string()),
-        technical: None,
-        operation_id: None,
-    })
+    Problem::of(503, ProblemKind::Internal, "The console cannot write its audit log, so nothing was done. Tell the console's operators.", cid)
 }
 
 fn number(q: &HashMap<String, String>, name: &'static str, default: u32, cid: &CorrelationId) -> Result<u32, Problem> {
@@ -456,13 +445,5 @@ async fn record_export(State(state): State<AppState>, Cid(cid): Cid, caller: Cal
 }
 
 async fn unknown_api_route(Cid(cid): Cid) -> Problem {
-    Problem::new(ApiProblem {
-        status: 404,
-        kind: ProblemKind::NotFound,
-        message: "There is no such console API route.".into(),
-        field: None,
-        correlation_id: Some(cid.as_str().to_string()),
-        technical: None,
-        operation_id: None,
-    })
+    Problem::of(404, ProblemKind::NotFound, "There is no such console API route.", &cid)
 }

@@ -25,7 +25,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use console_api::gateway::{routes, ApiProblem, ProblemKind, Role, SignedInUser, BACKGROUND_HEADER, CSRF_HEADER};
+use console_api::gateway::{routes, ProblemKind, Role, SignedInUser, BACKGROUND_HEADER, CSRF_HEADER};
 use console_link::correlation::new_correlation_id;
 use console_link::user_auth::{UserAuth, UserAuthError};
 
@@ -161,15 +161,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 fn refusal(status: u16, kind: ProblemKind, message: &str, cid: &console_api::d1_client::CorrelationId) -> Problem {
-    Problem::new(ApiProblem {
-        status,
-        kind,
-        message: message.to_string(),
-        field: None,
-        correlation_id: Some(cid.as_str().to_string()),
-        technical: None,
-        operation_id: None,
-    })
+    Problem::of(status, kind, message, cid)
 }
 
 /// A state-changing request must come from our own page: same-site per the browser's own headers, and

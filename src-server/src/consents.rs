@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use console_api::consents::ConsentCollection;
 use console_api::d1_client::CorrelationId;
-use console_api::gateway::{ApiProblem, ProblemKind};
+use console_api::gateway::ProblemKind;
 use console_api::validate;
 use console_link::apiture::ApitureError;
 
@@ -83,5 +83,5 @@ fn problem(e: ApitureError, cid: &CorrelationId) -> Problem {
             (502, ProblemKind::UpstreamError, "The Consents service answered in a way the console does not understand.".to_string(), None)
         }
     };
-    Problem::new(ApiProblem { status, kind, message, field: None, correlation_id: Some(cid.as_str().to_string()), technical, operation_id: None })
+    Problem::of(status, kind, message, cid).with_technical(technical)
 }

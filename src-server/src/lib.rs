@@ -81,6 +81,12 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// Plain http on `listen`, no audit file, no proxy in front: the sandbox's way. Set the other fields
+    /// with struct update syntax.
+    pub fn new(listen: SocketAddr, dist: PathBuf, profile: config::Profile) -> Self {
+        ServerConfig { listen, dist, profile, public_url: None, audit_log: None, tls: None, trusted_proxies: Vec::new() }
+    }
+
     /// Browsers reach us over https: ours (`tls`) or a proxy's (an https `public_url`). Cookies and
     /// sign-in travel in the clear otherwise, so plain http is for this machine only.
     fn serves_https(&self) -> bool {

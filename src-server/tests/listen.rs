@@ -21,15 +21,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn config(listen: &str, dist: PathBuf) -> ServerConfig {
-    ServerConfig {
-        listen: listen.parse().expect("address"),
-        dist,
-        profile: profile(),
-        public_url: None,
-        audit_log: None,
-        tls: None,
-        trusted_proxies: Vec::new(),
-    }
+    ServerConfig::new(listen.parse().expect("address"), dist, profile())
 }
 
 /// A gateway serving https with a fresh self-signed certificate for 127.0.0.1 (in `dist`, removed by the

@@ -27,7 +27,7 @@ fn unusable() -> UpstreamTls {
 async fn refusal(edit: impl FnOnce(&mut Profile)) -> String {
     let mut profile = profile();
     edit(&mut profile);
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().expect("address"), dist: dist(), profile, public_url: None, audit_log: None, trusted_proxies: Vec::new(), tls: None };
+    let config = ServerConfig::new("127.0.0.1:0".parse().expect("address"), dist(), profile);
     match start(config).await {
         Err(e) => e.to_string(),
         Ok(running) => {
@@ -49,6 +49,6 @@ async fn every_upstreams_ca_bundle_is_used_and_an_unusable_one_stops_the_start()
 
 #[tokio::test]
 async fn the_committed_sandbox_profile_starts_with_no_tls_files() {
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().expect("address"), dist: dist(), profile: profile(), public_url: None, audit_log: None, trusted_proxies: Vec::new(), tls: None };
+    let config = ServerConfig::new("127.0.0.1:0".parse().expect("address"), dist(), profile());
     start(config).await.expect("starts").shutdown().await;
 }

@@ -175,13 +175,9 @@ impl Stack {
         let gateway = console_server::start_on(
             listener,
             console_server::ServerConfig {
-                listen: loopback0(),
-                dist,
-                profile,
-                public_url: None,
                 audit_log: Some(audit_log.clone()),
-                tls: None,
                 trusted_proxies: options.trusted_proxies.clone(),
+                ..console_server::ServerConfig::new(loopback0(), dist, profile)
             },
         )
         .await

@@ -241,15 +241,7 @@ async fn the_gateway_refuses_a_non_loopback_address() {
     let dist = console_e2e::TempDir::new("console-e2e-dist");
     std::fs::write(dist.path().join("index.html"), STUB_INDEX_HTML).expect("index.html");
     for listen in ["0.0.0.0:0", "192.0.2.1:0", "[::]:0"] {
-        let config = ServerConfig {
-            listen: listen.parse().expect("address"),
-            dist: dist.path().to_path_buf(),
-            profile: sandbox_profile("http://127.0.0.1:9"),
-            public_url: None,
-            audit_log: None,
-            tls: None,
-            trusted_proxies: Vec::new(),
-        };
+        let config = ServerConfig::new(listen.parse().expect("address"), dist.path().to_path_buf(), sandbox_profile("http://127.0.0.1:9"));
         match console_server::start(config).await {
             Err(ServerError::NotLoopback(addr)) => assert_eq!(addr.to_string(), listen),
             Err(e) => panic!("{listen}: expected NotLoopback, got {e}"),
@@ -441,7 +433,7 @@ async fn gateway_via_proxy() -> ProxiedGateway {
     let direct = url::Url::parse(&sandbox.base_url()).expect("sandbox url");
     profile.auth.base = direct.join("/auth").expect("auth url");
     profile.auth.consents_base = direct.join("/consents").expect("consents url");
-    let config = ServerConfig { listen: loopback0(), dist: dist.path().to_path_buf(), profile, public_url: None, audit_log: None, tls: None, trusted_proxies: Vec::new() };
+    let config = ServerConfig::new(loopback0(), dist.path().to_path_buf(), profile);
     let gateway = console_server::start_on(listener, config).await.unwrap_or_else(|e| panic!("the gateway does not start: {e}"));
     let admin = console_e2e::SignedIn::at(&gateway_url, "ada").await;
     ProxiedGateway { sandbox, proxy, gateway, admin, _dist: dist }

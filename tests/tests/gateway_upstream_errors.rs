@@ -33,7 +33,7 @@ impl Gateway {
         std::fs::write(dist.path().join("index.html"), STUB_INDEX_HTML).expect("index.html");
         let mut profile = sandbox_profile(&sandbox.base_url());
         edit(&mut profile);
-        let config = ServerConfig { listen: loopback0(), dist: dist.path().to_path_buf(), profile, public_url: None, audit_log: None, trusted_proxies: Vec::new(), tls: None };
+        let config = ServerConfig::new(loopback0(), dist.path().to_path_buf(), profile);
         let gateway = console_server::start_on(listener, config).await.unwrap_or_else(|e| panic!("the gateway does not start: {e}"));
         let person = SignedIn::at(&gateway_url, username).await;
         Gateway { sandbox, gateway, person, _dist: dist }

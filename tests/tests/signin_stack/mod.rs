@@ -70,14 +70,10 @@ impl SignInStack {
         let gateway = console_server::start_on(
             listener,
             console_server::ServerConfig {
-                listen: loopback0(),
-                dist: tmp.path().to_path_buf(),
-                profile,
-                public_url: None,
                 audit_log: Some(audit_log.clone()),
                 // The test plays a proxy in front of the gateway where it needs many client addresses.
                 trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
-                tls: None,
+                ..console_server::ServerConfig::new(loopback0(), tmp.path().to_path_buf(), profile)
             },
         )
         .await
