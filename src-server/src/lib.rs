@@ -7,6 +7,7 @@
 //! * [`sign_in`]: OpenID Connect sign-in ([`pending_sign_in`]: the sealed cookie of one in progress).
 //! * [`auth`]: sign-out, and the [`auth::Caller`] of every route.
 //! * [`session`]: the server-side session store. [`audit`]: who did what, from where ([`client`]).
+//! * [`periodic`]: chores on a timer (sweeping sessions and rate-limit buckets).
 //! * [`api`]: the allow-listed `/api` routes to D1. [`consents`]: the Consents routes.
 //! * [`web`]: static files, SPA fallback, security headers, and the [`rate_limit`] of `/auth/*`.
 
@@ -17,6 +18,7 @@ pub mod client;
 pub mod config;
 pub mod consents;
 pub mod pending_sign_in;
+pub mod periodic;
 pub mod rate_limit;
 pub mod session;
 pub mod sign_in;

@@ -10,7 +10,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -145,36 +145,13 @@ impl AuthRateLimit {
     }
 }
 
-/// The background task that sweeps a rate limit; dropping it (the gateway stopping) stops the task.
-pub struct Sweeper(tokio::task::JoinHandle<()>);
-
-impl Sweeper {
-    /// Whether the task has ended (it does when aborted or when its rate limit is gone).
-    pub fn is_finished(&self) -> bool {
-        self.0.is_finished()
-    }
-}
-
-impl Drop for Sweeper {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Sweeps `limit` every `every`. Holds it weakly: the task also ends by itself once the gateway dropped it.
+/// Sweeps `limit` every `every`, until the gateway drops it or the returned handle.
 pub fn spawn_sweeper(limit: &Arc<AuthRateLimit>, every: Duration) -> Sweeper {
-    let limit: Weak<AuthRateLimit> = Arc::downgrade(limit);
-    let first = tokio::time::Instant::now() + every;
-    Sweeper(tokio::spawn(async move {
-        let mut ticks = tokio::time::interval_at(first, every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            let Some(limit) = limit.upgrade() else { return };
-            limit.sweep();
-        }
-    }))
+    crate::periodic::every(limit, every, AuthRateLimit::sweep)
 }
+
+/// The rate limit's sweeping task.
+pub type Sweeper = crate::periodic::Periodic;
 
 /// `Retry-After` in whole seconds, rounded up (never 0: "now" would invite an immediate retry).
 pub fn retry_after_secs(wait: Duration) -> u64 {

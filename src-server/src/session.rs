@@ -7,7 +7,7 @@
 //! Time is tokio's (`tokio::time::Instant`), so tests pause and advance it instead of sleeping.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
@@ -151,40 +151,18 @@ impl SessionStore {
     }
 }
 
-/// The background task that sweeps a store; dropping it (the gateway stopping) stops the task.
-pub struct Sweeper(tokio::task::JoinHandle<()>);
-
-impl Sweeper {
-    /// Whether the task has ended (it does when aborted or when its store is gone).
-    pub fn is_finished(&self) -> bool {
-        self.0.is_finished()
-    }
-}
-
-impl Drop for Sweeper {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
+/// The session store's sweeping task.
+pub type Sweeper = crate::periodic::Periodic;
 
 /// Sweeps `store` every `every`, handing the swept sessions' refresh tokens to `on_swept` (which revokes
-/// them). Holds the store weakly: the task also ends by itself once the gateway has dropped it.
+/// them), until the gateway drops the store or the returned handle.
 pub fn spawn_sweeper(store: &Arc<SessionStore>, every: Duration, on_swept: impl Fn(Vec<String>) + Send + 'static) -> Sweeper {
-    let store: Weak<SessionStore> = Arc::downgrade(store);
-    let first = Instant::now() + every;
-    Sweeper(tokio::spawn(async move {
-        let mut ticks = tokio::time::interval_at(first, every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            let Some(store) = store.upgrade() else { return };
-            let swept = store.sweep();
-            drop(store);
-            if !swept.is_empty() {
-                on_swept(swept);
-            }
+    crate::periodic::every(store, every, move |store: &SessionStore| {
+        let swept = store.sweep();
+        if !swept.is_empty() {
+            on_swept(swept);
         }
-    }))
+    })
 }
 
 fn alive(s: &Session, idle: Duration, absolute: Duration) -> bool {
