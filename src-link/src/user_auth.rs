@@ -271,11 +271,17 @@ impl UserAuth {
             .request_async(&self.http)
             .await
             .map_err(token_error)?;
-        let tokens = self.accept(response, IdTokenRule::Refresh { sub }).await?;
-        if tokens.claims.sub != sub {
-            return Err(UserAuthError::BadToken("the refreshed access token is about another person".into()));
+        let new_refresh_token = response.refresh_token().map(|r| r.secret().clone());
+        let accepted = match self.accept(response, IdTokenRule::Refresh { sub }).await {
+            Ok(tokens) if tokens.claims.sub != sub => Err(UserAuthError::BadToken("the refreshed access token is about another person".into())),
+            accepted => accepted,
+        };
+        // As at sign-in: a rotated refresh token we did not accept would stay live, and nobody would
+        // ever use or revoke it (the session ends, or keeps the old one the server has replaced).
+        if let (Err(_), Some(new_refresh_token)) = (&accepted, new_refresh_token) {
+            let _ = self.revoke(&new_refresh_token).await;
         }
-        Ok(tokens)
+        accepted
     }
 
     /// Revokes a refresh token (and so its whole sign-in at the server), RFC 7009.

@@ -284,12 +284,18 @@ pub fn audited<T>(
         Ok(_) => 200,
         Err(p) => p.0.status,
     };
-    // Every line is noted, a person's own too: the polls that follow what they opened are its repeats.
-    let new = caller.audited_reads.note(action, target, status);
-    if caller.background && !new {
+    // Every line is noted, a person's own too: the polls that follow what they opened are its repeats. A
+    // repeat is the same request (page and size included) from the same client address, so a stolen
+    // cookie replaying it from elsewhere, or paging through a history, is logged. A read is noted only
+    // once its line is written: a line lost to a full disk is written again by the next repeat.
+    let client = crate::audit::RequestScope::client_now().map(|a| a.to_string()).unwrap_or_default();
+    let read = format!("{target}\0{}\0{client}", caller.request);
+    if caller.background && caller.audited_reads.seen(action, &read, status) {
         return result;
     }
-    state.audit.record(&caller.user.id, caller.user.role.as_str(), action, target, cid.as_str(), status);
+    if state.audit.try_record(&caller.user.id, caller.user.role.as_str(), action, target, cid.as_str(), status).is_ok() {
+        caller.audited_reads.note(action, &read, status);
+    }
     result
 }
 

@@ -40,6 +40,12 @@ pub const MAX_FIELD_CHARS: usize = 256;
 pub const ANONYMOUS_REFUSALS_BURST: u32 = 20;
 pub const ANONYMOUS_REFUSALS_REFILL: Duration = Duration::from_secs(1);
 
+/// All addresses together: this many anonymous refusal lines at once, then [`ANONYMOUS_REFUSALS_PER_SECOND`]
+/// a second. The per-address limit alone lets a sprayer of addresses (an IPv6 /48 holds 65,536 /64s)
+/// write as fast as it sends; this caps what strangers can write at a few MB a minute.
+pub const ANONYMOUS_REFUSALS_TOTAL_BURST: u32 = 1000;
+pub const ANONYMOUS_REFUSALS_PER_SECOND: u32 = 50;
+
 /// What the audit log knows of the request being served, beside what the handler says.
 #[derive(Clone, Debug, Default)]
 pub struct RequestScope {
@@ -65,6 +71,11 @@ impl RequestScope {
     /// cookie the request came with, if any, named an older one).
     pub fn note_session(session_id: &str) {
         let _ = REQUEST.try_with(|s| s.borrow_mut().session = Some(session_ref(session_id)));
+    }
+
+    /// The client address of the request being served, if any.
+    pub fn client_now() -> Option<IpAddr> {
+        REQUEST.try_with(|s| s.borrow().client).ok().flatten()
     }
 
     fn current() -> RequestScope {
@@ -124,7 +135,9 @@ pub struct AuditLog {
     /// Forgets that limit's full buckets; started with the first anonymous refusal (the log is opened
     /// before the runtime serves anything, and a unit test may have none).
     anonymous_refusals_sweeper: OnceLock<Option<Sweeper>>,
-    /// Anonymous refusal lines left out by that limit since start.
+    /// The limit of [`AuditLog::record_anonymous_refusal`] for all addresses together.
+    anonymous_refusals_total: governor::DefaultDirectRateLimiter,
+    /// Anonymous refusal lines left out by those limits since start.
     anonymous_refusals_skipped: AtomicU64,
 }
 
@@ -151,20 +164,25 @@ impl AuditLog {
             file,
             anonymous_refusals: Arc::new(AuthRateLimit::new(ANONYMOUS_REFUSALS_BURST, ANONYMOUS_REFUSALS_REFILL, crate::rate_limit::MAX_KEYS)),
             anonymous_refusals_sweeper: OnceLock::new(),
+            anonymous_refusals_total: governor::RateLimiter::direct(
+                governor::Quota::per_second(std::num::NonZeroU32::new(ANONYMOUS_REFUSALS_PER_SECOND).unwrap_or(std::num::NonZeroU32::MIN))
+                    .allow_burst(std::num::NonZeroU32::new(ANONYMOUS_REFUSALS_TOTAL_BURST).unwrap_or(std::num::NonZeroU32::MIN)),
+            ),
             anonymous_refusals_skipped: AtomicU64::new(0),
         })
     }
 
     /// The refusal of a caller without a valid session (no cookie, an unknown or ended one): anyone can
     /// send these, so each client address gets [`ANONYMOUS_REFUSALS_BURST`] lines at once and then one per
-    /// [`ANONYMOUS_REFUSALS_REFILL`]. Those over it are counted in the server log, not written.
+    /// [`ANONYMOUS_REFUSALS_REFILL`], within [`ANONYMOUS_REFUSALS_TOTAL_BURST`] for everyone. Those over it
+    /// are counted in the server log, not written.
     pub fn record_anonymous_refusal(&self, action: &str, target: &str, correlation_id: &str, status: u16, why: &str) {
         self.anonymous_refusals_sweeper.get_or_init(|| {
             let runtime = tokio::runtime::Handle::try_current().ok();
             runtime.map(|_| spawn_sweeper(&self.anonymous_refusals, crate::rate_limit::SWEEP_EVERY))
         });
         let client = RequestScope::current().client;
-        if self.anonymous_refusals.check(client).is_ok() {
+        if self.anonymous_refusals.check(client).is_ok() && self.anonymous_refusals_total.check().is_ok() {
             self.record_because("-", "-", action, target, correlation_id, status, why);
             return;
         }

@@ -129,7 +129,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let cid = new_correlation_id();
     let clear = state.web.set_cookie(state.web.session_cookie(), "", Some(Duration::ZERO));
     if let Some(id) = cookie(&headers, state.web.session_cookie()) {
-        if let Some(entry) = state.sessions.get(id, true).await {
+        if let Some(entry) = state.sessions.get(id, false).await {
             let session = entry.lock().await;
             if let Err(p) = check_same_site(&headers, &state, &session.csrf_token, &cid) {
                 // A sign-out refused is someone else's page trying to end this person's session, or ours
@@ -202,6 +202,9 @@ pub struct Caller {
     pub background: bool,
     /// What this session's lines already show, for [`crate::api::audited`].
     pub audited_reads: Arc<AuditedReads>,
+    /// The request as asked (path and query: which page of which list), so that a repeat is the same
+    /// request, not merely the same target.
+    pub request: String,
     /// The session's id, to end it ([`Caller::end_session`]). A credential: never logged.
     session_id: String,
 }
@@ -308,6 +311,7 @@ impl Caller {
             csrf_token: session.csrf_token.clone(),
             background,
             audited_reads: session.audited_reads.clone(),
+            request: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default(),
             session_id: id,
         })
     }

@@ -66,13 +66,7 @@ impl AuditedReads {
     /// Notes that this read is in the log now; whether it was new to this session (its line must be
     /// written). Once [`AUDITED_READS_MAX`] are remembered, every read not among them counts as new.
     pub fn note(&self, action: &str, target: &str, status: u16) -> bool {
-        let mut hash = Sha256::new();
-        let parts: [&[u8]; 5] = [action.as_bytes(), b"\0", target.as_bytes(), b"\0", &status.to_be_bytes()];
-        for part in parts {
-            hash.update(part);
-        }
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&hash.finalize()[..16]);
+        let key = Self::key(action, target, status);
         let mut seen = lock(&self.0);
         if seen.contains(&key) {
             return false;
@@ -81,6 +75,22 @@ impl AuditedReads {
             seen.insert(key);
         }
         true
+    }
+
+    /// Whether this read's line is in the log already (without noting anything).
+    pub fn seen(&self, action: &str, target: &str, status: u16) -> bool {
+        lock(&self.0).contains(&Self::key(action, target, status))
+    }
+
+    fn key(action: &str, target: &str, status: u16) -> [u8; 16] {
+        let mut hash = Sha256::new();
+        let parts: [&[u8]; 5] = [action.as_bytes(), b"\0", target.as_bytes(), b"\0", &status.to_be_bytes()];
+        for part in parts {
+            hash.update(part);
+        }
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&hash.finalize()[..16]);
+        key
     }
 }
 

@@ -95,7 +95,8 @@ pub(crate) async fn callback(State(state): State<AppState>, headers: HeaderMap, 
     let pending = match state.sign_in.pending.open(&headers, state_param, unix_now()) {
         Ok(p) => p,
         Err(e) => {
-            state.audit.record("-", "-", "session.sign_in", "", cid.as_str(), 400);
+            // Anyone can send a callback: these lines go through the anonymous refusals' limits.
+            state.audit.record_anonymous_refusal("session.sign_in", "", cid.as_str(), 400, &e.to_string());
             return page(StatusCode::BAD_REQUEST, "This sign-in has expired or was started elsewhere", &format!("Not completed: {e}. {again}"));
         }
     };

@@ -231,6 +231,34 @@ async fn the_background_header_cannot_hide_a_read() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeat_is_the_same_request_from_the_same_address_so_a_replayed_cookie_or_another_page_is_logged() {
+    let stack = stub(StackOptions { trusted_proxies: vec![local()], ..Default::default() }).await;
+    let grace = stack.sign_in("grace").await;
+    let page = |offset: u32| format!("/api/d1/consumers/demo-alice/operations?offset={offset}&limit=50");
+    let read = |path: String, from: &'static str, background: bool| {
+        let mut r = grace.request(Method::GET, &path).header("x-forwarded-for", from);
+        if background {
+            r = r.header(BACKGROUND_HEADER, "1");
+        }
+        r.send()
+    };
+    assert_eq!(read(page(0), "198.51.100.7", false).await.expect("GET").status().as_u16(), 200);
+    assert_eq!(list_lines(&stack, "demo-alice"), 1);
+    // The page's own poll of what the person opened, from where they are: a repeat.
+    assert_eq!(read(page(0), "198.51.100.7", true).await.expect("GET").status().as_u16(), 200);
+    assert_eq!(list_lines(&stack, "demo-alice"), 1, "{:#?}", lines_of(&stack, "d1.operations.list"));
+    // The same cookie replayed from elsewhere with the header: logged, with that address.
+    assert_eq!(read(page(0), "203.0.113.66", true).await.expect("GET").status().as_u16(), 200);
+    let lines = lines_of(&stack, "d1.operations.list");
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[1]["client"], "203.0.113.66");
+    // Another page of the history with the header: logged too.
+    assert_eq!(read(page(50), "198.51.100.7", true).await.expect("GET").status().as_u16(), 200);
+    assert_eq!(list_lines(&stack, "demo-alice"), 3);
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_a_caller_sends_cannot_make_a_long_line() {
     let stack = stub(StackOptions::default()).await;
     let long_path = format!("/api/d1/consumers/{}/operations", "A".repeat(60_000));
@@ -277,6 +305,25 @@ async fn a_flood_of_anonymous_refusals_writes_about_a_burst_of_lines() {
     let r = ada.request(Method::POST, DELETE_ALICE).json(&json!({"reason": "x"})).send().await.expect("POST");
     assert_eq!(r.status().as_u16(), 403);
     assert!(lines_of(&stack, "session.refused").iter().any(|e| e["userId"] == "usr-ada"), "the session holder's refusal is not logged");
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_anonymous_refusals_from_many_addresses_is_capped_for_all_of_them_together() {
+    let stack = stub(StackOptions { trusted_proxies: vec![local()], ..Default::default() }).await;
+    let http = console_e2e::http_client();
+    let started = std::time::Instant::now();
+    for n in 0..1500u32 {
+        // Each from its own IPv6 /64: the per-address limit alone would let every one through.
+        let from = format!("2001:db8:{:x}:{:x}::1", n >> 8, n & 0xff);
+        let r = http.get(stack.url(BUSY)).header("x-forwarded-for", from).send().await.expect("GET");
+        assert_eq!(r.status().as_u16(), 401);
+    }
+    let total = console_server::audit::ANONYMOUS_REFUSALS_TOTAL_BURST as usize;
+    let per_second = console_server::audit::ANONYMOUS_REFUSALS_PER_SECOND as usize;
+    let allowed = total + per_second * (started.elapsed().as_secs() as usize + 1);
+    let written = lines_of(&stack, "session.refused").len();
+    assert!(written <= allowed && written < 1500, "{written} lines for 1,500 anonymous refusals from as many addresses (at most {allowed})");
     stack.shutdown().await;
 }
 

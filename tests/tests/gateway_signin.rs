@@ -308,3 +308,17 @@ async fn an_id_token_issued_to_another_authorized_party_opens_no_session() {
     assert_eq!(stack.gateway.session_count(), 0);
     stack.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_whose_id_token_is_refused_ends_the_session_and_revokes_the_sign_in_upstream() {
+    // 5-second access tokens: every call is within the refresh margin, so every call refreshes.
+    let options = Options { proxy: true, access_token_ttl: std::time::Duration::from_secs(5), ..Options::default() };
+    let stack = SignInStack::start(options).await;
+    let ada = SignedIn::at(&stack.gateway_url, "ada").await;
+    assert_eq!(stack.live_sign_ins("usr-ada").await, 1);
+    stack.set_tamper(tamper(|c| { c.insert("aud".into(), json!("another-client")); }));
+    let (status, _, body) = ada.get("/api/d1/consumers/demo-busy/operations?limit=1").await;
+    assert_eq!(status, 401, "a refreshed ID token for another client ends the session: {body}");
+    assert_eq!(stack.live_sign_ins("usr-ada").await, 0, "the rotated refresh token nobody accepted is revoked upstream");
+    stack.shutdown().await;
+}
