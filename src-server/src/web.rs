@@ -10,6 +10,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -47,17 +48,12 @@ struct RequestLayer {
 /// `auth_limit`: the gateway's, which its sweeper keeps small ([`crate::rate_limit::spawn_sweeper`]).
 pub fn app(state: AppState, dist: &Path, trusted_proxies: &[IpAddr], auth_limit: Arc<AuthRateLimit>) -> Router {
     let layer = RequestLayer { web: state.web.clone(), clients: Arc::new(ClientAddrs::new(trusted_proxies)), auth_limit };
-    // Unknown non-API paths are routes of the single-page app: answer them with index.html.
-    let files = ServeDir::new(dist)
-        .precompressed_br()
-        .precompressed_gzip()
-        .fallback(ServeFile::new(dist.join("index.html")));
     let set = |name: header::HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     Router::new()
         .merge(api::router(state))
-        .fallback_service(files)
+        .merge(static_files(dist))
         .layer(middleware::from_fn_with_state(layer, per_request))
         .layer(set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -67,10 +63,55 @@ pub fn app(state: AppState, dist: &Path, trusted_proxies: &[IpAddr], auth_limit:
         .layer(set(header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
         .layer(set(header::HeaderName::from_static("cross-origin-resource-policy"), "same-origin"))
         .layer(set(header::HeaderName::from_static("permissions-policy"), PERMISSIONS_POLICY))
-        // Asset names are not content-hashed: revalidate every time (cheap, Last-Modified is sent).
-        // `/api` and `/auth` answers are `no-store` instead (set below).
+        // What is not a content-hashed asset (index.html, boot.js, the icon) is revalidated every time
+        // (cheap: Last-Modified is sent). `/api` and `/auth` answers are `no-store` instead (set below).
         .layer(set(header::CACHE_CONTROL, "no-cache"))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Where the build puts the files whose names carry a hash of their content (`xtask/src/ui.rs`).
+pub const ASSETS_DIR: &str = "assets";
+
+/// A hashed asset never changes under its name: browsers keep it a year without asking again.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `dist/`: the content-hashed assets under `/assets/` (immutable; a name this build does not have, such
+/// as a chunk of the build before a redeploy, is a 404), the other files as they are, and index.html for
+/// every other path that is not a file name (the routes of the single-page app). Brotli or gzip copies are
+/// served to browsers that accept them, so every answer varies by `Accept-Encoding`.
+fn static_files(dist: &Path) -> Router {
+    let index = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
+    let route_or_missing = tower::service_fn(move |request: Request| {
+        let index = index.clone();
+        async move {
+            if names_a_file(request.uri().path()) {
+                return Ok::<_, std::convert::Infallible>(StatusCode::NOT_FOUND.into_response());
+            }
+            Ok(index.oneshot(request).await.into_response())
+        }
+    });
+    let assets = ServeDir::new(dist.join(ASSETS_DIR)).precompressed_br().precompressed_gzip();
+    let files = ServeDir::new(dist).precompressed_br().precompressed_gzip().fallback(route_or_missing);
+    Router::new()
+        .nest_service(&format!("/{ASSETS_DIR}"), Router::new().fallback_service(assets).layer(middleware::map_response(immutable)))
+        .fallback_service(files)
+        .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")))
+}
+
+/// A found asset is immutable; a 404 is not (the name may exist after the next deploy).
+async fn immutable(mut response: Response) -> Response {
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    }
+    response
+}
+
+/// Every file the build writes outside `/assets/` sits at the top (`/boot.js`, `/favicon.svg`), and no
+/// route of the app is one segment with a dot in it, so a missing `/{name}.{ext}` is a file this build does
+/// not have (such as `/console-ui_bg.wasm` of the builds before hashing): a 404, never the page.
+fn names_a_file(path: &str) -> bool {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    !rest.contains('/') && rest.rsplit_once('.').is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty())
 }
 
 /// Every request: its client address (in its extensions), its audit scope, the rate limit of `/auth/*`;

@@ -4,26 +4,23 @@
 use console_api::gateway::{ClientError, Environment, SessionInfo};
 use console_api::page::ErrorView;
 use leptos::prelude::*;
-use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::components::Router;
 use leptos_router::hooks::use_location;
-use leptos_router::path;
 
-use crate::common::{ErrorPanel, Forbidden};
-use crate::detail::OperationDrawer;
-use crate::me::MyDocuments;
+use crate::common::ErrorPanel;
 use crate::menu::{SignedOut, UserMenu};
+use crate::routes::Routes;
 use crate::search::SearchBox;
 use crate::session::use_role;
-use crate::timeline::{ConsumerPage, NoDrawer};
 use crate::transport::Client;
 
 pub const PRODUCT: &str = "Consent & Operations Console";
 
 /// The console, mounted once the session is known (see `crate::start`): everything is built once from
 /// plain values, and the router starts at the URL the session bootstrap may have replaced (a customer's
-/// "/" becomes "/me").
+/// "/" becomes "/me"). `routes`: the bundle's route table (`crate::routes`).
 #[component]
-pub fn App(client: Client, session: Result<SessionInfo, ClientError>) -> impl IntoView {
+pub fn App(client: Client, session: Result<SessionInfo, ClientError>, routes: Routes) -> impl IntoView {
     // The one client of the console API; components take it from context (another transport can replace it).
     provide_context(client);
     let info = session.as_ref().ok().cloned();
@@ -37,17 +34,7 @@ pub fn App(client: Client, session: Result<SessionInfo, ClientError>) -> impl In
             <Header info=info/>
             <main id="main" class="main" tabindex="-1">
                 {match session {
-                    Ok(info) if info.user.is_some() => view! {
-                        <Routes fallback=NotFound>
-                            <Route path=path!("/") view=Home/>
-                            <Route path=path!("/me") view=MyDocuments/>
-                            <ParentRoute path=path!("/consumers/:consumer") view=ConsumerPage>
-                                <Route path=path!("") view=NoDrawer/>
-                                <Route path=path!("operations/:operation") view=OperationDrawer/>
-                            </ParentRoute>
-                        </Routes>
-                    }
-                    .into_any(),
+                    Ok(info) if info.user.is_some() => routes(),
                     // Nobody signed in and still here: the bootstrap went to sign in everywhere else.
                     Ok(_) => view! { <SignedOut/> }.into_any(),
                     Err(e) => view! { <ErrorPanel error=ErrorView::of(&e, None)/> }.into_any(),
@@ -104,32 +91,7 @@ fn Header(info: Option<SessionInfo>) -> impl IntoView {
 }
 
 #[component]
-fn Home() -> impl IntoView {
-    // A customer's "/" became "/me" before the router started; any other role but staff has no start here.
-    if !use_role().is_staff() {
-        return view! { <Forbidden/> }.into_any();
-    }
-    view! {
-        <section class="home">
-            <div class="card home-card">
-                <h1>"Look up a consumer"</h1>
-                <p class="lead">
-                    "Enter a Thales D1 consumerId in the search box to see its operations timeline: registrations, \
-                     suspensions, authenticator enrolments and deletions, newest first."
-                </p>
-                <ul class="facts">
-                    <li>"D1 keeps operations for 3 months; older ones are no longer available."</li>
-                    <li>"Every request carries a correlation id, shown with any error so that support can trace it."</li>
-                    <li>"Deleting a consumer is irreversible and cascades to its accounts, cards and digital cards."</li>
-                </ul>
-            </div>
-        </section>
-    }
-    .into_any()
-}
-
-#[component]
-fn NotFound() -> impl IntoView {
+pub fn NotFound() -> impl IntoView {
     view! {
         <section class="card empty">
             <h1>"Page not found"</h1>

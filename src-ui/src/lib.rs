@@ -9,8 +9,10 @@ mod common;
 mod delete;
 mod detail;
 mod drafts;
+mod home;
 mod me;
 mod menu;
+pub mod routes;
 mod search;
 mod session;
 mod timeline;
@@ -22,12 +24,13 @@ pub use app::App;
 /// Asks who is signed in, then mounts the console for them: built once from plain values, no view switching
 /// on the session. Until then the stylesheet shows an empty bar (`body:not(:has(> .topbar))`), so nothing of
 /// any role's console shows early, and nobody on the way to sign in sees more.
-#[wasm_bindgen::prelude::wasm_bindgen(start)]
-pub fn start() {
+///
+/// Called by each bundle's entry (`src-ui/bundles/*`) with its route table.
+pub fn start(routes: routes::Routes) {
     wasm_bindgen_futures::spawn_local(async move {
         let client = transport::http_client();
         if let Some(session) = session::ask(&client).await {
-            leptos::mount::mount_to_body(move || leptos::view! { <App client=client session=session/> });
+            leptos::mount::mount_to_body(move || leptos::view! { <App client=client session=session routes=routes/> });
         }
     });
 }

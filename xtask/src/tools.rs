@@ -9,12 +9,17 @@ use crate::stage::{project_root, status};
 
 pub const BINARYEN_VERSION: &str = "132.0.0";
 
+/// For `bench`'s list of each bundle's largest functions.
+pub const TWIGGY_VERSION: &str = "0.8.0";
+
 /// Where the tools are.
 pub struct Tools {
     pub wasm_bindgen: PathBuf,
     pub wasm_opt: PathBuf,
     pub chromium: Option<PathBuf>,
     pub chromedriver: Option<PathBuf>,
+    /// Only for `bench` (see [`twiggy`]).
+    pub twiggy: Option<PathBuf>,
 }
 
 pub fn tools_dir() -> PathBuf {
@@ -37,7 +42,20 @@ pub fn ensure(browser: bool) -> Result<Tools, String> {
     } else {
         (None, None)
     };
-    Ok(Tools { wasm_bindgen, wasm_opt, chromium, chromedriver })
+    Ok(Tools { wasm_bindgen, wasm_opt, chromium, chromedriver, twiggy: None })
+}
+
+/// Installs twiggy if missing (a minute and a half, once): `bench` prints each bundle's largest functions.
+pub fn twiggy() -> Result<PathBuf, String> {
+    let dir = tools_dir();
+    let bin = dir.join("bin/twiggy");
+    let have = output(Command::new(&bin).arg("--version")).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(TWIGGY_VERSION) {
+        return Ok(bin);
+    }
+    println!("installing twiggy {TWIGGY_VERSION}");
+    status(Command::new("cargo").args(["install", "twiggy", "--locked", "--version", TWIGGY_VERSION, "--root"]).arg(&dir))?;
+    Ok(bin)
 }
 
 fn output(cmd: &mut Command) -> Option<String> {

@@ -1,0 +1,7 @@
+//! The end user's bundle: the shared shell with "My documents" only, so that a customer never downloads
+//! the staff console (see `console_ui::routes`).
+
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    console_ui::start(console_ui::routes::CUSTOMER);
+}
