@@ -66,6 +66,73 @@ pub fn require_dist() -> PathBuf {
     dist
 }
 
+/// The content-hashed files `boot.js` and `index.html` of `dist` name (`/assets/…`), in order.
+pub fn named_assets(dist: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for page in ["boot.js", "index.html"] {
+        let text = std::fs::read_to_string(dist.join(page)).unwrap_or_else(|e| panic!("{page} of {}: {e}", dist.display()));
+        for part in text.split(['\'', '"']) {
+            if part.starts_with("/assets/") && !names.iter().any(|n| n == part) {
+                names.push(part.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// Copies `from` into a new directory `to` (a `dist/` a test can redeploy into).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())).flatten() {
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if src.is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
+        }
+    }
+}
+
+/// What a deploy of a new build does to a served `dist/`: every content-hashed asset gets a new name (the
+/// old names are gone), and `boot.js` and `index.html` name the new ones; `index.html` also carries
+/// `<meta name="build" content="{build}">`, so a test can tell which build a page loaded.
+pub fn redeploy(dist: &Path, build: &str) {
+    let assets = dist.join("assets");
+    let renamed = |name: &str| {
+        // "staff.0123456789abcdef.wasm" -> "staff.<new hash>.wasm"
+        let mut parts: Vec<String> = name.split('.').map(str::to_string).collect();
+        if parts.len() >= 3 {
+            parts[1] = format!("{:016x}", {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                std::hash::Hash::hash(&(build, &parts[1]), &mut h);
+                std::hash::Hasher::finish(&h)
+            });
+        }
+        parts.join(".")
+    };
+    let named = named_assets(dist);
+    for entry in std::fs::read_dir(&assets).expect("dist/assets").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        std::fs::rename(entry.path(), assets.join(renamed(&name))).expect("rename an asset");
+    }
+    for page in ["boot.js", "index.html"] {
+        let path = dist.join(page);
+        let mut text = std::fs::read_to_string(&path).expect("a page of dist");
+        for old in &named {
+            let file = old.trim_start_matches("/assets/");
+            text = text.replace(old.as_str(), &format!("/assets/{}", renamed(file)));
+        }
+        if page == "index.html" {
+            text = text.replace("<head>", &format!("<head>\n<meta name=\"build\" content=\"{build}\">"));
+        }
+        // The precompressed copies would still be the old build's.
+        for ext in ["br", "gz"] {
+            let _ = std::fs::remove_file(dist.join(format!("{page}.{ext}")));
+        }
+        std::fs::write(&path, text).expect("write a page of dist");
+    }
+}
+
 /// A directory removed when dropped.
 pub struct TempDir(PathBuf);
 
@@ -102,6 +169,8 @@ pub struct StackOptions {
     pub audit_log: Option<PathBuf>,
     /// The gateway's `--trusted-proxy` addresses (none unless set).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A `dist/` to serve instead of the built one (a copy a test redeploys into).
+    pub dist: Option<PathBuf>,
 }
 
 impl Default for StackOptions {
@@ -113,6 +182,7 @@ impl Default for StackOptions {
             d1_timeout: None,
             audit_log: None,
             trusted_proxies: Vec::new(),
+            dist: None,
         }
     }
 }
@@ -154,7 +224,9 @@ impl Stack {
     /// real callback URL (exact match, as a real one would).
     pub async fn start_with(options: StackOptions) -> Stack {
         let tmp = TempDir::new("console-e2e");
-        let dist = if options.built_ui {
+        let dist = if let Some(dist) = options.dist.clone() {
+            dist
+        } else if options.built_ui {
             require_dist()
         } else {
             std::fs::write(tmp.path().join("index.html"), STUB_INDEX_HTML).expect("write the stub index.html");
@@ -386,6 +458,44 @@ pub struct Browser {
     _profile: TempDir,
 }
 
+/// The page's wasm, js and css as Resource Timing saw them.
+const TRANSFERS_JS: &str = r#"
+return performance.getEntriesByType('resource')
+  .map(e => ({ path: new URL(e.name).pathname, transfer: e.transferSize, encoded: e.encodedBodySize }))
+  .filter(e => /\.(wasm|js|css)$/.test(e.path));
+"#;
+
+/// One file a page fetched: `transfer` is what crossed the network (headers included; 0 when served from
+/// the browser's cache), `encoded` the body as sent (compressed).
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Transfer {
+    pub path: String,
+    pub transfer: u64,
+    pub encoded: u64,
+}
+
+/// Every wasm, js and css file a page fetched.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Transfers(pub Vec<Transfer>);
+
+impl Transfers {
+    /// The files under `/assets/` (content-hashed), by name prefix: "staff.", "customer.", "style.".
+    pub fn assets(&self, prefix: &str) -> Vec<&Transfer> {
+        self.0.iter().filter(|t| t.path.strip_prefix("/assets/").is_some_and(|n| n.starts_with(prefix))).collect()
+    }
+
+    /// Bytes transferred of files whose path ends with `ext`.
+    pub fn transferred(&self, ext: &str) -> u64 {
+        self.0.iter().filter(|t| t.path.ends_with(ext)).map(|t| t.transfer).sum()
+    }
+
+    /// Encoded (compressed) body bytes of files whose path ends with `ext`.
+    pub fn encoded(&self, ext: &str) -> u64 {
+        self.0.iter().filter(|t| t.path.ends_with(ext)).map(|t| t.encoded).sum()
+    }
+}
+
 /// The default wait for something to appear.
 pub const WAIT: Duration = Duration::from_secs(15);
 
@@ -426,7 +536,9 @@ impl Browser {
                         format!("--user-data-dir={}", profile.path().display()),
                         "--window-size=1400,1000",
                     ]
-                }
+                },
+                // The page's console and failed loads, read by `console_errors`.
+                "goog:loggingPrefs": { "browser": "ALL" }
             });
             let caps = match caps {
                 Value::Object(m) => m,
@@ -447,6 +559,38 @@ impl Browser {
             }
         }
         panic!("no browser: {last_error}");
+    }
+
+    /// Sends `body` to this session's chromedriver endpoint `/session/{id}/{path}` (what WebDriver
+    /// itself does not cover: the browser's log, DevTools commands); the answer's `value`.
+    async fn driver_command(&self, path: &str, body: Value) -> Value {
+        let session = self.session.as_deref().expect("a WebDriver session");
+        let url = format!("http://127.0.0.1:{}/session/{session}/{path}", self.port);
+        let answer = http_client().post(&url).json(&body).send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let value: Value = answer.json().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        value["value"].clone()
+    }
+
+    /// The page's errors since the last call: `console.error`, uncaught exceptions and resources that
+    /// failed to load (a 404 or a refused request), as Chromium logs them at level SEVERE.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let entries = self.driver_command("se/log", json!({ "type": "browser" })).await;
+        let Some(all) = entries.as_array() else { panic!("chromedriver gave no browser log: {entries}") };
+        all.iter()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// A Chrome DevTools Protocol command (e.g. `Network.clearBrowserCache`).
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.driver_command("goog/cdp/execute", json!({ "cmd": cmd, "params": params })).await
+    }
+
+    /// What the current page fetched of its wasm, js and css: see [`Transfers`].
+    pub async fn transfers(&self) -> Transfers {
+        let v = self.js(TRANSFERS_JS, vec![]).await;
+        serde_json::from_value(v).expect("the resource entries")
     }
 
     /// Navigates and waits for the document to load.

@@ -1,0 +1,133 @@
+//! The page as each role first loads it, in real Chromium: one bundle per role, content-hashed assets the
+//! browser keeps, and a page that stays usable while a new build is deployed under it.
+
+use console_e2e::{copy_tree, dist_dir, named_assets, redeploy, sign_in::no_redirects, testid, Browser, Stack, StackOptions, TempDir, Transfers, WAIT};
+use serde_json::json;
+
+/// Loads `path` with an empty HTTP cache and waits for `ready` (a CSS selector); answers what the page
+/// fetched, after checking that the console logged no error on the way.
+async fn cold_load(b: &Browser, stack: &Stack, path: &str, ready: &str) -> Transfers {
+    let _ = b.console_errors().await; // what earlier pages (the sign-in page) logged
+    b.cdp("Network.clearBrowserCache", json!({})).await;
+    b.goto("about:blank").await;
+    b.goto(&stack.url(path)).await;
+    b.wait_css(ready, WAIT).await;
+    let errors = b.console_errors().await;
+    assert!(errors.is_empty(), "{path}: the console logged errors on a cold load: {errors:#?}");
+    b.transfers().await
+}
+
+/// The role's bundle (its glue and its wasm) was fetched, the other role's was not.
+fn fetched_only(transfers: &Transfers, mine: &str, other: &str, path: &str) {
+    let names: Vec<&str> = transfers.0.iter().map(|t| t.path.as_str()).collect();
+    for ext in [".js", ".wasm"] {
+        assert!(transfers.assets(mine).iter().any(|t| t.path.ends_with(ext)), "{path}: no {mine}*{ext} in {names:?}");
+    }
+    assert!(transfers.assets(other).is_empty(), "{path} fetched the {other} bundle: {names:?}");
+    assert!(transfers.assets("style.").iter().any(|t| t.transfer > 0), "{path}: the stylesheet came from the network: {names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_loads_cold_as_its_role_with_its_own_bundle_and_no_console_error() {
+    let stack = Stack::start().await;
+    let (_, _, page) = stack.get("/api/d1/consumers/demo-busy/operations?offset=0&limit=1").await;
+    let op = page["operations"][0]["operationId"].as_str().expect("demo-busy has operations").to_string();
+
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", "/").await;
+    // The log this test reads does see the page's errors.
+    b.js("console.error('a probe of the browser log');", vec![]).await;
+    let probe = b.console_errors().await;
+    assert!(probe.iter().any(|m| m.contains("a probe of the browser log")), "the browser log: {probe:?}");
+    for (path, ready) in [
+        ("/", ".home-card".to_string()),
+        ("/consumers/demo-busy", testid("op-row")),
+        (&*format!("/consumers/demo-busy/operations/{op}"), testid("op-detail")),
+    ] {
+        let transfers = cold_load(&b, &stack, path, &ready).await;
+        fetched_only(&transfers, "staff.", "customer.", path);
+    }
+    b.screenshot("bundles-staff-drawer").await;
+    b.close().await;
+
+    let b = Browser::start().await;
+    b.sign_in(&stack, "alice", "/me").await;
+    let transfers = cold_load(&b, &stack, "/me", &testid("needed-consent")).await;
+    fetched_only(&transfers, "customer.", "staff.", "/me");
+    // At "/" the loader asks the session whose start it is: an end user's is "/me", in their own bundle.
+    let transfers = cold_load(&b, &stack, "/", &testid("needed-consent")).await;
+    assert_eq!(b.url().await.path(), "/me");
+    fetched_only(&transfers, "customer.", "staff.", "/ as an end user");
+    b.screenshot("bundles-customer-me").await;
+    b.close().await;
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_visit_of_a_route_fetches_no_wasm_js_or_css_again() {
+    let stack = Stack::start().await;
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", "/consumers/demo-busy").await;
+    let first = cold_load(&b, &stack, "/consumers/demo-busy", &testid("op-row")).await;
+    assert!(first.transferred(".wasm") > 0, "the first visit fetched the wasm: {first:?}");
+    b.goto("about:blank").await;
+    b.goto(&stack.url("/consumers/demo-busy")).await;
+    b.wait_css(&testid("op-row"), WAIT).await;
+    let second = b.transfers().await;
+    let hashed: Vec<_> = second.0.iter().filter(|t| t.path.starts_with("/assets/")).collect();
+    assert!(hashed.len() >= 3, "the page used its glue, wasm and stylesheet: {second:?}");
+    for t in hashed {
+        assert_eq!(t.transfer, 0, "{} came over the network again on the second visit", t.path);
+    }
+    // boot.js is revalidated (it names the build): a 304, no body.
+    let boot = second.0.iter().find(|t| t.path == "/boot.js").expect("boot.js");
+    assert!(boot.transfer < 1000, "boot.js was revalidated, not fetched again: {boot:?}");
+    b.close().await;
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_open_across_a_redeploy_keeps_working_and_the_next_load_is_the_new_build() {
+    let served = TempDir::new("console-redeploy");
+    copy_tree(&dist_dir(), served.path());
+    let stack = Stack::start_with(StackOptions { dist: Some(served.path().to_path_buf()), ..Default::default() }).await;
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", "/consumers/demo-busy").await;
+    b.wait_css(&testid("op-row"), WAIT).await;
+    let old = named_assets(served.path());
+    let _ = b.console_errors().await;
+
+    redeploy(served.path(), "second");
+    let http = no_redirects();
+    for name in &old {
+        let r = http.get(stack.url(name)).send().await.expect("GET an old asset");
+        assert_eq!(r.status(), 404, "{name} of the previous build");
+    }
+
+    // The open page goes on to the start page and to another consumer without loading anything.
+    b.client.find(fantoccini::Locator::Css(".brand")).await.expect("the brand link").click().await.expect("click");
+    b.wait_css(".home-card", WAIT).await;
+    b.type_into("search-input", "demo-alice").await;
+    b.click_testid("search-submit").await;
+    b.wait_for("demo-alice's timeline", "redeploy-alice", WAIT, || async {
+        (b.url().await.path() == "/consumers/demo-alice" && b.count(&testid("op-row")).await > 0).then_some(())
+    })
+    .await;
+    let errors = b.console_errors().await;
+    assert!(errors.is_empty(), "the open page logged errors after the redeploy: {errors:#?}");
+    b.screenshot("redeploy-open-page").await;
+
+    // A new load of a route is the new build, whole.
+    b.goto(&stack.url("/consumers/demo-busy")).await;
+    b.wait_css(&testid("op-row"), WAIT).await;
+    let build = b.js("const m = document.querySelector('meta[name=build]'); return m ? m.content : null;", vec![]).await;
+    assert_eq!(build, json!("second"), "the page after the redeploy");
+    let transfers = b.transfers().await;
+    for t in transfers.0.iter().filter(|t| t.path.starts_with("/assets/")) {
+        assert!(!old.contains(&t.path), "{} is a name of the previous build", t.path);
+    }
+    let errors = b.console_errors().await;
+    assert!(errors.is_empty(), "the new build logged errors: {errors:#?}");
+    b.close().await;
+    stack.shutdown().await;
+}
