@@ -33,6 +33,21 @@ async fn main() -> ExitCode {
     let stack = if ui { Stack::start().await } else { Stack::start_with_stub_ui().await };
     println!("console-bench: gateway {} -> sandbox {}", stack.gateway_url, stack.sandbox_url);
 
+    let mut within = true;
+    if ui {
+        match tokio::time::timeout(Duration::from_secs(300), route_figures(&stack)).await {
+            Ok(Ok(ok)) => within &= ok,
+            Ok(Err(e)) => {
+                println!("  not measured: {e}");
+                complete = false;
+            }
+            Err(_) => {
+                println!("  not measured: the route loads took over 5 minutes");
+                complete = false;
+            }
+        }
+    }
+
     println!("\nUI in headless Chromium (demo-busy, from navigation start; median of {RUNS}, fresh page each)");
     if ui {
         match tokio::time::timeout(Duration::from_secs(600), browser_figures(&stack)).await {
@@ -68,11 +83,75 @@ async fn main() -> ExitCode {
     complete &= load(&url, Some(("cookie", cookie)), GATEWAY_REQUESTS).await;
 
     stack.shutdown().await;
-    if complete {
+    if !within {
+        println!("\nconsole-bench: a route is over its transfer budget (see above)");
+    }
+    if complete && within {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// What a first load of each route costs its role: the wasm, js and css bodies as sent (brotli), from
+/// Resource Timing after a cold load (empty cache); then a second visit, which should fetch none of them.
+/// Answers whether every route is within its budget.
+async fn route_figures(stack: &Stack) -> Result<bool, String> {
+    const ROUTES: [(&str, &str, &str, u64); 3] = [
+        ("alice", "/me", "[data-testid=needed-consent]", CUSTOMER_BUDGET),
+        ("ada", "/", ".home-card", STAFF_BUDGET),
+        ("ada", "/consumers/demo-busy", "[data-testid=op-row]", STAFF_BUDGET),
+    ];
+    println!("\nCold first load per route and role (headless Chromium, Resource Timing encodedBodySize; brotli)");
+    println!("  {:<24} {:<9} {:>9} {:>9} {:>9} {:>10} {:>9}", "route", "role", "wasm", "js", "css", "total", "budget");
+    let mut within = true;
+    let mut signed_in: Option<(&str, Browser)> = None;
+    for (user, path, ready, budget) in ROUTES {
+        if signed_in.as_ref().map(|(u, _)| *u) != Some(user) {
+            if let Some((_, b)) = signed_in.take() {
+                b.close().await;
+            }
+            let b = Browser::start().await;
+            b.sign_in(stack, user, path).await;
+            signed_in = Some((user, b));
+        }
+        let Some((_, b)) = &signed_in else { unreachable!("signed in above") };
+        b.cdp("Network.clearBrowserCache", json!({})).await;
+        b.goto("about:blank").await;
+        b.goto(&stack.url(path)).await;
+        b.wait_css(ready, Duration::from_secs(30)).await;
+        let t = b.transfers().await;
+        let (wasm, js, css) = (t.encoded(".wasm"), t.encoded(".js"), t.encoded(".css"));
+        let total = wasm + js + css;
+        let ok = total <= budget;
+        within &= ok;
+        let role = if user == "alice" { "customer" } else { "staff" };
+        println!(
+            "  {:<24} {:<9} {:>9} {:>9} {:>9} {:>10} {:>9} {}",
+            path, role, kb(wasm), kb(js), kb(css), kb(total), kb(budget), if ok { "ok" } else { "OVER" }
+        );
+        // The same route again: the hashed files come from the cache; boot.js is revalidated (a 304).
+        b.goto("about:blank").await;
+        b.goto(&stack.url(path)).await;
+        b.wait_css(ready, Duration::from_secs(30)).await;
+        let again = b.transfers().await;
+        let hashed: u64 = again.0.iter().filter(|t| t.path.starts_with("/assets/")).map(|t| t.transfer).sum();
+        let boot: u64 = again.0.iter().filter(|t| t.path == "/boot.js").map(|t| t.transfer).sum();
+        println!("  {:<24} {:<9} second visit: {} of wasm, js and css transferred (boot.js revalidated: {} B)", "", "", kb(hashed), boot);
+        within &= hashed == 0;
+    }
+    if let Some((_, b)) = signed_in {
+        b.close().await;
+    }
+    Ok(within)
+}
+
+/// Budgets of a cold first load (wasm + js + css, brotli): issue 8.
+const CUSTOMER_BUDGET: u64 = 120_000;
+const STAFF_BUDGET: u64 = 200_000;
+
+fn kb(n: u64) -> String {
+    format!("{:.1} KB", n as f64 / 1000.0)
 }
 
 /// Waits (in the page) for 50 op-rows, then loads everything; answers both times in ms since navigation
