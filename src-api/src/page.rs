@@ -4,109 +4,42 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike};
 
-use crate::d1::{
-    AccountState, Operation, OperationStatus, OperationType, OperationsPage, ReasonBody, ReasonCode, RegisterAccount,
-};
+use crate::d1::{AccountState, ReasonBody, ReasonCode, RegisterAccount};
 use crate::gateway::{ApiProblem, ClientError, ProblemKind};
 use crate::timeline::{self, WeekBucket};
 use crate::validate;
 
+mod loaded;
+
+pub use loaded::{LoadState, LoadedTimeline, Place, RowRef, ShownDay};
+
 /// Page size the timeline asks for (the API's maximum).
 pub const PAGE_SIZE: u32 = validate::LIMIT_MAX;
 
-/// The operations loaded so far for one consumer, newest first, and how many the API still has.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LoadedTimeline {
-    pub operations: Vec<Operation>,
-    /// `remainingOperations` after what is loaded; `None` until a first page arrived.
-    pub remaining: Option<u32>,
+/// The most operations the page loads of one consumer (100 pages). D1 keeps 3 months, so a history is
+/// bounded, but a consumer could still have tens of thousands: the page says plainly that it stopped.
+pub const MAX_OPERATIONS: u32 = 5_000;
+
+/// How many pages of a history the page asks at once.
+pub const PARALLEL_PAGES: usize = 4;
+
+/// "showing 12 of 120 loaded" while the history loads, "showing 12 of 523" once it is all there.
+pub fn filter_summary(shown: usize, loaded: usize, finished: bool) -> String {
+    let all = if finished { "" } else { " loaded" };
+    format!("showing {} of {}{all}", thousands(shown), thousands(loaded))
 }
 
-impl LoadedTimeline {
-    /// Where the next page starts.
-    pub fn next_offset(&self) -> u32 {
-        self.operations.len() as u32
-    }
-
-    /// Whether a first page arrived.
-    pub fn started(&self) -> bool {
-        self.remaining.is_some()
-    }
-
-    pub fn has_more(&self) -> bool {
-        self.remaining.is_some_and(|r| r > 0)
-    }
-
-    /// Whether the console may offer to delete this consumer: D1 knows it (a first page arrived, so it
-    /// was no 404) and has not recorded its deletion. A successful DELETE is always the newest
-    /// operation, so it is in the first page.
-    pub fn deletable(&self) -> bool {
-        self.started() && !self.deleted()
-    }
-
-    /// Whether the loaded operations include the consumer's successful DELETE.
-    pub fn deleted(&self) -> bool {
-        self.operations.iter().any(|o| o.operation == OperationType::Delete && o.status == OperationStatus::Successful)
-    }
-
-    pub fn all_loaded(&self) -> bool {
-        self.remaining == Some(0)
-    }
-
-    /// Loaded plus remaining.
-    pub fn total(&self) -> usize {
-        self.operations.len() + self.remaining.unwrap_or(0) as usize
-    }
-
-    /// "120 of 523 loaded".
-    pub fn loaded_summary(&self) -> String {
-        format!("{} of {} loaded", self.operations.len(), self.total())
-    }
-
-    /// Applies a page fetched at `offset`. Offset 0 starts over only when nothing is loaded yet;
-    /// otherwise it is a refresh of the newest (see [`Self::apply_newest`]).
-    pub fn apply_page(&mut self, offset: u32, page: OperationsPage) {
-        // The API's total as this page tells it, minus what we now hold (duplicates skipped).
-        let total = offset as usize + page.operations.len() + page.remaining_operations.unwrap_or(0) as usize;
-        timeline::append_page(&mut self.operations, page);
-        self.remaining = Some(total.saturating_sub(self.operations.len()) as u32);
-    }
-
-    /// Merges a fresh first page (offset 0): new operations go in front, known ones are refreshed, and the
-    /// remaining count is recomputed from the new total. Returns how many are new.
-    pub fn apply_newest(&mut self, page: OperationsPage) -> usize {
-        if !self.started() {
-            self.apply_page(0, page);
-            return self.operations.len();
+/// "5,000": digits grouped by three.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
         }
-        let total = page.operations.len() + page.remaining_operations.unwrap_or(0) as usize;
-        let new = timeline::merge_newest(&mut self.operations, page.operations);
-        self.remaining = Some(total.saturating_sub(self.operations.len()) as u32);
-        new
+        out.push(c);
     }
-
-    /// Replaces one polled operation.
-    pub fn replace(&mut self, op: Operation) -> bool {
-        timeline::replace(&mut self.operations, op)
-    }
-
-    /// Ids of the loaded PENDING operations (to poll).
-    pub fn pending_ids(&self) -> Vec<String> {
-        self.operations
-            .iter()
-            .filter(|o| o.status == OperationStatus::Pending)
-            .map(|o| o.operation_id.clone())
-            .collect()
-    }
-
-    pub fn find(&self, operation_id: &str) -> Option<&Operation> {
-        self.operations.iter().find(|o| o.operation_id == operation_id)
-    }
-}
-
-/// "showing 12 of 120 loaded".
-pub fn filter_summary(shown: usize, loaded: usize) -> String {
-    format!("showing {shown} of {loaded} loaded")
+    out
 }
 
 /// An error as a panel shows it: a plain title and message, the correlation id to quote, and the
@@ -384,75 +317,15 @@ mod tests {
     use crate::transport::TransportError;
     use chrono::Utc;
 
-    fn op(id: &str, status: OperationStatus) -> Operation {
-        crate::timeline::tests::op(id, "2026-11-22T10:00:00Z", OperationType::Register, status)
-    }
-
-    fn page(ids: &[&str], remaining: u32) -> OperationsPage {
-        OperationsPage {
-            operations: ids.iter().map(|i| op(i, OperationStatus::Successful)).collect(),
-            remaining_operations: Some(remaining),
+    #[test]
+    fn summaries_and_numbers() {
+        assert_eq!(filter_summary(3, 40, false), "showing 3 of 40 loaded");
+        assert_eq!(filter_summary(3, 523, true), "showing 3 of 523");
+        assert_eq!(filter_summary(1200, 5000, true), "showing 1,200 of 5,000");
+        let cases = [(0, "0"), (7, "7"), (999, "999"), (1000, "1,000"), (12345, "12,345"), (1234567, "1,234,567")];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text);
         }
-    }
-
-    #[test]
-    fn delete_is_offered_only_for_a_known_consumer_not_yet_deleted() {
-        let mut t = LoadedTimeline::default();
-        assert!(!t.deletable(), "nothing known yet (or a 404)");
-        t.apply_page(0, page(&[], 0));
-        assert!(t.deletable(), "known, with no operations");
-        let mut failed = op("d1", OperationStatus::Failed);
-        failed.operation = OperationType::Delete;
-        t.apply_newest(OperationsPage { operations: vec![failed], remaining_operations: Some(0) });
-        assert!(t.deletable() && !t.deleted(), "a failed delete deleted nothing");
-        let mut done = op("d2", OperationStatus::Successful);
-        done.operation = OperationType::Delete;
-        t.apply_newest(OperationsPage { operations: vec![done], remaining_operations: Some(0) });
-        assert!(t.deleted() && !t.deletable());
-    }
-
-    #[test]
-    fn paging_counts() {
-        let mut t = LoadedTimeline::default();
-        assert!(!t.started() && !t.has_more() && !t.all_loaded());
-        t.apply_page(0, page(&["a", "b"], 3));
-        assert_eq!(t.loaded_summary(), "2 of 5 loaded");
-        assert!(t.has_more());
-        assert_eq!(t.next_offset(), 2);
-        t.apply_page(2, page(&["c", "d", "e"], 0));
-        assert_eq!(t.loaded_summary(), "5 of 5 loaded");
-        assert!(t.all_loaded() && !t.has_more());
-    }
-
-    #[test]
-    fn newest_merge_recomputes_the_remaining_count() {
-        let mut t = LoadedTimeline::default();
-        t.apply_page(0, page(&["b", "c"], 8)); // 10 in all
-        // a new operation arrived: offset 0 now gives n, b and 8 remaining (11 in all)
-        let mut newest = page(&["n", "b"], 9);
-        newest.operations[1].status = OperationStatus::Failed;
-        assert_eq!(t.apply_newest(newest), 1);
-        assert_eq!(t.operations.iter().map(|o| o.operation_id.as_str()).collect::<Vec<_>>(), ["n", "b", "c"]);
-        assert_eq!(t.operations[1].status, OperationStatus::Failed);
-        assert_eq!(t.loaded_summary(), "3 of 11 loaded");
-        // a shifted page does not duplicate and keeps the count right
-        t.apply_page(3, page(&["c", "d"], 6));
-        assert_eq!(t.loaded_summary(), "4 of 11 loaded");
-        // before any page, newest is a first page
-        let mut fresh = LoadedTimeline::default();
-        assert_eq!(fresh.apply_newest(page(&["x"], 0)), 1);
-        assert!(fresh.all_loaded());
-    }
-
-    #[test]
-    fn pending_ids_and_replace() {
-        let mut t = LoadedTimeline::default();
-        t.apply_page(0, OperationsPage { operations: vec![op("p", OperationStatus::Pending), op("s", OperationStatus::Successful)], remaining_operations: Some(0) });
-        assert_eq!(t.pending_ids(), vec!["p".to_string()]);
-        assert!(t.replace(op("p", OperationStatus::Successful)));
-        assert!(t.pending_ids().is_empty());
-        assert!(t.find("s").is_some() && t.find("zz").is_none());
-        assert_eq!(filter_summary(3, 40), "showing 3 of 40 loaded");
     }
 
     #[test]

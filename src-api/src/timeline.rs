@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
-use crate::d1::{Operation, OperationStatus, OperationType, OperationsPage, RequestorType};
+use crate::d1::{Operation, OperationStatus, OperationType, RequestorType};
 
 /// Parses an operation time (ISO 8601 with offset): `DateTime::parse_from_rfc3339`'s rules exactly (the tests
 /// compare the two), written out because chrono's parser is several KB of the page's wasm.
@@ -90,6 +90,11 @@ impl TimelineFilter {
 
     /// Whether `op` passes, its start read in `tz`.
     pub fn matches<Tz: TimeZone>(&self, op: &Operation, tz: &Tz) -> bool {
+        self.matches_on(op, local_day(op, tz))
+    }
+
+    /// Whether `op` passes, `day` being its local start day (as [`local_day`] reads it).
+    pub fn matches_on(&self, op: &Operation, day: Option<NaiveDate>) -> bool {
         if !self.types.is_empty() && !self.types.contains(&op.operation) {
             return false;
         }
@@ -100,7 +105,7 @@ impl TimelineFilter {
             return false;
         }
         if self.from.is_some() || self.to.is_some() {
-            let Some(day) = local_day(op, tz) else { return false };
+            let Some(day) = day else { return false };
             if self.from.is_some_and(|from| day < from) || self.to.is_some_and(|to| day > to) {
                 return false;
             }
@@ -302,45 +307,6 @@ pub fn details_summary(op: &Operation) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
-/// Appends a fetched page to what is loaded, skipping operations already there: offset paging shifts when a
-/// new operation arrives between two pages, and the same operation must not show twice.
-/// Returns how many were added.
-pub fn append_page(loaded: &mut Vec<Operation>, page: OperationsPage) -> usize {
-    let before = loaded.len();
-    for op in page.operations {
-        if !loaded.iter().any(|o| o.operation_id == op.operation_id) {
-            loaded.push(op);
-        }
-    }
-    loaded.len() - before
-}
-
-/// Puts newer operations (fetched from offset 0) in front and refreshed ones in place.
-/// Returns how many are new.
-pub fn merge_newest(loaded: &mut Vec<Operation>, newest: Vec<Operation>) -> usize {
-    let mut fresh = Vec::new();
-    for op in newest {
-        match loaded.iter_mut().find(|o| o.operation_id == op.operation_id) {
-            Some(existing) => *existing = op,
-            None => fresh.push(op),
-        }
-    }
-    let n = fresh.len();
-    loaded.splice(0..0, fresh);
-    n
-}
-
-/// Replaces one operation in place (a PENDING one that was polled).
-pub fn replace(loaded: &mut [Operation], op: Operation) -> bool {
-    match loaded.iter_mut().find(|o| o.operation_id == op.operation_id) {
-        Some(slot) => {
-            *slot = op;
-            true
-        }
-        None => false,
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -523,27 +489,5 @@ pub(crate) mod tests {
         assert_eq!(details_summary(&o).unwrap(), "Active → Deleted");
         o.details = Some(OperationDetails { app_instance_id: Some("app-1".into()), ..Default::default() });
         assert_eq!(details_summary(&o).unwrap(), "App instance app-1");
-    }
-
-    #[test]
-    fn paging_never_duplicates_and_merges_newest_first() {
-        let a = op("a", "2026-11-22T10:00:00Z", OperationType::Register, OperationStatus::Pending);
-        let b = op("b", "2026-11-21T10:00:00Z", OperationType::Register, OperationStatus::Successful);
-        let c = op("c", "2026-11-20T10:00:00Z", OperationType::Register, OperationStatus::Successful);
-        let mut loaded = vec![a.clone(), b.clone()];
-        // a new operation arrived, so the next page starts with b again
-        let added = append_page(&mut loaded, OperationsPage { operations: vec![b.clone(), c.clone()], remaining_operations: Some(0) });
-        assert_eq!(added, 1);
-        assert_eq!(loaded.iter().map(|o| o.operation_id.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
-        let new = op("n", "2026-11-22T11:00:00Z", OperationType::Suspend, OperationStatus::Successful);
-        let mut a_done = a.clone();
-        a_done.status = OperationStatus::Successful;
-        assert_eq!(merge_newest(&mut loaded, vec![new, a_done]), 1);
-        assert_eq!(loaded.iter().map(|o| o.operation_id.as_str()).collect::<Vec<_>>(), ["n", "a", "b", "c"]);
-        assert_eq!(loaded[1].status, OperationStatus::Successful);
-        let mut c2 = c.clone();
-        c2.status = OperationStatus::Failed;
-        assert!(replace(&mut loaded, c2));
-        assert_eq!(loaded[3].status, OperationStatus::Failed);
     }
 }
