@@ -40,8 +40,8 @@ fn index_html(stylesheet: &str) -> String {
 }
 
 /// The loader: which bundle a path needs, then its glue and wasm, both fetched at once. Paths under `/me`
-/// and `/signed-out` are the end user's (the smaller bundle); at `/` the session says whose start it is;
-/// every other path is the staff console's.
+/// and `/signed-out` are the end user's (the smaller bundle); at `/` the session says whose start it is
+/// (nobody's yet: the small bundle, which sends them to sign in); every other path is the staff console's.
 fn boot_js(bundles: &[(String, String, String)]) -> String {
     let table: Vec<String> = bundles
         .iter()
@@ -58,7 +58,7 @@ async function bundleFor(path) {{
   if (path !== '/') return 'staff';
   try {{
     const session = await (await fetch('/api/session', {{ cache: 'no-store' }})).json();
-    return session.user && session.user.role === 'customer' ? 'customer' : 'staff';
+    return !session.user || session.user.role === 'customer' ? 'customer' : 'staff';
   }} catch {{
     return 'staff';
   }}
