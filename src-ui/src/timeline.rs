@@ -172,10 +172,10 @@ pub fn ConsumerPage() -> impl IntoView {
         timeline.track();
         page_client.with_value(|client| ask_pages(client, ctx, errors));
     });
-    let retry = move || {
+    let retry = Callback::new(move |()| {
         errors.more.set(None);
         timeline.update(|t| t.retry_failed());
-    };
+    });
 
     // Live: PENDING operations every 2 s until they settle, the newest every 10 s, the clock every 30 s.
     // The polls are background requests: they do not keep the session alive (only the person does), and

@@ -164,7 +164,8 @@ fn OpRow(op: Operation, search: Memo<String>) -> impl IntoView {
 pub fn ListFooter(
     shown: RwSignal<usize>,
     more_error: RwSignal<Option<ErrorView>>,
-    retry: impl Fn() + Copy + Send + Sync + 'static,
+    /// Asks the failed pages again.
+    retry: Callback<()>,
 ) -> impl IntoView {
     let timeline = expect_context::<TimelineCtx>().timeline;
     let state = Memo::new(move |_| timeline.with(|t| t.load_state()));
@@ -212,32 +213,36 @@ pub fn ListFooter(
         });
     });
 
-    let status = move || match state.get() {
-        LoadState::Starting | LoadState::Loading { .. } | LoadState::Stalled { .. } => view! {
-            <p class="loaded-count" data-testid="loaded-count">
-                {matches!(state.get(), LoadState::Loading { .. }).then(|| view! { <span class="spinner small" aria-hidden="true"></span> })}
-                {state.get().label()}
-            </p>
+    let status = move || {
+        let now = state.get();
+        let label = now.label();
+        match now {
+            LoadState::Loading { .. } => view! {
+                <p class="loaded-count" data-testid="loaded-count">
+                    <span class="spinner small" aria-hidden="true"></span>{label}
+                </p>
+            }
+            .into_any(),
+            LoadState::Starting | LoadState::Stalled { .. } => {
+                view! { <p class="loaded-count" data-testid="loaded-count">{label}</p> }.into_any()
+            }
+            LoadState::Complete { .. } => view! {
+                <p class="all-loaded" data-testid="all-loaded">
+                    {label}<span class="muted">" · D1 keeps the last 3 months"</span>
+                </p>
+            }
+            .into_any(),
+            LoadState::Capped { .. } => {
+                view! { <p class="all-loaded capped" data-testid="loading-capped">{label}</p> }.into_any()
+            }
         }
-        .into_any(),
-        LoadState::Complete { .. } => view! {
-            <p class="all-loaded" data-testid="all-loaded">
-                {state.get().label()}
-                <span class="muted">" · D1 keeps the last 3 months"</span>
-            </p>
-        }
-        .into_any(),
-        LoadState::Capped { .. } => view! {
-            <p class="all-loaded capped" data-testid="loading-capped">{state.get().label()}</p>
-        }
-        .into_any(),
     };
     view! {
         <footer class="list-footer">
             <div class="load-status" aria-live="polite">{status}</div>
             <Show when=move || matches!(state.get(), LoadState::Stalled { .. })>
                 {move || more_error.get().map(|e| view! { <ErrorPanel error=e/> })}
-                <button class="btn" data-testid="load-retry" on:click=move |_| retry()>"Retry the missing pages"</button>
+                <button class="btn" data-testid="load-retry" on:click=move |_| retry.run(())>"Retry the missing pages"</button>
             </Show>
             <Show when=move || more_to_show.get()>
                 <button class="btn" data-testid="show-more" on:click=move |_| show_more()>"Show more"</button>
