@@ -464,3 +464,39 @@ async fn date_range_filter_from_the_url() {
     b.close().await;
     stack.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_fails_in_the_background_keeps_what_is_loaded_and_retry_asks_only_it() {
+    let stack = Stack::start().await;
+    let b = Browser::start().await;
+    // The first page is served late, so that the next call, one of the pages asked in parallel after it,
+    // meets the 500 (which the gateway does not retry).
+    let list = "/banking/v1/issuers/{issuerId}/consumers/{consumerId}/operations";
+    stack.arm_fault(json!({ "method": "GET", "path": list, "delayMs": 500 })).await;
+    stack.arm_fault(json!({ "method": "GET", "path": list, "status": 500 })).await;
+    b.sign_in(&stack, "ada", "/consumers/demo-busy").await;
+
+    let retry = b.wait_testid("load-retry", WAIT).await;
+    let progress = b.text_of("loaded-count").await;
+    assert!(progress.contains("a page could not be loaded"), "{progress}");
+    assert_eq!(b.count(&testid("op-row")).await, 50, "what is loaded stays");
+    let panel = b.wait_testid("error-panel", WAIT).await.text().await.unwrap_or_default();
+    assert!(has_hex32(&panel) || find_uuid(&panel).is_some(), "the error quotes its correlation id: {panel}");
+    assert!(b.by_testid("all-loaded").await.is_none());
+    assert!(stack.armed_faults().await.is_empty(), "both faults were used");
+    b.screenshot("timeline-page-failed").await;
+
+    retry.click().await.expect("click retry");
+    b.wait_testid("all-loaded", WAIT).await;
+    assert!(b.by_testid("error-panel").await.is_none(), "the error goes once the page came");
+    assert_eq!(status_counts(&b).await.iter().sum::<u32>(), 523);
+    let offsets: Vec<u32> = page_offsets_asked(&b).await.into_iter().filter(|&o| o > 0).collect();
+    let mut once = offsets.clone();
+    once.sort_unstable();
+    once.dedup();
+    assert_eq!(once, (1..11).map(|i| i * 50).collect::<Vec<_>>(), "{offsets:?}");
+    assert_eq!(offsets.len(), once.len() + 1, "only the failed page is asked again: {offsets:?}");
+
+    b.close().await;
+    stack.shutdown().await;
+}
