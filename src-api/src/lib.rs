@@ -18,6 +18,7 @@ pub mod d1_client;
 pub mod export;
 pub mod gateway;
 pub mod page;
+pub mod route;
 pub mod secret;
 pub mod timeline;
 pub mod transport;

@@ -139,6 +139,29 @@ pub fn encode_path(s: &str) -> String {
     percent_encode(s, b"/")
 }
 
+/// The text of one percent-encoded path segment (what [`encode_component`] made, or what a person typed):
+/// each valid `%XX` becomes its byte, anything else stays as it is, and bytes that are not UTF-8 become
+/// U+FFFD.
+pub fn decode_component(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Every byte but RFC 3986's unreserved characters and `keep` as `%XX`. By hand because this runs in the
 /// page too, where the `url` crate's IDNA tables would cost far more than these lines.
 fn percent_encode(s: &str, keep: &[u8]) -> String {

@@ -8,10 +8,11 @@ use console_api::timeline as tl;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_location, use_navigate, use_params_map};
+use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 
 use crate::common::{ErrorPanel, Loading, OpIcon, StatusBadge};
+use crate::routes::use_staff_path;
 use crate::timeline::TimelineCtx;
 use crate::transport::Client;
 use crate::util::{focus_selector, new_cid};
@@ -20,8 +21,8 @@ use crate::util::{focus_selector, new_cid};
 pub fn OperationDrawer() -> impl IntoView {
     let ctx = expect_context::<TimelineCtx>();
     let client = expect_context::<Client>();
-    let params = use_params_map();
-    let operation_id = Memo::new(move |_| params.read().get("operation").unwrap_or_default());
+    let path = use_staff_path();
+    let operation_id = Memo::new(move |_| path.with(|p| p.operation().unwrap_or_default().to_string()));
     let loaded = Memo::new(move |_| operation_id.with(|id| ctx.timeline.with(|t| t.find(id).cloned())));
 
     // Not loaded (yet): fetch it by id, as its own use case.

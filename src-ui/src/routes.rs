@@ -1,41 +1,66 @@
-//! The route table of each bundle. The page ships as one bundle per role (`src-ui/bundles/`), each a
-//! thin crate that starts the shared shell with one of these tables: a table names the only screens its
-//! bundle contains, and link-time optimisation leaves out the rest. `boot.js` picks the bundle from the
-//! path (`/me` is the end user's), so a route belongs to exactly one table.
+//! The pages of each bundle. The page ships as one bundle per role (`src-ui/bundles/`), each a thin crate
+//! that starts the shared shell with one of these: a table names the only screens its bundle contains, and
+//! link-time optimisation leaves out the rest. `boot.js` picks the bundle from the path (`/me` is the end
+//! user's), so a path belongs to exactly one table.
+//!
+//! The router (`leptos_router`'s `Router`) gives the URL, history and links; which page a path shows is a
+//! `match` on `console_api::route`, not a `Routes` tree: the nested route machinery cost about 26 KB of
+//! brotli wasm in every bundle (measured in issue 8), and these pages need none of it.
 
+use console_api::route::{CustomerPath, StaffArea, StaffPath};
 use leptos::prelude::*;
-use leptos_router::components::{ParentRoute, Route, Routes as RouteTable};
-use leptos_router::path;
+use leptos_router::hooks::use_location;
+use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::app::NotFound;
-use crate::detail::OperationDrawer;
 use crate::home::Home;
 use crate::me::MyDocuments;
-use crate::timeline::{ConsumerPage, NoDrawer};
+use crate::timeline::ConsumerPage;
 
-/// A bundle's routes, rendered inside the shell's router once someone is signed in.
+/// A bundle's pages, shown inside the shell's router once someone is signed in.
 pub type Routes = fn() -> AnyView;
 
-/// Admins and agents: the start page and the consumer timeline with its drawer.
+/// Admins and agents: the start page and a consumer's timeline (with an operation's drawer over it).
 pub const STAFF: Routes = || {
-    view! {
-        <RouteTable fallback=NotFound>
-            <Route path=path!("/") view=Home/>
-            <ParentRoute path=path!("/consumers/:consumer") view=ConsumerPage>
-                <Route path=path!("") view=NoDrawer/>
-                <Route path=path!("operations/:operation") view=OperationDrawer/>
-            </ParentRoute>
-        </RouteTable>
-    }
+    complete_navigations();
+    let path = use_staff_path();
+    // Only a change of page rebuilds: another consumer or drawer is the same page with other data.
+    let area = Memo::new(move |_| path.with(StaffPath::area));
+    (move || match area.get() {
+        StaffArea::Home => view! { <Home/> }.into_any(),
+        StaffArea::Consumer => view! { <ConsumerPage/> }.into_any(),
+        StaffArea::NotFound => view! { <NotFound/> }.into_any(),
+    })
     .into_any()
 };
 
 /// End users: their documents. (A customer's "/" is replaced by "/me" before the router starts.)
 pub const CUSTOMER: Routes = || {
-    view! {
-        <RouteTable fallback=NotFound>
-            <Route path=path!("/me") view=MyDocuments/>
-        </RouteTable>
-    }
+    complete_navigations();
+    let path = use_location().pathname;
+    let page = Memo::new(move |_| CustomerPath::parse(&path.get()));
+    (move || match page.get() {
+        CustomerPath::Documents => view! { <MyDocuments/> }.into_any(),
+        CustomerPath::NotFound => view! { <NotFound/> }.into_any(),
+    })
     .into_any()
 };
+
+/// The router writes a new path into the address bar (and history) only once the page for it is ready,
+/// which its `Routes` would say; the pages here render at once, so they say so after every change of path.
+fn complete_navigations() {
+    let location = use_context::<BrowserUrl>();
+    let path = use_location().pathname;
+    Effect::new(move |_| {
+        path.track();
+        if let Some(location) = &location {
+            location.ready_to_complete();
+        }
+    });
+}
+
+/// The staff page the URL names, with its ids decoded.
+pub fn use_staff_path() -> Memo<StaffPath> {
+    let path = use_location().pathname;
+    Memo::new(move |_| StaffPath::parse(&path.get()))
+}

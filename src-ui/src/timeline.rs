@@ -22,12 +22,13 @@ use console_api::transport::encode_component;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::Outlet;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::accounts::AdvancedSection;
 use crate::common::{ErrorPanel, Forbidden, Loading, SkeletonRows};
 use crate::delete::{self, DeleteDialog};
+use crate::detail::OperationDrawer;
+use crate::routes::use_staff_path;
 use crate::session::use_role;
 use crate::transport::Client;
 use crate::util::{download, new_cid};
@@ -119,8 +120,10 @@ pub fn ConsumerPage() -> impl IntoView {
         return view! { <Forbidden/> }.into_any();
     }
     let client = expect_context::<Client>();
-    let params = use_params_map();
-    let consumer = Memo::new(move |_| params.read().get("consumer").unwrap_or_default());
+    let path = use_staff_path();
+    let consumer = Memo::new(move |_| path.with(|p| p.consumer().unwrap_or_default().to_string()));
+    // The drawer of `/consumers/{id}/operations/{op}`: opened and closed over the page, which stays.
+    let drawer_open = Memo::new(move |_| path.with(|p| p.operation().is_some()));
     let ctx = TimelineCtx {
         consumer,
         timeline: RwSignal::new(LoadedTimeline::new(Local)),
@@ -291,7 +294,9 @@ pub fn ConsumerPage() -> impl IntoView {
                     }
                 />
             </Show>
-            <Outlet/>
+            <Show when=move || drawer_open.get()>
+                <OperationDrawer/>
+            </Show>
         </div>
     }
     .into_any()
@@ -384,9 +389,6 @@ fn ExportButtons() -> impl IntoView {
     }
 }
 
-/// The child route of a consumer without an open drawer.
-#[component]
-pub fn NoDrawer() -> impl IntoView {}
 
 fn page_hidden() -> bool {
     web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())

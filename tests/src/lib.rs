@@ -480,7 +480,7 @@ pub struct Transfer {
 pub struct Transfers(pub Vec<Transfer>);
 
 impl Transfers {
-    /// The files under `/assets/` (content-hashed), by name prefix: "staff.", "customer.", "style.".
+    /// The files under `/assets/` (content-hashed), by name prefix: "staff.", "customer.".
     pub fn assets(&self, prefix: &str) -> Vec<&Transfer> {
         self.0.iter().filter(|t| t.path.strip_prefix("/assets/").is_some_and(|n| n.starts_with(prefix))).collect()
     }

@@ -17,14 +17,14 @@ async fn cold_load(b: &Browser, stack: &Stack, path: &str, ready: &str) -> Trans
     b.transfers().await
 }
 
-/// The role's bundle (its glue and its wasm) was fetched, the other role's was not.
+/// The role's bundle (its glue, wasm and stylesheet) came from the network, the other role's not at all.
 fn fetched_only(transfers: &Transfers, mine: &str, other: &str, path: &str) {
     let names: Vec<&str> = transfers.0.iter().map(|t| t.path.as_str()).collect();
-    for ext in [".js", ".wasm"] {
-        assert!(transfers.assets(mine).iter().any(|t| t.path.ends_with(ext)), "{path}: no {mine}*{ext} in {names:?}");
+    for ext in [".js", ".wasm", ".css"] {
+        let fetched = transfers.assets(mine).iter().any(|t| t.path.ends_with(ext) && t.transfer > 0);
+        assert!(fetched, "{path}: no {mine}*{ext} from the network in {names:?}");
     }
     assert!(transfers.assets(other).is_empty(), "{path} fetched the {other} bundle: {names:?}");
-    assert!(transfers.assets("style.").iter().any(|t| t.transfer > 0), "{path}: the stylesheet came from the network: {names:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,8 +14,11 @@ async fn hashed_assets_are_immutable_and_precompressed_and_the_page_is_revalidat
     let stack = Stack::start().await;
     let http = no_redirects();
     let assets = named_assets(&dist_dir());
-    for kind in ["/assets/staff.", "/assets/customer.", "/assets/style."] {
-        assert!(assets.iter().any(|a| a.starts_with(kind)), "boot.js or index.html names {kind}…: {assets:?}");
+    for bundle in ["staff", "customer"] {
+        for ext in ["js", "wasm", "css"] {
+            let named = assets.iter().any(|a| a.starts_with(&format!("/assets/{bundle}.")) && a.ends_with(&format!(".{ext}")));
+            assert!(named, "boot.js names the {bundle} bundle's {ext}: {assets:?}");
+        }
     }
     for asset in &assets {
         for (accept, encoding) in [("br, gzip", "br"), ("gzip", "gzip"), ("identity", "<absent>")] {

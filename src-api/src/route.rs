@@ -1,0 +1,128 @@
+//! What a path of the console names. Each bundle matches its paths here, as plain data with unit tests,
+//! and the view picks a page with a `match`: the page needs the router's URL and history, not its nested
+//! route tables, which cost about 26 KB of brotli wasm in every bundle (measured, issue 8).
+
+use crate::transport::decode_component;
+
+/// A page of the staff console (admins and agents).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaffPath {
+    /// `/`: look a consumer up.
+    Home,
+    /// `/consumers/{consumerId}`, with `/operations/{operationId}` when an operation's drawer is open.
+    Consumer { consumer: String, operation: Option<String> },
+    NotFound,
+}
+
+impl StaffPath {
+    pub fn parse(path: &str) -> StaffPath {
+        match segments(path).as_slice() {
+            [] => StaffPath::Home,
+            ["consumers", consumer] => StaffPath::Consumer { consumer: decode_component(consumer), operation: None },
+            ["consumers", consumer, "operations", operation] => StaffPath::Consumer {
+                consumer: decode_component(consumer),
+                operation: Some(decode_component(operation)),
+            },
+            _ => StaffPath::NotFound,
+        }
+    }
+
+    /// Which page shows: a different consumer or drawer is the same page with other data.
+    pub fn area(&self) -> StaffArea {
+        match self {
+            StaffPath::Home => StaffArea::Home,
+            StaffPath::Consumer { .. } => StaffArea::Consumer,
+            StaffPath::NotFound => StaffArea::NotFound,
+        }
+    }
+
+    /// The consumer id, on a consumer's page.
+    pub fn consumer(&self) -> Option<&str> {
+        match self {
+            StaffPath::Consumer { consumer, .. } => Some(consumer),
+            _ => None,
+        }
+    }
+
+    /// The operation whose drawer is open.
+    pub fn operation(&self) -> Option<&str> {
+        match self {
+            StaffPath::Consumer { operation, .. } => operation.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// The page component a staff path shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffArea {
+    Home,
+    Consumer,
+    NotFound,
+}
+
+/// A page of the end user's console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CustomerPath {
+    /// `/me`: the documents that need the person's consent.
+    Documents,
+    NotFound,
+}
+
+impl CustomerPath {
+    pub fn parse(path: &str) -> CustomerPath {
+        match segments(path).as_slice() {
+            ["me"] => CustomerPath::Documents,
+            _ => CustomerPath::NotFound,
+        }
+    }
+}
+
+/// The path's segments, still encoded; a trailing or doubled `/` adds none.
+fn segments(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staff_paths() {
+        assert_eq!(StaffPath::parse("/"), StaffPath::Home);
+        assert_eq!(StaffPath::parse(""), StaffPath::Home);
+        assert_eq!(
+            StaffPath::parse("/consumers/demo-busy"),
+            StaffPath::Consumer { consumer: "demo-busy".into(), operation: None }
+        );
+        assert_eq!(
+            StaffPath::parse("/consumers/demo-busy/"),
+            StaffPath::Consumer { consumer: "demo-busy".into(), operation: None }
+        );
+        let drawer = StaffPath::parse("/consumers/a%2Fb%20c/operations/op%3F1");
+        assert_eq!(drawer.consumer(), Some("a/b c"));
+        assert_eq!(drawer.operation(), Some("op?1"));
+        assert_eq!(drawer.area(), StaffArea::Consumer);
+        for other in ["/consumers", "/consumers/x/operations", "/consumers/x/y", "/me", "/x/y/z/w/v"] {
+            assert_eq!(StaffPath::parse(other), StaffPath::NotFound, "{other}");
+        }
+    }
+
+    #[test]
+    fn customer_paths() {
+        assert_eq!(CustomerPath::parse("/me"), CustomerPath::Documents);
+        assert_eq!(CustomerPath::parse("/me/"), CustomerPath::Documents);
+        assert_eq!(CustomerPath::parse("/"), CustomerPath::NotFound);
+        assert_eq!(CustomerPath::parse("/me/x"), CustomerPath::NotFound);
+    }
+
+    #[test]
+    fn segments_decode_once_and_keep_what_is_not_an_escape() {
+        assert_eq!(decode_component("a%2Fb"), "a/b");
+        assert_eq!(decode_component("100%"), "100%");
+        assert_eq!(decode_component("%zz%4"), "%zz%4");
+        assert_eq!(decode_component("%C3%A9t%C3%A9"), "été");
+        assert_eq!(decode_component("%252F"), "%2F");
+        assert_eq!(decode_component("%FF"), "\u{FFFD}");
+    }
+}
