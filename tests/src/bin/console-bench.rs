@@ -1,15 +1,18 @@
-//! `console-bench`: figures, not assertions. Run by `cargo xtask bench`
+//! `console-bench`: figures, and the budgets they are held to. Run by `cargo xtask bench`
 //! (`cargo run --release -p console-e2e --bin console-bench`).
 //!
-//! 1. In headless Chromium against the in-process gateway + sandbox: the time from navigation start to the
-//!    first 50 op-rows of demo-busy rendered, and to all 523 loaded (scrolling / load-more), median of 5
-//!    runs, a fresh page each (the first run is also shown: it compiles the wasm).
-//! 2. The sandbox's list latency and throughput: a bounded load generator on loopback (8 tasks, 4000
+//! 1. In headless Chromium against the in-process gateway + sandbox, per route and role: the wasm, js and
+//!    css a cold first load transfers (Resource Timing `encodedBodySize`, brotli) against its budget (`/me`
+//!    120 KB, staff routes 200 KB), and what a second visit transfers (budget: nothing).
+//! 2. demo-busy's timeline, from navigation start, median of 5 fresh pages: 50 op-rows rendered (budget
+//!    120 ms), all 523 loaded and counted in the background (budget 400 ms), the DOM's element count and
+//!    the JS heap.
+//! 3. The sandbox's list latency and throughput: a bounded load generator on loopback (8 tasks, 4000
 //!    requests of `limit=50` pages of demo-busy at varying offsets, a real D1 token), p50 / p99 / max and
 //!    requests/s; then the same through the gateway (console-link, 2000 requests).
 //!
-//! Everything is bounded in count and time and stops by itself. Exit code 1 only if something could not be
-//! measured (no built UI, no browser, errors answered).
+//! Everything is bounded in count and time and stops by itself. Exit code 1 if something could not be
+//! measured (no built UI, no browser, errors answered) or a route is over its transfer budget.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
