@@ -329,12 +329,6 @@ impl<T: Transport> GatewayClient<T> {
 
     /// The signed-in customer's own consents still to give: pending ones and stale ones (document revised).
     pub async fn my_needed_consents(&self) -> Result<Reply<ConsentCollection>, ClientError> {
-        self.my_needed_consents_as().await
-    }
-
-    /// The same answer decoded into the caller's own type. The page decodes only the fields it shows: the
-    /// whole HAL model (links map, every optional field) costs about 7 KB brotli of wasm.
-    pub async fn my_needed_consents_as<V: DeserializeOwned>(&self) -> Result<Reply<V>, ClientError> {
         self.call(Request::new(Method::Get, routes::MY_NEEDED_CONSENTS), None).await
     }
 
