@@ -2,6 +2,7 @@
 //! and the view picks a page with a `match`: the page needs the router's URL and history, not its nested
 //! route tables, which cost about 26 KB of brotli wasm in every bundle (measured, issue 8).
 
+use crate::gateway::Role;
 use crate::transport::decode_component;
 
 /// A page of the staff console (admins and agents).
@@ -78,6 +79,28 @@ impl CustomerPath {
     }
 }
 
+/// The two bundles of the page (`src-ui/bundles/`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bundle {
+    Staff,
+    Customer,
+}
+
+impl Bundle {
+    /// The bundle that shows `path` to someone of `role` (`None`: nobody signed in). The same rule as the
+    /// generated `boot.js` (xtask/src/ui.rs), which does not know the role yet at other paths than `/`:
+    /// `/me…` and `/signed-out` are the end user's, `/` is the start of whoever it is, the rest is staff.
+    /// A bundle that finds itself showing another bundle's path (a link from one role's page to the
+    /// other's) loads it whole, so that `boot.js` picks the right one.
+    pub fn for_path(path: &str, role: Option<Role>) -> Bundle {
+        match segments(path).as_slice() {
+            ["me", ..] | ["signed-out"] => Bundle::Customer,
+            [] if role.is_none_or(|r| r == Role::Customer) => Bundle::Customer,
+            _ => Bundle::Staff,
+        }
+    }
+}
+
 /// The path's segments, still encoded; a trailing or doubled `/` adds none.
 fn segments(path: &str) -> Vec<&str> {
     path.split('/').filter(|s| !s.is_empty()).collect()
@@ -114,6 +137,23 @@ mod tests {
         assert_eq!(CustomerPath::parse("/me/"), CustomerPath::Documents);
         assert_eq!(CustomerPath::parse("/"), CustomerPath::NotFound);
         assert_eq!(CustomerPath::parse("/me/x"), CustomerPath::NotFound);
+    }
+
+    #[test]
+    fn each_path_belongs_to_one_bundle_as_boot_js_says() {
+        for (path, role, bundle) in [
+            ("/me", Some(Role::Customer), Bundle::Customer),
+            ("/me", Some(Role::Admin), Bundle::Customer),
+            ("/me/documents/x", None, Bundle::Customer),
+            ("/signed-out", None, Bundle::Customer),
+            ("/", None, Bundle::Customer),
+            ("/", Some(Role::Customer), Bundle::Customer),
+            ("/", Some(Role::Agent), Bundle::Staff),
+            ("/consumers/x", Some(Role::Customer), Bundle::Staff),
+            ("/mexico", None, Bundle::Staff),
+        ] {
+            assert_eq!(Bundle::for_path(path, role.clone()), bundle, "{path} for {role:?}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! `match` on `console_api::route`, not a `Routes` tree: the nested route machinery cost about 26 KB of
 //! brotli wasm in every bundle (measured in issue 8), and these pages need none of it.
 
-use console_api::route::{CustomerPath, StaffArea, StaffPath};
+use console_api::route::{Bundle, CustomerPath, StaffArea, StaffPath};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use leptos_router::location::{BrowserUrl, LocationProvider};
@@ -15,6 +15,7 @@ use leptos_router::location::{BrowserUrl, LocationProvider};
 use crate::app::NotFound;
 use crate::home::Home;
 use crate::me::MyDocuments;
+use crate::session::use_role;
 use crate::timeline::ConsumerPage;
 
 /// A bundle's pages, shown inside the shell's router once someone is signed in.
@@ -26,7 +27,9 @@ pub const STAFF: Routes = || {
     let path = use_staff_path();
     // Only a change of page rebuilds: another consumer or drawer is the same page with other data.
     let area = Memo::new(move |_| path.with(StaffPath::area));
+    let here = shown_here(Bundle::Staff);
     (move || match area.get() {
+        _ if !here.get() => ().into_any(),
         StaffArea::Home => view! { <Home/> }.into_any(),
         StaffArea::Consumer => view! { <ConsumerPage/> }.into_any(),
         StaffArea::NotFound => view! { <NotFound/> }.into_any(),
@@ -39,7 +42,9 @@ pub const CUSTOMER: Routes = || {
     complete_navigations();
     let path = use_location().pathname;
     let page = Memo::new(move |_| CustomerPath::parse(&path.get()));
+    let here = shown_here(Bundle::Customer);
     (move || match page.get() {
+        _ if !here.get() => ().into_any(),
         CustomerPath::Documents => view! { <MyDocuments/> }.into_any(),
         CustomerPath::NotFound => view! { <NotFound/> }.into_any(),
     })
@@ -57,6 +62,25 @@ fn complete_navigations() {
             location.ready_to_complete();
         }
     });
+}
+
+/// Whether this bundle shows the current path. A link to the other role's pages (the start page from a
+/// staff member's "My documents", "My documents" from a staff page a customer was sent to) is not: then
+/// the page is loaded whole, and `boot.js` picks the bundle for it.
+fn shown_here(this: Bundle) -> Memo<bool> {
+    let location = use_location();
+    let role = use_role();
+    let here = Memo::new(move |_| location.pathname.with(|path| Bundle::for_path(path, Some(role.clone())) == this));
+    Effect::new(move |_| {
+        if !here.get() {
+            let search = location.search.get_untracked();
+            let query = if search.is_empty() { String::new() } else { format!("?{}", search.trim_start_matches('?')) };
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().assign(&format!("{}{query}", location.pathname.get_untracked()));
+            }
+        }
+    });
+    here
 }
 
 /// The staff page the URL names, with its ids decoded.
