@@ -131,3 +131,55 @@ async fn a_page_open_across_a_redeploy_keeps_working_and_the_next_load_is_the_ne
     b.close().await;
     stack.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_to_the_other_roles_pages_loads_their_bundle() {
+    let stack = Stack::start().await;
+    // A staff member at "/me" gets the end user's bundle ("not for your role"); its start page link
+    // leads back to the staff console, whole.
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", "/me").await;
+    b.wait_testid("forbidden-page", WAIT).await;
+    b.client.find(fantoccini::Locator::Css(".brand")).await.expect("the brand link").click().await.expect("click");
+    b.wait_css(".home-card", WAIT).await;
+    let transfers = b.transfers().await;
+    assert!(!transfers.assets("staff.").is_empty(), "the staff bundle loaded for the start page: {transfers:?}");
+    b.close().await;
+
+    // A customer sent a staff link: not for their role, and "My documents" is one click away.
+    let b = Browser::start().await;
+    b.sign_in(&stack, "alice", "/consumers/demo-alice").await;
+    b.wait_testid("forbidden-page", WAIT).await;
+    b.client.find(fantoccini::Locator::Css(".topnav a")).await.expect("the nav link").click().await.expect("click");
+    b.wait_testid("needed-consent", WAIT).await;
+    assert_eq!(b.url().await.path(), "/me");
+    let errors = b.console_errors().await;
+    assert!(errors.iter().all(|e| e.contains("403")), "only the refused staff calls: {errors:#?}");
+    b.close().await;
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bundle_that_cannot_load_says_so_with_a_reload_button_never_a_blank_page() {
+    let served = TempDir::new("console-broken");
+    copy_tree(&dist_dir(), served.path());
+    let stack = Stack::start_with(StackOptions { dist: Some(served.path().to_path_buf()), ..Default::default() }).await;
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", "/consumers/demo-busy").await;
+    b.wait_css(&testid("op-row"), WAIT).await;
+    // The files go away under the loader, as when a deploy lands between boot.js and them.
+    for name in named_assets(served.path()).iter().filter(|n| n.starts_with("/assets/staff.") && n.ends_with(".wasm")) {
+        let file = served.path().join(name.trim_start_matches('/'));
+        for copy in ["", ".br", ".gz"] {
+            let _ = std::fs::remove_file(format!("{}{copy}", file.display()));
+        }
+    }
+    b.cdp("Network.clearBrowserCache", json!({})).await;
+    b.goto(&stack.url("/consumers/demo-busy")).await;
+    let panel = b.wait_testid("boot-failed", WAIT).await;
+    let text = panel.text().await.unwrap_or_default();
+    assert!(text.contains("could not load") && text.contains("Reload"), "{text}");
+    b.screenshot("boot-failed").await;
+    b.close().await;
+    stack.shutdown().await;
+}

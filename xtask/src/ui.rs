@@ -44,7 +44,9 @@ struct Built {
 
 /// The loader: which bundle a path needs, then its stylesheet, glue and wasm, all fetched at once. Paths under `/me`
 /// and `/signed-out` are the end user's (the smaller bundle); at `/` the session says whose start it is
-/// (nobody's yet: the small bundle, which sends them to sign in); every other path is the staff console's.
+/// (nobody's yet: the small bundle, which sends them to sign in); every other path is the staff console's
+/// (the same rule as `console_api::route::Bundle::for_path`). If a file cannot load, the page says so
+/// with a Reload button: it never stays blank.
 fn boot_js(bundles: &[Built]) -> String {
     let table: Vec<String> = bundles
         .iter()
@@ -62,22 +64,52 @@ const bundles = {{
 async function bundleFor(path) {{
   if (path === '/me' || path.startsWith('/me/') || path === '/signed-out') return 'customer';
   if (path !== '/') return 'staff';
+  // Unless the session says staff (nobody signed in, or it cannot say), the smaller bundle, which signs
+  // people in and shows errors as well as the other.
   try {{
-    const session = await (await fetch('/api/session', {{ cache: 'no-store' }})).json();
-    return !session.user || session.user.role === 'customer' ? 'customer' : 'staff';
+    const answer = await fetch('/api/session', {{ cache: 'no-store' }});
+    const session = answer.ok ? await answer.json() : {{}};
+    return session.user && session.user.role !== 'customer' ? 'staff' : 'customer';
   }} catch {{
-    return 'staff';
+    return 'customer';
   }}
 }}
 
-const bundle = bundles[await bundleFor(location.pathname)];
-const sheet = document.createElement('link');
-sheet.rel = 'stylesheet';
-sheet.href = bundle.css;
-document.head.append(sheet);
-const wasm = fetch(bundle.wasm);
-const {{ default: init }} = await import(bundle.js);
-await init({{ module_or_path: wasm }});
+// Said in the page rather than left blank: a network failure, or a deploy that replaced these files
+// between this loader and them.
+function cannotLoad(error) {{
+  console.error('the console could not load', error);
+  const box = document.createElement('section');
+  box.className = 'card empty';
+  box.setAttribute('role', 'alert');
+  box.dataset.testid = 'boot-failed';
+  const title = document.createElement('h1');
+  title.textContent = 'The console could not load';
+  const text = document.createElement('p');
+  text.textContent = 'It may have been updated just now, or the network failed. Reload to try again.';
+  const reload = document.createElement('button');
+  reload.className = 'btn btn-primary';
+  reload.textContent = 'Reload';
+  reload.addEventListener('click', () => location.reload());
+  box.append(title, text, reload);
+  document.body.replaceChildren(box);
+}}
+
+try {{
+  const bundle = bundles[await bundleFor(location.pathname)];
+  const sheet = document.createElement('link');
+  sheet.rel = 'stylesheet';
+  sheet.href = bundle.css;
+  // The page is drawn styled: the stylesheet, the glue and the wasm load at once, and the app starts once
+  // all three are in.
+  const styled = new Promise((loaded, failed) => {{ sheet.onload = loaded; sheet.onerror = failed; }});
+  document.head.append(sheet);
+  const wasm = fetch(bundle.wasm).then((r) => (r.ok ? r : Promise.reject(new Error(`${{bundle.wasm}}: ${{r.status}}`))));
+  const [{{ default: init }}] = await Promise.all([import(bundle.js), styled]);
+  await init({{ module_or_path: wasm }});
+}} catch (error) {{
+  cannotLoad(error);
+}}
 "#,
         table.join("\n")
     )
