@@ -95,7 +95,27 @@ fn static_files(dist: &Path) -> Router {
     Router::new()
         .nest_service(&format!("/{ASSETS_DIR}"), Router::new().fallback_service(assets).layer(middleware::map_response(immutable)))
         .fallback_service(files)
+        .layer(middleware::from_fn(refuse_odd_names))
         .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")))
+}
+
+/// The longest name a file system takes; a longer segment is no file of ours (and would be an I/O error).
+const MAX_NAME_BYTES: usize = 255;
+
+/// Names the build never writes are a 404 before they reach the file system: a segment too long for it,
+/// a hidden name (`/.env`, `/.well-known/…`: no id of the app starts with a dot), and among file names
+/// (top level or under `/assets/`) a precompressed copy asked by name (`/assets/x.wasm.br`: it is served
+/// only as the encoding of its original, with the original's type).
+async fn refuse_odd_names(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let file = path.strip_prefix(&format!("/{ASSETS_DIR}/")).unwrap_or(path).trim_start_matches('/');
+    let file_name = !file.contains('/');
+    let odd = path.split('/').any(|segment| segment.len() > MAX_NAME_BYTES || segment.starts_with('.'))
+        || (file_name && (file.ends_with(".br") || file.ends_with(".gz")));
+    if odd {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
 }
 
 /// A found asset is immutable; a 404 is not (the name may exist after the next deploy).

@@ -39,6 +39,7 @@ async fn hashed_assets_are_immutable_and_precompressed_and_the_page_is_revalidat
         let r = http.get(stack.url(page)).header(ACCEPT_ENCODING, "br").send().await.expect("GET a page");
         assert_eq!(r.status(), 200, "{page}");
         assert_eq!(header(&r, CACHE_CONTROL), "no-cache", "{page} is revalidated at every load");
+        assert!(header(&r, VARY).to_ascii_lowercase().contains("accept-encoding"), "{page}: Vary {}", header(&r, VARY));
     }
     stack.shutdown().await;
 }
@@ -56,6 +57,13 @@ async fn a_file_the_build_does_not_have_is_a_404_never_the_page() {
         "/console-ui.js",
         "/style.css",
         "/favicon.png",
+        // Names the build never writes: hidden files, precompressed copies by name, names too long.
+        "/.env",
+        "/.well-known/security.txt",
+        "/favicon.svg.br",
+        "/boot.js.gz",
+        &format!("/assets/{}.wasm", "a".repeat(5000)),
+        &format!("/{}", "a".repeat(300)),
     ] {
         let r = http.get(stack.url(missing)).header(ACCEPT_ENCODING, "br, gzip").send().await.expect("GET");
         assert_eq!(r.status(), 404, "{missing}");
