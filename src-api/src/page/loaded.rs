@@ -263,7 +263,10 @@ impl<Tz: TimeZone> LoadedTimeline<Tz> {
 
     /// Takes the answer for `offset` (a multiple of [`PAGE_SIZE`]), whatever order the answers come in.
     /// Offset 0 when the first page is already held is a fresher first page (see [`Self::apply_newest`]).
-    pub fn apply_page(&mut self, offset: u32, page: OperationsPage) {
+    pub fn apply_page(&mut self, offset: u32, mut page: OperationsPage) {
+        // A page holds at most what was asked: an upstream that sends more cannot grow the timeline past
+        // its cap (pages are asked `PAGE_SIZE` at a time, and at most `MAX_OPERATIONS / PAGE_SIZE` of them).
+        page.operations.truncate(PAGE_SIZE as usize);
         let asked_at = self.asked.remove(&offset);
         self.failed.remove(&offset);
         self.clock += 1;
@@ -672,6 +675,19 @@ mod tests {
         assert_eq!(state, LoadState::Capped { loaded: 5000, total: 6234 });
         assert!(state.finished());
         assert!(state.label().starts_with("Showing the newest 5,000 of 6,234 operations"), "{}", state.label());
+    }
+
+    #[test]
+    fn a_page_longer_than_asked_is_cut_so_the_cap_holds() {
+        // An upstream that answers ten times what was asked, every time, with a history far over the cap.
+        let mut t = LoadedTimeline::new(Utc);
+        while let Some(offset) = t.next_to_ask(4) {
+            let mut page = served(offset, MAX_OPERATIONS * 10);
+            page.operations = (offset * 10..offset * 10 + PAGE_SIZE * 10).map(nth).collect();
+            t.apply_page(offset, page);
+        }
+        assert_eq!(t.len(), MAX_OPERATIONS as usize);
+        assert!(matches!(t.load_state(), LoadState::Capped { loaded: 5000, .. }), "{:?}", t.load_state());
     }
 
     #[test]
