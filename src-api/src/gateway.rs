@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::consents::ConsentCollection;
 use crate::d1::{Operation, OperationResult, OperationsPage, ReasonBody, RegisterAccount};
 use crate::string_enum;
-use crate::transport::{Method, Request, Response, Transport, TransportError};
+use crate::transport::{percent_decode, Method, Request, Response, Transport, TransportError};
 use crate::validate::{self, ValidationError};
 
 /// The header carrying the use case's correlation id, both ways.
@@ -136,26 +136,6 @@ pub fn is_local_path(path: &str) -> bool {
         && !String::from_utf8_lossy(&decoded).chars().any(char::is_control)
 }
 
-/// `%XX` escapes decoded to bytes (others kept as they are), for [`is_local_path`]'s checks.
-fn percent_decode(s: &str) -> Vec<u8> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
-}
 
 string_enum!(
     /// The kind of failure, so the page can word it. `operation_failed`: D1 recorded the delete as

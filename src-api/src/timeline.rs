@@ -222,7 +222,13 @@ pub fn week_start(day: NaiveDate) -> NaiveDate {
     day - Duration::days(day.weekday().num_days_from_monday() as i64)
 }
 
-/// `weeks` buckets, oldest first, the last one holding `today`.
+/// `weeks` empty buckets, oldest first, the last one holding `today`.
+pub fn empty_weeks(today: NaiveDate, weeks: usize) -> Vec<WeekBucket> {
+    let last = week_start(today);
+    (0..weeks).rev().map(|i| WeekBucket { week_start: last - Duration::weeks(i as i64), total: 0, failed: 0 }).collect()
+}
+
+/// `weeks` buckets, oldest first, the last one holding `today`, counted from the operations.
 pub fn per_week<'a, Tz: TimeZone>(
     ops: impl IntoIterator<Item = &'a Operation>,
     tz: &Tz,
@@ -230,10 +236,7 @@ pub fn per_week<'a, Tz: TimeZone>(
     weeks: usize,
 ) -> Vec<WeekBucket> {
     let last = week_start(today);
-    let mut buckets: Vec<WeekBucket> = (0..weeks)
-        .rev()
-        .map(|i| WeekBucket { week_start: last - Duration::weeks(i as i64), total: 0, failed: 0 })
-        .collect();
+    let mut buckets = empty_weeks(today, weeks);
     let Some(first) = buckets.first().map(|b| b.week_start) else { return buckets };
     for op in ops {
         let Some(day) = local_day(op, tz) else { continue };

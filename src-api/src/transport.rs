@@ -140,9 +140,13 @@ pub fn encode_path(s: &str) -> String {
 }
 
 /// The text of one percent-encoded path segment (what [`encode_component`] made, or what a person typed):
-/// each valid `%XX` becomes its byte, anything else stays as it is, and bytes that are not UTF-8 become
-/// U+FFFD.
+/// [`percent_decode`], and bytes that are not UTF-8 become U+FFFD.
 pub fn decode_component(s: &str) -> String {
+    String::from_utf8_lossy(&percent_decode(s)).into_owned()
+}
+
+/// Each valid `%XX` as its byte, anything else as it is (a lone `%` too).
+pub fn percent_decode(s: &str) -> Vec<u8> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -159,7 +163,7 @@ pub fn decode_component(s: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// Every byte but RFC 3986's unreserved characters and `keep` as `%XX`. By hand because this runs in the

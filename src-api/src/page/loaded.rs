@@ -13,7 +13,7 @@ use chrono::{Duration, NaiveDate, TimeZone};
 
 use super::{thousands, MAX_OPERATIONS, PAGE_SIZE};
 use crate::d1::{Operation, OperationStatus, OperationType, OperationsPage};
-use crate::timeline::{local_day, week_start, StatusCounts, TimelineFilter, WeekBucket};
+use crate::timeline::{empty_weeks, local_day, week_start, StatusCounts, TimelineFilter, WeekBucket};
 
 /// A loaded operation's place in the history. Places never change once given: the operations merged in
 /// front later (newer ones, from a refresh) get smaller places. So the matching list, which holds places,
@@ -455,10 +455,7 @@ impl<Tz: TimeZone> LoadedTimeline<Tz> {
     /// `weeks` buckets, oldest first, the last one holding `today`: the loaded operations per week.
     pub fn weeks(&self, today: NaiveDate, weeks: usize) -> Vec<WeekBucket> {
         let last = week_start(today);
-        let mut buckets: Vec<WeekBucket> = (0..weeks)
-            .rev()
-            .map(|i| WeekBucket { week_start: last - Duration::weeks(i as i64), total: 0, failed: 0 })
-            .collect();
+        let mut buckets = empty_weeks(today, weeks);
         let Some(first) = buckets.first().map(|b| b.week_start) else { return buckets };
         for (day, tally) in self.per_day.range(first..last + Duration::days(7)) {
             let bucket = &mut buckets[((*day - first).num_days() / 7) as usize];
