@@ -72,6 +72,9 @@ pub fn app(state: AppState, dist: &Path, trusted_proxies: &[IpAddr], auth_limit:
 /// Where the build puts the files whose names carry a hash of their content (`xtask/src/ui.rs`).
 pub const ASSETS_DIR: &str = "assets";
 
+/// The path under which they are served.
+const ASSETS_PATH: &str = "/assets/";
+
 /// A hashed asset never changes under its name: browsers keep it a year without asking again.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -93,7 +96,7 @@ fn static_files(dist: &Path) -> Router {
     let assets = ServeDir::new(dist.join(ASSETS_DIR)).precompressed_br().precompressed_gzip();
     let files = ServeDir::new(dist).precompressed_br().precompressed_gzip().fallback(route_or_missing);
     Router::new()
-        .nest_service(&format!("/{ASSETS_DIR}"), Router::new().fallback_service(assets).layer(middleware::map_response(immutable)))
+        .nest_service(ASSETS_PATH.trim_end_matches('/'), Router::new().fallback_service(assets).layer(middleware::map_response(immutable)))
         .fallback_service(files)
         .layer(middleware::from_fn(refuse_odd_names))
         .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")))
@@ -108,10 +111,8 @@ const MAX_NAME_BYTES: usize = 255;
 /// only as the encoding of its original, with the original's type).
 async fn refuse_odd_names(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let file = path.strip_prefix(&format!("/{ASSETS_DIR}/")).unwrap_or(path).trim_start_matches('/');
-    let file_name = !file.contains('/');
     let odd = path.split('/').any(|segment| segment.len() > MAX_NAME_BYTES || segment.starts_with('.'))
-        || (file_name && (file.ends_with(".br") || file.ends_with(".gz")));
+        || file_name(path).is_some_and(|name| name.ends_with(".br") || name.ends_with(".gz"));
     if odd {
         return StatusCode::NOT_FOUND.into_response();
     }
@@ -130,8 +131,17 @@ async fn immutable(mut response: Response) -> Response {
 /// route of the app is one segment with a dot in it, so a missing `/{name}.{ext}` is a file this build does
 /// not have (such as `/console-ui_bg.wasm` of the builds before hashing): a 404, never the page.
 fn names_a_file(path: &str) -> bool {
-    let rest = path.strip_prefix('/').unwrap_or(path);
-    !rest.contains('/') && rest.rsplit_once('.').is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty())
+    top_level_name(path).is_some_and(|name| name.rsplit_once('.').is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty()))
+}
+
+/// The name of a file the build could have written there: a path of one segment, at the top or under
+/// `/assets/`.
+fn file_name(path: &str) -> Option<&str> {
+    path.strip_prefix(ASSETS_PATH).filter(|name| !name.contains('/')).or_else(|| top_level_name(path))
+}
+
+fn top_level_name(path: &str) -> Option<&str> {
+    path.strip_prefix('/').filter(|name| !name.contains('/'))
 }
 
 /// Every request: its client address (in its extensions), its audit scope, the rate limit of `/auth/*`;

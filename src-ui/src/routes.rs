@@ -24,7 +24,10 @@ pub type Routes = fn() -> AnyView;
 /// Admins and agents: the start page and a consumer's timeline (with an operation's drawer over it).
 pub const STAFF: Routes = || {
     complete_navigations();
-    let path = use_staff_path();
+    // Parsed once for the page, its drawer and its dialogs (see `use_staff_path`).
+    let path = use_location().pathname;
+    let path = Memo::new(move |_| StaffPath::parse(&path.get()));
+    provide_context(path);
     // Only a change of page rebuilds: another consumer or drawer is the same page with other data.
     let area = Memo::new(move |_| path.with(StaffPath::area));
     let here = shown_here(Bundle::Staff);
@@ -83,8 +86,7 @@ fn shown_here(this: Bundle) -> Memo<bool> {
     here
 }
 
-/// The staff page the URL names, with its ids decoded.
+/// The staff page the URL names, with its ids decoded (provided by [`STAFF`]).
 pub fn use_staff_path() -> Memo<StaffPath> {
-    let path = use_location().pathname;
-    Memo::new(move |_| StaffPath::parse(&path.get()))
+    expect_context::<Memo<StaffPath>>()
 }

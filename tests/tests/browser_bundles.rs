@@ -17,6 +17,18 @@ async fn cold_load(b: &Browser, stack: &Stack, path: &str, ready: &str) -> Trans
     b.transfers().await
 }
 
+/// A gateway serving a copy of the built UI that the test may change (deploy into, break), and ada on
+/// demo-busy's timeline.
+async fn ada_on_demo_busy_served_from_a_copy() -> (TempDir, Stack, Browser) {
+    let served = TempDir::new("console-served-copy");
+    copy_tree(&dist_dir(), served.path());
+    let stack = Stack::start_with(StackOptions { dist: Some(served.path().to_path_buf()), ..Default::default() }).await;
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", "/consumers/demo-busy").await;
+    b.wait_css(&testid("op-row"), WAIT).await;
+    (served, stack, b)
+}
+
 /// The role's bundle (its glue, wasm and stylesheet) came from the network, the other role's not at all.
 fn fetched_only(transfers: &Transfers, mine: &str, other: &str, path: &str) {
     let names: Vec<&str> = transfers.0.iter().map(|t| t.path.as_str()).collect();
@@ -88,12 +100,7 @@ async fn a_second_visit_of_a_route_fetches_no_wasm_js_or_css_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_open_across_a_redeploy_keeps_working_and_the_next_load_is_the_new_build() {
-    let served = TempDir::new("console-redeploy");
-    copy_tree(&dist_dir(), served.path());
-    let stack = Stack::start_with(StackOptions { dist: Some(served.path().to_path_buf()), ..Default::default() }).await;
-    let b = Browser::start().await;
-    b.sign_in(&stack, "ada", "/consumers/demo-busy").await;
-    b.wait_css(&testid("op-row"), WAIT).await;
+    let (served, stack, b) = ada_on_demo_busy_served_from_a_copy().await;
     let old = named_assets(served.path());
     let _ = b.console_errors().await;
 
@@ -161,12 +168,7 @@ async fn a_link_to_the_other_roles_pages_loads_their_bundle() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bundle_that_cannot_load_says_so_with_a_reload_button_never_a_blank_page() {
-    let served = TempDir::new("console-broken");
-    copy_tree(&dist_dir(), served.path());
-    let stack = Stack::start_with(StackOptions { dist: Some(served.path().to_path_buf()), ..Default::default() }).await;
-    let b = Browser::start().await;
-    b.sign_in(&stack, "ada", "/consumers/demo-busy").await;
-    b.wait_css(&testid("op-row"), WAIT).await;
+    let (served, stack, b) = ada_on_demo_busy_served_from_a_copy().await;
     // The files go away under the loader, as when a deploy lands between boot.js and them.
     for name in named_assets(served.path()).iter().filter(|n| n.starts_with("/assets/staff.") && n.ends_with(".wasm")) {
         let file = served.path().join(name.trim_start_matches('/'));
