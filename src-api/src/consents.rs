@@ -84,6 +84,10 @@ pub struct Consent {
     pub request_revoked_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_rescinded_at: Option<String>,
+    /// When a revision of the document made this consent stale (a sandbox extension the seed does not
+    /// have; the history a staff view shows). Absent unless the consent is or was stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_at: Option<String>,
 }
 
 impl Consent {
@@ -120,6 +124,146 @@ pub struct ConsentCollection {
     pub embedded: ConsentItems,
 }
 
+/// `createConsent` (v1.1.1): the body of `POST /consents/consents`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateConsent {
+    pub document: ConsentDocument,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_context_uri: Option<String>,
+}
+
+impl CreateConsent {
+    /// Every URI of the request against [`crate::validate::uri_reference`], with the seed's error type
+    /// (`invalidDocumentUri` or `invalidContextUri`) of the first one refused.
+    pub fn check_uris(&self) -> Result<(), (&'static str, crate::validate::ValidationError)> {
+        crate::validate::uri_reference("document.uri", &self.document.uri).map_err(|e| (ERR_INVALID_DOCUMENT_URI, e))?;
+        check_context("contextUri", self.context_uri.as_deref())?;
+        check_context("secondaryContextUri", self.secondary_context_uri.as_deref())
+    }
+}
+
+/// A context URI, when there is one, with `invalidContextUri` if refused.
+pub fn check_context(field: &'static str, uri: Option<&str>) -> Result<(), (&'static str, crate::validate::ValidationError)> {
+    match uri {
+        Some(u) => crate::validate::uri_reference(field, u).map_err(|e| (ERR_INVALID_CONTEXT_URI, e)),
+        None => Ok(()),
+    }
+}
+
+/// `revisedDocument` (v1.0.2): `POST /consents/revisedDocuments` (and its 202 answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisedDocument {
+    pub uri: String,
+    /// Listed as required by the schema but absent from its own example: optional here; when given, the
+    /// matching consents take it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Defaults to `revisedAt` (the seed: "may be omitted and defaults to the revision time stamp").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<String>,
+    pub revised_at: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_uri: Option<String>,
+}
+
+/// `movedDocument` (v1.0.1): `POST /consents/movedDocuments` (and its 202 answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MovedDocument {
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_uri: Option<String>,
+    pub uri: String,
+    pub new_uri: String,
+}
+
+/// `localizedLabel` (v1.0.0): one language's label of a consent type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalizedLabel {
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Empty or absent: the default label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// `consentTypeNames` (v1.0.2): type name -> its labels (the first is the default).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentTypeNames {
+    #[serde(rename = "_profile", default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(rename = "_links", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub links: Links,
+    pub names: BTreeMap<String, Vec<LocalizedLabel>>,
+}
+
+/// `simpleLabel` (v1.0.0).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimpleLabel {
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// `labelItem` (v1.0.2): the label in the caller's language, and every language's in `variants`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelItem {
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variants: BTreeMap<String, SimpleLabel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<bool>,
+}
+
+/// `labelGroups` (v1.1.3): `GET /consents/labels`. Groups here: `consentState` and `consentType`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelGroups {
+    #[serde(rename = "_profile", default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(rename = "_links", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub links: Links,
+    pub groups: BTreeMap<String, BTreeMap<String, LabelItem>>,
+}
+
+/// The label groups of `GET /consents/labels`.
+pub const LABEL_GROUP_STATE: &str = "consentState";
+pub const LABEL_GROUP_TYPE: &str = "consentType";
+
+/// The seed's error types (`_error.type`) of the Consents API, and the sandbox's own for what the seed
+/// leaves unnamed (the bearer check's, malformed requests, preconditions).
+pub const ERR_CONSENT_REF_NOT_FOUND: &str = "consentRefNotFound";
+pub const ERR_CONSENT_TYPE_NAME_IN_USE: &str = "consentTypeNameInUse";
+pub const ERR_INVALID_CONSENT_STATE: &str = "invalidConsentState";
+pub const ERR_INVALID_CONSENT_TYPE: &str = "invalidConsentType";
+pub const ERR_INVALID_CONTEXT_URI: &str = "invalidContextUri";
+pub const ERR_INVALID_DOCUMENT_REVISION: &str = "invalidDocumentRevision";
+pub const ERR_INVALID_DOCUMENT_URI: &str = "invalidDocumentUri";
+pub const ERR_INVALID_QUERY_PARAMETER: &str = "invalidQueryParameter";
+pub const ERR_MALFORMED_REQUEST_BODY: &str = "malformedRequestBody";
+pub const ERR_INVALID_PROPERTY: &str = "invalidProperty";
+pub const ERR_PRECONDITION_FAILED: &str = "preconditionFailed";
+pub const ERR_IF_MATCH_REQUIRED: &str = "ifMatchRequired";
+pub const ERR_FORBIDDEN: &str = "forbidden";
+
 /// `error` (v2.1.1): what went wrong, with Apiture's error `type` (`consentRefNotFound`, `forbidden`, ...).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -153,6 +297,11 @@ pub const ERROR_RESPONSE_PROFILE: &str = "https://production.api.apiture.com/sch
 /// `_profile` of a consent and of a consent collection.
 pub const CONSENT_PROFILE: &str = "https://production.api.apiture.com/schemas/consents/consent/v1.1.1/profile.json";
 pub const CONSENTS_PROFILE: &str = "https://production.api.apiture.com/schemas/consents/consents/v1.1.1/profile.json";
+pub const REVISED_DOCUMENT_PROFILE: &str = "https://production.api.apiture.com/schemas/consents/revisedDocument/v1.0.2/profile.json";
+pub const MOVED_DOCUMENT_PROFILE: &str = "https://production.api.apiture.com/schemas/consents/movedDocument/v1.0.1/profile.json";
+pub const CONSENT_TYPE_NAMES_PROFILE: &str = "https://production.api.apiture.com/schemas/consents/consentTypeNames/v1.0.2/profile.json";
+pub const LABEL_GROUPS_PROFILE: &str = "https://production.api.apiture.com/schemas/common/labelGroups/v1.1.3/profile.json";
+pub const ROOT_PROFILE: &str = "https://production.api.apiture.com/schemas/common/root/v2.1.1/profile.json";
 
 #[cfg(test)]
 mod tests {

@@ -153,6 +153,50 @@ pub fn operation_time(field: &'static str, value: &str) -> Result<(), Validation
     })
 }
 
+/// The longest document or context URI the seed allows (`maxLength: 2048`).
+pub const URI_MAX: usize = 2048;
+
+/// A document or context URI of Apiture Consents (`document.uri`, `contextUri`, `secondaryContextUri`,
+/// `newUri`): an absolute `http(s)://host...` URL or a relative reference (`/vault/files/...`,
+/// `products/...`), at most 2048 characters of visible ASCII. Anything else (`javascript:`, `data:`,
+/// `file:`, a protocol-relative `//host`, a backslash, spaces or control characters) is refused: a URI
+/// the console may turn into a link or a frame must not run script or leave the origin unannounced. The
+/// page uses the same rule to neutralize a URI that arrives anyway.
+pub fn uri_reference(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    let fail = |message: String| Err(ValidationError { field, message });
+    if value.is_empty() {
+        return fail("is required: an http(s) URL or a relative reference such as /vault/files/id/content".into());
+    }
+    if value.len() > URI_MAX {
+        return fail(format!("has {} characters: it must have at most {URI_MAX}", value.len()));
+    }
+    if let Some((pos, c)) = value.chars().enumerate().find(|(_, c)| !c.is_ascii_graphic() || *c == '\\') {
+        return fail(format!("{} is not allowed in a URI (position {}): percent-encode it", describe_char(c), pos + 1));
+    }
+    if value.starts_with("//") {
+        return fail("is a protocol-relative reference (//host): write the scheme, http:// or https://".into());
+    }
+    // A scheme is what comes before the first ':' when no '/', '?' or '#' comes before it (RFC 3986 4.2).
+    let scheme_end = value.find(|c| matches!(c, ':' | '/' | '?' | '#'));
+    if let Some(end) = scheme_end.filter(|&i| value.as_bytes()[i] == b':') {
+        let scheme = value[..end].to_ascii_lowercase();
+        let rest = &value[end + 1..];
+        if scheme != "http" && scheme != "https" {
+            return fail(format!("has the scheme '{scheme}:': only http, https or a relative reference are allowed"));
+        }
+        let host = rest.strip_prefix("//").map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+        if host.is_none_or(|h| h.is_empty() || h.starts_with('@') || h.starts_with(':')) {
+            return fail(format!("is a {scheme} URL without a host: write {scheme}://host/path"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `value` is a URI [`uri_reference`] accepts (for views that neutralize anything else).
+pub fn is_safe_uri(value: &str) -> bool {
+    uri_reference("uri", value).is_ok()
+}
+
 /// Page size of the operations list: 1 to 50 (seed), default 10.
 pub const LIMIT_MAX: u32 = 50;
 pub const LIMIT_DEFAULT: u32 = 10;
@@ -240,5 +284,40 @@ mod tests {
         assert!(operation_time("startTime", "2026-06-28T14:05:00+02:00").is_ok());
         assert!(operation_time("startTime", "28/06/2026").is_err());
         assert!(operation_time("startTime", "").is_err());
+    }
+    #[track_caller]
+    fn refuses_uri(input: &str, says: &str) {
+        let e = uri_reference("document.uri", input).unwrap_err();
+        assert!(e.field == "document.uri" && e.message.contains(says), "{input:?}: {e}");
+    }
+
+    #[test]
+    fn uris_are_http_s_or_relative_only() {
+        for ok in [
+            "/vault/files/privacy-policy/content",
+            "https://bank.example/terms.pdf",
+            "http://127.0.0.1:9/x?y=1#z",
+            "products/everyday",
+            "HTTPS://bank.example",
+            "/a:b",
+            "?q=1",
+        ] {
+            assert!(uri_reference("document.uri", ok).is_ok(), "{ok}");
+            assert!(is_safe_uri(ok));
+        }
+        refuses_uri("javascript:alert(1)", "'javascript:'");
+        refuses_uri("JaVaScRiPt:alert(1)", "'javascript:'");
+        refuses_uri("data:text/html,<script>", "'data:'");
+        refuses_uri("file:///etc/passwd", "'file:'");
+        refuses_uri("vbscript:x", "'vbscript:'");
+        refuses_uri("//evil.example/x", "protocol-relative");
+        refuses_uri("https:/no-host", "without a host");
+        refuses_uri("https://", "without a host");
+        refuses_uri("java\tscript:x", "a tab");
+        refuses_uri("/a b", "a space");
+        refuses_uri("/a\\b", "'\\'");
+        refuses_uri("", "is required");
+        refuses_uri(&format!("/{}", "x".repeat(URI_MAX)), "at most 2048");
+        assert!(!is_safe_uri("javascript:alert(1)"));
     }
 }

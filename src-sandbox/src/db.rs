@@ -152,6 +152,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE auth_codes ADD COLUMN nonce TEXT;
     "#,
+    // 4: every Consents operation: a version per consent (its ETag), when it became stale, localized labels
+    // of the type names and the set's version (its ETag); and the indexes of the explorer's filters and
+    // sorts, and of a revision (latest revisedAt of a document and type).
+    r#"
+    ALTER TABLE consents ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE consents ADD COLUMN stale_at TEXT;
+    ALTER TABLE consent_type_names ADD COLUMN labels_json TEXT;
+    CREATE TABLE consent_settings (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );
+    INSERT INTO consent_settings (name, value) VALUES ('typeNamesVersion', 1);
+    CREATE INDEX consents_by_state ON consents (state, seq);
+    CREATE INDEX consents_by_type ON consents (type, seq);
+    CREATE INDEX consents_by_context ON consents (context_uri, seq);
+    CREATE INDEX consents_by_secondary_context ON consents (secondary_context_uri);
+    CREATE INDEX consents_by_given_at ON consents (given_at, seq);
+    CREATE INDEX consents_by_revised_at ON consents (revised_at, seq);
+    CREATE INDEX consents_by_document_revision ON consents (document_uri, type, revised_at);
+    "#,
 ];
 
 /// The shared connection.

@@ -8,7 +8,7 @@
 //! * [`auth`]: the authorization server under `/auth` (sign-in page, authorization code + PKCE S256,
 //!   refresh rotation, client_credentials, revocation, JWKS, RFC 8414 metadata) and [`ApitureCaller`], the
 //!   bearer check of the Apiture-style APIs.
-//! * [`consents`]: `/consents` (seed 004), first slice: needed consents and a consent by id.
+//! * [`consents`]: `/consents` (seed 004), every operation, and the documents consents point at (`/vault`).
 //! * [`control`]: `/_sandbox/` test aid, mounted only with `--control`, behind [`control_guard`]; its
 //!   [`faults`] make the served APIs fail on demand.
 //! * [`db`]: schema, migrations, queries. [`demo`]: the demo data. [`openapi`] (+ [`openapi_apiture`]): the
@@ -216,16 +216,13 @@ pub fn router(state: AppState, control: bool) -> Router {
         .route("/.well-known/jwks.json", get(auth::keys::jwks))
         .route("/.well-known/oauth-authorization-server", get(auth::keys::metadata))
         .route("/.well-known/openid-configuration", get(auth::keys::openid_configuration));
-    let consents = Router::new()
-        .route("/neededConsents", get(consents::needed_consents))
-        .route("/consents/{consentId}", get(consents::get_consent));
     let mut app = Router::new()
         .route("/authz/v1/oauth2/token", post(oauth::token))
         .nest("/banking/v1", banking)
         .nest("/auth", auth)
         // RFC 8414 section 3: the metadata of an issuer with a path, at the origin's well-known place.
         .route("/.well-known/oauth-authorization-server/auth", get(auth::keys::metadata))
-        .nest("/consents", consents);
+        .merge(consents::router());
     if control {
         // Faults apply to the routes above only: the control API below can always clear them.
         app = app.layer(axum::middleware::from_fn_with_state(state.faults.clone(), faults::inject));

@@ -1,5 +1,5 @@
 //! The OpenAPI description of the Apiture-style side of the sandbox: the authorization server (`/auth`)
-//! and the Consents slice (`/consents`), merged into the served document by [`crate::openapi::document`].
+//! and the Consents API (`/consents`, `/vault`), merged into the served document by [`crate::openapi::document`].
 //! Schema-only types mirror `console_api::consents` (which stays free of utoipa: it compiles to wasm).
 
 #![allow(dead_code)] // schema-only types: never constructed, only described
@@ -129,6 +129,100 @@ pub struct Consent {
     pub given_at: Option<String>,
     pub request_revoked_at: Option<String>,
     pub request_rescinded_at: Option<String>,
+    /// Sandbox extension: when a revision made it stale.
+    pub stale_at: Option<String>,
+}
+
+/// `createConsent` (v1.1.1).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateConsent {
+    pub document: ConsentDocument,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub user_id: String,
+    /// http(s) or relative only.
+    pub context_uri: Option<String>,
+    pub secondary_context_uri: Option<String>,
+}
+
+/// `revisedDocument` (v1.0.2).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisedDocument {
+    #[schema(example = "/vault/files/privacy-policy/content")]
+    pub uri: String,
+    /// Optional here (the seed marks it required, and its own example leaves it out).
+    pub content_type: Option<String>,
+    /// Defaults to revisedAt.
+    #[schema(example = "2027:1")]
+    pub revision_id: Option<String>,
+    #[schema(example = "2027-02-01T08:00:00.000Z")]
+    pub revised_at: String,
+    #[serde(rename = "type")]
+    #[schema(example = "privacyPolicy")]
+    pub type_: String,
+    pub context_uri: Option<String>,
+    pub new_uri: Option<String>,
+}
+
+/// `movedDocument` (v1.0.1).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MovedDocument {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub context_uri: Option<String>,
+    pub uri: String,
+    pub new_uri: String,
+}
+
+/// `localizedLabel` (v1.0.0).
+#[derive(Serialize, ToSchema)]
+pub struct LocalizedLabel {
+    pub label: String,
+    pub description: Option<String>,
+    /// Absent: the default label.
+    pub language: Option<String>,
+}
+
+/// `consentTypeNames` (v1.0.2).
+#[derive(Serialize, ToSchema)]
+pub struct ConsentTypeNames {
+    pub names: std::collections::BTreeMap<String, Vec<LocalizedLabel>>,
+}
+
+/// `simpleLabel` (v1.0.0).
+#[derive(Serialize, ToSchema)]
+pub struct SimpleLabel {
+    pub label: String,
+    pub description: Option<String>,
+}
+
+/// `labelItem` (v1.0.2): label in the caller's language, every language in variants (en, es, fr).
+#[derive(Serialize, ToSchema)]
+pub struct LabelItem {
+    pub label: String,
+    pub description: Option<String>,
+    pub variants: std::collections::BTreeMap<String, SimpleLabel>,
+}
+
+/// `labelGroups` (v1.1.3): groups consentState and consentType.
+#[derive(Serialize, ToSchema)]
+pub struct LabelGroups {
+    pub groups: std::collections::BTreeMap<String, std::collections::BTreeMap<String, LabelItem>>,
+}
+
+/// `root` (v2.1.1).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiRoot {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    pub api_version: String,
+    #[serde(rename = "_links")]
+    pub links: std::collections::BTreeMap<String, HalLink>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -158,7 +252,10 @@ pub struct ApitureError {
     pub id: String,
     pub message: String,
     pub status_code: u16,
-    /// unauthorized, apiKeyRequired, invalidApiKey, forbidden, consentRefNotFound, invalidQueryParameter
+    /// The seed's consentRefNotFound, consentTypeNameInUse, invalidConsentState, invalidConsentType, invalidContextUri,
+    /// invalidDocumentRevision, invalidDocumentUri; and the sandbox's own for what the seed leaves unnamed:
+    /// unauthorized, apiKeyRequired, invalidApiKey, forbidden, invalidQueryParameter (400 malformed, 422 invalid),
+    /// malformedRequestBody, invalidProperty, ifMatchRequired and preconditionFailed (412), documentNotFound.
     #[serde(rename = "type")]
     pub type_: String,
     pub attributes: Option<serde_json::Value>,
@@ -208,17 +305,42 @@ impl Modify for ApitureSecurity {
         crate::auth::keys::jwks,
         crate::auth::keys::metadata,
         crate::auth::keys::openid_configuration,
-        crate::consents::needed_consents,
-        crate::consents::get_consent,
+        crate::consents::labels::root,
+        crate::consents::labels::api_doc,
+        crate::consents::labels::labels,
+        crate::consents::list::list_consents,
+        crate::consents::single::create_consent,
+        crate::consents::single::get_consent,
+        crate::consents::single::patch_consent,
+        crate::consents::list::needed_consents,
+        crate::consents::actions::give,
+        crate::consents::actions::revoke,
+        crate::consents::actions::rescind,
+        crate::consents::documents::revise,
+        crate::consents::documents::move_document,
+        crate::consents::type_names::get_type_names,
+        crate::consents::type_names::put_type_names,
+        crate::consents::vault::content,
     ),
     components(schemas(
         AuthTokenRequest, AuthTokenResponse, AuthError, SignInForm, RevokeRequest, Jwks, HalLink, ConsentDocument,
-        ConsentState, Consent, ConsentItems, ConsentCollection, ApitureError, ErrorResponse
+        ConsentState, Consent, ConsentItems, ConsentCollection, ApitureError, ErrorResponse, CreateConsent,
+        RevisedDocument, MovedDocument, LocalizedLabel, ConsentTypeNames, SimpleLabel, LabelItem, LabelGroups, ApiRoot
     )),
     modifiers(&ApitureSecurity),
     tags(
         (name = "Authorization server", description = "Apiture-style OAuth 2.0: authorization code + PKCE S256, refresh rotation, client_credentials, revocation, JWKS."),
-        (name = "Consents", description = "Apiture Consents v0.12.0 (seed 004), first slice. API-Key header and a bearer token with banking/read."),
+        (name = "Consents", description = "Apiture Consents v0.12.0 (seed 004), every operation. API-Key header and a bearer token of /auth \
+(banking/read to read, banking/write to write). A bank user sees and answers only their own consents; administrators and services \
+create, patch, rescind and revise; agents only read. A consent's apiture:give, apiture:revoke and apiture:rescind links are there \
+exactly when this caller may do that now. Where the seed contradicts itself, the reading chosen and why is in the operation's \
+description: createConsent (200 vs 201), revokeConsent (revoked, not back to pending), rescindConsents (all matches, not the first), \
+patchConsent and updateConsentTypeNames (412 for a missing If-Match), reviseDocument (contentType optional). Errors: 400 malformed, \
+422 well-formed but invalid (409 where the seed says so: actions in the wrong state, revisions, type names in use)."),
+        (name = "Consent actions", description = "Give, revoke, rescind."),
+        (name = "Documents", description = "Revise and move documents; the documents themselves (/vault)."),
+        (name = "Consent type names", description = "The registered consent types and their labels."),
+        (name = "API", description = "Root, OpenAPI document, labels."),
     )
 )]
 pub struct ApitureDoc;

@@ -1,0 +1,178 @@
+//! The bank's documents: `POST /consents/revisedDocuments` (given consents of older revisions become
+//! stale) and `POST /consents/movedDocuments` (the document's URI changes). Each is one UPDATE in one
+//! transaction, so a revision that stales 100,000 consents is committed whole or not at all.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use console_api::consents::{
+    check_context, MovedDocument, RevisedDocument, ERR_INVALID_CONSENT_TYPE, ERR_INVALID_DOCUMENT_REVISION,
+    ERR_INVALID_DOCUMENT_URI, ERR_INVALID_PROPERTY, MOVED_DOCUMENT_PROFILE, REVISED_DOCUMENT_PROFILE,
+};
+use console_api::validate;
+use rusqlite::{params, OptionalExtension};
+
+use super::store;
+use super::{authorize, failure, forbidden, json_body, may_administer};
+use crate::auth::bearer::{hal, ApitureCaller, ApitureFailure};
+use crate::auth::SCOPE_WRITE;
+use crate::AppState;
+
+/// The response header that says how many given consents a revision made stale (a sandbox extension).
+pub const STALE_COUNT_HEADER: &str = "consents-made-stale";
+
+fn bad_uri(e: validate::ValidationError) -> ApitureFailure {
+    failure(StatusCode::BAD_REQUEST, ERR_INVALID_DOCUMENT_URI, e.to_string(), "Pass a valid URI: http(s)://host/path or a relative reference.")
+        .with_attribute("field", serde_json::json!(e.field))
+}
+
+fn bad_context((type_, e): (&'static str, validate::ValidationError)) -> ApitureFailure {
+    failure(StatusCode::BAD_REQUEST, type_, e.to_string(), "Pass a valid URI: http(s)://host/path or a relative reference.")
+}
+
+fn unknown_type(name: &str) -> ApitureFailure {
+    failure(StatusCode::CONFLICT, ERR_INVALID_CONSENT_TYPE, format!("'{name}' is not a consent type name."), "Supply a consent type from the /consentTypeNames resource.")
+        .with_attribute("type", serde_json::json!(name))
+}
+
+fn administrators_only(caller: &ApitureCaller) -> Result<(), ApitureFailure> {
+    if may_administer(caller) {
+        Ok(())
+    } else {
+        Err(forbidden("Only the bank's administrators and services revise or move documents."))
+    }
+}
+
+/// `POST /consents/revisedDocuments`
+#[utoipa::path(post, path = "/consents/revisedDocuments", tag = "Documents",
+    description = "A document was revised: every consent of this uri and type (and contextUri, when given) that is not rescinded \
+takes the new revisionId and revisedAt (and contentType and newUri when given); the given ones among them become stale \
+(staleAt set), except those already at this revisedAt (and revisionId, when sent). revisionId defaults to revisedAt. \
+A revisedAt older than the document's latest is 409 invalidDocumentRevision (attributes.revisedAt: the latest); an unknown \
+type 409 invalidConsentType (the seed gives this operation 409 for semantically invalid data). One UPDATE in one transaction. \
+The 202 header consents-made-stale says how many became stale. Administrators and service clients with banking/write.",
+    request_body(content = crate::openapi_apiture::RevisedDocument, content_type = "application/json"),
+    security(("apiKey" = [], "accessToken" = ["banking/write"])),
+    responses(
+        (status = 202, description = "Done (synchronously): the request, echoed", body = crate::openapi_apiture::RevisedDocument, content_type = "application/hal+json"),
+        (status = 400, description = "malformedRequestBody, invalidDocumentUri, invalidContextUri, invalidProperty", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+        (status = 403, description = "forbidden", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+        (status = 409, description = "invalidDocumentRevision, invalidConsentType", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+    ))]
+pub async fn revise(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: ApitureCaller,
+    body: Bytes,
+) -> Result<Response, ApitureFailure> {
+    authorize(&headers, &caller, SCOPE_WRITE)?;
+    administrators_only(&caller)?;
+    let mut revised: RevisedDocument = json_body(&body)?;
+    validate::uri_reference("uri", &revised.uri).map_err(bad_uri)?;
+    if let Some(new_uri) = &revised.new_uri {
+        validate::uri_reference("newUri", new_uri).map_err(bad_uri)?;
+    }
+    check_context("contextUri", revised.context_uri.as_deref()).map_err(bad_context)?;
+    revised.revised_at = store::normalize_time(&revised.revised_at).ok_or_else(|| {
+        failure(StatusCode::BAD_REQUEST, ERR_INVALID_PROPERTY, "revisedAt: must be an RFC 3339 time such as 2026-09-15T08:00:00.000Z", "Fix revisedAt.")
+    })?;
+    let request = revised.clone();
+    let staled = state.db.tx(move |tx| apply_revision(tx, &request)).await??;
+    let mut response = hal(StatusCode::ACCEPTED, &with_profile(&revised, REVISED_DOCUMENT_PROFILE));
+    response.headers_mut().insert(STALE_COUNT_HEADER, HeaderValue::from(staled));
+    Ok(response)
+}
+
+fn with_profile<T: serde::Serialize>(body: &T, profile: &str) -> serde_json::Value {
+    let mut v = serde_json::to_value(body).unwrap_or_default();
+    v["_profile"] = serde_json::json!(profile);
+    v
+}
+
+/// The revision in the database: how many given consents became stale.
+pub fn apply_revision(tx: &rusqlite::Transaction<'_>, r: &RevisedDocument) -> Result<Result<u64, ApitureFailure>, crate::SandboxError> {
+    if !store::type_exists(tx, &r.type_)? {
+        return Ok(Err(unknown_type(&r.type_)));
+    }
+    let context = if r.context_uri.is_some() { "AND context_uri = ?3" } else { "AND ?3 IS NULL" };
+    let scope = format!("document_uri = ?1 AND type = ?2 {context} AND state <> 'rescinded'");
+    let latest: Option<String> = tx
+        .query_row(&format!("SELECT MAX(revised_at) FROM consents WHERE {scope}"), params![r.uri, r.type_, r.context_uri], |row| row.get(0))
+        .optional()?
+        .flatten();
+    if let Some(latest) = latest.filter(|l| *l > r.revised_at) {
+        return Ok(Err(failure(
+            StatusCode::CONFLICT,
+            ERR_INVALID_DOCUMENT_REVISION,
+            format!("revisedAt {} predates the document's latest revision, {latest}.", r.revised_at),
+            "Revised documents must have newer time stamps.",
+        )
+        .with_attribute("revisedAt", serde_json::json!(latest))));
+    }
+    let revision_id = r.revision_id.clone().unwrap_or_else(|| r.revised_at.clone());
+    // Already at this revision: the time stamp, and the revision id when the request names one.
+    let current = "(revised_at = ?4 AND (?5 IS NULL OR revision_id IS ?5))";
+    let staled: i64 = tx.query_row(
+        &format!("SELECT COUNT(*) FROM consents WHERE {scope} AND state = 'given' AND NOT {current}"),
+        params![r.uri, r.type_, r.context_uri, r.revised_at, r.revision_id],
+        |row| row.get(0),
+    )?;
+    tx.execute(
+        &format!(
+            "UPDATE consents SET
+                state = CASE WHEN state = 'given' AND NOT {current} THEN 'stale' ELSE state END,
+                stale_at = CASE WHEN state = 'given' AND NOT {current} THEN ?6 ELSE stale_at END,
+                revision_id = ?7, revised_at = ?4, content_type = COALESCE(?8, content_type),
+                document_uri = COALESCE(?9, document_uri), version = version + 1
+             WHERE {scope}"
+        ),
+        params![r.uri, r.type_, r.context_uri, r.revised_at, r.revision_id, store::now_text(), revision_id, r.content_type, r.new_uri],
+    )?;
+    Ok(Ok(staled.max(0) as u64))
+}
+
+/// `POST /consents/movedDocuments`
+#[utoipa::path(post, path = "/consents/movedDocuments", tag = "Documents",
+    description = "A document moved: every consent of this uri and type (and contextUri, when given) takes newUri as its \
+document.uri; states do not change. One UPDATE in one transaction. Unknown type: 409 invalidConsentType. Administrators and \
+service clients with banking/write.",
+    request_body(content = crate::openapi_apiture::MovedDocument, content_type = "application/json"),
+    security(("apiKey" = [], "accessToken" = ["banking/write"])),
+    responses(
+        (status = 202, description = "Done (synchronously): the request, echoed", body = crate::openapi_apiture::MovedDocument, content_type = "application/hal+json"),
+        (status = 400, description = "malformedRequestBody, invalidDocumentUri, invalidContextUri", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+        (status = 403, description = "forbidden", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+        (status = 409, description = "invalidConsentType", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+    ))]
+pub async fn move_document(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: ApitureCaller,
+    body: Bytes,
+) -> Result<Response, ApitureFailure> {
+    authorize(&headers, &caller, SCOPE_WRITE)?;
+    administrators_only(&caller)?;
+    let moved: MovedDocument = json_body(&body)?;
+    validate::uri_reference("uri", &moved.uri).map_err(bad_uri)?;
+    validate::uri_reference("newUri", &moved.new_uri).map_err(bad_uri)?;
+    check_context("contextUri", moved.context_uri.as_deref()).map_err(bad_context)?;
+    let request = moved.clone();
+    let count = state
+        .db
+        .tx(move |tx| {
+            if !store::type_exists(tx, &request.type_)? {
+                return Ok(Err(unknown_type(&request.type_)));
+            }
+            let context = if request.context_uri.is_some() { "AND context_uri = ?4" } else { "AND ?4 IS NULL" };
+            let n = tx.execute(
+                &format!("UPDATE consents SET document_uri = ?1, version = version + 1 WHERE document_uri = ?2 AND type = ?3 {context}"),
+                params![request.new_uri, request.uri, request.type_, request.context_uri],
+            )?;
+            Ok(Ok(n as u64))
+        })
+        .await??;
+    let mut response = hal(StatusCode::ACCEPTED, &with_profile(&moved, MOVED_DOCUMENT_PROFILE));
+    response.headers_mut().insert("consents-moved", HeaderValue::from(count));
+    Ok(response)
+}

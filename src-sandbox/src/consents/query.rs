@@ -1,0 +1,379 @@
+//! The list's query language, parsed once into SQL with bound values: the exact-match parameters with `|`
+//! alternatives (`?state=pending|stale`), `filter=` (the seed's `eq`, `ne`, `contains`, `search`, nested in
+//! `and(...)`/`or(...)`), `q`, `sortBy` (`-` descending) and `start`/`limit`.
+//!
+//! Malformed text is a 400 (`filter=eq(state`), well-formed but invalid a 422 (`filter=eq(color,red)`,
+//! `state=archived`, `limit=0`): [`QueryError`] says which.
+
+use console_api::consents::ConsentState;
+
+/// Why a list query was refused: malformed (400) or well-formed but invalid (422).
+#[derive(Debug, PartialEq, Eq)]
+pub enum QueryError {
+    Malformed(String),
+    Invalid(String),
+}
+
+/// A property the list may be filtered on, and its column.
+fn filter_column(property: &str) -> Option<&'static str> {
+    Some(match property {
+        "state" => "state",
+        "type" => "type",
+        "userId" => "user_id",
+        "contextUri" => "context_uri",
+        "secondaryContextUri" => "secondary_context_uri",
+        _ => return None,
+    })
+}
+
+/// A property the list may be sorted on, and its column.
+fn sort_column(property: &str) -> Option<&'static str> {
+    Some(match property {
+        "type" => "type",
+        "userId" => "user_id",
+        "document.revisedAt" => "revised_at",
+        "givenAt" => "given_at",
+        _ => return None,
+    })
+}
+
+pub const LIMIT_DEFAULT: u64 = 100;
+pub const LIMIT_MAX: u64 = 1000;
+
+/// A `WHERE` clause (`1` when nothing filters) and the values it binds, in order.
+#[derive(Debug, Default)]
+pub struct Where {
+    pub sql: String,
+    pub values: Vec<String>,
+}
+
+impl Where {
+    fn and(&mut self, clause: String, values: Vec<String>) {
+        if !self.sql.is_empty() {
+            self.sql.push_str(" AND ");
+        }
+        self.sql.push_str(&clause);
+        self.values.extend(values);
+    }
+
+    pub fn clause(&self) -> &str {
+        if self.sql.is_empty() { "1" } else { &self.sql }
+    }
+}
+
+/// Everything a list request asks, ready for SQL.
+#[derive(Debug)]
+pub struct ListQuery {
+    pub filter: Where,
+    pub order_by: String,
+    pub start: u64,
+    pub limit: u64,
+    /// The `state` and `type` values named anywhere, for the handler to check against what exists.
+    pub named_types: Vec<String>,
+}
+
+/// `state=given|stale`: the alternatives, each non-empty.
+fn alternatives(name: &str, value: &str) -> Result<Vec<String>, QueryError> {
+    let parts: Vec<String> = value.split('|').map(str::to_string).collect();
+    if parts.iter().any(String::is_empty) {
+        return Err(QueryError::Malformed(format!("{name}: '{value}' has an empty alternative: write a|b")));
+    }
+    Ok(parts)
+}
+
+fn check_states(values: &[String]) -> Result<(), QueryError> {
+    for v in values {
+        if matches!(ConsentState::from_wire(v), ConsentState::Other(_)) {
+            return Err(QueryError::Invalid(format!(
+                "state '{v}' is not a consent state: use pending, given, stale, rescinded or revoked"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// `'%' || value || '%'` for LIKE with `\` as its escape.
+fn like_pattern(value: &str) -> String {
+    let escaped = value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Parses the list parameters (already percent-decoded) into a [`ListQuery`].
+pub fn parse(params: &[(String, String)]) -> Result<ListQuery, QueryError> {
+    let mut filter = Where::default();
+    let mut named_types = Vec::new();
+    let mut order_by = String::from("seq");
+    let (mut start, mut limit) = (0u64, LIMIT_DEFAULT);
+    let mut seen = std::collections::HashSet::new();
+    for (name, value) in params {
+        if !seen.insert(name.as_str()) {
+            return Err(QueryError::Malformed(format!("parameter '{name}' is sent more than once: send it once")));
+        }
+        match name.as_str() {
+            "type" | "state" | "userId" | "contextUri" | "secondaryContextUri" => {
+                let values = alternatives(name, value)?;
+                if name == "state" {
+                    check_states(&values)?;
+                }
+                if name == "type" {
+                    named_types.extend(values.iter().cloned());
+                }
+                let column = filter_column(name).unwrap_or("id");
+                filter.and(format!("{column} IN ({})", placeholders(values.len())), values);
+            }
+            "filter" => {
+                let mut parser = Parser { text: value, at: 0 };
+                let (sql, values) = parser.expression(&mut named_types)?;
+                parser.skip_spaces();
+                if parser.at != value.len() {
+                    return Err(QueryError::Malformed(format!("filter: unexpected text at position {}: '{}'", parser.at + 1, &value[parser.at..])));
+                }
+                filter.and(format!("({sql})"), values);
+            }
+            "q" => {
+                if !value.is_empty() {
+                    let pattern = like_pattern(value);
+                    let columns = ["type", "user_id", "document_uri", "revision_id", "context_uri", "secondary_context_uri"];
+                    let clause = columns.iter().map(|c| format!("{c} LIKE ? ESCAPE '\\'")).collect::<Vec<_>>().join(" OR ");
+                    filter.and(format!("({clause})"), vec![pattern; columns.len()]);
+                }
+            }
+            "sortBy" => order_by = sort_by(value)?,
+            "start" => start = number(name, value)?,
+            "limit" => {
+                limit = number(name, value)?;
+                if !(1..=LIMIT_MAX).contains(&limit) {
+                    return Err(QueryError::Invalid(format!("limit is {limit}: it must be from 1 to {LIMIT_MAX}")));
+                }
+            }
+            other => {
+                return Err(QueryError::Invalid(format!(
+                    "'{other}' is not a parameter of this list: use type, state, userId, contextUri, secondaryContextUri, filter, q, sortBy, start or limit"
+                )))
+            }
+        }
+    }
+    Ok(ListQuery { filter, order_by, start, limit, named_types })
+}
+
+fn number(name: &str, value: &str) -> Result<u64, QueryError> {
+    value
+        .parse::<u64>()
+        .map_err(|_| QueryError::Malformed(format!("{name} is '{value}': it must be a whole number, 0 or more")))
+}
+
+/// `sortBy=-givenAt,type` -> `given_at DESC, type ASC, seq`.
+fn sort_by(value: &str) -> Result<String, QueryError> {
+    let mut keys = Vec::new();
+    for part in value.split(',') {
+        let (descending, property) = match part.strip_prefix('-') {
+            Some(p) => (true, p),
+            None => (false, part.strip_prefix('+').unwrap_or(part)),
+        };
+        if property.is_empty() {
+            return Err(QueryError::Malformed(format!("sortBy '{value}' has an empty field: write field1,-field2")));
+        }
+        let column = sort_column(property).ok_or_else(|| {
+            QueryError::Invalid(format!("sortBy: '{property}' is not sortable: use type, userId, document.revisedAt or givenAt"))
+        })?;
+        keys.push(format!("{column} {}", if descending { "DESC" } else { "ASC" }));
+    }
+    keys.push("seq".into());
+    Ok(keys.join(", "))
+}
+
+/// A recursive-descent parser of `filter=`.
+struct Parser<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl Parser<'_> {
+    fn skip_spaces(&mut self) {
+        while self.text[self.at..].starts_with(' ') {
+            self.at += 1;
+        }
+    }
+
+    fn malformed(&self, what: &str) -> QueryError {
+        QueryError::Malformed(format!("filter: {what} at position {} of '{}'", self.at + 1, self.text))
+    }
+
+    fn expect(&mut self, c: char) -> Result<(), QueryError> {
+        self.skip_spaces();
+        if self.text[self.at..].starts_with(c) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(self.malformed(&format!("expected '{c}'")))
+        }
+    }
+
+    /// A name or bare value: everything up to `,`, `(` or `)`; or a double-quoted string (`\"` inside).
+    fn word(&mut self) -> Result<String, QueryError> {
+        self.skip_spaces();
+        let rest = &self.text[self.at..];
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let mut out = String::new();
+            let mut chars = quoted.char_indices();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => match chars.next() {
+                        Some((_, e)) => out.push(e),
+                        None => break,
+                    },
+                    '"' => {
+                        self.at += 1 + i + 1;
+                        return Ok(out);
+                    }
+                    c => out.push(c),
+                }
+            }
+            return Err(self.malformed("an unterminated quoted value"));
+        }
+        let end = rest.find([',', '(', ')']).unwrap_or(rest.len());
+        let word = rest[..end].trim_end().to_string();
+        self.at += end;
+        Ok(word)
+    }
+
+    /// `f(args)`: a comparison of a property, or `and`/`or` of expressions.
+    fn expression(&mut self, named_types: &mut Vec<String>) -> Result<(String, Vec<String>), QueryError> {
+        let function = self.word()?;
+        if function.is_empty() {
+            return Err(self.malformed("expected a function such as eq(state,given)"));
+        }
+        self.expect('(')?;
+        match function.as_str() {
+            "and" | "or" => {
+                let mut parts = Vec::new();
+                let mut values = Vec::new();
+                loop {
+                    let (sql, v) = self.expression(named_types)?;
+                    parts.push(format!("({sql})"));
+                    values.extend(v);
+                    self.skip_spaces();
+                    if self.text[self.at..].starts_with(',') {
+                        self.at += 1;
+                        continue;
+                    }
+                    self.expect(')')?;
+                    break;
+                }
+                let joiner = if function == "and" { " AND " } else { " OR " };
+                Ok((parts.join(joiner), values))
+            }
+            "eq" | "ne" | "contains" | "search" => {
+                let property = self.word()?;
+                self.expect(',')?;
+                let value = self.word()?;
+                self.expect(')')?;
+                let column = filter_column(&property).ok_or_else(|| {
+                    QueryError::Invalid(format!(
+                        "filter: '{property}' cannot be filtered: use state, type, userId, contextUri or secondaryContextUri"
+                    ))
+                })?;
+                self.comparison(&function, &property, column, value, named_types)
+            }
+            other => Err(QueryError::Invalid(format!("filter: '{other}' is not a function: use eq, ne, contains, search, and, or"))),
+        }
+    }
+
+    fn comparison(
+        &self,
+        function: &str,
+        property: &str,
+        column: &str,
+        value: String,
+        named_types: &mut Vec<String>,
+    ) -> Result<(String, Vec<String>), QueryError> {
+        match function {
+            "eq" | "ne" => {
+                let values = alternatives(property, &value)?;
+                if property == "state" {
+                    check_states(&values)?;
+                }
+                if property == "type" && function == "eq" {
+                    named_types.extend(values.iter().cloned());
+                }
+                let list = placeholders(values.len());
+                let sql = if function == "eq" {
+                    format!("{column} IN ({list})")
+                } else {
+                    // A consent without the property is not equal to any value.
+                    format!("({column} IS NULL OR {column} NOT IN ({list}))")
+                };
+                Ok((sql, values))
+            }
+            // contains: case-sensitive substring; search: case-insensitive (SQLite's LIKE folds ASCII).
+            "contains" => Ok((format!("instr({column}, ?) > 0"), vec![value])),
+            _ => Ok((format!("{column} LIKE ? ESCAPE '\\'"), vec![like_pattern(&value)])),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> Result<ListQuery, QueryError> {
+        parse(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>())
+    }
+
+    #[track_caller]
+    fn malformed(pairs: &[(&str, &str)], says: &str) {
+        match q(pairs) {
+            Err(QueryError::Malformed(m)) => assert!(m.contains(says), "{m}"),
+            other => panic!("{pairs:?}: {other:?}"),
+        }
+    }
+
+    #[track_caller]
+    fn invalid(pairs: &[(&str, &str)], says: &str) {
+        match q(pairs) {
+            Err(QueryError::Invalid(m)) => assert!(m.contains(says), "{m}"),
+            other => panic!("{pairs:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn filters_become_bound_sql() {
+        let l = q(&[("filter", "and(eq(type,privacyPolicy),ne(state,given|stale))")]).unwrap();
+        assert_eq!(l.filter.clause(), "((type IN (?)) AND ((state IS NULL OR state NOT IN (?, ?))))");
+        assert_eq!(l.filter.values, ["privacyPolicy", "given", "stale"]);
+        assert_eq!(l.named_types, ["privacyPolicy"]);
+        let l = q(&[("filter", r#"or(contains(contextUri,"/products/a,b"), search(userId, ALICE))"#)]).unwrap();
+        assert_eq!(l.filter.values, ["/products/a,b", "%ALICE%"]);
+        let l = q(&[("state", "pending|stale"), ("sortBy", "-givenAt,type"), ("start", "20"), ("limit", "10")]).unwrap();
+        assert_eq!(l.filter.clause(), "state IN (?, ?)");
+        assert_eq!(l.order_by, "given_at DESC, type ASC, seq");
+        assert_eq!((l.start, l.limit), (20, 10));
+        let l = q(&[("q", "50%_")]).unwrap();
+        assert_eq!(l.filter.values[0], "%50\\%\\_%");
+    }
+
+    #[test]
+    fn malformed_is_400_and_invalid_is_422() {
+        malformed(&[("filter", "eq(state,given")], "expected ')'");
+        malformed(&[("filter", "eq(state given)")], "expected ','");
+        malformed(&[("filter", "eq(state,given))")], "unexpected text");
+        malformed(&[("filter", r#"eq(type,"open)"#)], "unterminated");
+        malformed(&[("state", "given|")], "empty alternative");
+        malformed(&[("start", "-1")], "whole number");
+        malformed(&[("limit", "ten")], "whole number");
+        malformed(&[("sortBy", "type,,givenAt")], "empty field");
+        malformed(&[("state", "given"), ("state", "stale")], "more than once");
+        invalid(&[("filter", "eq(color,red)")], "'color' cannot be filtered");
+        invalid(&[("filter", "gt(state,given)")], "'gt' is not a function");
+        invalid(&[("filter", "eq(state,archived)")], "'archived' is not a consent state");
+        invalid(&[("state", "archived")], "not a consent state");
+        invalid(&[("sortBy", "createdAt")], "'createdAt' is not sortable");
+        invalid(&[("limit", "0")], "from 1 to 1000");
+        invalid(&[("limit", "1001")], "from 1 to 1000");
+        invalid(&[("colour", "red")], "'colour' is not a parameter");
+    }
+}
