@@ -95,3 +95,4 @@ pub fn temp_db(name: &str) -> std::path::PathBuf {
 }
 
 pub mod flow;
+pub mod apiture;
