@@ -1,0 +1,101 @@
+//! Consent type names (GET, PUT with If-Match, names in use), labels in three languages, the API root and
+//! its OpenAPI document, over real HTTP.
+
+mod common;
+
+use common::apiture::Callers;
+use reqwest::Method;
+use serde_json::json;
+
+const TYPES: &str = "/consents/consentTypeNames";
+
+#[tokio::test]
+async fn type_names_are_replaced_whole_with_if_match_and_names_in_use_stay() {
+    let c = Callers::start().await;
+    let current = c.get(TYPES, &c.grace).await;
+    let names = current.ok(200)["names"].as_object().unwrap().clone();
+    assert_eq!(names.keys().collect::<Vec<_>>(), ["electronicConsent", "privacyPolicy", "productTermsAndConditions", "termsAndConditions"]);
+    assert_eq!(names["privacyPolicy"][0]["label"], "Privacy Policy");
+    assert_eq!(names["privacyPolicy"][2]["language"], "fr");
+    let etag = current.header("etag").to_string();
+
+    let mut wanted = json!({ "names": names });
+    wanted["names"]["loyaltyProgram"] = json!([{ "label": "Loyalty Program", "description": "Points and rewards." }]);
+    c.call(Method::PUT, TYPES, &c.ada, Some(&wanted), &[]).await.refused(412, "ifMatchRequired");
+    c.call(Method::PUT, TYPES, &c.ada, Some(&wanted), &[("If-Match", "\"type-names-v0\"")]).await.refused(412, "preconditionFailed");
+    c.call(Method::PUT, TYPES, &c.service, Some(&wanted), &[("If-Match", &etag)]).await.refused(403, "forbidden");
+    c.call(Method::PUT, TYPES, &c.grace, Some(&wanted), &[("If-Match", &etag)]).await.refused(403, "forbidden");
+    let added = c.call(Method::PUT, TYPES, &c.ada, Some(&wanted), &[("If-Match", &etag)]).await;
+    assert!(added.ok(200)["names"].get("loyaltyProgram").is_some());
+    let etag = added.header("etag").to_string();
+
+    // The new type can be used; leaving out names in use is refused with the names.
+    let consent = json!({ "document": { "uri": "/vault/files/account-terms/content", "contentType": "text/html", "revisedAt": "2026-01-15T09:00:00Z" },
+                          "type": "loyaltyProgram", "userId": "usr-bob" });
+    c.post("/consents/consents", &c.ada, Some(&consent)).await.ok(201);
+    let only = json!({ "names": { "privacyPolicy": [{ "label": "Privacy Policy" }] } });
+    let refused = c.call(Method::PUT, TYPES, &c.ada, Some(&only), &[("If-Match", &etag)]).await;
+    refused.refused(409, "consentTypeNameInUse");
+    let in_use: Vec<&str> = refused.body["_error"]["attributes"]["typeNames"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(in_use, ["electronicConsent", "loyaltyProgram", "productTermsAndConditions", "termsAndConditions"]);
+    assert_eq!(c.get(TYPES, &c.ada).await.header("etag"), etag, "a refused PUT changes nothing");
+
+    for (body, says) in [
+        (json!({ "names": { "bad name": [{ "label": "x" }] } }), "not a type name"),
+        (json!({ "names": { "privacyPolicy": [] } }), "at least one label"),
+    ] {
+        let m = c.call(Method::PUT, TYPES, &c.ada, Some(&body), &[("If-Match", &etag)]).await.refused(400, "invalidProperty");
+        assert!(m.contains(says), "{m}");
+    }
+    c.call(Method::PUT, TYPES, &c.ada, Some(&json!({ "nomes": {} })), &[("If-Match", &etag)]).await.refused(400, "malformedRequestBody");
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn labels_come_in_the_callers_language() {
+    let c = Callers::start().await;
+    for (accept, language, stale, privacy) in [
+        (None, "en", "Stale (document revised)", "Privacy Policy"),
+        (Some("es-MX,es;q=0.9,en;q=0.5"), "es", "Caducado (documento revisado)", "Política de privacidad"),
+        (Some("de-DE, fr;q=0.8, en;q=0.7"), "fr", "Périmé (document révisé)", "Politique de confidentialité"),
+        (Some("de"), "en", "Stale (document revised)", "Privacy Policy"),
+    ] {
+        let extra: Vec<(&str, &str)> = accept.map(|a| ("Accept-Language", a)).into_iter().collect();
+        let a = c.call(Method::GET, "/consents/labels", &c.alice, None, &extra).await;
+        let groups = &a.ok(200)["groups"];
+        assert_eq!(a.header("content-language"), language);
+        assert_eq!(groups["consentState"]["stale"]["label"], stale, "{accept:?}");
+        assert_eq!(groups["consentType"]["privacyPolicy"]["label"], privacy, "{accept:?}");
+        assert_eq!(groups["consentState"]["given"]["variants"]["fr"]["label"], "Donné");
+        assert_eq!(groups["consentType"]["termsAndConditions"]["variants"]["es"]["label"], "Términos y condiciones");
+    }
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn the_root_links_the_api_and_its_document_states_the_readings_chosen() {
+    let c = Callers::start().await;
+    for path in ["/consents", "/consents/"] {
+        let root = c.get(path, &c.grace).await;
+        let body = root.ok(200);
+        assert_eq!((body["_id"].as_str(), body["apiVersion"].as_str()), (Some("consents"), Some("0.12.0")));
+        assert_eq!(body["_links"]["apiture:consents"]["href"], "/consents/consents");
+    }
+    let doc = c.get("/consents/apiDoc", &c.grace).await;
+    let paths = doc.ok(200)["paths"].as_object().unwrap();
+    for p in ["/consents/consents", "/consents/consents/{consentId}", "/consents/neededConsents", "/consents/givenConsents", "/consents/revokedConsents",
+              "/consents/rescindedConsents", "/consents/revisedDocuments", "/consents/movedDocuments", "/consents/consentTypeNames", "/consents/labels",
+              "/consents/apiDoc", "/consents/", "/vault/files/{fileId}/content"] {
+        assert!(paths.contains_key(p), "{p} is described");
+    }
+    let revoke = doc.body["paths"]["/consents/revokedConsents"]["post"]["description"].as_str().unwrap();
+    assert!(revoke.contains("Reading chosen") && revoke.contains("back to pending"), "{revoke}");
+    let rescind = doc.body["paths"]["/consents/rescindedConsents"]["post"]["description"].as_str().unwrap();
+    assert!(rescind.contains("All of them are rescinded"), "{rescind}");
+    let create = doc.body["paths"]["/consents/consents"]["post"]["description"].as_str().unwrap();
+    assert!(create.contains("200 answers exactly when"), "{create}");
+    // The same document is part of the sandbox's served OpenAPI.
+    let served: serde_json::Value = common::client().get(format!("{}/banking/v1/openapi.json", c.s.base_url())).send().await.unwrap().json().await.unwrap();
+    assert!(served["paths"]["/consents/revisedDocuments"]["post"].is_object());
+    c.stop().await;
+}
