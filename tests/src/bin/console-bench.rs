@@ -19,6 +19,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "console-bench/consents.rs"]
+mod consents;
+
 use console_e2e::{dist_dir, http_client, Browser, Stack, DEMO_ISSUER, DEMO_KID, DEMO_PRIVATE_KEY_PEM};
 use serde_json::{json, Value};
 
@@ -31,7 +34,7 @@ const LOAD_DEADLINE: Duration = Duration::from_secs(120);
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
-    let mut complete = true;
+    let mut complete = consents::figures().await;
     let ui = dist_dir().join("index.html").is_file();
     let stack = if ui { Stack::start().await } else { Stack::start_with_stub_ui().await };
     println!("console-bench: gateway {} -> sandbox {}", stack.gateway_url, stack.sandbox_url);

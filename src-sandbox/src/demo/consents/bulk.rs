@@ -138,6 +138,40 @@ pub fn load(tx: &Transaction<'_>, users: usize) -> Result<usize, SandboxError> {
     Ok(n)
 }
 
+/// Replaces the bulk population with `users` users' (20 consents each), for figures at other sizes
+/// (`console-bench`: 500 users for 10,000 consents, 5,000 for 100,000). Returns how many.
+pub fn replace(tx: &Transaction<'_>, users: usize) -> Result<usize, SandboxError> {
+    without_indexes(tx, || {
+        tx.execute(&format!("DELETE FROM consents WHERE {IS_BULK}"), [])?;
+        load(tx, users)
+    })
+}
+
+/// For the figure of a large revision: `n` more consents, each of another user (`usr-bench-...`), all
+/// GIVEN to the privacy policy's current revision, so that revising the policy makes each of them stale.
+pub fn add_given_privacy(tx: &Transaction<'_>, n: usize) -> Result<usize, SandboxError> {
+    without_indexes(tx, || {
+        let first_seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM consents", [], |r| r.get(0))?;
+        let mut stmt = tx.prepare(
+            "INSERT INTO consents (id, user_id, type, document_uri, content_type, revision_id, revised_at, state, given_at,
+                created_at, seq)
+             VALUES (?1, ?2, 'privacyPolicy', ?3, 'text/html', ?4, ?5, 'given', ?6, ?5, ?7)",
+        )?;
+        for i in 0..n {
+            stmt.execute(params![
+                format!("00000000-0000-4000-9000-{i:012x}"),
+                format!("usr-bench-{i:06}"),
+                PRIVACY,
+                PRIVACY_2026.0,
+                PRIVACY_2026.1,
+                later(PRIVACY_2026.1, i % 90_000 + 60),
+                first_seq + i as i64,
+            ])?;
+        }
+        Ok(n)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
