@@ -194,7 +194,7 @@ fn RawJson(operation_id: String, sent: Option<String>) -> impl IntoView {
                 {move || match (json.get(), problem.get()) {
                     (Some(json), _) => view! { <pre id="raw-json" class="raw-json" data-testid="raw-json">{json}</pre> }.into_any(),
                     (None, Some(error)) => view! { <ErrorPanel error=error/> }.into_any(),
-                    (None, None) => view! { <Loading label="Loading the operation as D1 sent it…"/> }.into_any(),
+                    (None, None) => view! { <Loading label="Loading the operation's JSON…"/> }.into_any(),
                 }}
             </Show>
         </div>
