@@ -71,13 +71,8 @@ impl ExportQuery {
                 "format" => format = Some(ExportFormat::parse(value)?),
                 "tz" => time_zone = Some(value.to_string()).filter(|tz| !tz.is_empty()),
                 "type" | "status" | "requestor" => filter_pairs.push((key, value)),
-                "from" | "to" => {
-                    if !value.is_empty() && crate::timeline::parse_day(value).is_none() {
-                        let field = if key == "from" { "from" } else { "to" };
-                        return Err(ValidationError { field, message: format!("'{value}' is not a day: write it YYYY-MM-DD") });
-                    }
-                    filter_pairs.push((key, value));
-                }
+                "from" => filter_pairs.push((key, day("from", value)?)),
+                "to" => filter_pairs.push((key, day("to", value)?)),
                 other => {
                     let message = format!("'{other}' is not an export parameter: use format, type, status, requestor, from, to or tz");
                     return Err(ValidationError { field: "query", message });
@@ -86,6 +81,15 @@ impl ExportQuery {
         }
         let format = format.ok_or_else(|| ValidationError { field: "format", message: "is missing: use csv or json".into() })?;
         Ok(ExportQuery { format, filter: TimelineFilter::from_query(filter_pairs), time_zone })
+    }
+}
+
+/// `value` when it is a `YYYY-MM-DD` day or empty (no bound), as the filter reads it.
+fn day<'a>(field: &'static str, value: &'a str) -> Result<&'a str, ValidationError> {
+    if value.is_empty() || crate::timeline::parse_day(value).is_some() {
+        Ok(value)
+    } else {
+        Err(ValidationError { field, message: format!("'{value}' is not a day: write it YYYY-MM-DD") })
     }
 }
 
