@@ -26,6 +26,15 @@ pub enum D1Error {
     Decode(String),
 }
 
+/// A consumer's operations as [`D1Client::history`] read them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct History {
+    /// Newest first, each once.
+    pub operations: Vec<Operation>,
+    /// False when the cap stopped the reading while D1 had more.
+    pub complete: bool,
+}
+
 /// A validated `x-correlation-id`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CorrelationId(String);
@@ -88,6 +97,30 @@ impl<T: Transport> D1Client<T> {
         validate::limit(limit)?;
         let path = format!("{}/operations?offset={offset}&limit={limit}", self.consumer_path(consumer_id)?);
         decode(&self.exchange(Request::new(Method::Get, path), cid).await?)
+    }
+
+    /// A consumer's whole history, newest first, read page by page ([`validate::LIMIT_MAX`] at a time, as
+    /// the page reads it) up to the first `cap` places of the list. Each operation once: operations that
+    /// arrive meanwhile shift the later pages, which then repeat what was already read. A page longer than
+    /// asked is cut, so a hostile upstream cannot grow the history past the cap.
+    pub async fn history(&self, consumer_id: &str, cap: u32, cid: &CorrelationId) -> Result<History, D1Error> {
+        let mut operations = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut offset = 0;
+        while offset < cap {
+            let limit = validate::LIMIT_MAX.min(cap - offset);
+            let mut page = self.list_operations(consumer_id, offset, limit, cid).await?;
+            page.operations.truncate(limit as usize);
+            let got = page.operations.len() as u32;
+            offset += got;
+            operations.extend(page.operations.into_iter().filter(|op| seen.insert(op.operation_id.clone())));
+            // Without a count, a full page says there may be more.
+            let more = page.remaining_operations.map_or(got == limit, |n| n > 0);
+            if got == 0 || !more {
+                return Ok(History { operations, complete: true });
+            }
+        }
+        Ok(History { operations, complete: false })
     }
 
     /// "Get operation".
@@ -170,6 +203,82 @@ fn decode<V: DeserializeOwned>(response: &Response) -> Result<V, D1Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A D1 that serves `count` operations by offset and limit, `fresh` of them arriving after the first
+    /// page (they shift every later page), and counts the pages asked.
+    struct FakeD1 {
+        count: u32,
+        fresh: u32,
+        asked: std::sync::Mutex<Vec<(u32, u32)>>,
+    }
+
+    impl Transport for FakeD1 {
+        async fn send(&self, request: Request) -> Result<Response, TransportError> {
+            let query = request.path.split_once('?').map(|(_, q)| q).unwrap_or_default();
+            let number = |key: &str| {
+                query.split('&').find_map(|pair| pair.strip_prefix(key)?.strip_prefix('=')?.parse::<u32>().ok()).unwrap_or(0)
+            };
+            let (offset, limit) = (number("offset"), number("limit"));
+            let mut asked = self.asked.lock().unwrap();
+            let shift = if asked.is_empty() { 0 } else { self.fresh };
+            asked.push((offset, limit));
+            let total = self.count + shift;
+            let ids = (offset..total.min(offset + limit)).map(|i| format!("op-{}", total - i));
+            let operations: Vec<String> = ids
+                .map(|id| format!(r#"{{"operationId":"{id}","operation":"DELETE","status":"SUCCESSFUL","startTime":"2026-11-22T10:00:00Z","requestorType":"ISSUER","requestorId":"X"}}"#))
+                .collect();
+            let remaining = total.saturating_sub(offset + limit);
+            let body = format!(r#"{{"operations":[{}],"remainingOperations":{remaining}}}"#, operations.join(","));
+            Ok(Response { status: 200, headers: Vec::new(), body: body.into_bytes() })
+        }
+    }
+
+    fn read_history(d1: &FakeD1, cap: u32) -> History {
+        let client = D1Client::new(d1, "DEMOISSUER").unwrap();
+        let cid = CorrelationId::parse("0b6f7c1e-7d1f-4c55-9d7e-4ef4e3d3a002").unwrap();
+        use std::future::Future;
+        let mut future = std::pin::pin!(client.history("demo-busy", cap, &cid));
+        // The fake answers at once: one poll finishes the whole read.
+        match future.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+            std::task::Poll::Ready(result) => result.unwrap(),
+            std::task::Poll::Pending => panic!("the fake never waits"),
+        }
+    }
+
+    fn ids(history: &History) -> Vec<&str> {
+        history.operations.iter().map(|op| op.operation_id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_history_is_read_whole_in_pages_of_fifty() {
+        let d1 = FakeD1 { count: 123, fresh: 0, asked: Default::default() };
+        let history = read_history(&d1, 5_000);
+        assert!(history.complete);
+        assert_eq!(history.operations.len(), 123);
+        assert_eq!((ids(&history)[0], ids(&history)[122]), ("op-123", "op-1"));
+        assert_eq!(*d1.asked.lock().unwrap(), [(0, 50), (50, 50), (100, 50)]);
+    }
+
+    #[test]
+    fn the_cap_stops_the_reading_and_says_so() {
+        let d1 = FakeD1 { count: 130, fresh: 0, asked: Default::default() };
+        let history = read_history(&d1, 120);
+        assert!(!history.complete);
+        assert_eq!(history.operations.len(), 120);
+        assert_eq!(*d1.asked.lock().unwrap(), [(0, 50), (50, 50), (100, 20)], "never a place past the cap");
+        let exact = FakeD1 { count: 120, fresh: 0, asked: Default::default() };
+        assert!(read_history(&exact, 120).complete, "a history of exactly the cap is whole");
+    }
+
+    #[test]
+    fn operations_arriving_meanwhile_are_not_read_twice() {
+        let d1 = FakeD1 { count: 100, fresh: 3, asked: Default::default() };
+        let history = read_history(&d1, 5_000);
+        let unique: std::collections::HashSet<_> = ids(&history).into_iter().collect();
+        assert_eq!(unique.len(), history.operations.len(), "{:?}", ids(&history));
+        assert_eq!(history.operations.len(), 100, "everything there when the reading started");
+        assert!(history.complete);
+    }
 
     fn answer(status: u16, body: &str) -> Response {
         Response { status, headers: Vec::new(), body: body.as_bytes().to_vec() }

@@ -95,27 +95,6 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// the page does not send the person to sign in when one of them finds the session ended.
 pub const BACKGROUND_HEADER: &str = "x-console-background";
 
-/// `POST` [`routes::AUDIT_EXPORTS`]: a staff member saved a consumer's loaded operations as a file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ExportRecord {
-    pub consumer_id: String,
-    /// `csv` or `json`.
-    pub format: String,
-    /// How many operations the file holds.
-    pub row_count: u32,
-}
-
-impl ExportRecord {
-    pub fn validate(&self) -> Result<(), ValidationError> {
-        validate::CONSUMER_ID.check(&self.consumer_id)?;
-        match self.format.as_str() {
-            "csv" | "json" => Ok(()),
-            other => Err(ValidationError { field: "format", message: format!("'{other}' is not an export format: csv or json") }),
-        }
-    }
-}
-
 /// Where the page sends a person to sign in, with the in-app path to come back to.
 pub fn sign_in_url(return_to: &str) -> String {
     let safe = if is_local_path(return_to) { return_to } else { "/" };
@@ -201,8 +180,9 @@ pub mod routes {
     pub const DELETE_CONSUMER: &str = "/api/d1/consumers/{consumer_id}/operations:delete";
     pub const ACCOUNT: &str = "/api/d1/accounts/{account_id}";
     pub const DELETE_ACCOUNT: &str = "/api/d1/accounts/{account_id}/operations:delete";
-    /// `POST` an [`super::ExportRecord`] (with the anti-CSRF header): the gateway audits the export; 200.
-    pub const AUDIT_EXPORTS: &str = "/api/audit/exports";
+    /// `GET` with a [`crate::export::ExportQuery`]: the consumer's operations as a file (CSV or JSON), read
+    /// from D1 and audited by the gateway. A static segment: it wins over [`OPERATION`]'s `{operation_id}`.
+    pub const EXPORT_OPERATIONS: &str = "/api/d1/consumers/{consumer_id}/operations/export";
 }
 
 /// Why a console call failed, as the page sees it.
@@ -238,6 +218,13 @@ pub struct Reply<V> {
     pub correlation_id: Option<String>,
 }
 
+/// An answer decoded, and the JSON text it was decoded from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AsSent<V> {
+    pub value: V,
+    pub json: String,
+}
+
 /// The console API over any [`Transport`] whose base is the gateway's origin.
 ///
 /// It remembers the session's anti-CSRF token from [`GatewayClient::session`] (in memory only) and sends it
@@ -265,6 +252,12 @@ impl<T: Transport> GatewayClient<T> {
     }
 
     async fn call<V: DeserializeOwned>(&self, request: Request, cid: Option<&str>) -> Result<Reply<V>, ClientError> {
+        let (body, correlation_id) = self.exchange(request, cid).await?;
+        Ok(Reply { value: decode(&body)?, correlation_id })
+    }
+
+    /// One exchange: the successful answer's body and correlation id, or the problem it was.
+    async fn exchange(&self, request: Request, cid: Option<&str>) -> Result<(Vec<u8>, Option<String>), ClientError> {
         let mut request = match cid {
             Some(cid) => {
                 validate::CORRELATION_ID.check(cid)?;
@@ -284,9 +277,7 @@ impl<T: Transport> GatewayClient<T> {
         if !response.is_success() {
             return Err(ClientError::Problem(problem_of(&response, correlation_id)));
         }
-        let body: &[u8] = if response.body.is_empty() { b"null" } else { &response.body };
-        let value = serde_json::from_slice(body).map_err(|e| ClientError::Decode(e.to_string()))?;
-        Ok(Reply { value, correlation_id })
+        Ok((response.body, correlation_id))
     }
 
     /// Who is signed in; remembers the anti-CSRF token for later writes.
@@ -377,10 +368,32 @@ impl<T: Transport> GatewayClient<T> {
         self.call(Request::new(Method::Post, path).json(body), cid).await
     }
 
-    /// Tells the gateway (which audits it) that the person saved a consumer's operations as a file.
-    pub async fn record_export(&self, record: &ExportRecord, cid: Option<&str>) -> Result<Reply<()>, ClientError> {
-        record.validate()?;
-        self.call(Request::new(Method::Post, routes::AUDIT_EXPORTS).json(record), cid).await
+    /// [`GatewayClient::operation`], with the JSON text it was decoded from: the drawer shows the operation
+    /// as it was sent, which the page then needs no serializer of its own for.
+    pub async fn operation_as_sent(
+        &self,
+        consumer_id: &str,
+        operation_id: &str,
+        cid: Option<&str>,
+    ) -> Result<Reply<AsSent<Operation>>, ClientError> {
+        validate::CONSUMER_ID.check(consumer_id)?;
+        validate::OPERATION_ID.check(operation_id)?;
+        let path = format!("/api/d1/consumers/{consumer_id}/operations/{operation_id}");
+        let (body, correlation_id) = self.exchange(Request::new(Method::Get, path), cid).await?;
+        let value = decode(&body)?;
+        let json = String::from_utf8(body).map_err(|e| ClientError::Decode(e.to_string()))?;
+        Ok(Reply { value: AsSent { value, json }, correlation_id })
+    }
+}
+
+/// An answer's value; an empty body is `null` (the unit answers of writes).
+fn decode<V: DeserializeOwned>(body: &[u8]) -> Result<V, serde_json::Error> {
+    serde_json::from_slice(if body.is_empty() { b"null" } else { body })
+}
+
+impl From<serde_json::Error> for ClientError {
+    fn from(e: serde_json::Error) -> Self {
+        ClientError::Decode(e.to_string())
     }
 }
 

@@ -12,7 +12,7 @@ use axum::routing::{any, get, post, put};
 use axum::{Json, Router};
 use console_api::d1::{ReasonBody, RegisterAccount};
 use console_api::d1_client::{CorrelationId, D1Error};
-use console_api::gateway::{routes, ApiProblem, ExportRecord, ProblemKind, SessionInfo, CORRELATION_HEADER};
+use console_api::gateway::{routes, ApiProblem, ProblemKind, SessionInfo, CORRELATION_HEADER};
 use console_api::transport::TransportError;
 use console_api::validate::{self, ValidationError};
 use console_link::correlation::new_correlation_id;
@@ -50,7 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route(routes::DELETE_CONSUMER, post(delete_consumer))
         .route(routes::ACCOUNT, put(register_account))
         .route(routes::DELETE_ACCOUNT, post(delete_account))
-        .route(routes::AUDIT_EXPORTS, post(record_export))
+        .route(routes::EXPORT_OPERATIONS, get(crate::export::operations))
         // Anything else under /api is ours to refuse: never forwarded, never the SPA's index.html.
         .route("/api", any(unknown_api_route))
         .route("/api/{*rest}", any(unknown_api_route))
@@ -143,13 +143,13 @@ impl Cid {
 }
 
 /// What a call was about, to word "not found".
-enum Target<'a> {
+pub(crate) enum Target<'a> {
     Consumer(&'a str),
     Operation(&'a str, &'a str),
     Account(&'a str),
 }
 
-fn problem(e: D1Error, target: Target<'_>, issuer: &str, write: bool, cid: &CorrelationId) -> Problem {
+pub(crate) fn problem(e: D1Error, target: Target<'_>, issuer: &str, write: bool, cid: &CorrelationId) -> Problem {
     let (status, kind, message, technical) = match e {
         D1Error::Invalid(v) => return invalid(&v, cid),
         D1Error::OperationFailed { operation_id, error, .. } => return operation_failed(operation_id, error, cid),
@@ -307,7 +307,7 @@ pub fn attempt(state: &AppState, caller: &Caller, action: &str, target: &str, ci
 }
 
 /// 503: the audit log cannot take the line an action needs, so the action was not done.
-fn unwritable_log(e: AuditError, action: &str, cid: &CorrelationId) -> Problem {
+pub(crate) fn unwritable_log(e: AuditError, action: &str, cid: &CorrelationId) -> Problem {
     tracing::error!(correlation_id = cid.as_str(), action, "refused: {e}");
     Problem::of(503, ProblemKind::Internal, "The console cannot write its audit log, so nothing was done. Tell the console's operators.", cid)
 }
@@ -427,27 +427,6 @@ async fn delete_account(
     let result = d1.delete_account(&account_id, &reason, &cid).await;
     let result = result.map_err(|e| problem(e, Target::Account(&account_id), d1.issuer_id(), true, &cid));
     audited(&state, &caller, ACTION, &account_id, &cid, result).map(|r| Answer(r, cid))
-}
-
-/// `POST /api/audit/exports`: the page saved a consumer's loaded operations as a file. The data already
-/// left through the list route; this line says who took it away, in which format, and how much. The body
-/// is read first: the consumer it names is the target of the role refusal too.
-async fn record_export(State(state): State<AppState>, Cid(cid): Cid, caller: Caller, bytes: axum::body::Bytes) -> Result<impl IntoResponse, Problem> {
-    const ACTION: &str = "d1.operations.export";
-    let record: ExportRecord = body(&bytes, &cid)?;
-    caller.require(Need::Staff, &state, ACTION, &record.consumer_id, &cid)?;
-    // The id is what the page sent (up to the body limit): checked before it goes into a line.
-    if let Err(e) = validate::CONSUMER_ID.check(&record.consumer_id) {
-        return audited(&state, &caller, ACTION, &record.consumer_id, &cid, Err(invalid(&e, &cid)));
-    }
-    let target = format!("{} format={} rows={}", record.consumer_id, record.format, record.row_count);
-    if let Err(e) = record.validate() {
-        return audited(&state, &caller, ACTION, &target, &cid, Err(invalid(&e, &cid)));
-    }
-    match state.audit.try_record(&caller.user.id, caller.user.role.as_str(), ACTION, &target, cid.as_str(), 200) {
-        Ok(()) => Ok(Answer((), cid)),
-        Err(e) => Err(unwritable_log(e, ACTION, &cid)),
-    }
 }
 
 async fn unknown_api_route(Cid(cid): Cid) -> Problem {

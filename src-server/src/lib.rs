@@ -17,6 +17,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod consents;
+pub mod export;
 pub mod pending_sign_in;
 pub mod periodic;
 pub mod rate_limit;

@@ -38,7 +38,7 @@ pub fn OperationDrawer() -> impl IntoView {
         let client = client.clone();
         spawn_local(async move {
             let cid = new_cid();
-            let result = client.operation(&consumer, &id, Some(&cid)).await;
+            let result = client.operation_as_sent(&consumer, &id, Some(&cid)).await;
             // Only the answer for the operation still shown.
             if operation_id.try_get_untracked().as_deref() == Some(id.as_str()) {
                 fetched.try_set(Some((cid, result)));
@@ -73,13 +73,14 @@ pub fn OperationDrawer() -> impl IntoView {
     let content = move || {
         if let Some(op) = loaded.get() {
             let cid = ctx.cid.get();
-            return view! { <OperationFields op=op cid=cid via="Loaded with the timeline"/> }.into_any();
+            return view! { <OperationFields op=op cid=cid via="Loaded with the timeline" sent=None/> }.into_any();
         }
         match fetched.get() {
             None => view! { <Loading label="Loading the operation…"/> }.into_any(),
             Some((cid, Ok(reply))) => {
                 let cid = reply.correlation_id.unwrap_or(cid);
-                view! { <OperationFields op=reply.value cid=cid via="Fetched by id"/> }.into_any()
+                let sent = Some(reply.value.json);
+                view! { <OperationFields op=reply.value.value cid=cid via="Fetched by id" sent=sent/> }.into_any()
             }
             Some((cid, Err(e))) => view! { <ErrorPanel error=ErrorView::of(&e, Some(&cid))/> }.into_any(),
         }
@@ -105,11 +106,10 @@ pub fn OperationDrawer() -> impl IntoView {
     }
 }
 
+/// `sent`: the operation's JSON as the gateway sent it, when the drawer fetched it by id.
 #[component]
-fn OperationFields(op: Operation, cid: String, via: &'static str) -> impl IntoView {
+fn OperationFields(op: Operation, cid: String, via: &'static str, sent: Option<String>) -> impl IntoView {
     let ctx = expect_context::<TimelineCtx>();
-    let raw = RwSignal::new(false);
-    let json = serde_json::to_string_pretty(&op).unwrap_or_default();
     let start_utc = tl::parse_time(&op.start_time).map(|t| t.with_timezone(&Utc));
     let relative = move || start_utc.map(|t| tl::relative(t, ctx.now.get())).unwrap_or_default();
     let details = op.details.clone().unwrap_or_default();
@@ -152,12 +152,61 @@ fn OperationFields(op: Operation, cid: String, via: &'static str) -> impl IntoVi
             <dt>"Correlation id"</dt>
             <dd><code class="cid">{cid}</code> <span class="muted">" · " {via}</span></dd>
         </dl>
+        <RawJson operation_id=op.operation_id.clone() sent=sent/>
+    }
+}
+
+/// The operation as the gateway sent it (D1's fields), pretty-printed by the browser's own
+/// `JSON.stringify`, so the page carries no serializer of D1's models. Asked when first shown, unless the
+/// drawer fetched the operation by id already.
+#[component]
+fn RawJson(operation_id: String, sent: Option<String>) -> impl IntoView {
+    let ctx = expect_context::<TimelineCtx>();
+    let client = StoredValue::new(expect_context::<Client>());
+    let open = RwSignal::new(false);
+    let json = RwSignal::new(sent.as_deref().map(pretty));
+    let problem = RwSignal::new(None::<ErrorView>);
+    let toggle = move |_| {
+        open.update(|o| *o = !*o);
+        if !open.get_untracked() || json.with_untracked(Option::is_some) {
+            return;
+        }
+        problem.set(None);
+        let (client, consumer, id, cid) = (client.get_value(), ctx.consumer.get_untracked(), operation_id.clone(), new_cid());
+        spawn_local(async move {
+            match client.operation_as_sent(&consumer, &id, Some(&cid)).await {
+                Ok(reply) => {
+                    json.try_set(Some(pretty(&reply.value.json)));
+                }
+                Err(e) => {
+                    problem.try_set(Some(ErrorView::of(&e, Some(&cid))));
+                }
+            }
+        });
+    };
+    view! {
         <div class="raw">
-            <button class="btn btn-small" data-testid="raw-json-toggle" aria-expanded=move || raw.get().to_string()
-                aria-controls="raw-json" on:click=move |_| raw.update(|r| *r = !*r)>
-                {move || if raw.get() { "Hide raw JSON" } else { "Show raw JSON" }}
+            <button class="btn btn-small" data-testid="raw-json-toggle" aria-expanded=move || open.get().to_string()
+                aria-controls="raw-json" on:click=toggle>
+                {move || if open.get() { "Hide raw JSON" } else { "Show raw JSON" }}
             </button>
-            {move || raw.get().then(|| view! { <pre id="raw-json" class="raw-json" data-testid="raw-json">{json.clone()}</pre> })}
+            <Show when=move || open.get()>
+                {move || match (json.get(), problem.get()) {
+                    (Some(json), _) => view! { <pre id="raw-json" class="raw-json" data-testid="raw-json">{json}</pre> }.into_any(),
+                    (None, Some(error)) => view! { <ErrorPanel error=error/> }.into_any(),
+                    (None, None) => view! { <Loading label="Loading the operation's JSON…"/> }.into_any(),
+                }}
+            </Show>
         </div>
     }
+}
+
+/// `JSON.stringify(JSON.parse(json), null, 2)`; the text as it came if the browser cannot read it.
+fn pretty(json: &str) -> String {
+    let indent = wasm_bindgen::JsValue::from_f64(2.0);
+    js_sys::JSON::parse(json)
+        .and_then(|value| js_sys::JSON::stringify_with_replacer_and_space(&value, &wasm_bindgen::JsValue::NULL, &indent))
+        .ok()
+        .and_then(|text| text.as_string())
+        .unwrap_or_else(|| json.to_string())
 }

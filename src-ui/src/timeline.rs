@@ -1,12 +1,14 @@
 //! `/consumers/{consumerId}`: the operations timeline. The first page, then the whole history fetched in
-//! the background ([`PARALLEL_PAGES`] pages at a time, up to [`page::MAX_OPERATIONS`]), filters in the URL,
-//! counts, the weekly chart, export, live refresh of PENDING operations and the newest ones, and the delete
+//! the background ([`PARALLEL_PAGES`] pages at a time, up to [`console_api::page::MAX_OPERATIONS`]), filters in the URL,
+//! counts, the weekly chart, export links, live refresh of PENDING operations and the newest ones, and the delete
 //! dialog. What is loaded, counted and matched lives in [`LoadedTimeline`]; the view reads it.
 //!
 //! - [`list`]: the day groups and rows, revealed 50 at a time, and the footer that says how loading goes.
 //! - [`stats`]: counts by status and the weekly chart.
 //! - [`filters`]: type, status, requestor and date range.
+//! - [`export`]: links to the gateway's export of what the filter shows.
 
+mod export;
 mod filters;
 mod list;
 mod stats;
@@ -15,8 +17,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Local, Utc};
 use console_api::d1::OperationStatus;
-use console_api::gateway::ExportRecord;
-use console_api::page::{self, ErrorView, LoadedTimeline, PAGE_SIZE, PARALLEL_PAGES};
+use console_api::page::{ErrorView, LoadedTimeline, PAGE_SIZE, PARALLEL_PAGES};
 use console_api::timeline::TimelineFilter;
 use console_api::transport::encode_component;
 use leptos::html;
@@ -31,8 +32,9 @@ use crate::detail::OperationDrawer;
 use crate::routes::use_staff_path;
 use crate::session::use_role;
 use crate::transport::Client;
-use crate::util::{download, new_cid};
+use crate::util::new_cid;
 
+use export::ExportLinks;
 use filters::Filters;
 use list::{ListFooter, TimelineList};
 use stats::Stats;
@@ -277,7 +279,7 @@ pub fn ConsumerPage() -> impl IntoView {
                     </p>
                 </div>
                 <div class="page-actions">
-                    <ExportButtons/>
+                    <ExportLinks filter=filter/>
                     <DeleteAction may_write=may_write opener=delete_opener open=delete_open/>
                 </div>
             </section>
@@ -348,47 +350,6 @@ fn DeleteAction(
         Offer::Nothing => ().into_any(),
     }
 }
-
-/// Saves the loaded operations (the whole history, once loaded) as a file, and tells the gateway, which
-/// audits who took what away.
-#[component]
-fn ExportButtons() -> impl IntoView {
-    let ctx = expect_context::<TimelineCtx>();
-    let client = StoredValue::new(expect_context::<Client>());
-    let problem = RwSignal::new(None::<String>);
-    let export = move |ext: &'static str| {
-        let consumer = ctx.consumer.get_untracked();
-        let (text, rows) = ctx.timeline.with_untracked(|t| {
-            let text = match ext {
-                "csv" => console_api::export::to_csv(t.operations()),
-                _ => console_api::export::to_json(&consumer, &Utc::now().to_rfc3339(), t.operations()),
-            };
-            (text, t.len() as u32)
-        });
-        let mime = if ext == "csv" { "text/csv;charset=utf-8" } else { "application/json" };
-        // The file is made from what the page already holds; the record goes beside it (a failed record
-        // is shown, it cannot take the file back).
-        problem.set(download(&page::export_filename(&consumer, ext), mime, &text).err().map(|e| format!("Export failed: {e}")));
-        let record = ExportRecord { consumer_id: consumer, format: ext.into(), row_count: rows };
-        let (client, cid) = (client.get_value(), ctx.cid.get_untracked());
-        spawn_local(async move {
-            if let Err(e) = client.record_export(&record, Some(&cid)).await {
-                problem.try_set(Some(format!("The file was saved, but the console could not record the export: {e}")));
-            }
-        });
-    };
-    let empty = move || ctx.timeline.with(|t| t.is_empty());
-    view! {
-        <div class="btn-group" role="group" aria-label="Export loaded operations">
-            <button class="btn" data-testid="export-csv" disabled=empty on:click=move |_| export("csv")
-                title="Download the loaded operations as CSV">"Export CSV"</button>
-            <button class="btn" data-testid="export-json" disabled=empty on:click=move |_| export("json")
-                title="Download the loaded operations as JSON">"Export JSON"</button>
-        </div>
-        {move || problem.get().map(|p| view! { <p class="field-error" role="alert" data-testid="export-problem">{p}</p> })}
-    }
-}
-
 
 fn page_hidden() -> bool {
     web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())

@@ -1,4 +1,4 @@
-//! Small browser helpers: correlation ids, downloads, the local clock.
+//! Small browser helpers: correlation ids, the local clock, focus and leaving the app.
 
 use chrono::{Local, NaiveDate};
 use wasm_bindgen::JsCast;
@@ -14,34 +14,6 @@ pub fn new_cid() -> String {
 /// Today in the browser's time zone.
 pub fn today() -> NaiveDate {
     Local::now().date_naive()
-}
-
-/// Saves `text` as a file through a Blob, an object URL and a temporary `<a download>`.
-pub fn download(filename: &str, mime: &str, text: &str) -> Result<(), String> {
-    let err = |e: wasm_bindgen::JsValue| format!("{e:?}");
-    let window = web_sys::window().ok_or("no window")?;
-    let document = window.document().ok_or("no document")?;
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(err)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(err)?;
-    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(err)?.unchecked_into();
-    a.set_href(&url);
-    a.set_download(filename);
-    a.set_class_name("visually-hidden");
-    let body = document.body().ok_or("no body")?;
-    body.append_child(&a).map_err(err)?;
-    a.click();
-    a.remove();
-    // Revoke after the click has been handled.
-    leptos::prelude::set_timeout(
-        move || {
-            let _ = web_sys::Url::revoke_object_url(&url);
-        },
-        std::time::Duration::from_secs(2),
-    );
-    Ok(())
 }
 
 /// Focuses the first element matching `selector`, if any.

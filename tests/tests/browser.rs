@@ -215,7 +215,10 @@ async fn demo_busy_search_scroll_filter_and_detail() {
     let raw = b.wait_testid("raw-json", WAIT).await.text().await.expect("raw JSON text");
     assert!(raw.contains(&op_id), "raw JSON holds the operationId: {raw}");
     let parsed: Value = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("raw-json is not JSON ({e}): {raw}"));
-    assert_eq!(parsed["operationId"], op_id.as_str());
+    // The gateway's own answer for the operation, indented by the browser's JSON.stringify(…, null, 2).
+    let (_, _, sent) = stack.get(&format!("/api/d1/consumers/demo-busy/operations/{op_id}")).await;
+    assert_eq!(parsed, sent, "the raw JSON is the operation as the gateway sends it");
+    assert!(raw.starts_with("{\n  \"operationId\": "), "two-space indent, D1's field order: {raw}");
     b.screenshot("operation-detail").await;
 
     b.client.refresh().await.expect("reload the deep link");
