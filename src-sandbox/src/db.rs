@@ -172,6 +172,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX consents_by_revised_at ON consents (revised_at, seq);
     CREATE INDEX consents_by_document_revision ON consents (document_uri, type, revised_at);
     "#,
+    // 5: (document_uri, type, revised_at) serves every lookup by document (revise, move, the vault), so
+    // (document_uri, state) only made each revision rewrite one more index.
+    r#"
+    DROP INDEX consents_by_document;
+    "#,
 ];
 
 /// The shared connection.

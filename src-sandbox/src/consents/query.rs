@@ -169,6 +169,7 @@ fn number(name: &str, value: &str) -> Result<u64, QueryError> {
 /// `sortBy=-givenAt,type` -> `given_at DESC, type ASC, seq`.
 fn sort_by(value: &str) -> Result<String, QueryError> {
     let mut keys = Vec::new();
+    let mut first_descending = None;
     for part in value.split(',') {
         let (descending, property) = match part.strip_prefix('-') {
             Some(p) => (true, p),
@@ -181,8 +182,11 @@ fn sort_by(value: &str) -> Result<String, QueryError> {
             QueryError::Invalid(format!("sortBy: '{property}' is not sortable: use type, userId, document.revisedAt or givenAt"))
         })?;
         keys.push(format!("{column} {}", if descending { "DESC" } else { "ASC" }));
+        first_descending.get_or_insert(descending);
     }
-    keys.push("seq".into());
+    // Ties in creation order, in the first key's direction, so that one index (key, seq) serves the
+    // whole ORDER BY instead of a sort of every tie.
+    keys.push(if first_descending == Some(true) { "seq DESC".into() } else { "seq ASC".into() });
     Ok(keys.join(", "))
 }
 
@@ -350,7 +354,8 @@ mod tests {
         assert_eq!(l.filter.values, ["/products/a,b", "%ALICE%"]);
         let l = q(&[("state", "pending|stale"), ("sortBy", "-givenAt,type"), ("start", "20"), ("limit", "10")]).unwrap();
         assert_eq!(l.filter.clause(), "state IN (?, ?)");
-        assert_eq!(l.order_by, "given_at DESC, type ASC, seq");
+        assert_eq!(l.order_by, "given_at DESC, type ASC, seq DESC");
+        assert_eq!(q(&[("sortBy", "type")]).unwrap().order_by, "type ASC, seq ASC");
         assert_eq!((l.start, l.limit), (20, 10));
         let l = q(&[("q", "50%_")]).unwrap();
         assert_eq!(l.filter.values[0], "%50\\%\\_%");
