@@ -118,3 +118,25 @@ async fn the_vault_serves_each_revision_as_html_that_runs_no_script() {
     assert_eq!(no_key.status(), 401);
     c.stop().await;
 }
+
+#[tokio::test]
+async fn a_revision_narrowed_to_a_context_and_moved_touches_only_that_context() {
+    let c = Callers::start().await;
+    let terms = "/vault/files/checking-terms/content";
+    let everyday = "contextUri=/products/products/everyday-checking";
+    let premium_given = c.count("type=productTermsAndConditions&contextUri=/products/products/premium-checking&state=given").await;
+    let everyday_given = c.count(&format!("type=productTermsAndConditions&{everyday}&state=given")).await;
+    assert!(everyday_given > 0 && premium_given > 0);
+    let body = json!({ "uri": terms, "type": "productTermsAndConditions", "contextUri": "/products/products/everyday-checking",
+                       "revisionId": "2027:1.0", "revisedAt": "2027-03-01T12:00:00.000Z", "newUri": "/vault/files/checking-terms-everyday/content" });
+    let revised = c.post("/consents/revisedDocuments", &c.ada, Some(&body)).await;
+    revised.ok(202);
+    assert_eq!(revised.header("consents-made-stale"), everyday_given.to_string());
+    assert_eq!(c.count(&format!("type=productTermsAndConditions&{everyday}&state=given")).await, 0);
+    assert_eq!(c.count("type=productTermsAndConditions&contextUri=/products/products/premium-checking&state=given").await, premium_given, "another product's consents are untouched");
+    // The everyday consents that are not rescinded moved to the new URI; the premium ones stayed.
+    let moved = c.count("q=checking-terms-everyday").await;
+    assert_eq!(moved, c.count(&format!("type=productTermsAndConditions&{everyday}&state=pending|given|stale|revoked")).await);
+    assert_eq!(c.count("q=checking-terms-everyday&contextUri=/products/products/premium-checking").await, 0);
+    c.stop().await;
+}
