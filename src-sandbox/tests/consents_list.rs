@@ -156,3 +156,42 @@ async fn each_consent_of_the_list_has_exactly_the_links_its_caller_may_follow() 
     assert!(grace.items().iter().all(|i| i["_links"].as_object().unwrap().keys().eq(["self"])), "an agent only reads");
     c.stop().await;
 }
+
+#[tokio::test]
+async fn sorted_pages_hold_only_matches_in_order_whichever_index_serves_them() {
+    let c = Callers::start().await;
+    for (query, field) in [
+        ("state=given&sortBy=-givenAt", "/givenAt"),
+        ("state=rescinded&sortBy=-givenAt", "/userId"),
+        ("type=termsAndConditions&state=pending&sortBy=userId", "/userId"),
+        ("filter=eq(type,privacyPolicy)&sortBy=-document.revisedAt", "/document/revisedAt"),
+    ] {
+        let all = c.count(query).await;
+        let mut seen = Vec::new();
+        let mut href = format!("{LIST}?{query}&limit=1000");
+        loop {
+            let page = c.get(&href, &c.ada).await;
+            page.ok(200);
+            seen.extend(page.items().iter().cloned());
+            match page.body["_links"]["next"]["href"].as_str() {
+                Some(next) if seen.len() < 3000 => href = next.to_string(),
+                _ => break,
+            }
+        }
+        assert_eq!(seen.len() as u64, all.min(3000), "{query}");
+        for item in &seen {
+            let wanted_state = query.split("state=").nth(1).map(|s| s.split('&').next().unwrap());
+            if let Some(state) = wanted_state {
+                assert_eq!(item["state"], state, "{query}");
+            }
+        }
+        if query.contains("sortBy=-givenAt") && query.contains("rescinded") {
+            assert!(seen.iter().all(|i| i.get("givenAt").is_none()), "rescinded consents were never given");
+            continue;
+        }
+        let keys: Vec<&str> = seen.iter().map(|i| i.pointer(field).and_then(|v| v.as_str()).unwrap()).collect();
+        let descending = query.contains("sortBy=-");
+        assert!(keys.windows(2).all(|w| if descending { w[0] >= w[1] } else { w[0] <= w[1] }), "{query}");
+    }
+    c.stop().await;
+}

@@ -38,6 +38,8 @@ fn sort_column(property: &str) -> Option<&'static str> {
 }
 
 pub const LIMIT_DEFAULT: u64 = 100;
+/// The order of a list without `sortBy`: creation order.
+pub const DEFAULT_ORDER: &str = "seq";
 pub const LIMIT_MAX: u64 = 1000;
 
 /// A `WHERE` clause (`1` when nothing filters) and the values it binds, in order.
@@ -68,8 +70,10 @@ pub struct ListQuery {
     pub order_by: String,
     pub start: u64,
     pub limit: u64,
-    /// The `state` and `type` values named anywhere, for the handler to check against what exists.
+    /// The `type` values named anywhere, for the handler to check against what exists.
     pub named_types: Vec<String>,
+    /// The `state` parameter's values, when it is given.
+    pub states: Option<Vec<String>>,
 }
 
 /// `state=given|stale`: the alternatives, each non-empty.
@@ -106,7 +110,8 @@ fn like_pattern(value: &str) -> String {
 pub fn parse(params: &[(String, String)]) -> Result<ListQuery, QueryError> {
     let mut filter = Where::default();
     let mut named_types = Vec::new();
-    let mut order_by = String::from("seq");
+    let mut states = None;
+    let mut order_by = String::from(DEFAULT_ORDER);
     let (mut start, mut limit) = (0u64, LIMIT_DEFAULT);
     let mut seen = std::collections::HashSet::new();
     for (name, value) in params {
@@ -118,6 +123,7 @@ pub fn parse(params: &[(String, String)]) -> Result<ListQuery, QueryError> {
                 let values = alternatives(name, value)?;
                 if name == "state" {
                     check_states(&values)?;
+                    states = Some(values.clone());
                 }
                 if name == "type" {
                     named_types.extend(values.iter().cloned());
@@ -157,7 +163,7 @@ pub fn parse(params: &[(String, String)]) -> Result<ListQuery, QueryError> {
             }
         }
     }
-    Ok(ListQuery { filter, order_by, start, limit, named_types })
+    Ok(ListQuery { filter, order_by, start, limit, named_types, states })
 }
 
 fn number(name: &str, value: &str) -> Result<u64, QueryError> {

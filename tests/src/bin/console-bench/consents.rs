@@ -40,6 +40,7 @@ const QUERIES: &[(&str, &str)] = &[
     ("sortBy=-document.revisedAt", "sortBy=-document.revisedAt"),
     ("state=given&sortBy=-givenAt", "state=given&sortBy=-givenAt"),
     ("type&state&sortBy=userId", "type=termsAndConditions&state=pending&sortBy=userId"),
+    ("state=rescinded&sortBy=-givenAt (none)", "state=rescinded&sortBy=-givenAt"),
     ("start=5000 (deep page)", "start=5000"),
 ];
 
