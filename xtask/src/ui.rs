@@ -176,7 +176,10 @@ fn bundle(tools: &Tools, linked: &Path, stage: &Path, name: &str) -> Result<(Vec
     status(
         Command::new(&tools.wasm_opt)
             // -Oz, then flatten and re-loop the control flow and -Oz again until nothing shrinks, then merge
-            // functions that differ only in constants: 2.3 KB of brotli less than one -Oz (measured).
+            // functions that differ only in constants: 2.3 KB of brotli less than one -Oz (measured). A
+            // function called from one place is inlined there only if it is small: inlining the large ones
+            // made the code longer to compress (2.7 KB of brotli more on the staff bundle, measured).
+            .args(["--one-caller-inline-max-function-size", "10"])
             .args(["-Oz", "--flatten", "--rereloop", "-Oz", "--converge", "--merge-similar-functions", "-Oz"])
             .args(["--strip-debug", "--strip-producers"])
             // The features rustc's wasm32 target emits by default.

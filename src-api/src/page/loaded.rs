@@ -7,7 +7,7 @@
 //! Architecture invariant: `operations` is the contiguous prefix of the history, with no operation twice.
 //! A page that arrives before the pages above it waits in `ahead` until they have come.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, TimeZone};
 
@@ -127,16 +127,18 @@ pub struct LoadedTimeline<Tz: TimeZone> {
     /// The longest history any answer told.
     total: Option<u32>,
     /// Pages asked and not answered, with when they were asked (a tick of `clock`).
-    asked: BTreeMap<u32, u64>,
-    failed: BTreeSet<u32>,
-    ahead: BTreeMap<u32, Arrived>,
+    asked: HashMap<u32, u64>,
+    failed: HashSet<u32>,
+    ahead: HashMap<u32, Arrived>,
     last_joined: Option<Joined>,
     /// Counts asks and answers, to tell which came first.
     clock: u64,
 
     // What the page shows, maintained as operations come and change.
     counts: StatusCounts,
-    per_day: BTreeMap<NaiveDate, DayTally>,
+    /// By local day; unordered (a chart's weeks are summed from it), like everything here kept in a hash
+    /// map: the page already carries hashbrown, and a B-tree would add its own code to the bundle.
+    per_day: HashMap<NaiveDate, DayTally>,
     successful_deletes: usize,
     filter: TimelineFilter,
     /// Places of the operations the filter lets through, ascending (so newest first).
@@ -156,13 +158,13 @@ impl<Tz: TimeZone> LoadedTimeline<Tz> {
             places: HashMap::new(),
             next_offset: 0,
             total: None,
-            asked: BTreeMap::new(),
-            failed: BTreeSet::new(),
-            ahead: BTreeMap::new(),
+            asked: HashMap::new(),
+            failed: HashSet::new(),
+            ahead: HashMap::new(),
             last_joined: None,
             clock: 0,
             counts: StatusCounts::default(),
-            per_day: BTreeMap::new(),
+            per_day: HashMap::new(),
             successful_deletes: 0,
             filter: TimelineFilter::default(),
             matching: Vec::new(),
@@ -457,7 +459,8 @@ impl<Tz: TimeZone> LoadedTimeline<Tz> {
         let last = week_start(today);
         let mut buckets = empty_weeks(today, weeks);
         let Some(first) = buckets.first().map(|b| b.week_start) else { return buckets };
-        for (day, tally) in self.per_day.range(first..last + Duration::days(7)) {
+        let shown = first..last + Duration::days(7);
+        for (day, tally) in self.per_day.iter().filter(|(day, _)| shown.contains(day)) {
             let bucket = &mut buckets[((*day - first).num_days() / 7) as usize];
             bucket.total += tally.total;
             bucket.failed += tally.failed;
