@@ -166,6 +166,19 @@ const MONTHS: [[&str; 12]; 3] = [
     ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"],
 ];
 
+/// The API's times, `YYYY-MM-DDThh:mm:ss[.sss]Z` (UTC, as the seed writes them), without chrono's general
+/// RFC 3339 parser (a cost in the end user's wasm for one fixed form).
+pub fn utc_time(text: &str) -> Option<NaiveDateTime> {
+    let b = text.as_bytes();
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if b.len() < 20 || !text.ends_with('Z') || separators.iter().any(|&(i, c)| b[i] != c) {
+        return None;
+    }
+    let number = |from: usize, to: usize| text.get(from..to)?.parse::<u32>().ok();
+    let day = NaiveDate::from_ymd_opt(number(0, 4)? as i32, number(5, 7)?, number(8, 10)?)?;
+    day.and_hms_opt(number(11, 13)?, number(14, 16)?, number(17, 19)?)
+}
+
 /// "15 September 2026", "15 de septiembre de 2026", "15 septembre 2026".
 pub fn date(language: Language, day: NaiveDate) -> String {
     let month = MONTHS[language.index()][day.month0() as usize];
@@ -269,6 +282,16 @@ mod tests {
         assert_eq!(Language::preferred([]), Language::En);
         assert_eq!(Language::parse("FR"), Some(Language::Fr));
         assert_eq!(Language::parse("english"), None);
+    }
+
+    #[test]
+    fn the_apis_utc_times_are_read_and_anything_else_is_not() {
+        let at = utc_time("2026-09-15T08:05:09.375Z").unwrap();
+        assert_eq!(at, NaiveDate::from_ymd_opt(2026, 9, 15).unwrap().and_hms_opt(8, 5, 9).unwrap());
+        assert_eq!(utc_time("2026-09-15T08:05:09Z"), Some(at));
+        for bad in ["", "2026-09-15", "2026-09-15T08:05:09+02:00", "2026-13-15T08:05:09Z", "2026/09/15T08:05:09Z", "2026-09-15T25:05:09Z"] {
+            assert_eq!(utc_time(bad), None, "{bad}");
+        }
     }
 
     #[test]
