@@ -9,6 +9,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub mod me;
+
 use crate::consents::ConsentCollection;
 use crate::d1::{Operation, OperationResult, OperationsPage, ReasonBody, RegisterAccount};
 use crate::string_enum;

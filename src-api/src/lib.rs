@@ -8,6 +8,7 @@
 //! * [`gateway`]: the console's own `/api` surface between the page and the Rust side, and its typed client
 //!   (used by the UI over HTTP or Tauri IPC).
 //! * [`secret`]: constant-time comparison of secrets, for the gateway and the sandbox.
+//! * [`i18n`]: the end user's pages in English, Spanish and French (a typed catalog).
 //! * [`timeline`] and [`export`]: pure domain logic the UI renders; [`page`]: the pages' state and wording.
 //!
 //! This crate compiles for `wasm32-unknown-unknown` and natively: it does no I/O of its own.
@@ -17,6 +18,7 @@ pub mod d1;
 pub mod d1_client;
 pub mod export;
 pub mod gateway;
+pub mod i18n;
 pub mod page;
 pub mod route;
 pub mod secret;

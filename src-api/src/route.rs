@@ -63,10 +63,14 @@ pub enum StaffArea {
 }
 
 /// A page of the end user's console.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CustomerPath {
     /// `/me`: the documents that need the person's consent.
     Documents,
+    /// `/me/documents/{consentId}`: one document to read and accept (the inbox entry's consent).
+    Document { consent: String },
+    /// `/me/history`: what the person has accepted, and revoking it.
+    History,
     NotFound,
 }
 
@@ -74,8 +78,15 @@ impl CustomerPath {
     pub fn parse(path: &str) -> CustomerPath {
         match segments(path).as_slice() {
             ["me"] => CustomerPath::Documents,
+            ["me", "documents", consent] => CustomerPath::Document { consent: decode_component(consent) },
+            ["me", "history"] => CustomerPath::History,
             _ => CustomerPath::NotFound,
         }
+    }
+
+    /// The path of a document's page.
+    pub fn document(consent_id: &str) -> String {
+        format!("/me/documents/{}", crate::transport::encode_component(consent_id))
     }
 }
 
@@ -137,6 +148,10 @@ mod tests {
         assert_eq!(CustomerPath::parse("/me/"), CustomerPath::Documents);
         assert_eq!(CustomerPath::parse("/"), CustomerPath::NotFound);
         assert_eq!(CustomerPath::parse("/me/x"), CustomerPath::NotFound);
+        assert_eq!(CustomerPath::parse("/me/history"), CustomerPath::History);
+        assert_eq!(CustomerPath::parse("/me/documents/a%2Fb"), CustomerPath::Document { consent: "a/b".into() });
+        assert_eq!(CustomerPath::parse(&CustomerPath::document("a/b")), CustomerPath::Document { consent: "a/b".into() });
+        assert_eq!(CustomerPath::parse("/me/documents"), CustomerPath::NotFound);
     }
 
     #[test]

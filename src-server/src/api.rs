@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route(routes::SESSION, get(session))
         .route(routes::MY_NEEDED_CONSENTS, get(crate::consents::my_needed))
         .route(routes::NEEDED_CONSENTS, get(crate::consents::needed_for_user))
+        .merge(crate::consents_me::router())
         .route(routes::OPERATIONS, get(list_operations))
         .route(routes::OPERATION, get(get_operation))
         .route(routes::DELETE_CONSUMER, post(delete_consumer))

@@ -14,11 +14,12 @@ use console_link::apiture::ApitureError;
 use crate::api::{audited, invalid, AppState, Answer, Cid, Problem};
 use crate::auth::{Caller, Need};
 
-/// `GET /api/me/consents/needed`: the signed-in customer's pending and stale consents.
+/// `GET /api/me/consents/needed`: the signed-in customer's pending and stale consents, consolidated.
 pub async fn my_needed(State(state): State<AppState>, Cid(cid): Cid, caller: Caller) -> Result<Answer<ConsentCollection>, Problem> {
     const ACTION: &str = "consents.needed.mine";
     caller.require(Need::Customer, &state, ACTION, &caller.user.id, &cid)?;
-    needed(&state, &caller, ACTION, &caller.user.id, &[], cid).await
+    // One per type and document: the page asks once for what the API gives together (scope=matching).
+    needed(&state, &caller, ACTION, &caller.user.id, &[("consolidate", "true")], cid).await
 }
 
 /// `GET /api/consents/needed?userId=`: staff look at one user's needed consents.
@@ -56,7 +57,7 @@ async fn needed(
 }
 
 /// Apiture's `_error` in plain words; its own message goes to `technical`.
-fn problem(e: ApitureError, cid: &CorrelationId) -> Problem {
+pub(crate) fn problem(e: ApitureError, cid: &CorrelationId) -> Problem {
     let (status, kind, message, technical) = match e {
         ApitureError::InvalidToken { body } => {
             let technical = body.pointer("/_error/message").and_then(|m| m.as_str()).map(str::to_string);

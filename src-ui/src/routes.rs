@@ -14,7 +14,6 @@ use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::app::NotFound;
 use crate::home::Home;
-use crate::me::MyDocuments;
 use crate::session::use_role;
 use crate::timeline::ConsumerPage;
 
@@ -40,16 +39,18 @@ pub const STAFF: Routes = || {
     .into_any()
 };
 
-/// End users: their documents. (A customer's "/" is replaced by "/me" before the router starts.)
+/// End users: their documents, one to read and accept, and their history. (A customer's "/" is replaced
+/// by "/me" before the router starts.)
 pub const CUSTOMER: Routes = || {
     complete_navigations();
+    crate::me::provide();
     let path = use_location().pathname;
     let page = Memo::new(move |_| CustomerPath::parse(&path.get()));
     let here = shown_here(Bundle::Customer);
     (move || match page.get() {
         _ if !here.get() => ().into_any(),
-        CustomerPath::Documents => view! { <MyDocuments/> }.into_any(),
         CustomerPath::NotFound => view! { <NotFound/> }.into_any(),
+        path => crate::me::page(path),
     })
     .into_any()
 };

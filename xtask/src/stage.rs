@@ -153,6 +153,9 @@ fn browser_env(cmd: &mut Command, tools: &Tools) {
     if let Some(d) = &tools.chromedriver {
         cmd.env("CHROMEDRIVER", d);
     }
+    if let Some(a) = &tools.axe_core {
+        cmd.env("AXE_CORE_JS", a);
+    }
 }
 
 pub fn run_bench(tools: &Tools, args: &[String]) -> Result<(), String> {

@@ -9,6 +9,9 @@ use crate::stage::{project_root, status};
 
 pub const BINARYEN_VERSION: &str = "132.0.0";
 
+/// The accessibility checker the browser tests inject into the end user's pages.
+pub const AXE_CORE_VERSION: &str = "4.14.1";
+
 /// For `bench`'s list of each bundle's largest functions.
 pub const TWIGGY_VERSION: &str = "0.8.0";
 
@@ -18,6 +21,8 @@ pub struct Tools {
     pub wasm_opt: PathBuf,
     pub chromium: Option<PathBuf>,
     pub chromedriver: Option<PathBuf>,
+    /// axe-core's `axe.min.js` (with the browser).
+    pub axe_core: Option<PathBuf>,
     /// Only for `bench` (see [`twiggy`]).
     pub twiggy: Option<PathBuf>,
 }
@@ -36,13 +41,13 @@ pub fn ensure(browser: bool) -> Result<Tools, String> {
     wasm_target()?;
     let wasm_bindgen = wasm_bindgen_cli(&dir)?;
     let wasm_opt = binaryen(&dir)?;
-    let (chromium, chromedriver) = if browser {
+    let (chromium, chromedriver, axe_core) = if browser {
         let (c, d) = chromium()?;
-        (Some(c), Some(d))
+        (Some(c), Some(d), Some(axe_core(&dir)?))
     } else {
-        (None, None)
+        (None, None, None)
     };
-    Ok(Tools { wasm_bindgen, wasm_opt, chromium, chromedriver, twiggy: None })
+    Ok(Tools { wasm_bindgen, wasm_opt, chromium, chromedriver, axe_core, twiggy: None })
 }
 
 /// Installs twiggy if missing (a minute and a half, once): `bench` prints each bundle's largest functions.
@@ -112,6 +117,24 @@ fn binaryen(dir: &Path) -> Result<PathBuf, String> {
             .arg(format!("binaryen@{BINARYEN_VERSION}")),
     )?;
     Ok(bin)
+}
+
+/// axe-core from npm, in its own prefix: an `npm install --no-save` into binaryen's would prune it.
+fn axe_core(dir: &Path) -> Result<PathBuf, String> {
+    let prefix = dir.join("axe-core");
+    let package = prefix.join("node_modules/axe-core");
+    let have = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
+    if have.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")) {
+        return Ok(package.join("axe.min.js"));
+    }
+    println!("installing axe-core {AXE_CORE_VERSION} from npm");
+    status(
+        Command::new("npm")
+            .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("axe-core@{AXE_CORE_VERSION}")),
+    )?;
+    Ok(package.join("axe.min.js"))
 }
 
 fn chromium() -> Result<(PathBuf, PathBuf), String> {
