@@ -7,9 +7,12 @@
 //! 2. demo-busy's timeline, from navigation start, median of 5 fresh pages: 50 op-rows rendered (budget
 //!    120 ms), all 523 loaded and counted in the background (budget 400 ms), the DOM's element count and
 //!    the JS heap.
-//! 3. The sandbox's list latency and throughput: a bounded load generator on loopback (8 tasks, 4000
+//! 3. The end user's inbox: from navigation start to its first needed consent shown, median of 5.
+//! 4. The sandbox's list latency and throughput: a bounded load generator on loopback (8 tasks, 4000
 //!    requests of `limit=50` pages of demo-busy at varying offsets, a real D1 token), p50 / p99 / max and
 //!    requests/s; then the same through the gateway (console-link, 2000 requests).
+//! 5. First (before everything else): the sandbox's Consents explorer queries and a document revision
+//!    over 10,000 and 100,000 consents (`console-bench/consents.rs`).
 //!
 //! Everything is bounded in count and time and stops by itself. Exit code 1 if something could not be
 //! measured (no built UI, no browser, errors answered) or a route is over its transfer budget.
@@ -72,6 +75,21 @@ async fn main() -> ExitCode {
         complete = false;
     }
 
+    println!("\nThe end user's inbox in headless Chromium (alice at /me, from navigation start; median of {RUNS}, fresh page each)");
+    if ui {
+        match tokio::time::timeout(Duration::from_secs(300), inbox_figures(&stack)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                println!("  not measured: {e}");
+                complete = false;
+            }
+            Err(_) => {
+                println!("  not measured: the inbox loads took over 5 minutes");
+                complete = false;
+            }
+        }
+    }
+
     match token(&stack).await {
         Ok(token) => {
             let url = stack.sandbox(&format!("/banking/v1/issuers/{DEMO_ISSUER}/consumers/demo-busy/operations"));
@@ -103,8 +121,9 @@ async fn main() -> ExitCode {
 /// Resource Timing after a cold load (empty cache); then a second visit, which should fetch none of them.
 /// Answers whether every route is within its budget.
 async fn route_figures(stack: &Stack) -> Result<bool, String> {
-    const ROUTES: [(&str, &str, &str, u64); 3] = [
+    const ROUTES: [(&str, &str, &str, u64); 4] = [
         ("alice", "/me", "[data-testid=needed-consent]", CUSTOMER_BUDGET),
+        ("alice", "/me/history", "[data-testid=history-page]", CUSTOMER_BUDGET),
         ("ada", "/", ".home-card", STAFF_BUDGET),
         ("ada", "/consumers/demo-busy", "[data-testid=op-row]", STAFF_BUDGET),
     ];
@@ -249,6 +268,41 @@ async fn browser_figures(stack: &Stack) -> Result<(), String> {
         median(&mut nodes_scrolled),
         if heap.is_empty() { "n/a".to_string() } else { format!("{:.1} MB", median(&mut heap)) }
     );
+    Ok(())
+}
+
+/// In the page, from navigation start: when the inbox shows its first needed consent. Or an error text.
+const INBOX_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+const started = performance.now();
+function tick() {
+  const now = performance.now();
+  if (document.querySelector('[data-testid="needed-consent"]')) { done({ shown: now }); return; }
+  if (now - started > 30000) { done({ error: 'no needed consent after 30 s' }); return; }
+  requestAnimationFrame(tick);
+}
+tick();
+"#;
+
+/// The inbox's first render: alice signed in, a fresh page each run.
+async fn inbox_figures(stack: &Stack) -> Result<(), String> {
+    let b = Browser::start().await;
+    b.sign_in(stack, "alice", "/me").await;
+    let url = stack.url("/me");
+    let mut shown = Vec::new();
+    for run in 0..RUNS {
+        b.client.goto("about:blank").await.map_err(|e| e.to_string())?;
+        b.client.goto(&url).await.map_err(|e| format!("navigate: {e}"))?;
+        let v = b.client.execute_async(INBOX_JS, vec![]).await.map_err(|e| format!("run {run}: {e}"))?;
+        if let Some(e) = v.get("error").and_then(Value::as_str) {
+            return Err(format!("run {run}: {e}"));
+        }
+        let ms = v["shown"].as_f64().ok_or(format!("run {run}: no figure"))?;
+        println!("  run {}: first needed consent shown {ms:>6.0} ms", run + 1);
+        shown.push(ms);
+    }
+    b.close().await;
+    println!("  median: first needed consent shown {:>6.0} ms", median(&mut shown));
     Ok(())
 }
 
