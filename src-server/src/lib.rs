@@ -8,7 +8,8 @@
 //! * [`auth`]: sign-out, and the [`auth::Caller`] of every route.
 //! * [`session`]: the server-side session store. [`audit`]: who did what, from where ([`client`]).
 //! * [`periodic`]: chores on a timer (sweeping sessions and rate-limit buckets).
-//! * [`api`]: the allow-listed `/api` routes to D1. [`consents`]: the Consents routes.
+//! * [`api`]: the allow-listed `/api` routes to D1. [`consents`]: the Consents routes of
+//!   end users; [`consents_staff`]: the staff consent area's.
 //! * [`web`]: static files, SPA fallback, security headers, and the [`rate_limit`] of `/auth/*`.
 
 pub mod api;
@@ -17,6 +18,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod consents;
+pub mod consents_staff;
 pub mod pending_sign_in;
 pub mod periodic;
 pub mod rate_limit;
