@@ -5,8 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::consents::{Consent, ConsentState, REL_RESCIND, REL_SELF};
-use crate::transport::encode_component;
+use crate::consents::{Consent, ConsentState, ConsentTypeNames, MovedDocument, RevisedDocument, REL_RESCIND, REL_SELF};
+use crate::gateway::{routes, ClientError, GatewayClient, Reply};
+use crate::transport::{encode_component, Method, Request, Transport};
 use crate::validate::{self, ValidationError};
 
 /// The explorer's page size unless the URL says otherwise.
@@ -433,6 +434,160 @@ pub fn campaign_of<'a>(uri: &str, revision_id: &str, consents: impl IntoIterator
     campaign
 }
 
+/// One property that differs between the version a person read and the fresh one (a 412's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub field: &'static str,
+    pub read: String,
+    pub fresh: String,
+}
+
+/// What changed between `read` (what the person saw when they started) and `fresh`, property by property.
+pub fn changes(read: &Consent, fresh: &Consent) -> Vec<Change> {
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let properties = |c: &Consent| {
+        [
+            ("state", c.state.as_str().to_string()),
+            ("type", c.type_.clone()),
+            ("document.uri", c.document.uri.clone()),
+            ("document.revisionId", text(&c.document.revision_id)),
+            ("document.revisedAt", c.document.revised_at.clone()),
+            ("contextUri", text(&c.context_uri)),
+            ("secondaryContextUri", text(&c.secondary_context_uri)),
+            ("givenAt", text(&c.given_at)),
+            ("requestRevokedAt", text(&c.request_revoked_at)),
+            ("requestRescindedAt", text(&c.request_rescinded_at)),
+            ("staleAt", text(&c.stale_at)),
+        ]
+    };
+    properties(read)
+        .into_iter()
+        .zip(properties(fresh))
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((field, read), (_, fresh))| Change { field, read, fresh })
+        .collect()
+}
+
+/// The staff consent area's calls, for the page. Each checks its input first: nothing invalid leaves.
+impl<T: Transport> GatewayClient<T> {
+    /// One page of the explorer.
+    pub async fn consents(&self, query: &ExplorerQuery) -> Result<Reply<ConsentPage>, ClientError> {
+        self.call(Request::new(Method::Get, with_query(routes::CONSENTS, &query.to_query_string())), None).await
+    }
+
+    /// One consent, with its ETag.
+    pub async fn consent(&self, id: &str) -> Result<Reply<Consent>, ClientError> {
+        CONSENT_ID.check(id)?;
+        self.call(Request::new(Method::Get, format!("{}/{}", routes::CONSENTS, encode_component(id))), None).await
+    }
+
+    /// Changes a consent's contexts, on the version `etag` names (a 412 problem carries the fresh one).
+    pub async fn patch_consent(&self, id: &str, etag: &str, change: &ConsentPatch) -> Result<Reply<Consent>, ClientError> {
+        CONSENT_ID.check(id)?;
+        change.validate()?;
+        let path = format!("{}/{}", routes::CONSENTS, encode_component(id));
+        self.call(Request::new(Method::Patch, path).header("if-match", etag).json(change), None).await
+    }
+
+    pub async fn rescind_preview(&self, request: &RescindRequest) -> Result<Reply<Impact>, ClientError> {
+        request.validate()?;
+        self.call(Request::new(Method::Get, with_query(routes::RESCIND_PREVIEW, &query_string(&request.pairs()))), None).await
+    }
+
+    pub async fn rescind(&self, request: &RescindRequest) -> Result<Reply<Impact>, ClientError> {
+        request.validate()?;
+        self.call(Request::new(Method::Post, routes::RESCIND).json(request), None).await
+    }
+
+    pub async fn documents(&self) -> Result<Reply<Vec<DocumentInUse>>, ClientError> {
+        self.call(Request::new(Method::Get, routes::DOCUMENTS), None).await
+    }
+
+    /// What revising `uri` (of `type_`) would make stale.
+    pub async fn revise_preview(&self, uri: &str, type_: &str) -> Result<Reply<Impact>, ClientError> {
+        validate::uri_reference("uri", uri)?;
+        check_type_name("type", type_)?;
+        let query = query_string(&[("uri", uri.to_string()), ("type", type_.to_string())]);
+        self.call(Request::new(Method::Get, with_query(routes::REVISE_PREVIEW, &query)), None).await
+    }
+
+    pub async fn revise(&self, revision: &RevisedDocument) -> Result<Reply<Revised>, ClientError> {
+        check_revision(revision)?;
+        self.call(Request::new(Method::Post, routes::REVISE).json(revision), None).await
+    }
+
+    pub async fn move_document(&self, moved: &MovedDocument) -> Result<Reply<MovedDocument>, ClientError> {
+        validate::uri_reference("newUri", &moved.new_uri)?;
+        validate::uri_reference("uri", &moved.uri)?;
+        check_type_name("type", &moved.type_)?;
+        self.call(Request::new(Method::Post, routes::MOVE).json(moved), None).await
+    }
+
+    pub async fn campaign(&self, uri: &str, revision_id: &str) -> Result<Reply<Campaign>, ClientError> {
+        validate::uri_reference("uri", uri)?;
+        self.call(Request::new(Method::Get, with_query(routes::CAMPAIGN, &campaign_query(uri, revision_id))), None).await
+    }
+
+    pub async fn consent_types(&self) -> Result<Reply<ConsentTypeNames>, ClientError> {
+        self.call(Request::new(Method::Get, routes::CONSENT_TYPES), None).await
+    }
+
+    /// Replaces the type names, on the version `etag` names.
+    pub async fn put_consent_types(&self, etag: &str, names: &ConsentTypeNames) -> Result<Reply<ConsentTypeNames>, ClientError> {
+        for (name, labels) in &names.names {
+            check_type_name("names", name)?;
+            if labels.is_empty() || labels.iter().any(|l| l.label.trim().is_empty()) {
+                return Err(fail("names", format!("'{name}' needs a label")).into());
+            }
+        }
+        self.call(Request::new(Method::Put, routes::CONSENT_TYPES).header("if-match", etag).json(names), None).await
+    }
+}
+
+/// `uri=…&revisionId=…` of a campaign (its page's URL and its CSV link too).
+pub fn campaign_query(uri: &str, revision_id: &str) -> String {
+    query_string(&[("uri", uri.to_string()), ("revisionId", revision_id.to_string())])
+}
+
+fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() { path.to_string() } else { format!("{path}?{query}") }
+}
+
+/// A consent's `_id` as a path segment (the API's are UUIDs).
+pub const CONSENT_ID: validate::CharRule = validate::id_rule("consentId");
+
+/// The answer of a revision: the revised document as the API echoed it, and how many consents it made
+/// stale (when the API says).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Revised {
+    #[serde(flatten)]
+    pub document: RevisedDocument,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_stale: Option<u64>,
+}
+
+/// A revision's checks before it is sent: the URIs, the type, an RFC 3339 time and a sane revision id.
+pub fn check_revision(r: &RevisedDocument) -> Result<(), ValidationError> {
+    validate::uri_reference("uri", &r.uri)?;
+    check_type_name("type", &r.type_)?;
+    if let Some(u) = &r.new_uri {
+        validate::uri_reference("newUri", u)?;
+    }
+    if let Some(u) = &r.context_uri {
+        validate::uri_reference("contextUri", u)?;
+    }
+    if chrono::DateTime::parse_from_rfc3339(&r.revised_at).is_err() {
+        return Err(fail("revisedAt", format!("'{}' is not a time such as 2026-09-15T08:00:00.000Z", r.revised_at)));
+    }
+    if let Some(id) = &r.revision_id {
+        if id.trim().is_empty() || id.len() > 64 || id.chars().any(char::is_control) {
+            return Err(fail("revisionId", "is 1 to 64 characters, without control characters".into()));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -545,5 +700,22 @@ mod tests {
         assert_eq!((c.made_stale, c.given_again), (4, 3), "e was never made stale, f is another revision, g left");
         assert_eq!(c.by_day, vec![DayCount { day: "2026-10-02".into(), given: 2 }, DayCount { day: "2026-10-04".into(), given: 1 }]);
         assert_eq!(c.outstanding.iter().map(|o| o.user_id.as_str()).collect::<Vec<_>>(), ["u-d"]);
+    }
+    #[test]
+    fn a_conflict_lists_what_changed_property_by_property() {
+        let read: Consent = serde_json::from_value(serde_json::json!({
+            "_id": "c", "type": "privacyPolicy", "userId": "u", "state": "given", "contextUri": "/p/a",
+            "document": {"uri": "/d", "contentType": "text/html", "revisedAt": "2026-01-01T00:00:00.000Z"}
+        }))
+        .unwrap();
+        let mut fresh = read.clone();
+        fresh.context_uri = Some("/p/b".into());
+        fresh.state = ConsentState::Stale;
+        fresh.stale_at = Some("2026-02-01T00:00:00.000Z".into());
+        let c = changes(&read, &fresh);
+        assert_eq!(c.iter().map(|c| c.field).collect::<Vec<_>>(), ["state", "contextUri", "staleAt"]);
+        assert_eq!((c[1].read.as_str(), c[1].fresh.as_str()), ("/p/a", "/p/b"));
+        assert_eq!(c[2].read, "—");
+        assert!(changes(&read, &read).is_empty());
     }
 }

@@ -282,6 +282,8 @@ impl ClientError {
 pub struct Reply<V> {
     pub value: V,
     pub correlation_id: Option<String>,
+    /// The answer's `ETag`: the version a later write names in `If-Match`.
+    pub etag: Option<String>,
 }
 
 /// The console API over any [`Transport`] whose base is the gateway's origin.
@@ -310,7 +312,7 @@ impl<T: Transport> GatewayClient<T> {
         GatewayClient { background: true, ..self.clone() }
     }
 
-    async fn call<V: DeserializeOwned>(&self, request: Request, cid: Option<&str>) -> Result<Reply<V>, ClientError> {
+    pub(crate) async fn call<V: DeserializeOwned>(&self, request: Request, cid: Option<&str>) -> Result<Reply<V>, ClientError> {
         let mut request = match cid {
             Some(cid) => {
                 validate::CORRELATION_ID.check(cid)?;
@@ -327,12 +329,13 @@ impl<T: Transport> GatewayClient<T> {
         }
         let response = self.transport.send(request).await?;
         let correlation_id = response.header(CORRELATION_HEADER).map(str::to_string);
+        let etag = response.header("etag").map(str::to_string);
         if !response.is_success() {
             return Err(ClientError::Problem(problem_of(&response, correlation_id)));
         }
         let body: &[u8] = if response.body.is_empty() { b"null" } else { &response.body };
         let value = serde_json::from_slice(body).map_err(|e| ClientError::Decode(e.to_string()))?;
-        Ok(Reply { value, correlation_id })
+        Ok(Reply { value, correlation_id, etag })
     }
 
     /// Who is signed in; remembers the anti-CSRF token for later writes.

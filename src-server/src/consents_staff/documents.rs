@@ -10,7 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::Method;
 use axum::response::Response;
 use console_api::consents::{ConsentState, MovedDocument, RevisedDocument};
-use console_api::consents_staff::{campaign_of, check_type_name, Campaign, DocumentInUse, Impact};
+use console_api::consents_staff::{campaign_of, check_revision, check_type_name, Campaign, DocumentInUse, Impact, Revised};
 use console_api::d1_client::CorrelationId;
 use console_api::validate;
 use console_link::apiture::Call;
@@ -96,17 +96,6 @@ pub async fn revise_preview(State(state): State<AppState>, RawQuery(raw): RawQue
     audited(&state, &caller, ACTION, &target, &cid, result).map(|i| Answer(i, cid))
 }
 
-/// The answer of a revision: what the API echoed, and how many consents it made stale (the sandbox's
-/// `consents-made-stale` header; absent from an API that does not say).
-#[derive(Debug, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Revised {
-    #[serde(flatten)]
-    pub document: RevisedDocument,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub made_stale: Option<u64>,
-}
-
 /// `POST /api/documents/revise` with a revised document (`uri`, `type`, `revisedAt`, `revisionId`, …).
 pub async fn revise(State(state): State<AppState>, Cid(cid): Cid, caller: Caller, bytes: Bytes) -> Result<Answer<Revised>, Problem> {
     const ACTION: &str = "documents.revise";
@@ -127,26 +116,6 @@ pub async fn revise(State(state): State<AppState>, Cid(cid): Cid, caller: Caller
         Err(e) => Err(upstream_problem(&state, &caller, e, &cid)),
     };
     audited(&state, &caller, ACTION, &target, &cid, result).map(|r| Answer(r, cid))
-}
-
-fn check_revision(r: &RevisedDocument) -> Result<(), validate::ValidationError> {
-    validate::uri_reference("uri", &r.uri)?;
-    check_type_name("type", &r.type_)?;
-    if let Some(u) = &r.new_uri {
-        validate::uri_reference("newUri", u)?;
-    }
-    if let Some(u) = &r.context_uri {
-        validate::uri_reference("contextUri", u)?;
-    }
-    if chrono::DateTime::parse_from_rfc3339(&r.revised_at).is_err() {
-        return Err(validate::ValidationError { field: "revisedAt", message: format!("'{}' is not a time such as 2026-09-15T08:00:00.000Z", r.revised_at) });
-    }
-    if let Some(id) = &r.revision_id {
-        if id.is_empty() || id.len() > 64 || id.chars().any(|c| c.is_control()) {
-            return Err(validate::ValidationError { field: "revisionId", message: "is 1 to 64 characters, without control characters".into() });
-        }
-    }
-    Ok(())
 }
 
 /// `POST /api/documents/move` with a moved document (`type`, `uri`, `newUri`, `contextUri`).

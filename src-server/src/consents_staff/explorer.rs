@@ -7,10 +7,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use console_api::consents::{Consent, ConsentCollection};
-use console_api::consents_staff::{for_staff, query_string, ConsentPage, ConsentPatch, ExplorerQuery, LIMIT_MAX};
+use console_api::consents_staff::{for_staff, query_string, ConsentPage, ConsentPatch, ExplorerQuery, CONSENT_ID, LIMIT_MAX};
 use console_api::d1_client::CorrelationId;
 use console_api::export::neutralise_formula;
-use console_api::validate;
 use console_link::apiture::Call;
 
 use super::{explorer_query, if_match, scan, upstream_problem};
@@ -178,9 +177,6 @@ pub async fn fetch(state: &AppState, caller: &Caller, consent_id: &str, cid: &Co
         Err(e) => Err(upstream_problem(state, caller, e, cid)),
     }
 }
-
-/// A consent's `_id` (the API's are UUIDs).
-pub const CONSENT_ID: validate::CharRule = validate::id_rule("consentId");
 
 pub fn with_etag(mut response: Response, etag: Option<&str>) -> Response {
     if let Some(v) = etag.and_then(|t| HeaderValue::from_str(t).ok()) {
