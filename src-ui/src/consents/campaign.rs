@@ -74,18 +74,18 @@ fn CampaignView(campaign: Campaign) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="card">
+        <div class="card campaign-card">
             <p class="eyebrow">"Re-consent campaign"</p>
             <h1><UriLink uri=campaign.uri.clone()/></h1>
             <p class="lead">"Revision " <strong data-testid="campaign-revision">{campaign.revision_id.clone()}</strong></p>
             <div class="figures">
-                <p><span class="figure" data-testid="campaign-stale">{thousands(campaign.made_stale)}</span> " made stale"</p>
+                <p><span class="figure" data-testid="campaign-stale">{thousands(campaign.made_stale)}</span> " to accept again"</p>
                 <p><span class="figure" data-testid="campaign-given">{thousands(campaign.given_again)}</span> " accepted again"</p>
                 <p><span class="figure" data-testid="campaign-outstanding">{thousands(outstanding as u64)}</span> " outstanding"</p>
             </div>
             <AcceptedChart campaign=campaign.clone()/>
         </div>
-        <div class="card">
+        <div class="card campaign-card">
             <div class="page-head">
                 <h2 class="card-title">"Outstanding"</h2>
                 <a class="btn" href=csv download="outstanding.csv" data-testid="outstanding-csv">"Export CSV"</a>

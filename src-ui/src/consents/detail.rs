@@ -68,10 +68,15 @@ fn Detail(versioned: Versioned, current: RwSignal<Option<Result<Versioned, Error
         ("Revoked", c.request_revoked_at.clone()),
         ("Rescinded", c.request_rescinded_at.clone()),
     ];
-    let history = history
+    let history: Vec<_> = history
         .into_iter()
         .filter_map(|(what, at)| at.map(|at| view! { <li data-testid="history-item"><span>{what}</span> " " <time>{short_time(&at)}</time></li> }))
-        .collect_view();
+        .collect();
+    let history = if history.is_empty() {
+        view! { <p class="muted" data-testid="history-empty">"Never given yet."</p> }.into_any()
+    } else {
+        view! { <ul class="history">{history}</ul> }.into_any()
+    };
     let context = |v: &Option<String>| match v {
         Some(u) => view! { <UriLink uri=u.clone()/> }.into_any(),
         None => view! { <span class="muted">"none"</span> }.into_any(),
@@ -94,7 +99,7 @@ fn Detail(versioned: Versioned, current: RwSignal<Option<Result<Versioned, Error
                 <dt>"Secondary context"</dt><dd>{context(&c.secondary_context_uri)}</dd>
             </dl>
             <h2 class="card-title">"History"</h2>
-            <ul class="history">{history}</ul>
+            {history}
         </div>
         {may_write().then(|| view! { <Actions versioned current client/> })}
     }
