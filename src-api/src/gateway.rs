@@ -151,12 +151,36 @@ pub struct ApiProblem {
     /// The operation D1 recorded as FAILED (with [`ProblemKind::OperationFailed`]), to look up or quote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_id: Option<String>,
+    /// An Apiture API's own error type (`consentTypeNameInUse`, `invalidDocumentRevision`, ...), kept so
+    /// that the page can word it, with its `attributes` (e.g. `typeNames`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Box<serde_json::Value>>,
+    /// On a 412: the version the write did not match, fresh from upstream, and its ETag, so that the page
+    /// can show what changed and retry on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Box<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 
 impl ApiProblem {
     /// A problem in plain words, with nothing else.
     pub fn new(status: u16, kind: ProblemKind, message: impl Into<String>) -> Self {
-        ApiProblem { status, kind, message: message.into(), field: None, correlation_id: None, technical: None, operation_id: None }
+        ApiProblem {
+            status,
+            kind,
+            message: message.into(),
+            field: None,
+            correlation_id: None,
+            technical: None,
+            operation_id: None,
+            error_type: None,
+            attributes: None,
+            current: None,
+            etag: None,
+        }
     }
 
     pub fn invalid(e: &ValidationError) -> Self {
@@ -177,6 +201,28 @@ pub mod routes {
     pub const MY_NEEDED_CONSENTS: &str = "/api/me/consents/needed";
     /// Staff: a user's needed consents, `?userId=`.
     pub const NEEDED_CONSENTS: &str = "/api/consents/needed";
+    /// Staff: the explorer's list (`GET`, an [`crate::consents_staff::ExplorerQuery`]) and its CSV export
+    /// (every page of the same filters).
+    pub const CONSENTS: &str = "/api/consents";
+    pub const CONSENTS_EXPORT: &str = "/api/consents/export.csv";
+    /// Staff: one consent (`GET` with its ETag; `PATCH` with `If-Match`, admins).
+    pub const CONSENT: &str = "/api/consents/{consent_id}";
+    /// Admins: `POST` a [`crate::consents_staff::RescindRequest`]; staff: `GET` its preview (same fields
+    /// as query parameters).
+    pub const RESCIND: &str = "/api/consents/rescind";
+    pub const RESCIND_PREVIEW: &str = "/api/consents/rescind/preview";
+    /// Staff: the documents the consents point at, each with its latest revision.
+    pub const DOCUMENTS: &str = "/api/documents";
+    /// Admins: `POST` a revised document; staff: `GET` what it would make stale (`?uri=&type=&contextUri=`).
+    pub const REVISE: &str = "/api/documents/revise";
+    pub const REVISE_PREVIEW: &str = "/api/documents/revise/preview";
+    /// Admins: `POST` a moved document.
+    pub const MOVE: &str = "/api/documents/move";
+    /// Staff: the re-consent campaign of a revision (`?uri=&revisionId=`), and its outstanding consents as CSV.
+    pub const CAMPAIGN: &str = "/api/documents/campaign";
+    pub const CAMPAIGN_OUTSTANDING: &str = "/api/documents/campaign/outstanding.csv";
+    /// Staff: `GET` the consent type names; admins: `PUT` them (`If-Match`).
+    pub const CONSENT_TYPES: &str = "/api/consent-types";
     pub const OPERATIONS: &str = "/api/d1/consumers/{consumer_id}/operations";
     pub const OPERATION: &str = "/api/d1/consumers/{consumer_id}/operations/{operation_id}";
     pub const DELETE_CONSUMER: &str = "/api/d1/consumers/{consumer_id}/operations:delete";
@@ -218,6 +264,8 @@ impl ClientError {
 pub struct Reply<V> {
     pub value: V,
     pub correlation_id: Option<String>,
+    /// The answer's `ETag`: the version a later write names in `If-Match`.
+    pub etag: Option<String>,
 }
 
 /// An answer decoded, and the JSON text it was decoded from.
@@ -253,13 +301,13 @@ impl<T: Transport> GatewayClient<T> {
         GatewayClient { background: true, ..self.clone() }
     }
 
-    async fn call<V: DeserializeOwned>(&self, request: Request, cid: Option<&str>) -> Result<Reply<V>, ClientError> {
-        let (body, correlation_id) = self.exchange(request, cid).await?;
-        Ok(Reply { value: decode(&body)?, correlation_id })
+    pub(crate) async fn call<V: DeserializeOwned>(&self, request: Request, cid: Option<&str>) -> Result<Reply<V>, ClientError> {
+        let reply = self.exchange(request, cid).await?;
+        Ok(Reply { value: decode(&reply.value)?, correlation_id: reply.correlation_id, etag: reply.etag })
     }
 
-    /// One exchange: the successful answer's body and correlation id, or the problem it was.
-    async fn exchange(&self, request: Request, cid: Option<&str>) -> Result<(Vec<u8>, Option<String>), ClientError> {
+    /// One exchange: the successful answer's body, correlation id and ETag, or the problem it was.
+    async fn exchange(&self, request: Request, cid: Option<&str>) -> Result<Reply<Vec<u8>>, ClientError> {
         let mut request = match cid {
             Some(cid) => {
                 validate::CORRELATION_ID.check(cid)?;
@@ -276,10 +324,11 @@ impl<T: Transport> GatewayClient<T> {
         }
         let response = self.transport.send(request).await?;
         let correlation_id = response.header(CORRELATION_HEADER).map(str::to_string);
+        let etag = response.header("etag").map(str::to_string);
         if !response.is_success() {
             return Err(ClientError::Problem(problem_of(&response, correlation_id)));
         }
-        Ok((response.body, correlation_id))
+        Ok(Reply { value: response.body, correlation_id, etag })
     }
 
     /// Who is signed in; remembers the anti-CSRF token for later writes.
@@ -381,10 +430,10 @@ impl<T: Transport> GatewayClient<T> {
         validate::CONSUMER_ID.check(consumer_id)?;
         validate::OPERATION_ID.check(operation_id)?;
         let path = format!("/api/d1/consumers/{consumer_id}/operations/{operation_id}");
-        let (body, correlation_id) = self.exchange(Request::new(Method::Get, path), cid).await?;
+        let Reply { value: body, correlation_id, etag } = self.exchange(Request::new(Method::Get, path), cid).await?;
         let value = decode(&body)?;
         let json = String::from_utf8(body).map_err(|e| ClientError::Decode(e.to_string()))?;
-        Ok(Reply { value: AsSent { value, json }, correlation_id })
+        Ok(Reply { value: AsSent { value, json }, correlation_id, etag })
     }
 }
 
@@ -401,13 +450,9 @@ impl From<serde_json::Error> for ClientError {
 
 fn problem_of(response: &Response, correlation_id: Option<String>) -> ApiProblem {
     serde_json::from_slice::<ApiProblem>(&response.body).unwrap_or_else(|_| ApiProblem {
-        status: response.status,
-        kind: ProblemKind::Internal,
-        message: format!("The console's server answered {} without an explanation.", response.status),
-        field: None,
         correlation_id: correlation_id.clone(),
         technical: Some(String::from_utf8_lossy(&response.body).chars().take(500).collect()),
-        operation_id: None,
+        ..ApiProblem::new(response.status, ProblemKind::Internal, format!("The console's server answered {} without an explanation.", response.status))
     })
 }
 

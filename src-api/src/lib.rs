@@ -7,6 +7,7 @@
 //! * [`d1_client`]: the typed D1 client (used natively by `console-link` against the real upstream).
 //! * [`gateway`]: the console's own `/api` surface between the page and the Rust side, and its typed client
 //!   (used by the UI over HTTP or Tauri IPC).
+//! * [`consents_staff`]: the staff consent area's query, pages, write bodies, previews and campaign.
 //! * [`secret`]: constant-time comparison of secrets, for the gateway and the sandbox.
 //! * [`i18n`]: the end user's pages in English, Spanish and French (a typed catalog).
 //! * [`timeline`] and [`export`]: pure domain logic the UI renders; [`page`]: the pages' state and wording.
@@ -14,6 +15,7 @@
 //! This crate compiles for `wasm32-unknown-unknown` and natively: it does no I/O of its own.
 
 pub mod consents;
+pub mod consents_staff;
 pub mod d1;
 pub mod d1_client;
 pub mod export;

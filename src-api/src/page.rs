@@ -392,7 +392,7 @@ mod tests {
             field: None,
             correlation_id: Some("cid-1".into()),
             technical: Some("Consumer not found".into()),
-            operation_id: None,
+            ..ApiProblem::new(404, ProblemKind::NotFound, "")
         });
         let v = ErrorView::of(&p, Some("cid-0"));
         assert_eq!(v.title, "Not found");
@@ -417,6 +417,7 @@ mod tests {
             correlation_id: Some("cid-1".into()),
             technical: Some("Card network unavailable".into()),
             operation_id: Some("op-failed-1".into()),
+            ..ApiProblem::new(502, ProblemKind::OperationFailed, "")
         };
         let v = ErrorView::of(&ClientError::Problem(failed.clone()), None);
         assert_eq!(v.title, "The deletion failed");

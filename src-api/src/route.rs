@@ -90,22 +90,55 @@ impl CustomerPath {
     }
 }
 
-/// The two bundles of the page (`src-ui/bundles/`).
+/// A page of the staff consent area (its own bundle, so that the staff timeline's does not grow).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConsentsPath {
+    /// `/consents`: the explorer (its filters in the query).
+    Explorer,
+    /// `/consents/{consentId}`: one consent's detail.
+    Consent(String),
+    /// `/documents`: the documents in use, revise, move, rescind.
+    Documents,
+    /// `/documents/campaign?uri=&revisionId=`: the re-consent campaign of a revision.
+    Campaign,
+    /// `/consent-types`: the type names editor.
+    Types,
+    NotFound,
+}
+
+impl ConsentsPath {
+    pub fn parse(path: &str) -> ConsentsPath {
+        match segments(path).as_slice() {
+            ["consents"] => ConsentsPath::Explorer,
+            ["consents", id] => ConsentsPath::Consent(decode_component(id)),
+            ["documents"] => ConsentsPath::Documents,
+            ["documents", "campaign"] => ConsentsPath::Campaign,
+            ["consent-types"] => ConsentsPath::Types,
+            _ => ConsentsPath::NotFound,
+        }
+    }
+}
+
+/// The three bundles of the page (`src-ui/bundles/`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bundle {
     Staff,
     Customer,
+    /// The staff consent area: `/consents…`, `/documents…`, `/consent-types…`.
+    Consents,
 }
 
 impl Bundle {
     /// The bundle that shows `path` to someone of `role` (`None`: nobody signed in). The same rule as the
     /// generated `boot.js` (xtask/src/ui.rs), which does not know the role yet at other paths than `/`:
-    /// `/me…` and `/signed-out` are the end user's, `/` is the start of whoever it is, the rest is staff.
+    /// `/me…` and `/signed-out` are the end user's, `/consents…`, `/documents…` and `/consent-types…` the
+    /// staff consent area's, `/` is the start of whoever it is, the rest is staff.
     /// A bundle that finds itself showing another bundle's path (a link from one role's page to the
     /// other's) loads it whole, so that `boot.js` picks the right one.
     pub fn for_path(path: &str, role: Option<Role>) -> Bundle {
         match segments(path).as_slice() {
             ["me", ..] | ["signed-out"] => Bundle::Customer,
+            ["consents", ..] | ["documents", ..] | ["consent-types", ..] => Bundle::Consents,
             [] if role.is_none_or(|r| r == Role::Customer) => Bundle::Customer,
             _ => Bundle::Staff,
         }
@@ -155,6 +188,19 @@ mod tests {
     }
 
     #[test]
+    fn consents_paths() {
+        assert_eq!(ConsentsPath::parse("/consents"), ConsentsPath::Explorer);
+        assert_eq!(ConsentsPath::parse("/consents/"), ConsentsPath::Explorer);
+        assert_eq!(ConsentsPath::parse("/consents/a%2Fb"), ConsentsPath::Consent("a/b".into()));
+        assert_eq!(ConsentsPath::parse("/documents"), ConsentsPath::Documents);
+        assert_eq!(ConsentsPath::parse("/documents/campaign"), ConsentsPath::Campaign);
+        assert_eq!(ConsentsPath::parse("/consent-types"), ConsentsPath::Types);
+        for other in ["/", "/consents/a/b", "/documents/x", "/consent-types/x", "/me"] {
+            assert_eq!(ConsentsPath::parse(other), ConsentsPath::NotFound, "{other}");
+        }
+    }
+
+    #[test]
     fn each_path_belongs_to_one_bundle_as_boot_js_says() {
         for (path, role, bundle) in [
             ("/me", Some(Role::Customer), Bundle::Customer),
@@ -166,6 +212,12 @@ mod tests {
             ("/", Some(Role::Agent), Bundle::Staff),
             ("/consumers/x", Some(Role::Customer), Bundle::Staff),
             ("/mexico", None, Bundle::Staff),
+            ("/consents", Some(Role::Agent), Bundle::Consents),
+            ("/consents/c-1", None, Bundle::Consents),
+            ("/documents/campaign", Some(Role::Admin), Bundle::Consents),
+            ("/consent-types/", Some(Role::Admin), Bundle::Consents),
+            ("/consentsx", Some(Role::Admin), Bundle::Staff),
+            ("/consumers/consents", Some(Role::Admin), Bundle::Staff),
         ] {
             assert_eq!(Bundle::for_path(path, role.clone()), bundle, "{path} for {role:?}");
         }

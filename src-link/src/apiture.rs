@@ -67,6 +67,23 @@ impl ApitureLink {
         decode(self.send(request, access_token, correlation_id).await?).await
     }
 
+    /// One exchange as the person holding `access_token`: the answer decoded into `T`, with its ETag and
+    /// headers. A write is sent once: never retried here (the API may have done it before failing to
+    /// answer).
+    pub async fn call<T: serde::de::DeserializeOwned>(&self, call: Call<'_>, access_token: &str, correlation_id: &str) -> Result<Tagged<T>, ApitureError> {
+        let mut request = self.http.request(call.method, self.url(call.path, call.query)).header("accept", JSON_ACCEPT);
+        if let Some(tag) = call.if_match {
+            request = request.header(reqwest::header::IF_MATCH, tag);
+        }
+        if let Some(body) = call.body {
+            request = request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+        }
+        let response = self.send(request, access_token, correlation_id).await?;
+        let headers = response.headers().clone();
+        let etag = headers.get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
+        Ok(Tagged { value: decode(response).await?, etag, headers })
+    }
+
     /// As [`ApitureLink::get`], asking for `language` (`Accept-Language`), for labels.
     pub async fn get_in_language<T: serde::de::DeserializeOwned>(
         &self,
@@ -150,6 +167,66 @@ impl ApitureLink {
         // The error document, for the technical details; an empty or non-JSON one is kept as null.
         let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
         Err(if invalid_token { ApitureError::InvalidToken { body } } else { ApitureError::Status { status, body } })
+    }
+}
+
+/// What [`ApitureLink::call`] sends: a method, a path under the base, query pairs, and for writes
+/// `If-Match` and a JSON body.
+#[derive(Clone, Debug)]
+pub struct Call<'a> {
+    pub method: reqwest::Method,
+    pub path: &'a str,
+    pub query: &'a [(&'a str, &'a str)],
+    pub if_match: Option<&'a str>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl<'a> Call<'a> {
+    pub fn get(path: &'a str, query: &'a [(&'a str, &'a str)]) -> Self {
+        Call { method: reqwest::Method::GET, path, query, if_match: None, body: None }
+    }
+
+    /// A write of `method` with `body` serialised as JSON.
+    pub fn write<B: serde::Serialize>(method: reqwest::Method, path: &'a str, body: Option<&B>) -> Self {
+        let body = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
+        Call { method, path, query: &[], if_match: None, body }
+    }
+
+    pub fn query(mut self, query: &'a [(&'a str, &'a str)]) -> Self {
+        self.query = query;
+        self
+    }
+
+    pub fn if_match(mut self, tag: Option<&'a str>) -> Self {
+        self.if_match = tag;
+        self
+    }
+}
+
+/// A decoded answer, its ETag and its headers (e.g. the sandbox's `consents-made-stale`).
+#[derive(Clone, Debug)]
+pub struct Tagged<T> {
+    pub value: T,
+    pub etag: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl ApitureError {
+    /// The API's status, when it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApitureError::Status { status, .. } => Some(*status),
+            ApitureError::InvalidToken { .. } => Some(401),
+            _ => None,
+        }
+    }
+
+    /// The API's `_error.type` (`consentTypeNameInUse`, `preconditionFailed`, ...), when it sent one.
+    pub fn error_type(&self) -> Option<&str> {
+        match self {
+            ApitureError::Status { body, .. } | ApitureError::InvalidToken { body } => body.pointer("/_error/type").and_then(|t| t.as_str()),
+            _ => None,
+        }
     }
 }
 

@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route(routes::MY_NEEDED_CONSENTS, get(crate::consents::my_needed))
         .route(routes::NEEDED_CONSENTS, get(crate::consents::needed_for_user))
         .merge(crate::consents_me::router())
+        .merge(crate::consents_staff::router())
         .route(routes::OPERATIONS, get(list_operations))
         .route(routes::OPERATION, get(get_operation))
         .route(routes::DELETE_CONSUMER, post(delete_consumer))
@@ -359,7 +360,7 @@ async fn get_operation(
 }
 
 /// A JSON body, with a problem (not axum's plain text) when it is not what the route takes.
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8], cid: &CorrelationId) -> Result<T, Problem> {
+pub(crate) fn body<T: serde::de::DeserializeOwned>(bytes: &[u8], cid: &CorrelationId) -> Result<T, Problem> {
     let bytes = if bytes.is_empty() { b"{}".as_slice() } else { bytes };
     serde_json::from_slice(bytes).map_err(|e| {
         invalid(&ValidationError { field: "body", message: format!("is not valid JSON for this request: {e}") }, cid)

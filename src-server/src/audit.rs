@@ -67,6 +67,12 @@ impl RequestScope {
         REQUEST.scope(RefCell::new(self), f).await
     }
 
+    /// Runs `f` (synchronous) with this scope: a streamed body's last audit line, written after the handler
+    /// returned, still names its request.
+    pub fn within<R>(self, f: impl FnOnce() -> R) -> R {
+        REQUEST.sync_scope(RefCell::new(self), f)
+    }
+
     /// From here on, this request's lines name the session `session_id` (a sign-in has just opened it: the
     /// cookie the request came with, if any, named an older one).
     pub fn note_session(session_id: &str) {
@@ -78,7 +84,9 @@ impl RequestScope {
         REQUEST.try_with(|s| s.borrow().client).ok().flatten()
     }
 
-    fn current() -> RequestScope {
+    /// The scope of the request being served (to carry into a streamed body, which is read after the
+    /// handler returned and outside its scope).
+    pub fn current() -> RequestScope {
         REQUEST.try_with(|s| s.borrow().clone()).unwrap_or_default()
     }
 }

@@ -192,6 +192,7 @@ fn check_same_site(
 
 /// Who is asking, for a handler. Extracting it enforces sign-in, the session timeouts, token refresh and
 /// (on anything but GET and HEAD) the same-site proof.
+#[derive(Clone)]
 pub struct Caller {
     pub user: SignedInUser,
     /// The person's access token, for the Apiture APIs that decide by it. Never leaves this process.

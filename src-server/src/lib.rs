@@ -9,7 +9,8 @@
 //! * [`session`]: the server-side session store. [`audit`]: who did what, from where ([`client`]).
 //! * [`periodic`]: chores on a timer (sweeping sessions and rate-limit buckets).
 //! * [`api`]: the allow-listed `/api` routes to D1. [`consents`]: the Consents routes;
-//!   [`consents_me`]: the end user's own (give, revoke, history, labels, documents).
+//!   [`consents_me`]: the end user's own (give, revoke, history, labels, documents);
+//!   [`consents_staff`]: the staff consent area's.
 //! * [`web`]: static files, SPA fallback, security headers, and the [`rate_limit`] of `/auth/*`.
 
 pub mod api;
@@ -19,6 +20,7 @@ pub mod client;
 pub mod config;
 pub mod consents;
 pub mod consents_me;
+pub mod consents_staff;
 pub mod export;
 pub mod pending_sign_in;
 pub mod periodic;

@@ -65,12 +65,19 @@ fn Header(info: Option<SessionInfo>) -> impl IntoView {
     // Plain links (the router handles clicks on every same-origin <a>), with aria-current as <A> would.
     let pathname = use_location().pathname;
     let current = move || (pathname.get() == home).then_some("page");
-    // Staff look consumers up; a customer has their own documents.
+    // Staff look consumers up and work on consents (another bundle: its links are full loads); a customer
+    // has their own documents.
     let nav = signed_in.map(|(user, environment)| {
         let staff = user.role.is_staff();
+        let area = move |prefix: &'static str| move || pathname.with(|p| p == prefix || p.starts_with(&format!("{prefix}/"))).then_some("page");
         view! {
             <nav class="topnav" aria-label="Main">
-                <a href=home aria-current=current>{if staff { "Consumers" } else { "My documents" }}</a>
+                <a href=home aria-current=current>{if staff { "Timeline" } else { "My documents" }}</a>
+                {staff.then(|| view! {
+                    <a href="/consents" aria-current=area("/consents") data-testid="nav-consents">"Consents"</a>
+                    <a href="/documents" aria-current=area("/documents") data-testid="nav-documents">"Documents"</a>
+                    <a href="/consent-types" aria-current=area("/consent-types") data-testid="nav-types">"Consent types"</a>
+                })}
             </nav>
             {staff.then(|| view! { <div class="topbar-search"><SearchBox/></div> })}
             <div class="topbar-end"><UserMenu user=user environment=environment/></div>

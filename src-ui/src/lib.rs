@@ -6,6 +6,7 @@
 mod accounts;
 mod app;
 mod common;
+mod consents;
 mod delete;
 mod detail;
 mod drafts;

@@ -7,12 +7,13 @@
 //! `match` on `console_api::route`, not a `Routes` tree: the nested route machinery cost about 26 KB of
 //! brotli wasm in every bundle (measured in issue 8), and these pages need none of it.
 
-use console_api::route::{Bundle, CustomerPath, StaffArea, StaffPath};
+use console_api::route::{Bundle, ConsentsPath, CustomerPath, StaffArea, StaffPath};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::app::NotFound;
+use crate::consents::{CampaignPage, ConsentDetail, DocumentsPage, Explorer, TypeNamesPage};
 use crate::home::Home;
 use crate::session::use_role;
 use crate::timeline::ConsumerPage;
@@ -35,6 +36,25 @@ pub const STAFF: Routes = || {
         StaffArea::Home => view! { <Home/> }.into_any(),
         StaffArea::Consumer => view! { <ConsumerPage/> }.into_any(),
         StaffArea::NotFound => view! { <NotFound/> }.into_any(),
+    })
+    .into_any()
+};
+
+/// Admins and agents, the consent area (its own bundle): the explorer, a consent, the documents and their
+/// campaigns, the type names. Agents see it all read-only.
+pub const CONSENTS: Routes = || {
+    complete_navigations();
+    let path = use_location().pathname;
+    let page = Memo::new(move |_| ConsentsPath::parse(&path.get()));
+    let here = shown_here(Bundle::Consents);
+    (move || match page.get() {
+        _ if !here.get() => ().into_any(),
+        ConsentsPath::Explorer => view! { <Explorer/> }.into_any(),
+        ConsentsPath::Consent(id) => view! { <ConsentDetail id/> }.into_any(),
+        ConsentsPath::Documents => view! { <DocumentsPage/> }.into_any(),
+        ConsentsPath::Campaign => view! { <CampaignPage/> }.into_any(),
+        ConsentsPath::Types => view! { <TypeNamesPage/> }.into_any(),
+        ConsentsPath::NotFound => view! { <NotFound/> }.into_any(),
     })
     .into_any()
 };

@@ -1,0 +1,103 @@
+//! `GET /api/consent-types` (staff; with the set's ETag) and `PUT /api/consent-types` (admins; `If-Match`).
+//! A name still used by consents cannot be removed: the 409 keeps Apiture's `typeNames` and adds how many
+//! consents use each (`attributes.counts`), so the page can say which and link to them.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
+use console_api::consents::{ConsentTypeNames, ERR_CONSENT_TYPE_NAME_IN_USE};
+use console_api::consents_staff::check_type_name;
+use console_api::d1_client::CorrelationId;
+use console_link::apiture::Call;
+
+use super::explorer::with_etag;
+use super::{if_match, scan, upstream_problem};
+use crate::api::{attempt, audited, body, invalid, AppState, Answer, Cid, Problem};
+use crate::auth::{Caller, Need};
+
+async fn fetch(state: &AppState, caller: &Caller, cid: &CorrelationId) -> Result<(ConsentTypeNames, Option<String>), Problem> {
+    match state.consents.call::<ConsentTypeNames>(Call::get("consentTypeNames", &[]), &caller.access_token, cid.as_str()).await {
+        Ok(answer) => Ok((without_links(answer.value), answer.etag)),
+        Err(e) => Err(upstream_problem(state, caller, e, cid)),
+    }
+}
+
+/// The page gets the names and labels, not the API's links.
+fn without_links(mut names: ConsentTypeNames) -> ConsentTypeNames {
+    names.links.clear();
+    names.profile = None;
+    names
+}
+
+/// `GET /api/consent-types`
+pub async fn get_types(State(state): State<AppState>, Cid(cid): Cid, caller: Caller) -> Result<Response, Problem> {
+    const ACTION: &str = "consents.types.get";
+    caller.require(Need::Staff, &state, ACTION, "", &cid)?;
+    let result = fetch(&state, &caller, &cid).await;
+    let (names, etag) = audited(&state, &caller, ACTION, "", &cid, result)?;
+    Ok(with_etag(Answer(names, cid).into_response(), etag.as_deref()))
+}
+
+/// `PUT /api/consent-types` with the whole set and `If-Match`.
+pub async fn put_types(State(state): State<AppState>, headers: HeaderMap, Cid(cid): Cid, caller: Caller, bytes: Bytes) -> Result<Response, Problem> {
+    const ACTION: &str = "consents.types.put";
+    caller.require(Need::Admin, &state, ACTION, "", &cid)?;
+    let checked = (|| {
+        let names: ConsentTypeNames = body(&bytes, &cid)?;
+        for (name, labels) in &names.names {
+            check_type_name("names", name).map_err(|e| invalid(&e, &cid))?;
+            if labels.is_empty() || labels.iter().any(|l| l.label.trim().is_empty()) {
+                let e = console_api::validate::ValidationError { field: "names", message: format!("'{name}' needs at least one label, and no empty one") };
+                return Err(invalid(&e, &cid));
+            }
+        }
+        Ok((names, if_match(&headers, &cid)?))
+    })();
+    let (names, tag) = match checked {
+        Ok(c) => c,
+        Err(p) => return audited(&state, &caller, ACTION, "", &cid, Err(p)),
+    };
+    let target = names.names.keys().cloned().collect::<Vec<_>>().join(",");
+    attempt(&state, &caller, ACTION, &target, &cid)?;
+    let call = Call::write(Method::PUT, "consentTypeNames", Some(&names)).if_match(Some(&tag));
+    let result = match state.consents.call::<ConsentTypeNames>(call, &caller.access_token, cid.as_str()).await {
+        Ok(answer) => Ok((without_links(answer.value), answer.etag)),
+        Err(e) => {
+            let (status, in_use) = (e.status(), e.error_type() == Some(ERR_CONSENT_TYPE_NAME_IN_USE));
+            let mut p = upstream_problem(&state, &caller, e, &cid);
+            if in_use {
+                count_uses(&state, &caller, &mut p, &cid).await;
+            }
+            if status == Some(412) {
+                if let Ok((fresh, etag)) = fetch(&state, &caller, &cid).await {
+                    p.0.current = serde_json::to_value(fresh).ok().map(Box::new);
+                    p.0.etag = etag;
+                }
+            }
+            Err(p)
+        }
+    };
+    let (names, etag) = audited(&state, &caller, ACTION, &target, &cid, result)?;
+    Ok(with_etag(Answer(names, cid).into_response(), etag.as_deref()))
+}
+
+/// Adds `counts` (type name -> consents using it) to a `consentTypeNameInUse` problem, and words it.
+async fn count_uses(state: &AppState, caller: &Caller, p: &mut Problem, cid: &CorrelationId) {
+    let names: Vec<String> = p.0.attributes.as_ref().and_then(|a| a.get("typeNames")).and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default();
+    let mut counts = serde_json::Map::new();
+    let mut words = Vec::new();
+    for name in names.iter().take(20) {
+        if let Ok(page) = scan::page(state, caller, &[("type", name.clone())], 0, 1, cid).await {
+            let n = page.count.unwrap_or(0);
+            counts.insert(name.clone(), n.into());
+            words.push(format!("{name} ({} consents)", console_api::consents_staff::thousands(n)));
+        }
+    }
+    if let Some(attributes) = p.0.attributes.as_mut().and_then(|a| a.as_object_mut()) {
+        attributes.insert("counts".into(), counts.into());
+    }
+    if !words.is_empty() {
+        p.0.message = format!("These type names are used by consents and cannot be removed: {}. Keep them, or rescind their consents first.", words.join(", "));
+    }
+}

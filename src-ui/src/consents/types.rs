@@ -1,0 +1,221 @@
+//! `/consent-types`: the consent type names with their default label and description. Admins edit, add
+//! and remove names and save the whole set (`If-Match`); a name still used by consents cannot be removed,
+//! and the page says which consents use it (with a link to them in the explorer). A 412 shows which
+//! names someone else changed and lets the admin apply their edit to the fresh set or drop it.
+
+use std::collections::BTreeMap;
+
+use console_api::consents::{ConsentTypeNames, LocalizedLabel};
+use console_api::consents_staff::{check_type_name, thousands, ExplorerQuery};
+use console_api::gateway::{ApiProblem, ClientError};
+use console_api::page::ErrorView;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{error_of, is_staff, may_write, Confirmed};
+use crate::common::{ErrorPanel, Forbidden};
+use crate::transport::Client;
+
+type Names = BTreeMap<String, Vec<LocalizedLabel>>;
+
+/// What the page read, with the set's ETag.
+#[derive(Clone, Debug, PartialEq)]
+struct Read {
+    names: Names,
+    etag: String,
+}
+
+#[component]
+pub fn TypeNamesPage() -> impl IntoView {
+    if !is_staff() {
+        return view! { <Forbidden/> }.into_any();
+    }
+    let client = expect_context::<Client>();
+    let read = RwSignal::new(None::<Result<Read, ErrorView>>);
+    {
+        let client = client.clone();
+        spawn_local(async move {
+            let answer = client.consent_types().await;
+            read.try_set(Some(answer.map(|r| Read { names: r.value.names, etag: r.etag.unwrap_or_default() }).map_err(|e| error_of(&e))));
+        });
+    }
+    view! {
+        <section class="consents-page" data-testid="type-names">
+            <div class="page-title">
+                <p class="eyebrow">"Consents"</p>
+                <h1>"Consent types"</h1>
+            </div>
+            {move || match read.get() {
+                None => view! { <p class="loading" role="status">"Loading the type names…"</p> }.into_any(),
+                Some(Err(error)) => view! { <ErrorPanel error/> }.into_any(),
+                Some(Ok(r)) => view! { <Editor read=r reload=read client=client.clone()/> }.into_any(),
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+/// A 409 `consentTypeNameInUse`: which names, and how many consents use each.
+fn in_use(p: &ApiProblem) -> Vec<(String, Option<u64>)> {
+    let Some(attributes) = p.attributes.as_deref() else { return Vec::new() };
+    let names: Vec<String> = attributes.get("typeNames").and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default();
+    names.into_iter().map(|n| {
+        let count = attributes.get("counts").and_then(|c| c.get(&n)).and_then(|c| c.as_u64());
+        (n, count)
+    }).collect()
+}
+
+#[component]
+fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client: Client) -> impl IntoView {
+    let admin = may_write();
+    let draft = RwSignal::new(read.names.clone());
+    let base = StoredValue::new(read);
+    let problem = RwSignal::new(None::<ErrorView>);
+    let used = RwSignal::new(Vec::<(String, Option<u64>)>::new());
+    let conflict = RwSignal::new(None::<Read>);
+    let (new_name, new_label) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+
+    let send = {
+        let client = client.clone();
+        move |on: Read| {
+            let client = client.clone();
+            let names = ConsentTypeNames { names: draft.get_untracked(), ..ConsentTypeNames::default() };
+            spawn_local(async move {
+                match client.put_consent_types(&on.etag, &names).await {
+                    Ok(r) => reload.set(Some(Ok(Read { names: r.value.names, etag: r.etag.unwrap_or_default() }))),
+                    Err(ClientError::Problem(p)) if p.status == 409 && !in_use(&p).is_empty() => {
+                        used.set(in_use(&p));
+                        problem.set(Some(error_of(&ClientError::Problem(p))));
+                    }
+                    Err(ClientError::Problem(p)) if p.status == 412 => {
+                        let fresh = p.current.as_deref().cloned().and_then(|v| serde_json::from_value::<ConsentTypeNames>(v).ok());
+                        match (fresh, p.etag.clone()) {
+                            (Some(f), Some(etag)) => conflict.set(Some(Read { names: f.names, etag })),
+                            _ => problem.set(Some(error_of(&ClientError::Problem(p)))),
+                        }
+                    }
+                    Err(e) => problem.set(Some(error_of(&e))),
+                }
+            });
+        }
+    };
+    let save = {
+        let send = send.clone();
+        Callback::new(move |()| {
+            problem.set(None);
+            used.set(Vec::new());
+            send(base.get_value());
+        })
+    };
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (name, label) = (new_name.get_untracked().trim().to_string(), new_label.get_untracked().trim().to_string());
+        if let Err(e) = check_type_name("name", &name) {
+            problem.set(Some(ErrorView::of(&ClientError::Invalid(e), None)));
+            return;
+        }
+        if label.is_empty() {
+            problem.set(Some(ErrorView::of(&ClientError::Invalid(console_api::validate::ValidationError { field: "label", message: "is required".into() }), None)));
+            return;
+        }
+        problem.set(None);
+        draft.update(|d| {
+            d.insert(name, vec![LocalizedLabel { label, description: None, language: None, code: None }]);
+        });
+        new_name.set(String::new());
+        new_label.set(String::new());
+    };
+    // Rebuilt when a name is added or removed, not at every keystroke in a label (the input keeps focus).
+    let keys = Memo::new(move |_| draft.with(|d| d.keys().cloned().collect::<Vec<_>>()));
+    let rows = move || keys.get().into_iter().map(|name| view! { <NameRow name draft admin/> }).collect_view();
+    let apply = Callback::new({
+        let send = send.clone();
+        move |()| {
+            if let Some(fresh) = conflict.get_untracked() {
+                conflict.set(None);
+                send(fresh);
+            }
+        }
+    });
+    let discard = Callback::new(move |()| {
+        if let Some(fresh) = conflict.get_untracked() {
+            conflict.set(None);
+            reload.set(Some(Ok(fresh)));
+        }
+    });
+    view! {
+        <div class="card">
+            <table class="consents-table" data-testid="types-table">
+                <thead><tr><th>"Name"</th><th>"Label (default)"</th><th>"Description"</th><th></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        {admin.then(|| view! {
+            <form class="card inline-form" on:submit=add novalidate>
+                <label class="field"><span>"New name"</span>
+                    <input data-testid="new-type-name" type="text" placeholder="marketingConsent" prop:value=new_name on:input=move |ev| new_name.set(event_target_value(&ev))/></label>
+                <label class="field"><span>"Label"</span>
+                    <input data-testid="new-type-label" type="text" prop:value=new_label on:input=move |ev| new_label.set(event_target_value(&ev))/></label>
+                <button class="btn" type="submit" data-testid="add-type">"Add"</button>
+                <Confirmed label="Save all…" testid="save-types" enabled=Signal::derive(|| true)
+                    question="Replace the consent type names with these?".to_string() on_confirm=save/>
+            </form>
+        })}
+        {move || (!used.get().is_empty()).then(|| view! {
+            <div class="card conflict" data-testid="types-in-use">
+                <p class="conflict-title">"These names are used by consents and cannot be removed:"</p>
+                <ul>{used.get().into_iter().map(|(name, count)| {
+                    let href = format!("/consents?{}", ExplorerQuery { type_: Some(name.clone()), ..ExplorerQuery::default() }.to_query_string());
+                    view! { <li><a href=href data-testid="in-use-link">{name}</a> {count.map(|n| format!(" — {} consents", thousands(n)))}</li> }
+                }).collect_view()}</ul>
+            </div>
+        })}
+        {move || conflict.get().map(|fresh| {
+            let read = base.get_value();
+            let changed: Vec<String> = fresh.names.keys().chain(read.names.keys()).filter(|n| fresh.names.get(*n) != read.names.get(*n)).cloned().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            view! {
+                <div class="card conflict" role="alert" data-testid="conflict">
+                    <p class="conflict-title">"Someone changed the type names after you opened them. Nothing was written."</p>
+                    <p>"Changed since: " {changed.join(", ")}</p>
+                    <button class="btn btn-primary" data-testid="conflict-apply" on:click=move |_| apply.run(())>"Apply my changes to the fresh version"</button>
+                    <button class="btn" data-testid="conflict-discard" on:click=move |_| discard.run(())>"Discard mine"</button>
+                </div>
+            }
+        })}
+        {move || problem.get().map(|error| view! { <ErrorPanel error/> })}
+    }
+}
+
+/// One name: its default label and description, editable by admins, and its removal.
+#[component]
+fn NameRow(name: String, draft: RwSignal<Names>, admin: bool) -> impl IntoView {
+    let first = draft.with_untracked(|d| d.get(&name).and_then(|l| l.first().cloned()));
+    let (label, description) = first.map(|l| (l.label, l.description.unwrap_or_default())).unwrap_or_default();
+    let key = StoredValue::new(name.clone());
+    // Edits go to the first (default) label; the other languages' labels stay as they were.
+    let edit = move |set: fn(&mut LocalizedLabel, String)| {
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            draft.update(|d| {
+                if let Some(first) = d.get_mut(&key.get_value()).and_then(|l| l.first_mut()) {
+                    set(first, value);
+                }
+            });
+        }
+    };
+    view! {
+        <tr data-testid="type-row" data-name=name.clone()>
+            <td><code>{name.clone()}</code></td>
+            {if admin {
+                view! {
+                    <td><input data-testid="type-label" type="text" value=label on:input=edit(|l, v| l.label = v)/></td>
+                    <td><input data-testid="type-description" type="text" value=description on:input=edit(|l, v| l.description = Some(v))/></td>
+                    <td><button class="btn btn-small btn-danger-outline" data-testid="remove-type"
+                        on:click=move |_| draft.update(|d| { d.remove(&key.get_value()); })>"Remove"</button></td>
+                }.into_any()
+            } else {
+                view! { <td data-testid="type-label-text">{label}</td><td>{description}</td><td></td> }.into_any()
+            }}
+        </tr>
+    }
+}
