@@ -588,6 +588,17 @@ pub fn check_revision(r: &RevisedDocument) -> Result<(), ValidationError> {
     Ok(())
 }
 
+
+/// What a 409 `consentTypeNameInUse` says through the gateway (its `attributes`): the names in use, and
+/// how many consents use each (the gateway counts them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct NamesInUse {
+    #[serde(rename = "typeNames", default)]
+    pub type_names: Vec<String>,
+    #[serde(default)]
+    pub counts: std::collections::HashMap<String, u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

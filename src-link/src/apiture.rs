@@ -63,8 +63,7 @@ impl ApitureLink {
         access_token: &str,
         correlation_id: &str,
     ) -> Result<T, ApitureError> {
-        let request = self.http.get(self.url(path, query)).header("accept", JSON_ACCEPT);
-        decode(self.send(request, access_token, correlation_id).await?).await
+        self.call(Call::get(path, query), access_token, correlation_id).await.map(|a| a.value)
     }
 
     /// One exchange as the person holding `access_token`: the answer decoded into `T`, with its ETag and
@@ -72,6 +71,9 @@ impl ApitureLink {
     /// answer).
     pub async fn call<T: serde::de::DeserializeOwned>(&self, call: Call<'_>, access_token: &str, correlation_id: &str) -> Result<Tagged<T>, ApitureError> {
         let mut request = self.http.request(call.method, self.url(call.path, call.query)).header("accept", JSON_ACCEPT);
+        if let Some(language) = call.language {
+            request = request.header(reqwest::header::ACCEPT_LANGUAGE, language);
+        }
         if let Some(tag) = call.if_match {
             request = request.header(reqwest::header::IF_MATCH, tag);
         }
@@ -93,8 +95,8 @@ impl ApitureLink {
         access_token: &str,
         correlation_id: &str,
     ) -> Result<T, ApitureError> {
-        let request = self.http.get(self.url(path, query)).header("accept", JSON_ACCEPT).header(reqwest::header::ACCEPT_LANGUAGE, language);
-        decode(self.send(request, access_token, correlation_id).await?).await
+        let call = Call { language: Some(language), ..Call::get(path, query) };
+        self.call(call, access_token, correlation_id).await.map(|a| a.value)
     }
 
     /// `POST {base}/{path}?{query}` without a body (Apiture's actions name their consent in the query), as
@@ -106,8 +108,8 @@ impl ApitureLink {
         access_token: &str,
         correlation_id: &str,
     ) -> Result<T, ApitureError> {
-        let request = self.http.post(self.url(path, query)).header("accept", JSON_ACCEPT);
-        decode(self.send(request, access_token, correlation_id).await?).await
+        let call = Call { method: reqwest::Method::POST, ..Call::get(path, query) };
+        self.call(call, access_token, correlation_id).await.map(|a| a.value)
     }
 
     /// Where a consent's document URI points, if it is one of this API's own documents: a relative reference
@@ -170,8 +172,8 @@ impl ApitureLink {
     }
 }
 
-/// What [`ApitureLink::call`] sends: a method, a path under the base, query pairs, and for writes
-/// `If-Match` and a JSON body.
+/// What [`ApitureLink::call`] sends: a method, a path under the base, query pairs, the language asked
+/// (`Accept-Language`, for labels), and for writes `If-Match` and a JSON body.
 #[derive(Clone, Debug)]
 pub struct Call<'a> {
     pub method: reqwest::Method,
@@ -179,17 +181,18 @@ pub struct Call<'a> {
     pub query: &'a [(&'a str, &'a str)],
     pub if_match: Option<&'a str>,
     pub body: Option<Vec<u8>>,
+    pub language: Option<&'a str>,
 }
 
 impl<'a> Call<'a> {
     pub fn get(path: &'a str, query: &'a [(&'a str, &'a str)]) -> Self {
-        Call { method: reqwest::Method::GET, path, query, if_match: None, body: None }
+        Call { method: reqwest::Method::GET, path, query, if_match: None, body: None, language: None }
     }
 
     /// A write of `method` with `body` serialised as JSON.
     pub fn write<B: serde::Serialize>(method: reqwest::Method, path: &'a str, body: Option<&B>) -> Self {
         let body = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
-        Call { method, path, query: &[], if_match: None, body }
+        Call { method, path, query: &[], if_match: None, body, language: None }
     }
 
     pub fn query(mut self, query: &'a [(&'a str, &'a str)]) -> Self {

@@ -216,7 +216,7 @@ pub async fn patch(
             let mut p = upstream_problem(&state, &caller, e, &cid);
             // What the page needs to show what changed: the consent as it is now.
             if let Ok((fresh, etag)) = fetch(&state, &caller, &consent_id, &cid).await {
-                p.0.current = serde_json::to_value(fresh).ok().map(Box::new);
+                p.0.current = console_api::gateway::JsonText::of(&fresh);
                 p.0.etag = etag;
             }
             Err(p)

@@ -126,7 +126,7 @@ pub fn problem(e: ApitureError, cid: &CorrelationId) -> Problem {
     let technical = body.pointer("/_error/message").and_then(|m| m.as_str()).map(str::to_string);
     let mut p = Problem::of(status, kind, message, cid).with_technical(technical);
     p.0.error_type = error_type;
-    p.0.attributes = body.pointer("/_error/attributes").cloned().filter(|a| !a.is_null()).map(Box::new);
+    p.0.attributes = body.pointer("/_error/attributes").filter(|a| !a.is_null()).and_then(console_api::gateway::JsonText::of);
     p
 }
 

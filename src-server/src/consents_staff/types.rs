@@ -71,7 +71,7 @@ pub async fn put_types(State(state): State<AppState>, headers: HeaderMap, Cid(ci
             }
             if status == Some(412) {
                 if let Ok((fresh, etag)) = fetch(&state, &caller, &cid).await {
-                    p.0.current = serde_json::to_value(fresh).ok().map(Box::new);
+                    p.0.current = console_api::gateway::JsonText::of(&fresh);
                     p.0.etag = etag;
                 }
             }
@@ -84,7 +84,8 @@ pub async fn put_types(State(state): State<AppState>, headers: HeaderMap, Cid(ci
 
 /// Adds `counts` (type name -> consents using it) to a `consentTypeNameInUse` problem, and words it.
 async fn count_uses(state: &AppState, caller: &Caller, p: &mut Problem, cid: &CorrelationId) {
-    let names: Vec<String> = p.0.attributes.as_ref().and_then(|a| a.get("typeNames")).and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default();
+    let mut attributes: serde_json::Map<String, serde_json::Value> = p.0.attributes.as_ref().and_then(|a| a.read()).unwrap_or_default();
+    let names: Vec<String> = attributes.get("typeNames").and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default();
     let mut counts = serde_json::Map::new();
     let mut words = Vec::new();
     for name in names.iter().take(20) {
@@ -94,8 +95,9 @@ async fn count_uses(state: &AppState, caller: &Caller, p: &mut Problem, cid: &Co
             words.push(format!("{name} ({} consents)", console_api::consents_staff::thousands(n)));
         }
     }
-    if let Some(attributes) = p.0.attributes.as_mut().and_then(|a| a.as_object_mut()) {
+    if p.0.attributes.is_some() {
         attributes.insert("counts".into(), counts.into());
+        p.0.attributes = console_api::gateway::JsonText::of(&attributes);
     }
     if !words.is_empty() {
         p.0.message = format!("These type names are used by consents and cannot be removed: {}. Keep them, or rescind their consents first.", words.join(", "));

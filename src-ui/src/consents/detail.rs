@@ -130,7 +130,7 @@ fn Actions(versioned: Versioned, current: RwSignal<Option<Result<Versioned, Erro
                         current.set(Some(Ok(Versioned { consent: r.value, etag: r.etag.unwrap_or_default() })));
                     }
                     Err(ClientError::Problem(p)) if p.status == 412 => {
-                        let fresh = p.current.as_deref().cloned().and_then(|v| serde_json::from_value::<Consent>(v).ok());
+                        let fresh = p.current.as_ref().and_then(|v| v.read::<Consent>());
                         match (fresh, p.etag.clone()) {
                             (Some(consent), Some(etag)) => conflict.set(Some(Conflict { fresh: Versioned { consent, etag }, change })),
                             _ => problem.set(Some(error_of(&ClientError::Problem(p)))),

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use console_api::consents::{ConsentTypeNames, LocalizedLabel};
-use console_api::consents_staff::{check_type_name, thousands, ExplorerQuery};
+use console_api::consents_staff::{check_type_name, thousands, ExplorerQuery, NamesInUse};
 use console_api::gateway::{ApiProblem, ClientError};
 use console_api::page::ErrorView;
 use leptos::prelude::*;
@@ -57,10 +57,9 @@ pub fn TypeNamesPage() -> impl IntoView {
 
 /// A 409 `consentTypeNameInUse`: which names, and how many consents use each.
 fn in_use(p: &ApiProblem) -> Vec<(String, Option<u64>)> {
-    let Some(attributes) = p.attributes.as_deref() else { return Vec::new() };
-    let names: Vec<String> = attributes.get("typeNames").and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default();
-    names.into_iter().map(|n| {
-        let count = attributes.get("counts").and_then(|c| c.get(&n)).and_then(|c| c.as_u64());
+    let Some(NamesInUse { type_names, counts }) = p.attributes.as_ref().and_then(|a| a.read()) else { return Vec::new() };
+    type_names.into_iter().map(|n| {
+        let count = counts.get(&n).copied();
         (n, count)
     }).collect()
 }
@@ -88,7 +87,7 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
                         problem.set(Some(error_of(&ClientError::Problem(p))));
                     }
                     Err(ClientError::Problem(p)) if p.status == 412 => {
-                        let fresh = p.current.as_deref().cloned().and_then(|v| serde_json::from_value::<ConsentTypeNames>(v).ok());
+                        let fresh = p.current.as_ref().and_then(|v| v.read::<ConsentTypeNames>());
                         match (fresh, p.etag.clone()) {
                             (Some(f), Some(etag)) => conflict.set(Some(Read { names: f.names, etag })),
                             _ => problem.set(Some(error_of(&ClientError::Problem(p)))),
