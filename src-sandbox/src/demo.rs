@@ -20,6 +20,7 @@ use crate::error::SandboxError;
 use crate::DEMO_ISSUER;
 
 mod consents;
+pub mod people;
 pub use consents::{bulk as consents_bulk, load_consents, CONSENT_TYPES};
 
 /// The seed of the demo data's generator: change it and every demo id changes.
