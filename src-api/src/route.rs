@@ -119,11 +119,15 @@ impl ConsentsPath {
     }
 }
 
-/// The three bundles of the page (`src-ui/bundles/`).
+/// The four bundles of the page (`src-ui/bundles/`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bundle {
     Staff,
+    /// The end user's start: the inbox (`/me`) and `/signed-out`.
     Customer,
+    /// The end user's agreements: a document to read and accept, and the history (`/me/documents/…`,
+    /// `/me/history`). Its own bundle so that the inbox, every customer's first load, stays small.
+    Agreements,
     /// The staff consent area: `/consents…`, `/documents…`, `/consent-types…`.
     Consents,
 }
@@ -131,12 +135,14 @@ pub enum Bundle {
 impl Bundle {
     /// The bundle that shows `path` to someone of `role` (`None`: nobody signed in). The same rule as the
     /// generated `boot.js` (xtask/src/ui.rs), which does not know the role yet at other paths than `/`:
-    /// `/me…` and `/signed-out` are the end user's, `/consents…`, `/documents…` and `/consent-types…` the
+    /// `/me` and `/signed-out` are the end user's start, `/me/documents/…` and `/me/history` their
+    /// agreements, `/consents…`, `/documents…` and `/consent-types…` the
     /// staff consent area's, `/` is the start of whoever it is, the rest is staff.
     /// A bundle that finds itself showing another bundle's path (a link from one role's page to the
     /// other's) loads it whole, so that `boot.js` picks the right one.
     pub fn for_path(path: &str, role: Option<Role>) -> Bundle {
         match segments(path).as_slice() {
+            ["me", "documents", ..] | ["me", "history", ..] => Bundle::Agreements,
             ["me", ..] | ["signed-out"] => Bundle::Customer,
             ["consents", ..] | ["documents", ..] | ["consent-types", ..] => Bundle::Consents,
             [] if role.is_none_or(|r| r == Role::Customer) => Bundle::Customer,
@@ -205,7 +211,11 @@ mod tests {
         for (path, role, bundle) in [
             ("/me", Some(Role::Customer), Bundle::Customer),
             ("/me", Some(Role::Admin), Bundle::Customer),
-            ("/me/documents/x", None, Bundle::Customer),
+            ("/me/", Some(Role::Customer), Bundle::Customer),
+            ("/me/documents/x", None, Bundle::Agreements),
+            ("/me/history", Some(Role::Customer), Bundle::Agreements),
+            ("/me/history/", Some(Role::Customer), Bundle::Agreements),
+            ("/me/x", Some(Role::Customer), Bundle::Customer),
             ("/signed-out", None, Bundle::Customer),
             ("/", None, Bundle::Customer),
             ("/", Some(Role::Customer), Bundle::Customer),

@@ -59,8 +59,8 @@ pub const CONSENTS: Routes = || {
     .into_any()
 };
 
-/// End users: their documents, one to read and accept, and their history. (A customer's "/" is replaced
-/// by "/me" before the router starts.)
+/// End users' start: the documents that need their consent. (A customer's "/" is replaced by "/me" before
+/// the router starts.)
 pub const CUSTOMER: Routes = || {
     complete_navigations();
     crate::me::provide();
@@ -69,8 +69,25 @@ pub const CUSTOMER: Routes = || {
     let here = shown_here(Bundle::Customer);
     (move || match page.get() {
         _ if !here.get() => ().into_any(),
-        CustomerPath::NotFound => view! { <NotFound/> }.into_any(),
-        path => crate::me::page(path),
+        CustomerPath::Documents => crate::me::inbox_page(),
+        _ => view! { <NotFound/> }.into_any(),
+    })
+    .into_any()
+};
+
+/// End users' agreements (their own bundle, so that the inbox stays small): a document to read and
+/// accept, and the history of what they accepted.
+pub const AGREEMENTS: Routes = || {
+    complete_navigations();
+    crate::me::provide();
+    let path = use_location().pathname;
+    let page = Memo::new(move |_| CustomerPath::parse(&path.get()));
+    let here = shown_here(Bundle::Agreements);
+    (move || match page.get() {
+        _ if !here.get() => ().into_any(),
+        CustomerPath::Document { consent } => crate::me::document_page(consent),
+        CustomerPath::History => crate::me::history_page(),
+        _ => view! { <NotFound/> }.into_any(),
     })
     .into_any()
 };

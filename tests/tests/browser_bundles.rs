@@ -71,6 +71,9 @@ async fn every_route_loads_cold_as_its_role_with_its_own_bundle_and_no_console_e
     assert_eq!(b.url().await.path(), "/me");
     fetched_only(&transfers, "customer.", "staff.", "/ as an end user");
     b.screenshot("bundles-customer-me").await;
+    // A document and the history are the end user's agreements: the inbox's bundle carries neither.
+    let transfers = cold_load(&b, &stack, "/me/history", &testid("history-page")).await;
+    fetched_only(&transfers, "agreements.", "customer.", "/me/history");
     b.close().await;
     stack.shutdown().await;
 }

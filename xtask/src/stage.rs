@@ -78,8 +78,19 @@ fn has_nextest() -> bool {
 
 /// Every crate but the page's (the UI library and its three bundles), which are wasm-only: their logic lives
 /// (and is tested) in console-api.
-const TEST_SCOPE: [&str; 9] =
-    ["--workspace", "--exclude", "console-ui", "--exclude", "console-ui-staff", "--exclude", "console-ui-customer", "--exclude", "console-ui-consents"];
+const TEST_SCOPE: [&str; 11] = [
+    "--workspace",
+    "--exclude",
+    "console-ui",
+    "--exclude",
+    "console-ui-staff",
+    "--exclude",
+    "console-ui-customer",
+    "--exclude",
+    "console-ui-agreements",
+    "--exclude",
+    "console-ui-consents",
+];
 
 pub fn build_tests() -> Result<(), String> {
     if has_nextest() {

@@ -11,9 +11,14 @@ use sha2::{Digest, Sha256};
 use crate::stage::{cargo, project_root, status, target_dir};
 use crate::tools::Tools;
 
-/// The bundles, one per role: the package that builds each, and its name in `dist/assets/`.
-pub const BUNDLES: [(&str, &str); 3] =
-    [("console-ui-staff", "staff"), ("console-ui-customer", "customer"), ("console-ui-consents", "consents")];
+/// The bundles (see `console_api::route::Bundle`): the package that builds each, its name in
+/// `dist/assets/`, and its stylesheet in `style/` (after `shell.css`; the end user's two share theirs).
+pub const BUNDLES: [(&str, &str, &str); 4] = [
+    ("console-ui-staff", "staff", "staff.css"),
+    ("console-ui-customer", "customer", "customer.css"),
+    ("console-ui-agreements", "agreements", "customer.css"),
+    ("console-ui-consents", "consents", "consents.css"),
+];
 
 /// Where the content-hashed assets go; the gateway serves this folder as immutable.
 pub const ASSETS: &str = "assets";
@@ -43,8 +48,9 @@ struct Built {
     css: String,
 }
 
-/// The loader: which bundle a path needs, then its stylesheet, glue and wasm, all fetched at once. Paths under `/me`
-/// and `/signed-out` are the end user's (the smaller bundle); at `/` the session says whose start it is
+/// The loader: which bundle a path needs, then its stylesheet, glue and wasm, all fetched at once.
+/// `/me/documents/…` and `/me/history` are the end user's agreements; the rest of `/me…` and `/signed-out`
+/// the end user's start (the smallest bundle); at `/` the session says whose start it is
 /// (nobody's yet: the small bundle, which sends them to sign in); `/consents…`, `/documents…` and
 /// `/consent-types…` are the staff consent area's; every other path is the staff console's
 /// (the same rule as `console_api::route::Bundle::for_path`). If a file cannot load, the page says so
@@ -64,9 +70,11 @@ const bundles = {{
 }};
 
 async function bundleFor(path) {{
-  if (path === '/me' || path.startsWith('/me/') || path === '/signed-out') return 'customer';
-  if (['/consents', '/documents', '/consent-types'].some((area) => path === area || path.startsWith(area + '/'))) return 'consents';
-  if (path !== '/') return 'staff';
+  const [first, second] = path.split('/').filter((segment) => segment !== '');
+  if (first === 'me' && (second === 'documents' || second === 'history')) return 'agreements';
+  if (first === 'me' || (first === 'signed-out' && second === undefined)) return 'customer';
+  if (['consents', 'documents', 'consent-types'].includes(first)) return 'consents';
+  if (first !== undefined) return 'staff';
   // Unless the session says staff (nobody signed in, or it cannot say), the smaller bundle, which signs
   // people in and shows errors as well as the other.
   try {{
@@ -127,14 +135,10 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     let linked = target_dir().join("wasm32-unknown-unknown/wasm-release");
     // The linked wasm is shared by every checkout using this target directory: remove it so cargo
     // links it again from this checkout's own (possibly fresh) build.
-    for (package, _) in BUNDLES {
+    for (package, _, _) in BUNDLES {
         let _ = std::fs::remove_file(linked.join(format!("{}.wasm", package.replace('-', "_"))));
     }
-    let mut args = vec!["build", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"];
-    for (package, _) in BUNDLES {
-        args.extend(["-p", package]);
-    }
-    cargo(&args)?;
+    compile(tools.page_nightly)?;
     if dist.exists() {
         std::fs::remove_dir_all(&dist).map_err(|e| format!("cannot clear {}: {e}", dist.display()))?;
     }
@@ -144,14 +148,14 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     let read = |file: &str| std::fs::read_to_string(root.join("style").join(file)).map_err(|e| format!("style/{file}: {e}"));
     let shell_css = read("shell.css")?;
     let mut built = Vec::new();
-    for (package, name) in BUNDLES {
+    for (package, name, style) in BUNDLES {
         let wasm = linked.join(format!("{}.wasm", package.replace('-', "_")));
         let (js, wasm) = bundle(tools, &wasm, &stage.join(name), name)?;
         let hash = content_hash(&[&js, &wasm]);
         let (js_name, wasm_name) = (format!("{name}.{hash}.js"), format!("{name}.{hash}.wasm"));
         write(&assets.join(&js_name), &js)?;
         write(&assets.join(&wasm_name), &wasm)?;
-        let css = minify_css(&format!("{shell_css}\n{}", read(&format!("{name}.css"))?));
+        let css = minify_css(&format!("{shell_css}\n{}", read(style)?));
         let css_name = format!("{name}.{}.css", content_hash(&[css.as_bytes()]));
         write(&assets.join(&css_name), css.as_bytes())?;
         built.push(Built { name, js: js_name, wasm: wasm_name, css: css_name });
@@ -161,6 +165,34 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     write(&dist.join("boot.js"), boot_js(&built).as_bytes())?;
     precompress(&dist)?;
     precompress(&assets)
+}
+
+/// Compiles and links every bundle (one cargo run: they share the UI library's build). On the pinned
+/// nightly (`tools::PAGE_NIGHTLY`) the standard library is rebuilt for the page: panics abort at once, with
+/// neither message nor location, `Debug` formats nothing (the page shows only `Display` texts), and std
+/// takes its size-optimized paths. `RUSTFLAGS` replaces `.cargo/config.toml`'s flags for the target, so it
+/// repeats `erase_components`.
+fn compile(nightly: bool) -> Result<(), String> {
+    let mut args = vec!["build", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"];
+    for (package, _, _) in BUNDLES {
+        args.extend(["-p", package]);
+    }
+    if !nightly {
+        return cargo(&args);
+    }
+    args.extend(["-Zbuild-std=std,panic_abort", "-Zbuild-std-features=optimize_for_size"]);
+    status(
+        Command::new("cargo")
+            .current_dir(project_root())
+            .env("RUSTUP_TOOLCHAIN", crate::tools::PAGE_NIGHTLY)
+            .env_remove("RUSTC")
+            .env_remove("RUSTDOC")
+            .env(
+                "RUSTFLAGS",
+                "--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none",
+            )
+            .args(&args),
+    )
 }
 
 /// One bundle through wasm-bindgen and wasm-opt, in `stage`; answers its glue and its wasm. The
@@ -328,7 +360,7 @@ pub fn report_payload(dist: &Path, tools: &Tools) -> Result<(), String> {
     }
     println!("  {:<40} {:>10} {:>10} {:>10}", "total of dist/", kb(raw), kb(gz), kb(br));
     let Some(twiggy) = &tools.twiggy else { return Ok(()) };
-    for (_, name) in BUNDLES {
+    for (_, name, _) in BUNDLES {
         let wasm = target_dir().join("ui-stage").join(name).join(format!("{name}_bg.wasm"));
         println!("\nLargest functions of the {name} bundle (twiggy top, bytes before wasm-opt)");
         let out = Command::new(twiggy).args(["top", "-n", "15"]).arg(&wasm).output().map_err(|e| e.to_string())?;

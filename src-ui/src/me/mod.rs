@@ -12,7 +12,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use console_api::consents::{Consent, LabelGroups, LABEL_GROUP_STATE, LABEL_GROUP_TYPE};
 use console_api::gateway::{ClientError, Role};
 use console_api::i18n::{Language, Text};
-use console_api::route::CustomerPath;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -57,20 +56,31 @@ pub fn use_me() -> MeCtx {
     expect_context::<MeCtx>()
 }
 
-/// The page a customer path shows, in the current language: called from the route table's reactive
-/// match, it tracks the language, so that a change rebuilds the page with every text in the new one (and
-/// its data asked again), rather than each text of every page being a reactive node of its own. Staff
-/// have no documents of their own here (and the gateway answers 403 to them).
-pub fn page(path: CustomerPath) -> AnyView {
+/// The inbox (`/me`), in the current language. Each page function here is called from its route table's
+/// reactive match and tracks the language, so that a change rebuilds the page with every text in the new
+/// one (and its data asked again), rather than each text of every page being a reactive node of its own.
+/// Staff have no documents of their own here (and the gateway answers 403 to them). The inbox and the
+/// other two are in different bundles (`crate::routes`): one function each keeps them apart.
+pub fn inbox_page() -> AnyView {
+    for_customer(|| view! { <inbox::Inbox/> }.into_any())
+}
+
+/// A document to read and accept (`/me/documents/{consentId}`), in the current language.
+pub fn document_page(consent: String) -> AnyView {
+    for_customer(|| view! { <document::DocumentPage consent/> }.into_any())
+}
+
+/// What the person accepted (`/me/history`), in the current language.
+pub fn history_page() -> AnyView {
+    for_customer(|| view! { <history::HistoryPage/> }.into_any())
+}
+
+fn for_customer(page: impl FnOnce() -> AnyView) -> AnyView {
     if use_role() != Role::Customer {
         return view! { <Forbidden/> }.into_any();
     }
     use_me().language.track();
-    match path {
-        CustomerPath::Document { consent } => view! { <document::DocumentPage consent/> }.into_any(),
-        CustomerPath::History => view! { <history::HistoryPage/> }.into_any(),
-        _ => view! { <inbox::Inbox/> }.into_any(),
-    }
+    page()
 }
 
 /// The language (the person's choice, else the browser's) and its labels, reloaded when it changes: once

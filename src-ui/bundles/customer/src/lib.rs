@@ -1,4 +1,4 @@
-//! The end user's bundle: the shared shell with "My documents" only, so that a customer never downloads
+//! The end user's start: the shared shell with the inbox of "My documents" only, so that a customer never downloads
 //! the staff console (see `console_ui::routes`).
 
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
