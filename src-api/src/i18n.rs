@@ -82,6 +82,10 @@ pub enum Text {
     ConfirmRevokeText,
     Cancel,
     ConfirmRevoke,
+    SkipToContent,
+    Customer,
+    Environment,
+    SignOut,
     RevokedNotice,
     ErrorTitle,
     ErrorReference,
@@ -90,12 +94,13 @@ pub enum Text {
 
 impl Text {
     /// Every text, for the tests.
-    pub const ALL: [Text; 31] = [
+    pub const ALL: [Text; 35] = [
         Text::MyDocuments, Text::Intro, Text::LanguageLabel, Text::Loading, Text::NothingNeeded, Text::NothingNeededHint,
         Text::New, Text::Revised, Text::WhatChanged, Text::ReadAndAccept, Text::History, Text::DocumentLoading, Text::Agree,
         Text::Accept, Text::Accepting, Text::NoLongerNeeded, Text::BackToInbox, Text::UnsafeDocument, Text::Accepted,
         Text::HistoryIntro, Text::NoHistory, Text::Revoke, Text::Revoking, Text::ConfirmRevokeTitle, Text::ConfirmRevokeText,
         Text::Cancel, Text::ConfirmRevoke, Text::RevokedNotice, Text::ErrorTitle, Text::ErrorReference, Text::Retry,
+        Text::SkipToContent, Text::Customer, Text::Environment, Text::SignOut,
     ];
 
     fn all_languages(self) -> [&'static str; 3] {
@@ -151,6 +156,10 @@ impl Text {
             Text::ErrorTitle => ["This could not be done", "No se ha podido hacer", "Cela n’a pas pu être fait"],
             Text::ErrorReference => ["Reference for support:", "Referencia para soporte:", "Référence pour le support :"],
             Text::Retry => ["Try again", "Reintentar", "Réessayer"],
+            Text::SkipToContent => ["Skip to content", "Saltar al contenido", "Aller au contenu"],
+            Text::Customer => ["Customer", "Cliente", "Client"],
+            Text::Environment => ["Environment", "Entorno", "Environnement"],
+            Text::SignOut => ["Sign out", "Cerrar sesión", "Se déconnecter"],
         }
     }
 

@@ -16,6 +16,27 @@ use crate::transport::Client;
 
 pub const PRODUCT: &str = "Consent & Operations Console";
 
+/// The shell's own words in the page's language, when it is not always English: the end user's pages
+/// (`crate::me`) fill the slot, and refill it when the person switches language. `None`: English, as the
+/// staff pages are. A slot rather than the translations themselves, so that staff bundles carry none.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ShellWords {
+    pub skip_to_content: &'static str,
+    pub home: &'static str,
+    pub role: &'static str,
+    pub environment: &'static str,
+    pub sign_out: &'static str,
+}
+
+/// Provided by [`App`] for the whole page.
+pub type ShellWordsSlot = RwSignal<Option<ShellWords>>;
+
+/// One of the shell's words: the slot's, else the English `default`.
+pub fn shell_word(pick: fn(ShellWords) -> &'static str, default: &'static str) -> impl Fn() -> &'static str + Copy {
+    let slot = use_context::<ShellWordsSlot>();
+    move || slot.and_then(|s| s.get()).map_or(default, pick)
+}
+
 /// The console, mounted once the session is known (see `crate::start`): everything is built once from
 /// plain values, and the router starts at the URL the session bootstrap may have replaced (a customer's
 /// "/" becomes "/me"). `routes`: the bundle's route table (`crate::routes`).
@@ -23,6 +44,8 @@ pub const PRODUCT: &str = "Consent & Operations Console";
 pub fn App(client: Client, session: Result<SessionInfo, ClientError>, routes: Routes) -> impl IntoView {
     // The one client of the console API; components take it from context (another transport can replace it).
     provide_context(client);
+    let words: ShellWordsSlot = RwSignal::new(None);
+    provide_context(words);
     let info = session.as_ref().ok().cloned();
     // The pages are routed only when someone is signed in, and take who it is from context.
     if let Some(user) = info.as_ref().and_then(|i| i.user.clone()) {
@@ -30,7 +53,7 @@ pub fn App(client: Client, session: Result<SessionInfo, ClientError>, routes: Ro
     }
     view! {
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main">{shell_word(|w| w.skip_to_content, "Skip to content")}</a>
             <Header info=info/>
             <main id="main" class="main" tabindex="-1">
                 {match session {
@@ -69,10 +92,11 @@ fn Header(info: Option<SessionInfo>) -> impl IntoView {
     // has their own documents.
     let nav = signed_in.map(|(user, environment)| {
         let staff = user.role.is_staff();
+        let home_word = shell_word(|w| w.home, "My documents");
         let area = move |prefix: &'static str| move || pathname.with(|p| p == prefix || p.starts_with(&format!("{prefix}/"))).then_some("page");
         view! {
             <nav class="topnav" aria-label="Main">
-                <a href=home aria-current=current>{if staff { "Timeline" } else { "My documents" }}</a>
+                <a href=home aria-current=current>{move || if staff { "Timeline" } else { home_word() }}</a>
                 {staff.then(|| view! {
                     <a href="/consents" aria-current=area("/consents") data-testid="nav-consents">"Consents"</a>
                     <a href="/documents" aria-current=area("/documents") data-testid="nav-documents">"Documents"</a>

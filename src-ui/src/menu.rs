@@ -4,6 +4,7 @@ use console_api::gateway::{sign_in_url, ApiProblem, ClientError, Environment, Si
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::app::{shell_word, ShellWordsSlot};
 use crate::drafts;
 use crate::transport::Client;
 use crate::util::{leave_to, SIGNED_OUT};
@@ -28,14 +29,22 @@ pub fn UserMenu(user: SignedInUser, environment: Environment) -> impl IntoView {
             }
         });
     };
+    let words = expect_context::<ShellWordsSlot>();
+    let role_label = user.role.label().to_string();
+    let role = move || words.get().map_or_else(|| role_label.clone(), |w| w.role.to_string());
     view! {
         <details class="user-menu">
             <summary class="user-menu-button" data-testid="user-menu">{user.name.clone()}</summary>
             <div class="user-menu-panel">
                 <p class="user-menu-who" data-testid="user-name">{user.name}</p>
-                <p class="muted" data-testid="user-role">{user.role.label().to_string()}</p>
-                <p class="muted">{format!("{} environment", environment.label())}</p>
-                <button type="button" class="btn" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
+                <p class="muted" data-testid="user-role">{role}</p>
+                <p class="muted">{move || match words.get() {
+                    Some(w) => format!("{}: {}", w.environment, environment.label()),
+                    None => format!("{} environment", environment.label()),
+                }}</p>
+                <button type="button" class="btn" data-testid="sign-out" on:click=sign_out>
+                    {shell_word(|w| w.sign_out, "Sign out")}
+                </button>
             </div>
         </details>
     }

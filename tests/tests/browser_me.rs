@@ -188,9 +188,9 @@ async fn the_pages_speak_spanish_and_french_and_fit_a_phone() {
     b.wait_css(&testid("what-changed"), WAIT).await;
     let (_, _, es_labels) = stack.sign_in("alice").await.get("/api/me/labels?lang=es").await;
 
-    for (code, title, revised, agree, shot) in [
-        ("es", "Mis documentos", "Revisado", "He leído y acepto", "me-inbox-es"),
-        ("fr", "Mes documents", "Révisé", "J’ai lu et j’accepte", "me-inbox-fr"),
+    for (code, title, revised, agree, sign_out, shot) in [
+        ("es", "Mis documentos", "Revisado", "He leído y acepto", "Cerrar sesión", "me-inbox-es"),
+        ("fr", "Mes documents", "Révisé", "J’ai lu et j’accepte", "Se déconnecter", "me-inbox-fr"),
     ] {
         b.js("const s = document.querySelector('[data-testid=language-switch]'); s.value = arguments[0]; s.dispatchEvent(new Event('change', { bubbles: true }));", vec![json!(code)]).await;
         b.wait_for(&format!("the inbox in {code}"), shot, WAIT, || async {
@@ -199,6 +199,15 @@ async fn the_pages_speak_spanish_and_french_and_fit_a_phone() {
         .await;
         let lang = b.js("return document.querySelector('[data-testid=my-documents]').lang;", vec![]).await;
         assert_eq!(lang, json!(code), "the section says its language");
+        // The shell around it too: the page's language, the header's link, the menu's button.
+        let shell = b
+            .js(
+                "return [document.documentElement.lang, document.querySelector('.topnav a').textContent, \
+                 document.querySelector('[data-testid=sign-out]').textContent.trim()];",
+                vec![],
+            )
+            .await;
+        assert_eq!(shell, json!([code, title, sign_out]), "the shell in {code}");
         // textContent: the badges are upper-cased by the stylesheet, which innerText applies.
         let page = b.js("return document.querySelector('[data-testid=my-documents]').textContent;", vec![]).await;
         let page = page.as_str().unwrap_or_default();

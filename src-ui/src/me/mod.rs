@@ -15,6 +15,7 @@ use console_api::i18n::{Language, Text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::app::{ShellWords, ShellWordsSlot};
 use crate::common::Forbidden;
 use crate::session::use_role;
 use crate::transport::Client;
@@ -92,6 +93,23 @@ pub fn provide() {
     let client = expect_context::<Client>();
     let me = MeCtx { language: RwSignal::new(lang::initial()), labels: RwSignal::new(None) };
     provide_context(me);
+    // The shell (header, menu, skip link) and the document's `lang` speak the same language as the page.
+    let shell = use_context::<ShellWordsSlot>();
+    Effect::new(move |_| {
+        let language = me.language.get();
+        if let Some(shell) = shell {
+            shell.set(Some(ShellWords {
+                skip_to_content: Text::SkipToContent.in_language(language),
+                home: Text::MyDocuments.in_language(language),
+                role: Text::Customer.in_language(language),
+                environment: Text::Environment.in_language(language),
+                sign_out: Text::SignOut.in_language(language),
+            }));
+        }
+        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("lang", language.code());
+        }
+    });
     Effect::new(move |_| {
         let language = me.language.get();
         let client = client.clone();
