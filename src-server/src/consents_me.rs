@@ -165,7 +165,8 @@ async fn document(
     audited(&state, &caller, ACTION, uri, &cid, result)
 }
 
-/// `GET /api/me/documents/summary?uri=`: the revision and "what changed" the document states.
+/// `GET /api/me/documents/summary?uri=&lang=`: the revision and "what changed" the document states, in
+/// the page's language when the document says it in that language.
 async fn document_summary(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
@@ -175,8 +176,20 @@ async fn document_summary(
     const ACTION: &str = "documents.summary.mine";
     let uri = q.get("uri").map(String::as_str).unwrap_or_default();
     caller.require(Need::Customer, &state, ACTION, uri, &cid)?;
-    let result = fetch_own_document(&state, &caller, uri, &cid).await.map(|d| summary(uri, &d));
+    let result = match summary_language(q.get("lang"), &cid) {
+        Ok(language) => fetch_own_document(&state, &caller, uri, &cid).await.map(|d| summary(uri, &d, language)),
+        Err(refused) => Err(refused),
+    };
     audited(&state, &caller, ACTION, uri, &cid, result).map(|v| Answer(v, cid))
+}
+
+/// `lang` of the summary: English when absent.
+fn summary_language(code: Option<&String>, cid: &CorrelationId) -> Result<Language, Problem> {
+    let Some(code) = code else { return Ok(Language::En) };
+    Language::parse(code).ok_or_else(|| {
+        let message = format!("'{code}' is not a language of the console: use en, es or fr");
+        invalid(&ValidationError { field: "lang", message }, cid)
+    })
 }
 
 /// The document at `uri`, if the gateway may fetch it for this person:
@@ -225,21 +238,27 @@ fn relayed(document: FetchedDocument, cid: &CorrelationId) -> Result<Response, P
 }
 
 /// What an HTML document says about itself (`<meta name="revision-id">`, `<meta name="what-changed">`);
-/// the host's `document-revision-id` header first. A PDF says nothing here.
-fn summary(uri: &str, document: &FetchedDocument) -> DocumentSummary {
+/// the host's `document-revision-id` header first. "What changed" in `language` when the document has a
+/// `<meta name="what-changed" lang="..">` for it, else the one without `lang`. A PDF says nothing here.
+fn summary(uri: &str, document: &FetchedDocument, language: Language) -> DocumentSummary {
     let html = std::str::from_utf8(&document.body).unwrap_or_default();
+    let what_changed = meta(html, "what-changed", Some(language.code())).or_else(|| meta(html, "what-changed", None));
     DocumentSummary {
         uri: uri.to_string(),
-        revision_id: document.revision_id.clone().or_else(|| meta(html, "revision-id")),
-        what_changed: meta(html, "what-changed"),
+        revision_id: document.revision_id.clone().or_else(|| meta(html, "revision-id", None)),
+        what_changed,
     }
 }
 
-/// The `content` of `<meta name="{name}" content="...">` in a document's head, entities decoded.
-fn meta(html: &str, name: &str) -> Option<String> {
+/// The `content` of the `<meta name="{name}" ...>` in a document's head whose `lang` is `lang` (`None`:
+/// the one without a `lang`), entities decoded.
+fn meta(html: &str, name: &str, lang: Option<&str>) -> Option<String> {
     let head = &html[..html.find("</head>").unwrap_or(html.len())];
-    let tag_start = head.find(&format!("<meta name=\"{name}\""))?;
-    let tag = &head[tag_start..tag_start + head[tag_start..].find('>')?];
+    let opening = format!("<meta name=\"{name}\"");
+    let tag = head.match_indices(&opening).filter_map(|(at, _)| head[at..].find('>').map(|end| &head[at..at + end])).find(|tag| {
+        let tag_lang = tag.split(" lang=\"").nth(1).and_then(|v| v.split('"').next());
+        tag_lang == lang
+    })?;
     let content = tag.split("content=\"").nth(1)?.split('"').next()?;
     let text = content.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&");
     let text = text.trim().to_string();
@@ -255,11 +274,22 @@ mod tests {
         let html = r#"<html><head><meta name="revision-id" content="2026:1"><meta name="what-changed" content="Fees &amp; limits (section 3)."></head>
             <body><meta name="what-changed" content="not in the head"></body></html>"#;
         let d = FetchedDocument { content_type: Some("text/html".into()), revision_id: None, body: html.as_bytes().to_vec() };
-        let s = summary("/vault/x", &d);
+        let s = summary("/vault/x", &d, Language::En);
         assert_eq!(s.revision_id.as_deref(), Some("2026:1"));
         assert_eq!(s.what_changed.as_deref(), Some("Fees & limits (section 3)."));
         let bare = FetchedDocument { content_type: None, revision_id: Some("h".into()), body: b"<p>x</p>".to_vec() };
-        assert_eq!(summary("/v", &bare), DocumentSummary { uri: "/v".into(), revision_id: Some("h".into()), what_changed: None });
+        assert_eq!(summary("/v", &bare, Language::Es), DocumentSummary { uri: "/v".into(), revision_id: Some("h".into()), what_changed: None });
+    }
+
+    #[test]
+    fn what_changed_is_in_the_asked_language_when_the_document_has_it() {
+        let html = r#"<html><head><meta name="what-changed" content="Fees."><meta name="what-changed" lang="es" content="Comisiones.">
+            </head></html>"#;
+        let d = FetchedDocument { content_type: Some("text/html".into()), revision_id: None, body: html.as_bytes().to_vec() };
+        assert_eq!(summary("/v", &d, Language::Es).what_changed.as_deref(), Some("Comisiones."));
+        assert_eq!(summary("/v", &d, Language::En).what_changed.as_deref(), Some("Fees."));
+        // No French one: the document's own (untagged) words rather than nothing.
+        assert_eq!(summary("/v", &d, Language::Fr).what_changed.as_deref(), Some("Fees."));
     }
 
     #[test]

@@ -188,9 +188,9 @@ async fn the_pages_speak_spanish_and_french_and_fit_a_phone() {
     b.wait_css(&testid("what-changed"), WAIT).await;
     let (_, _, es_labels) = stack.sign_in("alice").await.get("/api/me/labels?lang=es").await;
 
-    for (code, title, revised, agree, sign_out, shot) in [
-        ("es", "Mis documentos", "Revisado", "He leído y acepto", "Cerrar sesión", "me-inbox-es"),
-        ("fr", "Mes documents", "Révisé", "J’ai lu et j’accepte", "Se déconnecter", "me-inbox-fr"),
+    for (code, title, revised, agree, sign_out, changed, shot) in [
+        ("es", "Mis documentos", "Revisado", "He leído y acepto", "Cerrar sesión", "Ahora puede descargar", "me-inbox-es"),
+        ("fr", "Mes documents", "Révisé", "J’ai lu et j’accepte", "Se déconnecter", "Vous pouvez désormais", "me-inbox-fr"),
     ] {
         b.js("const s = document.querySelector('[data-testid=language-switch]'); s.value = arguments[0]; s.dispatchEvent(new Event('change', { bubbles: true }));", vec![json!(code)]).await;
         b.wait_for(&format!("the inbox in {code}"), shot, WAIT, || async {
@@ -212,6 +212,12 @@ async fn the_pages_speak_spanish_and_french_and_fit_a_phone() {
         let page = b.js("return document.querySelector('[data-testid=my-documents]').textContent;", vec![]).await;
         let page = page.as_str().unwrap_or_default();
         assert!(page.contains(revised), "{code}: {page}");
+        // What changed, as the document says it in that language.
+        b.wait_for(&format!("what changed in {code}"), shot, WAIT, || async {
+            let v = b.js("const w = document.querySelector('[data-testid=what-changed]'); return w ? w.textContent : '';", vec![]).await;
+            v.as_str().unwrap_or_default().contains(changed).then_some(())
+        })
+        .await;
         b.screenshot(shot).await;
         assert_accessible(&b, &format!("the inbox in {code}")).await;
         // The document page in the same language.

@@ -198,6 +198,14 @@ async fn documents_are_relayed_inert_from_the_api_origin_only_and_only_the_perso
     assert_eq!(status, 200, "{summary}");
     assert_eq!(summary["revisionId"], "2026:1");
     assert!(summary["whatChanged"].as_str().unwrap_or_default().starts_with("Card tokens"), "{summary}");
+    // In the page's language, as the document says it.
+    for (lang, start) in [("es", "Tokens de tarjeta"), ("fr", "Jetons de carte"), ("en", "Card tokens")] {
+        let (status, _, summary) = alice.get(&format!("/api/me/documents/summary?uri={PRIVACY}&lang={lang}")).await;
+        assert_eq!(status, 200, "{summary}");
+        assert!(summary["whatChanged"].as_str().unwrap_or_default().starts_with(start), "{lang}: {summary}");
+    }
+    let (status, _, body) = alice.get(&format!("/api/me/documents/summary?uri={PRIVACY}&lang=de")).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("lang")), "{body}");
 
     // Refused before anything is fetched: not http(s) or relative, another origin, credentials.
     let encoded = |uri: &str| url::form_urlencoded::byte_serialize(uri.as_bytes()).collect::<String>();

@@ -25,7 +25,8 @@ pub mod routes {
     pub const MY_LABELS: &str = "/api/me/labels";
     /// `GET ?uri=`: the document itself (HTML or PDF), for a sandboxed frame.
     pub const MY_DOCUMENT: &str = "/api/me/documents";
-    /// `GET ?uri=`: which revision the document is and what changed in it ([`super::DocumentSummary`]).
+    /// `GET ?uri=&lang=en|es|fr`: which revision the document is and what changed in it, in that language
+    /// when the document says it in it ([`super::DocumentSummary`]).
     pub const MY_DOCUMENT_SUMMARY: &str = "/api/me/documents/summary";
 }
 
@@ -88,9 +89,9 @@ impl<T: Transport> GatewayClient<T> {
     }
 
     /// The revision and "what changed" of a document the person has a consent for.
-    pub async fn my_document_summary(&self, uri: &str) -> Result<Reply<DocumentSummary>, ClientError> {
+    pub async fn my_document_summary(&self, uri: &str, language: Language) -> Result<Reply<DocumentSummary>, ClientError> {
         validate::uri_reference("uri", uri)?;
-        let path = format!("{}?uri={}", routes::MY_DOCUMENT_SUMMARY, encode_component(uri));
+        let path = format!("{}?uri={}&lang={}", routes::MY_DOCUMENT_SUMMARY, encode_component(uri), language.code());
         self.call(Request::new(Method::Get, path), None).await
     }
 }

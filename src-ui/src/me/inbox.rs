@@ -56,7 +56,8 @@ fn NeededDocument(consent: Consent) -> impl IntoView {
     // What changed, from the document itself: asked for revised documents only (a new one is all new).
     let summary = (revised && safe).then(|| {
         let client = expect_context::<Client>();
-        load(async move { client.my_document_summary(&uri).await.map(|r| r.value) })
+        let language = me.language.get_untracked();
+        load(async move { client.my_document_summary(&uri, language).await.map(|r| r.value) })
     });
     let revision = {
         let consent = consent.clone();
