@@ -25,7 +25,7 @@ pub mod d1_token;
 pub mod directory;
 mod http;
 pub mod jwks;
-// pub mod mas; (after merging branch mas)
+pub mod mas;
 pub mod service_token;
 pub mod upstream;
 pub mod user_auth;
