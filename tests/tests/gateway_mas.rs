@@ -278,3 +278,21 @@ async fn with_mascustomers_down_its_routes_say_so_and_the_directory_and_d1_still
     assert_eq!(status, 200, "D1 still answers");
     stack.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancellation_date_mascustomers_refuses_keeps_its_code_and_words_and_changes_nothing() {
+    let stack = Stack::start_with_stub_ui().await;
+    let ada = stack.sign_in("ada").await;
+    let account = postpaid(&alice_accounts(&ada).await);
+    let active = ok(&ada, &format!("/api/mas/accounts/{account}/account-promotions?account_promotion_type=ACTIVE")).await;
+    let id = active[0]["account_promotion_id"].as_str().expect("an active promotion").to_string();
+    let path = format!("/api/mas/accounts/{account}/promotions/{id}");
+    // Well formed, so the gateway passes it on; in the past, so MasCustomers refuses it with its code.
+    let (status, body) = write(&ada, Method::PATCH, &path, Some(&json!({"cancellation_date": "2000-01-01"}))).await;
+    assert_eq!((status, body["kind"].as_str(), body["errorType"].as_str()), (400, Some("invalid_input"), Some("CANCELLATION_DATE_IN_PAST")), "{body}");
+    assert!(body["message"].as_str().unwrap().starts_with("MasCustomers refused the request"), "{body}");
+    assert_eq!(lines(&stack, "mas.promotion.cancel", &format!("{account}/{id}")), [("attempt".into(), None), ("refused".into(), Some(400))]);
+    let after = ok(&ada, &format!("/api/mas/accounts/{account}/account-promotions?account_promotion_type=ACTIVE")).await;
+    assert_eq!(after, active, "nothing changed");
+    stack.shutdown().await;
+}
