@@ -9,6 +9,8 @@
 //!   refresh rotation, client_credentials, revocation, JWKS, RFC 8414 metadata) and [`ApitureCaller`], the
 //!   bearer check of the Apiture-style APIs.
 //! * [`consents`]: `/consents` (seed 004), every operation, and the documents consents point at (`/vault`).
+//! * [`directory`]: `/directory/v1`, the bank's customer directory of the demo people (scope
+//!   `directory:read`, client_credentials of `console-directory`).
 //! * [`mas`]: MasStack MasCustomers v4 (seed 003) under `/masstack/v4`, its token endpoint
 //!   `/masstack/oauth/token`, its OpenAPI document ([`openapi_mas`]) at `/masstack/v4/openapi.json`.
 //! * [`control`]: `/_sandbox/` test aid, mounted only with `--control`, behind [`control_guard`]; its
@@ -27,6 +29,7 @@ pub mod control;
 pub mod control_guard;
 pub mod db;
 pub mod demo;
+pub mod directory;
 pub mod error;
 pub mod faults;
 pub mod mas;
@@ -51,7 +54,7 @@ use tokio::task::JoinHandle;
 pub use auth::bearer::{require_api_key, require_scope, ApitureCaller, ApitureFailure};
 pub use auth::{
     DemoUser, ACCESS_TOKEN_AUDIENCE, AUTH_KID, AUTH_PRIVATE_KEY_PEM, AUTH_PUBLIC_KEY_PEM, DEMO_API_KEY, DEMO_PASSWORD,
-    DEMO_USERS, DESKTOP_CLIENT_ID, GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET,
+    DEMO_USERS, DESKTOP_CLIENT_ID, DIRECTORY_CLIENT_ID, DIRECTORY_CLIENT_SECRET, GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET,
 };
 pub use error::SandboxError;
 pub use mas::oauth::{MAS_CLIENT_ID, MAS_CLIENT_SECRET, MAS_TOKEN_AUDIENCE, MAS_TOKEN_ISSUER, MAS_TOKEN_KEY};
@@ -231,6 +234,8 @@ pub fn router(state: AppState, control: bool) -> Router {
         // RFC 8414 section 3: the metadata of an issuer with a path, at the origin's well-known place.
         .route("/.well-known/oauth-authorization-server/auth", get(auth::keys::metadata))
         .merge(consents::router())
+        .route("/directory/v1/people", get(directory::search))
+        .route("/directory/v1/people/{personId}", get(directory::person))
         .merge(mas::router());
     if control {
         // Faults apply to the routes above only: the control API below can always clear them.
