@@ -10,6 +10,8 @@ use crate::timeline::{self, WeekBucket};
 use crate::validate;
 
 mod loaded;
+pub mod iban_input;
+pub mod promotion_timeline;
 
 pub use loaded::{LoadState, LoadedTimeline, Place, RowRef, ShownDay};
 

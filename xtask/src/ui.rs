@@ -12,8 +12,12 @@ use crate::stage::{cargo, project_root, status, target_dir};
 use crate::tools::Tools;
 
 /// The bundles, one per role: the package that builds each, and its name in `dist/assets/`.
-pub const BUNDLES: [(&str, &str); 3] =
-    [("console-ui-staff", "staff"), ("console-ui-customer", "customer"), ("console-ui-consents", "consents")];
+pub const BUNDLES: [(&str, &str); 4] = [
+    ("console-ui-staff", "staff"),
+    ("console-ui-customer", "customer"),
+    ("console-ui-consents", "consents"),
+    ("console-ui-accounts", "accounts"),
+];
 
 /// Where the content-hashed assets go; the gateway serves this folder as immutable.
 pub const ASSETS: &str = "assets";
@@ -46,7 +50,8 @@ struct Built {
 /// The loader: which bundle a path needs, then its stylesheet, glue and wasm, all fetched at once. Paths under `/me`
 /// and `/signed-out` are the end user's (the smaller bundle); at `/` the session says whose start it is
 /// (nobody's yet: the small bundle, which sends them to sign in); `/consents…`, `/documents…` and
-/// `/consent-types…` are the staff consent area's; every other path is the staff console's
+/// `/consent-types…` are the staff consent area's, `/customers…` the customer area's; every other path is
+/// the staff console's
 /// (the same rule as `console_api::route::Bundle::for_path`). If a file cannot load, the page says so
 /// with a Reload button: it never stays blank.
 fn boot_js(bundles: &[Built]) -> String {
@@ -65,7 +70,9 @@ const bundles = {{
 
 async function bundleFor(path) {{
   if (path === '/me' || path.startsWith('/me/') || path === '/signed-out') return 'customer';
-  if (['/consents', '/documents', '/consent-types'].some((area) => path === area || path.startsWith(area + '/'))) return 'consents';
+  const under = (area) => path === area || path.startsWith(area + '/');
+  if (['/consents', '/documents', '/consent-types'].some(under)) return 'consents';
+  if (under('/customers')) return 'accounts';
   if (path !== '/') return 'staff';
   // Unless the session says staff (nobody signed in, or it cannot say), the smaller bundle, which signs
   // people in and shows errors as well as the other.
