@@ -8,6 +8,7 @@
 //! * [`gateway`]: the console's own `/api` surface between the page and the Rust side, and its typed client
 //!   (used by the UI over HTTP or Tauri IPC).
 //! * [`consents_staff`]: the staff consent area's query, pages, write bodies, previews and campaign.
+//! * [`mas`]: MasStack MasCustomers v4's wire models (seed 003) and their checks (uuid, dates, IBAN).
 //! * [`secret`]: constant-time comparison of secrets, for the gateway and the sandbox.
 //! * [`i18n`]: the end user's pages in English, Spanish and French (a typed catalog).
 //! * [`timeline`] and [`export`]: pure domain logic the UI renders; [`page`]: the pages' state and wording.
@@ -21,6 +22,7 @@ pub mod d1_client;
 pub mod export;
 pub mod gateway;
 pub mod i18n;
+pub mod mas;
 pub mod page;
 pub mod route;
 pub mod secret;
