@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub mod me;
+pub mod people;
 
 use crate::consents::ConsentCollection;
 use crate::d1::{Operation, OperationResult, OperationsPage, ReasonBody, RegisterAccount};

@@ -7,6 +7,8 @@
 //! * [`d1_client`]: the typed D1 client (used natively by `console-link` against the real upstream).
 //! * [`gateway`]: the console's own `/api` surface between the page and the Rust side, and its typed client
 //!   (used by the UI over HTTP or Tauri IPC).
+//! * [`directory`]: the bank's customer directory (one person's id in D1, MasCustomers and Apiture) and
+//!   its typed client.
 //! * [`consents_staff`]: the staff consent area's query, pages, write bodies, previews and campaign.
 //! * [`mas`]: MasStack MasCustomers v4's wire models (seed 003) and their checks (uuid, dates, IBAN).
 //! * [`secret`]: constant-time comparison of secrets, for the gateway and the sandbox.
@@ -19,6 +21,7 @@ pub mod consents;
 pub mod consents_staff;
 pub mod d1;
 pub mod d1_client;
+pub mod directory;
 pub mod export;
 pub mod gateway;
 pub mod i18n;
