@@ -10,6 +10,7 @@ use crate::timeline::{self, WeekBucket};
 use crate::validate;
 
 mod loaded;
+pub mod customer;
 pub mod iban_input;
 pub mod promotion_timeline;
 

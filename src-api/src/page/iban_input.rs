@@ -8,17 +8,9 @@ pub fn compact(typed: &str) -> String {
     typed.chars().filter(|c| !matches!(c, ' ' | '\t' | '-' | '.')).flat_map(char::to_uppercase).collect()
 }
 
-/// `typed` compacted, then in groups of four.
+/// `typed` compacted, then in groups of four (MasCustomers' paper form).
 pub fn grouped(typed: &str) -> String {
-    let compact = compact(typed);
-    let mut out = String::with_capacity(compact.len() + compact.len() / 4);
-    for (i, c) in compact.chars().enumerate() {
-        if i > 0 && i % 4 == 0 {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
+    crate::mas::check::iban_grouped(&compact(typed))
 }
 
 /// Where the caret goes in [`grouped`]`(typed)` when it was at character `caret` of `typed`: after the same

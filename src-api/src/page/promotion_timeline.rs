@@ -5,6 +5,8 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 
+use crate::mas::{promotion, AccountPromotion, PromotionStatus};
+
 /// The drawing's width in `viewBox` units.
 pub const WIDTH: f64 = 800.0;
 /// A lane's height and the gap under it.
@@ -14,38 +16,36 @@ pub const LANE_GAP: f64 = 6.0;
 pub const TOP: f64 = 16.0;
 pub const AXIS: f64 = 22.0;
 
-/// One promotion's period, as the page knows it.
+/// One promotion as the drawing needs it: its dates decide its state by `mas::promotion`'s rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Period {
     /// What identifies it (the account promotion id): for tests and `data-` attributes.
     pub key: String,
     pub label: String,
-    pub start: NaiveDate,
-    /// The last day of the promotion; `None` runs with no end.
-    pub end: Option<NaiveDate>,
-    /// Cancelled as of this day (it ends there if that is before its end).
-    pub cancelled: Option<NaiveDate>,
+    pub dates: promotion::Period,
 }
 
 impl Period {
-    /// The last day it runs: its end, or its cancellation if earlier.
-    pub fn last_day(&self) -> Option<NaiveDate> {
-        match (self.end, self.cancelled) {
-            (Some(end), Some(cancel)) => Some(end.min(cancel)),
-            (end, cancel) => end.or(cancel),
-        }
+    /// The period of a promotion as answered; `None` when one of its dates is malformed (the list shows
+    /// it anyway, with its dates as sent).
+    pub fn of(promotion: &AccountPromotion) -> Option<Period> {
+        Some(Period {
+            key: promotion.account_promotion_id.clone(),
+            label: promotion.name.clone(),
+            dates: promotion::Period::of(promotion).ok()?,
+        })
     }
 
-    /// Its state on `today`.
+    /// Its state on `today`: MasCustomers' status, with an ending brought forward by a cancellation told
+    /// apart.
     pub fn state(&self, today: NaiveDate) -> PeriodState {
-        if self.start > today {
-            PeriodState::Scheduled
-        } else if self.last_day().is_none_or(|last| last >= today) {
-            PeriodState::Active
-        } else if self.cancelled.is_some_and(|c| self.end.is_none_or(|end| c < end)) {
-            PeriodState::Cancelled
-        } else {
-            PeriodState::Ended
+        match self.dates.status_on(today) {
+            PromotionStatus::Scheduled => PeriodState::Scheduled,
+            PromotionStatus::Active | PromotionStatus::Other(_) => PeriodState::Active,
+            PromotionStatus::Ended => {
+                let early = self.dates.cancellation.is_some_and(|c| self.dates.end.is_none_or(|end| c <= end));
+                if early { PeriodState::Cancelled } else { PeriodState::Ended }
+            }
         }
     }
 }
@@ -55,7 +55,7 @@ pub enum PeriodState {
     Scheduled,
     Active,
     Ended,
-    /// Ended early by a cancellation.
+    /// Ended before its end date by a cancellation.
     Cancelled,
 }
 
@@ -126,8 +126,8 @@ pub fn layout(periods: &[Period], today: NaiveDate) -> Option<PromotionTimeline>
     if periods.is_empty() {
         return None;
     }
-    let first = periods.iter().map(|p| p.start).min().unwrap_or(today).min(today);
-    let ends = periods.iter().filter_map(Period::last_day).max().unwrap_or(today).max(today);
+    let first = periods.iter().map(|p| p.dates.start).min().unwrap_or(today).min(today);
+    let ends = periods.iter().filter_map(|p| p.dates.last_day()).max().unwrap_or(today).max(today);
     let span = (ends - first).num_days().max(MIN_SPAN_DAYS);
     // A twentieth more on the right: the end of the last bar and today's label stay inside.
     let last = first + chrono::Duration::days(span + span / 20 + 1);
@@ -135,13 +135,13 @@ pub fn layout(periods: &[Period], today: NaiveDate) -> Option<PromotionTimeline>
     let x_of = |day: NaiveDate| ((day - first).num_days() as f64 / days * WIDTH).clamp(0.0, WIDTH);
 
     let mut order: Vec<&Period> = periods.iter().collect();
-    order.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.key.cmp(&b.key)));
+    order.sort_by(|a, b| a.dates.start.cmp(&b.dates.start).then_with(|| a.key.cmp(&b.key)));
     // Each lane remembers the last day taken; a period goes to the first lane free before its start.
     let mut lanes: Vec<NaiveDate> = Vec::new();
     let mut bars = Vec::with_capacity(order.len());
     for period in order {
-        let end = period.last_day().unwrap_or(last);
-        let lane = match lanes.iter().position(|taken| *taken < period.start) {
+        let end = period.dates.last_day().unwrap_or(last);
+        let lane = match lanes.iter().position(|taken| *taken < period.dates.start) {
             Some(free) => free,
             None => {
                 lanes.push(end);
@@ -149,22 +149,22 @@ pub fn layout(periods: &[Period], today: NaiveDate) -> Option<PromotionTimeline>
             }
         };
         lanes[lane] = end;
-        let x = x_of(period.start);
+        let x = x_of(period.dates.start);
         // A period is drawn through the end of its last day, and at least a sliver wide.
         let width = (x_of(end + chrono::Duration::days(1)) - x).max(2.0);
         let state = period.state(today);
         let fits = (width / UNITS_PER_CHAR).floor() as usize;
         let label = (fits >= 4).then(|| shorten(&period.label, fits));
-        let until = period.last_day().map_or_else(|| "no end".to_string(), |d| d.to_string());
+        let until = period.dates.last_day().map_or_else(|| "no end".to_string(), |d| d.to_string());
         bars.push(PeriodBar {
             key: period.key.clone(),
             x,
             y: TOP + lane as f64 * (LANE + LANE_GAP),
             width,
             state,
-            open_end: period.last_day().is_none(),
+            open_end: period.dates.last_day().is_none(),
             label,
-            title: format!("{}: {} to {} ({})", period.label, period.start, until, state.label()),
+            title: format!("{}: {} to {} ({})", period.label, period.dates.start, until, state.label()),
         });
     }
     let height = TOP + lanes.len() as f64 * (LANE + LANE_GAP) + AXIS;
@@ -215,7 +215,12 @@ mod tests {
     }
 
     fn period(key: &str, start: &str, end: Option<&str>) -> Period {
-        Period { key: key.into(), label: format!("Promotion {key}"), start: day(start), end: end.map(day), cancelled: None }
+        cancelled(key, start, end, None)
+    }
+
+    fn cancelled(key: &str, start: &str, end: Option<&str>, cancellation: Option<&str>) -> Period {
+        let dates = promotion::Period { start: day(start), end: end.map(day), cancellation: cancellation.map(day) };
+        Period { key: key.into(), label: format!("Promotion {key}"), dates }
     }
 
     #[test]
@@ -225,13 +230,13 @@ mod tests {
         assert_eq!(period("a", "2026-11-30", Some("2026-11-30")).state(today), PeriodState::Active, "its last day counts");
         assert_eq!(period("a", "2025-01-01", None).state(today), PeriodState::Active);
         assert_eq!(period("a", "2025-01-01", Some("2026-11-29")).state(today), PeriodState::Ended);
-        let cancelled = Period { cancelled: Some(day("2026-06-01")), ..period("a", "2026-01-01", Some("2026-12-31")) };
-        assert_eq!(cancelled.state(today), PeriodState::Cancelled);
-        assert_eq!(cancelled.last_day(), Some(day("2026-06-01")));
-        let cancel_ahead = Period { cancelled: Some(day("2026-12-15")), ..period("a", "2026-01-01", Some("2026-12-31")) };
-        assert_eq!(cancel_ahead.state(today), PeriodState::Active, "a cancellation ahead leaves it running until then");
-        let cancel_on_end = Period { cancelled: Some(day("2026-10-31")), ..period("a", "2026-01-01", Some("2026-10-31")) };
-        assert_eq!(cancel_on_end.state(today), PeriodState::Ended, "cancelled on its own last day is just ended");
+        let early = cancelled("a", "2026-01-01", Some("2026-12-31"), Some("2026-06-01"));
+        assert_eq!(early.state(today), PeriodState::Cancelled);
+        assert_eq!(early.dates.last_day(), Some(day("2026-05-31")), "the cancellation day no longer applies");
+        let ahead = cancelled("a", "2026-01-01", Some("2026-12-31"), Some("2026-12-15"));
+        assert_eq!(ahead.state(today), PeriodState::Active, "a cancellation ahead leaves it running until then");
+        let after_end = cancelled("a", "2026-01-01", Some("2026-10-31"), Some("2026-11-01"));
+        assert_eq!(after_end.state(today), PeriodState::Ended, "cancelled from the day after its end is just ended");
     }
 
     #[test]
