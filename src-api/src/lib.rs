@@ -10,7 +10,8 @@
 //! * [`directory`]: the bank's customer directory (one person's id in D1, MasCustomers and Apiture) and
 //!   its typed client.
 //! * [`consents_staff`]: the staff consent area's query, pages, write bodies, previews and campaign.
-//! * [`mas`]: MasStack MasCustomers v4's wire models (seed 003) and their checks (uuid, dates, IBAN).
+//! * [`mas`]: MasStack MasCustomers v4's wire models (seed 003) and their checks (uuid, dates, IBAN);
+//!   [`mas_client`]: its typed client.
 //! * [`secret`]: constant-time comparison of secrets, for the gateway and the sandbox.
 //! * [`i18n`]: the end user's pages in English, Spanish and French (a typed catalog).
 //! * [`timeline`] and [`export`]: pure domain logic the UI renders; [`page`]: the pages' state and wording.
@@ -26,6 +27,7 @@ pub mod export;
 pub mod gateway;
 pub mod i18n;
 pub mod mas;
+pub mod mas_client;
 pub mod page;
 pub mod route;
 pub mod secret;
