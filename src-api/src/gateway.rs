@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub mod mas;
 pub mod me;
 pub mod people;
 
@@ -336,6 +337,11 @@ impl<T: Transport> GatewayClient<T> {
 
     /// One exchange: the successful answer's body, correlation id and ETag, or the problem it was.
     async fn exchange(&self, request: Request, cid: Option<&str>) -> Result<Reply<Vec<u8>>, ClientError> {
+        self.exchange_with_status(request, cid).await.map(|(_, reply)| reply)
+    }
+
+    /// [`GatewayClient::exchange`] and the success status (a write answered 202 is not done yet).
+    pub(crate) async fn exchange_with_status(&self, request: Request, cid: Option<&str>) -> Result<(u16, Reply<Vec<u8>>), ClientError> {
         let mut request = match cid {
             Some(cid) => {
                 validate::CORRELATION_ID.check(cid)?;
@@ -356,7 +362,7 @@ impl<T: Transport> GatewayClient<T> {
         if !response.is_success() {
             return Err(ClientError::Problem(problem_of(&response, correlation_id)));
         }
-        Ok(Reply { value: response.body, correlation_id, etag })
+        Ok((response.status, Reply { value: response.body, correlation_id, etag }))
     }
 
     /// Who is signed in; remembers the anti-CSRF token for later writes.

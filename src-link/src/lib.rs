@@ -9,16 +9,24 @@
 //! * [`user_auth`]: signing people in (authorization code + PKCE, refresh, revocation, JWKS-verified
 //!   access tokens) at the bank's authorization server.
 //! * [`apiture`]: calls to Apiture-style APIs (Consents) with the API key and the person's own token.
+//! * [`service_token`]: the console's own client_credentials token at an authorization server (MasStack's,
+//!   the bank's), cached and refreshed once at a time like D1's.
+//! * [`mas`]: MasCustomers v4 for the environment's org ([`mas::MasLink`]), with MasStack's token.
+//! * [`directory`]: the bank's customer directory ([`directory::DirectoryLink`]), with the bank's token.
 //! * [`UpstreamTls`]: each upstream's client certificate and private CA bundle (mutual TLS with D1).
 //!
-//! The gateway (`console-server`) and the desktop shell build a [`D1Link`] and hand its client to their
-//! request handlers.
+//! The gateway (`console-server`) and the desktop shell build a [`D1Link`], a [`mas::MasLink`] and a
+//! [`directory::DirectoryLink`] and hand their clients to their request handlers: the links hold the
+//! tokens, the callers only route and check who may ask.
 
 pub mod apiture;
 pub mod correlation;
 pub mod d1_token;
+pub mod directory;
 mod http;
 pub mod jwks;
+pub mod mas;
+pub mod service_token;
 pub mod upstream;
 pub mod user_auth;
 
@@ -30,7 +38,8 @@ use thiserror::Error;
 
 pub use d1_token::{D1Credentials, TokenError, TokenSource};
 pub use http::{TlsError, UpstreamTls};
-pub use upstream::{RetryPolicy, Upstream};
+pub use service_token::{ServiceCredentials, ServiceTokenError, ServiceTokenSource};
+pub use upstream::{BearerSource, RetryPolicy, Upstream};
 
 /// Why the link could not be built.
 #[derive(Debug, Error)]
@@ -41,6 +50,11 @@ pub enum LinkError {
     Key(String),
     #[error("D1's TLS files: {0}")]
     Tls(#[from] TlsError),
+    /// Another upstream's TLS files (MasCustomers, the directory).
+    #[error("{0}'s TLS files: {1}")]
+    UpstreamTls(&'static str, TlsError),
+    #[error("invalid {0} configuration: {1}")]
+    Invalid(&'static str, String),
 }
 
 /// Everything the link needs to reach D1 for one issuer.

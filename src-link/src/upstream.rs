@@ -1,11 +1,12 @@
-//! Upstream HTTP: the [`Transport`] the typed D1 client runs over, natively.
+//! Upstream HTTP: the [`Transport`] the typed clients (D1, MasCustomers, the directory) run over, natively.
 //!
-//! What it adds to a plain request: the bearer token; a retry of idempotent GETs on connection errors,
+//! What it adds to a plain request: the bearer token of its [`BearerSource`]; a retry of idempotent GETs on connection errors,
 //! timeouts, broken connections, 503 and 504, with bounded, jittered exponential backoff; and one retry of
-//! any request that D1 refused with 401 after a fresh token (a 401 means it was not processed). A delete
+//! any request that the upstream refused with 401 after a fresh token (a 401 means it was not processed). A delete
 //! is never retried after a lost answer: it may have been carried out. An outage of the token endpoint
 //! is retried within the same budget, whatever the method: without a token nothing was sent.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,17 +41,56 @@ impl RetryPolicy {
     }
 }
 
-/// D1's banking API over reqwest. Cheap to clone.
-#[derive(Clone)]
-pub struct Upstream {
+/// Where an upstream's bearer tokens come from: D1's JWT-bearer grant ([`TokenSource`]) or a
+/// client_credentials grant ([`crate::service_token::ServiceTokenSource`]).
+pub trait BearerSource: Send + Sync {
+    type Error: std::fmt::Display + Into<TransportError>;
+    /// A token to send, cached or fresh.
+    fn bearer(&self) -> impl Future<Output = Result<String, Self::Error>> + Send;
+    /// The upstream refused `token`: the next [`BearerSource::bearer`] gets a new one.
+    fn invalidate(&self, token: &str) -> impl Future<Output = ()> + Send;
+    /// A passing outage of the token endpoint (asked again within the retry budget).
+    fn is_outage(error: &Self::Error) -> bool;
+    /// The upstream's name in the log ("D1", "MasStack").
+    fn upstream(&self) -> &str;
+}
+
+impl BearerSource for TokenSource {
+    type Error = crate::d1_token::TokenError;
+
+    async fn bearer(&self) -> Result<String, Self::Error> {
+        TokenSource::bearer(self).await
+    }
+
+    async fn invalidate(&self, token: &str) {
+        TokenSource::invalidate(self, token).await
+    }
+
+    fn is_outage(error: &Self::Error) -> bool {
+        error.is_outage()
+    }
+
+    fn upstream(&self) -> &str {
+        "D1"
+    }
+}
+
+/// One upstream API over reqwest, with the tokens of `S` (D1's by default). Cheap to clone.
+pub struct Upstream<S = TokenSource> {
     http: reqwest::Client,
     base: url::Url,
-    tokens: Arc<TokenSource>,
+    tokens: Arc<S>,
     retry: RetryPolicy,
 }
 
-impl Upstream {
-    pub fn new(http: reqwest::Client, base: url::Url, tokens: Arc<TokenSource>, retry: RetryPolicy) -> Self {
+impl<S> Clone for Upstream<S> {
+    fn clone(&self) -> Self {
+        Upstream { http: self.http.clone(), base: self.base.clone(), tokens: self.tokens.clone(), retry: self.retry }
+    }
+}
+
+impl<S: BearerSource> Upstream<S> {
+    pub fn new(http: reqwest::Client, base: url::Url, tokens: Arc<S>, retry: RetryPolicy) -> Self {
         Upstream { http, base, tokens, retry }
     }
 
@@ -94,18 +134,19 @@ fn retryable(outcome: &Result<Response, TransportError>) -> bool {
     }
 }
 
-impl Transport for Upstream {
+impl<S: BearerSource> Transport for Upstream<S> {
     async fn send(&self, request: Request) -> Result<Response, TransportError> {
         let mut attempt = 1;
         let mut renewed_token = false;
         // The typed client sends the use case's correlation id: our log lines carry it too.
         let cid = request.headers.iter().find(|(k, _)| k == "x-correlation-id").map_or("", |(_, v)| v.as_str()).to_string();
+        let upstream = self.tokens.upstream();
         loop {
             let token = match self.tokens.bearer().await {
                 Ok(token) => token,
-                Err(e) if e.is_outage() && attempt < self.retry.max_attempts => {
+                Err(e) if S::is_outage(&e) && attempt < self.retry.max_attempts => {
                     let delay = self.retry.delay(attempt);
-                    tracing::warn!(correlation_id = %cid, attempt, ?delay, error = %e, "no D1 token yet; asking again");
+                    tracing::warn!(correlation_id = %cid, upstream, attempt, ?delay, error = %e, "no token yet; asking again");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                     continue;
@@ -115,20 +156,20 @@ impl Transport for Upstream {
             let outcome = self.once(&request, &token).await;
             if matches!(&outcome, Ok(r) if r.status == 401) && !renewed_token {
                 // The token was refused (revoked, or the upstream restarted): a 401 was not processed.
-                tracing::warn!(correlation_id = %cid, path = %request.path, "D1 refused the token; retrying once with a new one");
+                tracing::warn!(correlation_id = %cid, upstream, path = %request.path, "the upstream refused the token; retrying once with a new one");
                 self.tokens.invalidate(&token).await;
                 renewed_token = true;
                 continue;
             }
             if request.method.is_idempotent_read() && attempt < self.retry.max_attempts && retryable(&outcome) {
                 let delay = self.retry.delay(attempt);
-                tracing::warn!(correlation_id = %cid, path = %request.path, attempt, ?delay, outcome = %describe(&outcome), "retrying D1 GET");
+                tracing::warn!(correlation_id = %cid, upstream, path = %request.path, attempt, ?delay, outcome = %describe(&outcome), "retrying a GET");
                 tokio::time::sleep(delay).await;
                 attempt += 1;
                 continue;
             }
-            if request.method == Method::Post && retryable(&outcome) {
-                tracing::warn!(correlation_id = %cid, path = %request.path, outcome = %describe(&outcome), "D1 write failed without a definite answer; not retried");
+            if request.method != Method::Get && retryable(&outcome) {
+                tracing::warn!(correlation_id = %cid, upstream, path = %request.path, outcome = %describe(&outcome), "a write failed without a definite answer; not retried");
             }
             return outcome;
         }

@@ -9,6 +9,8 @@
 //!   refresh rotation, client_credentials, revocation, JWKS, RFC 8414 metadata) and [`ApitureCaller`], the
 //!   bearer check of the Apiture-style APIs.
 //! * [`consents`]: `/consents` (seed 004), every operation, and the documents consents point at (`/vault`).
+//! * [`directory`]: `/directory/v1`, the bank's customer directory of the demo people (scope
+//!   `directory:read`, client_credentials of `console-directory`).
 //! * [`control`]: `/_sandbox/` test aid, mounted only with `--control`, behind [`control_guard`]; its
 //!   [`faults`] make the served APIs fail on demand.
 //! * [`db`]: schema, migrations, queries. [`demo`]: the demo data. [`openapi`] (+ [`openapi_apiture`]): the
@@ -25,6 +27,7 @@ pub mod control;
 pub mod control_guard;
 pub mod db;
 pub mod demo;
+pub mod directory;
 pub mod error;
 pub mod faults;
 pub mod oauth;
@@ -47,7 +50,7 @@ use tokio::task::JoinHandle;
 pub use auth::bearer::{require_api_key, require_scope, ApitureCaller, ApitureFailure};
 pub use auth::{
     DemoUser, ACCESS_TOKEN_AUDIENCE, AUTH_KID, AUTH_PRIVATE_KEY_PEM, AUTH_PUBLIC_KEY_PEM, DEMO_API_KEY, DEMO_PASSWORD,
-    DEMO_USERS, DESKTOP_CLIENT_ID, GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET,
+    DEMO_USERS, DESKTOP_CLIENT_ID, DIRECTORY_CLIENT_ID, DIRECTORY_CLIENT_SECRET, GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET,
 };
 pub use error::SandboxError;
 
@@ -222,7 +225,9 @@ pub fn router(state: AppState, control: bool) -> Router {
         .nest("/auth", auth)
         // RFC 8414 section 3: the metadata of an issuer with a path, at the origin's well-known place.
         .route("/.well-known/oauth-authorization-server/auth", get(auth::keys::metadata))
-        .merge(consents::router());
+        .merge(consents::router())
+        .route("/directory/v1/people", get(directory::search))
+        .route("/directory/v1/people/{personId}", get(directory::person));
     if control {
         // Faults apply to the routes above only: the control API below can always clear them.
         app = app.layer(axum::middleware::from_fn_with_state(state.faults.clone(), faults::inject));

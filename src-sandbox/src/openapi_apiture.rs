@@ -272,6 +272,25 @@ pub struct ErrorResponse {
     pub error: ApitureError,
 }
 
+/// A person of the bank's customer directory and their id in each system (null where they have none).
+#[derive(Serialize, ToSchema)]
+pub struct DirectoryPerson {
+    /// The bank's customer number, e.g. C-100001.
+    pub person_id: String,
+    pub name: String,
+    pub email: String,
+    pub d1_consumer_id: Option<String>,
+    /// A uuid.
+    pub mas_customer_id: Option<String>,
+    pub apiture_user_id: Option<String>,
+}
+
+/// At most 20 people, best first.
+#[derive(Serialize, ToSchema)]
+pub struct DirectoryPeople {
+    pub people: Vec<DirectoryPerson>,
+}
+
 struct ApitureSecurity;
 
 impl Modify for ApitureSecurity {
@@ -283,6 +302,7 @@ impl Modify for ApitureSecurity {
                 ("banking/read", "Read access"),
                 ("banking/write", "Write (update) access"),
                 ("banking/full", "Full access"),
+                ("directory:read", "Read the customer directory (client_credentials of console-directory)"),
             ])
         };
         components.add_security_scheme(
@@ -321,11 +341,14 @@ impl Modify for ApitureSecurity {
         crate::consents::type_names::get_type_names,
         crate::consents::type_names::put_type_names,
         crate::consents::vault::content,
+        crate::directory::search,
+        crate::directory::person,
     ),
     components(schemas(
         AuthTokenRequest, AuthTokenResponse, AuthError, SignInForm, RevokeRequest, Jwks, HalLink, ConsentDocument,
         ConsentState, Consent, ConsentItems, ConsentCollection, ApitureError, ErrorResponse, CreateConsent,
-        RevisedDocument, MovedDocument, LocalizedLabel, ConsentTypeNames, SimpleLabel, LabelItem, LabelGroups, ApiRoot
+        RevisedDocument, MovedDocument, LocalizedLabel, ConsentTypeNames, SimpleLabel, LabelItem, LabelGroups, ApiRoot,
+        DirectoryPerson, DirectoryPeople
     )),
     modifiers(&ApitureSecurity),
     tags(

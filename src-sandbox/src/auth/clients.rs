@@ -10,7 +10,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use super::{
-    constant_time_eq, AuthSettings, DESKTOP_CLIENT_ID, GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET, SERVICE_CLIENT_ID,
+    constant_time_eq, AuthSettings, DESKTOP_CLIENT_ID, DIRECTORY_CLIENT_ID, DIRECTORY_CLIENT_SECRET, GATEWAY_CLIENT_ID,
+    GATEWAY_CLIENT_SECRET, SCOPE_DIRECTORY_READ, SCOPE_FULL, SCOPE_READ, SCOPE_WRITE, SERVICE_CLIENT_ID,
     SERVICE_CLIENT_SECRET,
 };
 
@@ -32,6 +33,8 @@ pub struct Client {
     pub secret: Option<&'static str>,
     pub grants: &'static [&'static str],
     pub redirects: Redirects,
+    /// What a client_credentials token of this client may carry (empty: no such grant).
+    pub service_scopes: &'static [&'static str],
 }
 
 pub const CLIENTS: &[Client] = &[
@@ -40,14 +43,29 @@ pub const CLIENTS: &[Client] = &[
         secret: Some(GATEWAY_CLIENT_SECRET),
         grants: &["authorization_code", "refresh_token"],
         redirects: Redirects::Gateway,
+        service_scopes: &[],
     },
     Client {
         id: DESKTOP_CLIENT_ID,
         secret: None,
         grants: &["authorization_code", "refresh_token"],
         redirects: Redirects::Loopback,
+        service_scopes: &[],
     },
-    Client { id: SERVICE_CLIENT_ID, secret: Some(SERVICE_CLIENT_SECRET), grants: &["client_credentials"], redirects: Redirects::None },
+    Client {
+        id: SERVICE_CLIENT_ID,
+        secret: Some(SERVICE_CLIENT_SECRET),
+        grants: &["client_credentials"],
+        redirects: Redirects::None,
+        service_scopes: &[SCOPE_READ, SCOPE_WRITE, SCOPE_FULL],
+    },
+    Client {
+        id: DIRECTORY_CLIENT_ID,
+        secret: Some(DIRECTORY_CLIENT_SECRET),
+        grants: &["client_credentials"],
+        redirects: Redirects::None,
+        service_scopes: &[SCOPE_DIRECTORY_READ],
+    },
 ];
 
 /// The redirect URIs `console-gateway` always accepts (the gateway's default listen addresses).

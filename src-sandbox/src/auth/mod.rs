@@ -47,6 +47,11 @@ pub const DESKTOP_CLIENT_ID: &str = "console-desktop";
 /// A back-office service: confidential, client_credentials only.
 pub const SERVICE_CLIENT_ID: &str = "console-service";
 pub const SERVICE_CLIENT_SECRET: &str = "sandbox-service-secret-DEMO-ONLY";
+/// The gateway's (and later the desktop app's) identity toward the bank's customer directory:
+/// confidential, client_credentials only, and nothing but [`SCOPE_DIRECTORY_READ`]. A client of its own
+/// rather than a grant more for `console-gateway`: a leaked directory secret then signs nobody in.
+pub const DIRECTORY_CLIENT_ID: &str = "console-directory";
+pub const DIRECTORY_CLIENT_SECRET: &str = "sandbox-directory-secret-DEMO-ONLY";
 /// The `API-Key` every Apiture-style call must carry.
 pub const DEMO_API_KEY: &str = "sandbox-api-key-DEMO-ONLY";
 
@@ -56,7 +61,9 @@ pub const SCOPE_OPENID: &str = "openid";
 pub const SCOPE_READ: &str = "banking/read";
 pub const SCOPE_WRITE: &str = "banking/write";
 pub const SCOPE_FULL: &str = "banking/full";
-pub const ALL_SCOPES: &[&str] = &[SCOPE_OPENID, SCOPE_READ, SCOPE_WRITE, SCOPE_FULL];
+/// Reading the bank's customer directory (`/directory/v1`): services only, never a person's sign-in.
+pub const SCOPE_DIRECTORY_READ: &str = console_api::directory::DIRECTORY_READ_SCOPE;
+pub const ALL_SCOPES: &[&str] = &[SCOPE_OPENID, SCOPE_READ, SCOPE_WRITE, SCOPE_FULL, SCOPE_DIRECTORY_READ];
 
 /// The role of a client_credentials token.
 pub const SERVICE_ROLE: &str = "service";

@@ -289,7 +289,8 @@ async fn refresh_grant(state: &AppState, client: &'static Client, form: &HashMap
 fn client_credentials(state: &AppState, client: &'static Client, form: &HashMap<String, String>) -> Result<Response, OAuthFailure> {
     let requested = super::parse_scope(form.get("scope").map(String::as_str))
         .map_err(|e| OAuthFailure::bad("invalid_scope", e))?;
-    let granted = super::grant(requested.as_deref(), super::scopes_of_role(super::SERVICE_ROLE));
+    // What this client may have, not what any service may: the directory's client reads the directory only.
+    let granted = super::grant(requested.as_deref(), client.service_scopes);
     if granted.is_empty() {
         return Err(OAuthFailure::bad("invalid_scope", "none of the requested scopes can be granted"));
     }
