@@ -13,6 +13,7 @@ mod loaded;
 pub mod customer;
 pub mod iban_input;
 pub mod promotion_timeline;
+pub mod search;
 
 pub use loaded::{LoadState, LoadedTimeline, Place, RowRef, ShownDay};
 

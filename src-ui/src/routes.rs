@@ -7,13 +7,14 @@
 //! `match` on `console_api::route`, not a `Routes` tree: the nested route machinery cost about 26 KB of
 //! brotli wasm in every bundle (measured in issue 8), and these pages need none of it.
 
-use console_api::route::{Bundle, ConsentsPath, CustomerPath, StaffArea, StaffPath};
+use console_api::route::{AccountsPath, Bundle, ConsentsPath, CustomerPath, StaffArea, StaffPath};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::app::NotFound;
 use crate::consents::{CampaignPage, ConsentDetail, DocumentsPage, Explorer, TypeNamesPage};
+use crate::customers::{AccountPage, CustomerPage};
 use crate::home::Home;
 use crate::session::use_role;
 use crate::timeline::ConsumerPage;
@@ -55,6 +56,22 @@ pub const CONSENTS: Routes = || {
         ConsentsPath::Campaign => view! { <CampaignPage/> }.into_any(),
         ConsentsPath::Types => view! { <TypeNamesPage/> }.into_any(),
         ConsentsPath::NotFound => view! { <NotFound/> }.into_any(),
+    })
+    .into_any()
+};
+
+/// Admins and agents, the customer area (its own bundle): a person's customer page across D1,
+/// MasCustomers and the consents, and one of their accounts. Agents read; customers are refused.
+pub const ACCOUNTS: Routes = || {
+    complete_navigations();
+    let path = use_location().pathname;
+    let page = Memo::new(move |_| AccountsPath::parse(&path.get()));
+    let here = shown_here(Bundle::Accounts);
+    (move || match page.get() {
+        _ if !here.get() => ().into_any(),
+        AccountsPath::Customer { person } => view! { <CustomerPage person/> }.into_any(),
+        AccountsPath::Account { person, account } => view! { <AccountPage person account/> }.into_any(),
+        AccountsPath::NotFound => view! { <NotFound/> }.into_any(),
     })
     .into_any()
 };
