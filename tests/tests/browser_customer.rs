@@ -3,7 +3,7 @@
 //! its own; with MasCustomers down the page still shows D1 and the consents and says what is missing; an
 //! agent reads without a single action button.
 
-use console_e2e::{testid, Browser, Stack, WAIT};
+use console_e2e::{testid, Browser, Stack, StackOptions, WAIT};
 use serde_json::json;
 
 /// Alice Martin in the demo directory (src-sandbox/src/demo/people.rs).
@@ -74,11 +74,8 @@ async fn an_admin_finds_a_person_by_name_and_sees_all_three_systems_side_by_side
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_mas_customers_down_the_customer_page_still_shows_d1_and_the_consents_and_says_what_is_missing() {
-    let stack = Stack::start().await;
-    // MasCustomers answers nothing but 503 (its token endpoint too), as when it is down.
-    for path in ["/masstack/v4/{*rest}", "/masstack/oauth/token"] {
-        stack.arm_fault(json!({ "path": path, "status": 503, "times": 1000, "body": { "code": "SERVICE_UNAVAILABLE", "message": "down" } })).await;
-    }
+    // MasCustomers and its token endpoint stopped (a closed port); D1, the consents and the directory up.
+    let stack = Stack::start_with(StackOptions { mas_down: true, ..StackOptions::default() }).await;
     let b = Browser::start().await;
     b.sign_in(&stack, "ada", &format!("/customers/{ALICE}")).await;
     assert_eq!(panel_state(&b, "panel-d1").await, "ready");
