@@ -44,22 +44,23 @@ pub fn AccountPage(person: String, account: String) -> impl IntoView {
             {move || match details.get() {
                 None => view! { <Loading label="Loading the account…"/> }.into_any(),
                 Some(Err(error)) => view! { <ErrorPanel error/> }.into_any(),
-                Some(Ok(found)) => view! { <Details account=found person=person.clone() version/> }.into_any(),
+                Some(Ok(found)) => view! { <Details account=found version/> }.into_any(),
             }}
             <BillingHistory account=account.clone() version/>
             <Promotions account=account.clone() version/>
+            // Last, away from the everyday actions.
+            {move || details.get().and_then(Result::ok).filter(|_| may_write()).map(|found| view! {
+                <DeleteAccount person=person.clone() customer=found.customer_id account=found.account_id/>
+            })}
         </section>
     }
     .into_any()
 }
 
 #[component]
-fn Details(account: GetAccount, person: String, version: RwSignal<u32>) -> impl IntoView {
+fn Details(account: GetAccount, version: RwSignal<u32>) -> impl IntoView {
     let address = account.billing_address.as_ref().map_or_else(|| "none".to_string(), address_line);
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
-    let delete = may_write().then(|| view! {
-        <DeleteAccount person=person.clone() customer=account.customer_id.clone() account=account.account_id.clone()/>
-    });
     view! {
         <div class="card" data-testid="account-details">
             <div class="page-title">
@@ -75,6 +76,5 @@ fn Details(account: GetAccount, person: String, version: RwSignal<u32>) -> impl 
             </dl>
         </div>
         <PaymentSection account=account.clone() on_changed=changed/>
-        {delete}
     }
 }
