@@ -35,13 +35,14 @@ const MAX_PENDING_SECONDS: u64 = 24 * 3600;
 
 /// `POST /_sandbox/reset`
 #[utoipa::path(post, path = "/_sandbox/reset", tag = "Sandbox control",
-    description = "Wipes consumers, accounts and operations and loads the demo data again (relative to now). Only with --control.",
+    description = "Wipes consumers, accounts and operations, the consents and MasCustomers' accounts, and loads the demo data again (relative to now). Only with --control.",
     responses((status = 200, description = "What was loaded", body = crate::openapi::ResetResult)))]
 pub async fn reset(State(state): State<AppState>) -> Result<Json<serde_json::Value>, SandboxError> {
     let loaded = state
         .db
         .tx(|tx| {
             crate::demo::load_consents(tx)?;
+            crate::demo::mas::load(tx, Utc::now())?;
             crate::demo::load(tx, Utc::now())
         })
         .await?;

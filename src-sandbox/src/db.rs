@@ -177,6 +177,72 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     DROP INDEX consents_by_document;
     "#,
+    // 6: MasStack MasCustomers v4 (crate::mas): its customers and their tokenized cards, accounts (a deleted
+    // one keeps its row, gone from every answer), the billing address history (the newest row is the
+    // account's address), promotions (statuses are computed for the day asked, never stored) and their
+    // history. Payment methods and addresses are the wire's JSON.
+    r#"
+    CREATE TABLE mas_customers (
+        org_id TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        PRIMARY KEY (org_id, customer_id)
+    );
+    CREATE TABLE mas_cards (
+        token_id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        brand TEXT NOT NULL,
+        last_four TEXT NOT NULL,
+        expiry TEXT NOT NULL,
+        -- A card still being tokenized is not offered until then.
+        ready_ms INTEGER NOT NULL,
+        FOREIGN KEY (org_id, customer_id) REFERENCES mas_customers (org_id, customer_id)
+    );
+    CREATE INDEX mas_cards_by_customer ON mas_cards (org_id, customer_id);
+    CREATE TABLE mas_accounts (
+        account_id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        modality TEXT NOT NULL CHECK (modality IN ('RECURRING_PREPAID', 'POSTPAID')),
+        created_ms INTEGER NOT NULL,
+        payment_json TEXT NOT NULL,
+        pending_payment_json TEXT,
+        pending_ready_ms INTEGER,
+        deleted_ms INTEGER,
+        FOREIGN KEY (org_id, customer_id) REFERENCES mas_customers (org_id, customer_id)
+    );
+    CREATE INDEX mas_accounts_by_customer ON mas_accounts (org_id, customer_id, created_ms);
+    CREATE TABLE mas_billing_addresses (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id TEXT NOT NULL REFERENCES mas_accounts (account_id),
+        create_ms INTEGER NOT NULL,
+        address_json TEXT NOT NULL
+    );
+    CREATE INDEX mas_billing_addresses_by_account ON mas_billing_addresses (account_id, create_ms, seq);
+    CREATE TABLE mas_promotions (
+        account_promotion_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES mas_accounts (account_id),
+        promotion_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        start_date TEXT NOT NULL,
+        end_date TEXT,
+        cancellation_date TEXT,
+        seq INTEGER NOT NULL
+    );
+    CREATE INDEX mas_promotions_by_account ON mas_promotions (account_id, start_date, seq);
+    CREATE TABLE mas_promotion_history (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        history_id TEXT NOT NULL UNIQUE,
+        account_promotion_id TEXT NOT NULL REFERENCES mas_promotions (account_promotion_id),
+        account_id TEXT NOT NULL REFERENCES mas_accounts (account_id),
+        action TEXT NOT NULL,
+        action_ms INTEGER NOT NULL,
+        cancellation_date TEXT,
+        previous_cancellation_date TEXT
+    );
+    CREATE INDEX mas_promotion_history_by_account ON mas_promotion_history (account_id, action_ms, seq);
+    "#,
 ];
 
 /// The shared connection.

@@ -20,6 +20,7 @@ use crate::error::SandboxError;
 use crate::DEMO_ISSUER;
 
 mod consents;
+pub mod mas;
 pub mod people;
 pub use consents::{bulk as consents_bulk, load_consents, CONSENT_TYPES};
 

@@ -188,7 +188,7 @@ pub async fn inject(State(faults): State<std::sync::Arc<Faults>>, request: Reque
     match injection.status {
         Some(status) => {
             tokio::time::sleep(injection.delay).await;
-            let body = injection.body.unwrap_or_else(|| serde_json::json!({ "error": "fault injected by the sandbox" }));
+            let body = injection.body.unwrap_or_else(|| default_body(request.uri().path(), status));
             (status, Json(body)).into_response()
         }
         None => {
@@ -197,6 +197,24 @@ pub async fn inject(State(faults): State<std::sync::Arc<Faults>>, request: Reque
             response
         }
     }
+}
+
+/// The body of a fault armed without one: MasCustomers' ErrorResponse on its routes (a code for the
+/// status, as its OpenAPI document lists them), `{"error"}` everywhere else.
+fn default_body(path: &str, status: StatusCode) -> Value {
+    if !path.starts_with(crate::mas::BASE_PATH) {
+        return serde_json::json!({ "error": "fault injected by the sandbox" });
+    }
+    use console_api::mas::{ErrorCode, ErrorResponse};
+    let code = match status.as_u16() {
+        503 => ErrorCode::ServiceUnavailable,
+        504 => ErrorCode::RepositoryTimeout,
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        400..=499 => ErrorCode::InvalidRequest,
+        _ => ErrorCode::InternalError,
+    };
+    serde_json::to_value(ErrorResponse::new(code, format!("fault injected by the sandbox ({status})"))).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `console-sandbox`: a faithful stand-in for Thales D1's banking API and its OAuth token endpoint, and
 //! for the Apiture-style side of the bank (an authorization server and the Consents API), on SQLite, with
-//! demo data. (MasStack Accounts will join it later, behind the same authorization server.)
+//! demo data; and for MasStack's MasCustomers v4 accounts API and its own OAuth server.
 //!
 //! Modules:
 //! * [`oauth`]: `POST /authz/v1/oauth2/token` (D1's JWT-bearer grant, ES256) and D1's bearer check.
@@ -11,6 +11,8 @@
 //! * [`consents`]: `/consents` (seed 004), every operation, and the documents consents point at (`/vault`).
 //! * [`directory`]: `/directory/v1`, the bank's customer directory of the demo people (scope
 //!   `directory:read`, client_credentials of `console-directory`).
+//! * [`mas`]: MasStack MasCustomers v4 (seed 003) under `/masstack/v4`, its token endpoint
+//!   `/masstack/oauth/token`, its OpenAPI document ([`openapi_mas`]) at `/masstack/v4/openapi.json`.
 //! * [`control`]: `/_sandbox/` test aid, mounted only with `--control`, behind [`control_guard`]; its
 //!   [`faults`] make the served APIs fail on demand.
 //! * [`db`]: schema, migrations, queries. [`demo`]: the demo data. [`openapi`] (+ [`openapi_apiture`]): the
@@ -30,9 +32,11 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod faults;
+pub mod mas;
 pub mod oauth;
 pub mod openapi;
 pub mod openapi_apiture;
+pub mod openapi_mas;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -53,6 +57,7 @@ pub use auth::{
     DEMO_USERS, DESKTOP_CLIENT_ID, DIRECTORY_CLIENT_ID, DIRECTORY_CLIENT_SECRET, GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET,
 };
 pub use error::SandboxError;
+pub use mas::oauth::{MAS_CLIENT_ID, MAS_CLIENT_SECRET, MAS_TOKEN_AUDIENCE, MAS_TOKEN_ISSUER, MAS_TOKEN_KEY};
 
 /// The demo issuer, its key id and its private key (DEMO ONLY: see `demo/README.md`).
 pub const DEMO_ISSUER: &str = "DEMOISSUER";
@@ -164,6 +169,9 @@ pub async fn start(config: Config) -> Result<Running, SandboxError> {
             if db::consent_count(tx)? == 0 {
                 demo::load_consents(tx)?;
             }
+            if mas::store::customer_count(tx)? == 0 {
+                demo::mas::load(tx, Utc::now())?;
+            }
             if db::consumer_count(tx)? == 0 {
                 demo::load(tx, Utc::now()).map(Some)
             } else {
@@ -227,7 +235,8 @@ pub fn router(state: AppState, control: bool) -> Router {
         .route("/.well-known/oauth-authorization-server/auth", get(auth::keys::metadata))
         .merge(consents::router())
         .route("/directory/v1/people", get(directory::search))
-        .route("/directory/v1/people/{personId}", get(directory::person));
+        .route("/directory/v1/people/{personId}", get(directory::person))
+        .merge(mas::router());
     if control {
         // Faults apply to the routes above only: the control API below can always clear them.
         app = app.layer(axum::middleware::from_fn_with_state(state.faults.clone(), faults::inject));

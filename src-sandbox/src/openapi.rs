@@ -254,7 +254,8 @@ pub struct NewFault {
     pub times: Option<u32>,
     /// The status answered instead of serving the call (200 to 599).
     pub status: Option<u16>,
-    /// The JSON body answered with status (default `{"error": "fault injected by the sandbox"}`).
+    /// The JSON body answered with status (default `{"error": "fault injected by the sandbox"}`; under
+    /// /masstack/v4, MasCustomers' ErrorResponse with the status's code).
     pub body: Option<serde_json::Value>,
     /// The answer is held back this long (at most 60000); alone, the call is served, then answered late.
     pub delay_ms: Option<u64>,

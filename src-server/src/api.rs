@@ -18,6 +18,8 @@ use console_api::validate::{self, ValidationError};
 use console_link::correlation::new_correlation_id;
 use console_link::apiture::ApitureLink;
 use console_link::user_auth::UserAuth;
+use console_link::directory::DirectoryLink;
+use console_link::mas::MasLink;
 use console_link::D1Link;
 use serde::Serialize;
 
@@ -29,6 +31,10 @@ use crate::session::SessionStore;
 #[derive(Clone)]
 pub struct AppState {
     pub link: D1Link,
+    /// The bank's customer directory (the console's own token).
+    pub directory: DirectoryLink,
+    /// MasCustomers in the environment's org (the console's own MasStack token).
+    pub mas: MasLink,
     /// What `/api/session` says before anyone signs in (environment, product, version, issuer).
     pub about: SessionInfo,
     pub auth: Arc<UserAuth>,
@@ -47,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .route(routes::NEEDED_CONSENTS, get(crate::consents::needed_for_user))
         .merge(crate::consents_me::router())
         .merge(crate::consents_staff::router())
+        .merge(crate::people::router())
+        .merge(crate::mas::router())
         .route(routes::OPERATIONS, get(list_operations))
         .route(routes::OPERATION, get(get_operation))
         .route(routes::DELETE_CONSUMER, post(delete_consumer))

@@ -2,12 +2,14 @@
 //!
 //! Staging and production ([`deployed`]) are held to more: https upstreams only, secrets in files only
 //! (`*_file`), readable by the gateway's user alone, no `--upstream-origin`, and for production the D1
-//! client certificate of mutual TLS.
+//! client certificate of mutual TLS. The directory's and MasCustomers' keys are read in [`people`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use console_api::gateway::{Environment, Role};
+use console_link::directory::DirectoryConfig;
+use console_link::mas::MasConfig;
 use console_link::{D1Config, D1Credentials, RetryPolicy, UpstreamTls};
 use serde::Deserialize;
 use thiserror::Error;
@@ -60,6 +62,22 @@ struct ProfileFile {
     auth_tls: CaBundleFile,
     #[serde(default)]
     consents_tls: CaBundleFile,
+    /// The bank's customer directory ([`people`]).
+    directory_base: String,
+    directory_client_id: String,
+    directory_client_secret: Option<String>,
+    directory_client_secret_file: Option<PathBuf>,
+    #[serde(default)]
+    directory_tls: CaBundleFile,
+    /// MasStack MasCustomers v4 ([`people`]).
+    mas_base: String,
+    mas_token_url: String,
+    mas_client_id: String,
+    mas_client_secret: Option<String>,
+    mas_client_secret_file: Option<PathBuf>,
+    mas_org: String,
+    #[serde(default)]
+    mas_tls: CaBundleFile,
 }
 
 /// `[profiles.NAME.d1_tls]`: mutual TLS with D1 and its CA, PEM files.
@@ -152,6 +170,8 @@ pub struct TlsProfile {
     pub d1: UpstreamTls,
     pub auth: UpstreamTls,
     pub consents: UpstreamTls,
+    pub directory: UpstreamTls,
+    pub mas: UpstreamTls,
 }
 
 /// One resolved profile: where D1 is and who we are there.
@@ -161,6 +181,10 @@ pub struct Profile {
     pub environment: Environment,
     pub d1: D1Config,
     pub auth: AuthProfile,
+    /// The bank's customer directory: who is who across D1, MasCustomers and Apiture.
+    pub directory: DirectoryConfig,
+    /// MasCustomers v4, in the environment's org.
+    pub mas: MasConfig,
     pub tls: TlsProfile,
 }
 
@@ -189,6 +213,7 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Profile, ConfigError> 
     let deployed = deployed(&environment);
     if deployed {
         deployed_rules(p, &environment).map_err(invalid)?;
+        people::deployed_rules(&p.people_keys(), &environment).map_err(invalid)?;
     }
     let banking_base = parse_url("d1_banking", &p.d1_banking)?;
     let authz_base = parse_url("d1_authz", &p.d1_authz)?;
@@ -199,7 +224,8 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Profile, ConfigError> 
         (None, Some(f)) => files.read_secret(&format!("{field}_file"), f).map(|v| v.trim().to_string()).map_err(invalid),
         _ => Err(invalid(format!("give exactly one of {field} and {field}_file"))),
     };
-    let tls = files.tls(p).map_err(invalid)?;
+    let mut tls = files.tls(p).map_err(invalid)?;
+    (tls.mas, tls.directory) = people::tls(&files, &p.mas_tls, &p.directory_tls).map_err(invalid)?;
     let idle = p.session.idle_minutes;
     let absolute = p.session.absolute_hours;
     if idle == 0 || absolute == 0 || idle > absolute * 60 {
@@ -208,8 +234,10 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Profile, ConfigError> 
     if p.roles.claim.trim().is_empty() {
         return Err(invalid("roles: claim must name the ID token's claim that holds the roles (e.g. \"roles\")".into()));
     }
+    let auth_base = parse_url("auth_base", &p.auth_base)?;
+    let (directory, mas) = people::resolve(&p.people_keys(), &auth_base, &files).map_err(invalid)?;
     let auth = AuthProfile {
-        base: parse_url("auth_base", &p.auth_base)?,
+        base: auth_base,
         audience: p.auth_audience.clone(),
         client_id: p.client_id.clone(),
         client_secret: secret("client_secret", &p.client_secret, &p.client_secret_file)?,
@@ -231,6 +259,8 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Profile, ConfigError> 
             retry: RetryPolicy::default(),
         },
         auth,
+        directory,
+        mas,
         tls,
     })
 }
@@ -301,6 +331,7 @@ impl Files<'_> {
             d1: UpstreamTls { client_identity_pem: identity, ca_bundle_pem: ca("d1_tls.ca_bundle", &p.d1_tls.ca_bundle)? },
             auth: UpstreamTls { client_identity_pem: None, ca_bundle_pem: ca("auth_tls.ca_bundle", &p.auth_tls.ca_bundle)? },
             consents: UpstreamTls { client_identity_pem: None, ca_bundle_pem: ca("consents_tls.ca_bundle", &p.consents_tls.ca_bundle)? },
+            ..TlsProfile::default()
         })
     }
 }
@@ -325,7 +356,7 @@ fn owner_only(_: &str, _: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The same profile with every upstream (D1, sign-in, Consents) at another origin: tests and
+/// The same profile with every upstream (D1, sign-in, Consents, the directory, MasCustomers) at another origin: tests and
 /// `cargo xtask run` start the sandbox, which serves them all, on a free port. Refused for staging and
 /// production, whose upstreams are the real ones.
 pub fn with_upstream_origin(profile: Profile, origin: &url::Url) -> Result<Profile, ConfigError> {
@@ -344,6 +375,10 @@ fn upstreams_at(mut profile: Profile, origin: &url::Url) -> Profile {
         &mut profile.d1.authz_base,
         &mut profile.auth.base,
         &mut profile.auth.consents_base,
+        &mut profile.directory.base,
+        &mut profile.directory.credentials.token_url,
+        &mut profile.mas.base,
+        &mut profile.mas.credentials.token_url,
     ] {
         let path = base.path().to_string();
         let mut next = origin.clone();
@@ -352,6 +387,8 @@ fn upstreams_at(mut profile: Profile, origin: &url::Url) -> Profile {
     }
     profile
 }
+
+pub mod people;
 
 #[cfg(all(test, unix))]
 mod deployed_tests;
@@ -412,5 +449,20 @@ mod tests {
         assert_eq!(p.d1.authz_base.as_str(), "http://127.0.0.1:9999/authz/v1");
         assert_eq!(p.auth.base.as_str(), "http://127.0.0.1:9999/auth");
         assert_eq!(p.auth.consents_base.as_str(), "http://127.0.0.1:9999/consents");
+        assert_eq!(p.directory.base.as_str(), "http://127.0.0.1:9999/directory/v1");
+        assert_eq!(p.directory.credentials.token_url.as_str(), "http://127.0.0.1:9999/auth/oauth2/token");
+        assert_eq!(p.mas.base.as_str(), "http://127.0.0.1:9999/masstack/v4");
+        assert_eq!(p.mas.credentials.token_url.as_str(), "http://127.0.0.1:9999/masstack/oauth/token");
+    }
+
+    #[test]
+    fn the_sandbox_profile_reaches_the_directory_and_mascustomers_of_the_demo_org() {
+        let p = load(&project_file(), None).unwrap();
+        assert_eq!(p.mas.org, "telco");
+        assert_eq!(p.mas.credentials.client_id, "console-mas");
+        assert_eq!(p.mas.credentials.scope, "accounts:read accounts:write");
+        assert_eq!(p.directory.credentials.client_id, "console-directory");
+        assert_eq!(p.directory.credentials.scope, "directory:read");
+        assert!(!format!("{:?}", p.mas).contains("sandbox-mas-secret"), "the secret is never printed");
     }
 }

@@ -10,7 +10,8 @@
 //! * [`periodic`]: chores on a timer (sweeping sessions and rate-limit buckets).
 //! * [`api`]: the allow-listed `/api` routes to D1. [`consents`]: the Consents routes;
 //!   [`consents_me`]: the end user's own (give, revoke, history, labels, documents);
-//!   [`consents_staff`]: the staff consent area's.
+//!   [`consents_staff`]: the staff consent area's. [`people`]: the customer directory; [`mas`]: MasCustomers
+//!   v4 (accounts, payment methods, promotions, billing addresses).
 //! * [`web`]: static files, SPA fallback, security headers, and the [`rate_limit`] of `/auth/*`.
 
 pub mod api;
@@ -22,7 +23,9 @@ pub mod consents;
 pub mod consents_me;
 pub mod consents_staff;
 pub mod export;
+pub mod mas;
 pub mod pending_sign_in;
+pub mod people;
 pub mod periodic;
 pub mod rate_limit;
 pub mod session;
@@ -36,6 +39,8 @@ use std::time::Duration;
 
 use console_api::gateway::{routes, SessionInfo};
 use console_link::apiture::ApitureLink;
+use console_link::directory::DirectoryLink;
+use console_link::mas::MasLink;
 use console_link::user_auth::{UserAuth, UserAuthConfig};
 use console_link::D1Link;
 use thiserror::Error;
@@ -227,6 +232,8 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
     let sign_in = sign_in::SignIn { pending: pending_sign_in::PendingSignIns::new(web.secure), roles: profile.auth.roles.clone() };
     let state = api::AppState {
         link: D1Link::with_tls(profile.d1.clone(), &profile.tls.d1)?,
+        directory: DirectoryLink::with_tls(profile.directory.clone(), &profile.tls.directory)?,
+        mas: MasLink::with_tls(profile.mas.clone(), &profile.tls.mas)?,
         about,
         auth,
         sessions: sessions.clone(),

@@ -3,7 +3,8 @@
 //! What it is for: testing the console the way a user meets it, over real sockets and in a real browser.
 //!
 //! * [`Stack`]: an in-process D1 sandbox (`:memory:`, control API on) and the gateway (`console-server`)
-//!   pointed at it, each on a free loopback port. Every test starts its own, so one test's deletes never
+//!   pointed at it (every upstream: D1, sign-in, Consents, the customer directory and MasCustomers), each
+//!   on a free loopback port; [`StackOptions::mas_down`] points MasCustomers at a closed port instead. Every test starts its own, so one test's deletes never
 //!   show up in another's timeline. The gateway goes through `console-link`'s real JWT-bearer flow.
 //! * [`Browser`]: chromedriver on a free port plus a fantoccini session in headless Chromium with a fresh
 //!   profile; chromedriver (and with it Chromium) goes away when the value is dropped, even on a panic.
@@ -171,6 +172,9 @@ pub struct StackOptions {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// A `dist/` to serve instead of the built one (a copy a test redeploys into).
     pub dist: Option<PathBuf>,
+    /// MasCustomers (and MasStack's token endpoint) down: the gateway's MasCustomers upstream is a closed
+    /// loopback port, every other upstream the sandbox ("with the accounts upstream stopped").
+    pub mas_down: bool,
 }
 
 impl Default for StackOptions {
@@ -183,6 +187,7 @@ impl Default for StackOptions {
             audit_log: None,
             trusted_proxies: Vec::new(),
             dist: None,
+            mas_down: false,
         }
     }
 }
@@ -242,6 +247,13 @@ impl Stack {
         }
         if let Some(timeout) = options.d1_timeout {
             profile.d1.timeout = timeout;
+        }
+        if options.mas_down {
+            let closed = closed_port_url();
+            for url in [&mut profile.mas.base, &mut profile.mas.credentials.token_url] {
+                let path = url.path().to_string();
+                *url = closed.join(&path).unwrap_or_else(|e| panic!("{closed} + {path}: {e}"));
+            }
         }
         let audit_log = options.audit_log.clone().unwrap_or_else(|| tmp.path().join("audit.jsonl"));
         let gateway = console_server::start_on(
@@ -436,6 +448,11 @@ where
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// `http://127.0.0.1:PORT` of a port nothing listens on (bound, then released): connections are refused.
+pub fn closed_port_url() -> url::Url {
+    url::Url::parse(&format!("http://127.0.0.1:{}", free_port())).unwrap_or_else(|e| panic!("closed port URL: {e}"))
 }
 
 /// A free loopback TCP port (bound then released: good enough for a child process started right after).

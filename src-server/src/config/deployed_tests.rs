@@ -20,6 +20,8 @@ impl Project {
             ("d1.key.pem", "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"),
             ("client-secret", "s3cret\n"),
             ("api-key", "k3y\n"),
+            ("directory-secret", "d1r\n"),
+            ("mas-secret", "m4s\n"),
             ("d1-client.crt.pem", "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"),
             ("d1-client.key.pem", "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"),
         ] {
@@ -40,6 +42,14 @@ client_secret_file = "client-secret"
 consents_base = "https://api.example/consents"
 api_key_file = "api-key"
 roles = { claim = "groups", admin = ["console-admins"], agent = ["console-agents"], customer = ["customers"] }
+directory_base = "https://directory.example/directory/v1"
+directory_client_id = "console-directory"
+directory_client_secret_file = "directory-secret"
+mas_base = "https://customers.example/v4"
+mas_token_url = "https://auth.masstack.example/oauth/token"
+mas_client_id = "console-mas"
+mas_client_secret_file = "mas-secret"
+mas_org = "bankco"
 
 [profiles.production.d1_tls]
 client_cert = "d1-client.crt.pem"
@@ -89,6 +99,16 @@ fn a_complete_production_profile_loads_with_its_tls_files() {
     assert!(identity.contains("BEGIN CERTIFICATE") && identity.contains("BEGIN PRIVATE KEY"), "cert then key: {identity}");
     assert!(p.tls.d1.ca_bundle_pem.is_some() && p.tls.auth.ca_bundle_pem.is_none());
     assert_eq!(p.auth.client_secret, "s3cret");
+    assert_eq!((p.directory.credentials.client_secret.as_str(), p.mas.credentials.client_secret.as_str()), ("d1r", "m4s"));
+    assert_eq!(p.directory.credentials.token_url.as_str(), "https://auth.example/auth/oauth2/token", "the bank's own authorization server");
+    assert_eq!(p.mas.org, "bankco");
+}
+
+#[test]
+fn a_ca_bundle_for_mascustomers_or_the_directory_is_read() {
+    let project = Project::production("mas-ca", |t| t + "\n[profiles.production.mas_tls]\nca_bundle = \"d1-client.crt.pem\"\n");
+    let p = project.load().unwrap();
+    assert!(p.tls.mas.ca_bundle_pem.is_some() && p.tls.directory.ca_bundle_pem.is_none());
 }
 
 #[test]
@@ -109,7 +129,7 @@ fn staging_may_go_without_a_client_certificate_but_not_half_of_one() {
 
 #[test]
 fn deployed_upstreams_must_be_https() {
-    for field in ["d1_banking", "d1_authz", "auth_base", "consents_base"] {
+    for field in ["d1_banking", "d1_authz", "auth_base", "consents_base", "directory_base", "mas_base", "mas_token_url"] {
         let project = Project::production(&format!("http-{field}"), |t| {
             let line = t.lines().find(|l| l.starts_with(&format!("{field} ="))).unwrap().to_string();
             t.replace(&line, &line.replace("https://", "http://"))
@@ -124,6 +144,11 @@ fn deployed_secrets_are_never_inline() {
     says(&project.refusal(), &["client_secret", "client_secret_file"]);
     let project = Project::production("inline-key", |t| t.replace("api_key_file = \"api-key\"", "api_key = \"k3y\""));
     says(&project.refusal(), &["api_key", "api_key_file"]);
+    for field in ["directory_client_secret", "mas_client_secret"] {
+        let file = if field.starts_with("mas") { "mas-secret" } else { "directory-secret" };
+        let project = Project::production(&format!("inline-{field}"), |t| t.replace(&format!("{field}_file = \"{file}\""), &format!("{field} = \"x\"")));
+        says(&project.refusal(), &[field, &format!("{field}_file")]);
+    }
 }
 
 #[test]
@@ -132,6 +157,8 @@ fn deployed_secret_files_readable_by_group_or_others_are_refused() {
         ("d1.key.pem", "private_key"),
         ("client-secret", "client_secret_file"),
         ("api-key", "api_key_file"),
+        ("directory-secret", "directory_client_secret_file"),
+        ("mas-secret", "mas_client_secret_file"),
         ("d1-client.key.pem", "d1_tls.client_key"),
     ] {
         for mode in [0o640, 0o604] {

@@ -1,0 +1,105 @@
+//! An account's promotions: the current ones, those of one type (ACTIVE, SCHEDULED, ALL), their history
+//! from a day, and a cancellation from a date (admins).
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use console_api::mas::{check, AccountPromotionType, PatchAccountPromotion};
+use console_api::validate::ValidationError;
+
+use super::{problem, refuse_input, status_only, uuid};
+use crate::api::{attempt, audited, body, invalid, Answer, AppState, Cid, Problem};
+use crate::auth::{Caller, Need};
+use crate::consents_staff::{only, optional, query_pairs};
+
+pub async fn current(State(state): State<AppState>, Path(account_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
+    const ACTION: &str = "mas.promotions.list";
+    caller.require(Need::Staff, &state, ACTION, &account_id, &cid)?;
+    let result = async {
+        uuid("account_id", &account_id, &cid)?;
+        state.mas.client(&cid).promotions(&account_id).await.map_err(|e| problem(e, false, &cid))
+    }
+    .await;
+    audited(&state, &caller, ACTION, &account_id, &cid, result).map(|promotions| Answer(promotions, cid))
+}
+
+pub async fn by_type(
+    State(state): State<AppState>,
+    Path(account_id): Path<String>,
+    RawQuery(raw): RawQuery,
+    Cid(cid): Cid,
+    caller: Caller,
+) -> Result<impl IntoResponse, Problem> {
+    const ACTION: &str = "mas.account_promotions.list";
+    caller.require(Need::Staff, &state, ACTION, &account_id, &cid)?;
+    let result = async {
+        uuid("account_id", &account_id, &cid)?;
+        let pairs = query_pairs(raw.as_deref());
+        only(&pairs, &["account_promotion_type"], &cid)?;
+        let kind = match optional(&pairs, "account_promotion_type") {
+            None => None,
+            Some(given) => Some(AccountPromotionType::parse_known(given).ok_or_else(|| {
+                let shown: String = given.chars().filter(|c| !c.is_control()).take(40).collect();
+                let message = format!("'{shown}' is not a promotion type: use ACTIVE, SCHEDULED or ALL");
+                invalid(&ValidationError { field: "account_promotion_type", message }, &cid)
+            })?),
+        };
+        state.mas.client(&cid).account_promotions(&account_id, kind.as_ref()).await.map_err(|e| problem(e, false, &cid))
+    }
+    .await;
+    audited(&state, &caller, ACTION, &account_id, &cid, result).map(|promotions| Answer(promotions, cid))
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    Path(account_id): Path<String>,
+    RawQuery(raw): RawQuery,
+    Cid(cid): Cid,
+    caller: Caller,
+) -> Result<impl IntoResponse, Problem> {
+    const ACTION: &str = "mas.promotions_history.get";
+    caller.require(Need::Staff, &state, ACTION, &account_id, &cid)?;
+    let result = async {
+        uuid("account_id", &account_id, &cid)?;
+        let pairs = query_pairs(raw.as_deref());
+        only(&pairs, &["start_date"], &cid)?;
+        let start_date = optional(&pairs, "start_date");
+        if let Some(day) = start_date {
+            check::date("start_date", day).map_err(|e| invalid(&e, &cid))?;
+        }
+        state.mas.client(&cid).promotions_history(&account_id, start_date).await.map_err(|e| problem(e, false, &cid))
+    }
+    .await;
+    audited(&state, &caller, ACTION, &account_id, &cid, result).map(|history| Answer(history, cid))
+}
+
+/// Admins: the promotion stops applying from `cancellation_date` (204). A date in the past or after the
+/// promotion's end is MasCustomers' to refuse, with its code kept for the page.
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path((account_id, account_promotion_id)): Path<(String, String)>,
+    Cid(cid): Cid,
+    caller: Caller,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, Problem> {
+    const ACTION: &str = "mas.promotion.cancel";
+    let target = format!("{account_id}/{account_promotion_id}");
+    caller.require(Need::Admin, &state, ACTION, &target, &cid)?;
+    let checked = (|| {
+        uuid("account_id", &account_id, &cid)?;
+        uuid("account_promotion_id", &account_promotion_id, &cid)?;
+        let cancellation: PatchAccountPromotion = body(&bytes, &cid)?;
+        cancellation.validate().map_err(|e| invalid(&e, &cid))?;
+        Ok(cancellation)
+    })();
+    let cancellation = refuse_input(&state, &caller, ACTION, &target, &cid, checked)?;
+    attempt(&state, &caller, ACTION, &target, &cid)?;
+    let result = state
+        .mas
+        .client(&cid)
+        .cancel_promotion(&account_id, &account_promotion_id, &cancellation)
+        .await
+        .map_err(|e| problem(e, true, &cid));
+    audited(&state, &caller, ACTION, &target, &cid, result).map(|()| status_only(StatusCode::NO_CONTENT, &cid))
+}
