@@ -11,12 +11,14 @@ use sha2::{Digest, Sha256};
 use crate::stage::{cargo, project_root, status, target_dir};
 use crate::tools::Tools;
 
-/// The bundles, one per role: the package that builds each, and its name in `dist/assets/`.
-pub const BUNDLES: [(&str, &str); 4] = [
-    ("console-ui-staff", "staff"),
-    ("console-ui-customer", "customer"),
-    ("console-ui-consents", "consents"),
-    ("console-ui-accounts", "accounts"),
+/// The bundles, one per role or staff area: the package that builds each, its name in `dist/assets/`,
+/// and its own stylesheet in `style/` (after `shell.css`; the customer page and the account page share one).
+pub const BUNDLES: [(&str, &str, &str); 5] = [
+    ("console-ui-staff", "staff", "staff.css"),
+    ("console-ui-customer", "customer", "customer.css"),
+    ("console-ui-consents", "consents", "consents.css"),
+    ("console-ui-customers", "customers", "accounts.css"),
+    ("console-ui-accounts", "accounts", "accounts.css"),
 ];
 
 /// Where the content-hashed assets go; the gateway serves this folder as immutable.
@@ -50,8 +52,8 @@ struct Built {
 /// The loader: which bundle a path needs, then its stylesheet, glue and wasm, all fetched at once. Paths under `/me`
 /// and `/signed-out` are the end user's (the smaller bundle); at `/` the session says whose start it is
 /// (nobody's yet: the small bundle, which sends them to sign in); `/consents…`, `/documents…` and
-/// `/consent-types…` are the staff consent area's, `/customers…` the customer area's; every other path is
-/// the staff console's
+/// `/consent-types…` are the staff consent area's, `/customers/{p}/accounts…` the account page's, the rest
+/// of `/customers…` the customer page's; every other path is the staff console's
 /// (the same rule as `console_api::route::Bundle::for_path`). If a file cannot load, the page says so
 /// with a Reload button: it never stays blank.
 fn boot_js(bundles: &[Built]) -> String {
@@ -72,7 +74,7 @@ async function bundleFor(path) {{
   if (path === '/me' || path.startsWith('/me/') || path === '/signed-out') return 'customer';
   const under = (area) => path === area || path.startsWith(area + '/');
   if (['/consents', '/documents', '/consent-types'].some(under)) return 'consents';
-  if (under('/customers')) return 'accounts';
+  if (under('/customers')) return /^\/customers\/[^/]+\/accounts(\/|$)/.test(path) ? 'accounts' : 'customers';
   if (path !== '/') return 'staff';
   // Unless the session says staff (nobody signed in, or it cannot say), the smaller bundle, which signs
   // people in and shows errors as well as the other.
@@ -134,11 +136,11 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     let linked = target_dir().join("wasm32-unknown-unknown/wasm-release");
     // The linked wasm is shared by every checkout using this target directory: remove it so cargo
     // links it again from this checkout's own (possibly fresh) build.
-    for (package, _) in BUNDLES {
+    for (package, _, _) in BUNDLES {
         let _ = std::fs::remove_file(linked.join(format!("{}.wasm", package.replace('-', "_"))));
     }
     let mut args = vec!["build", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"];
-    for (package, _) in BUNDLES {
+    for (package, _, _) in BUNDLES {
         args.extend(["-p", package]);
     }
     cargo(&args)?;
@@ -151,14 +153,14 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     let read = |file: &str| std::fs::read_to_string(root.join("style").join(file)).map_err(|e| format!("style/{file}: {e}"));
     let shell_css = read("shell.css")?;
     let mut built = Vec::new();
-    for (package, name) in BUNDLES {
+    for (package, name, stylesheet) in BUNDLES {
         let wasm = linked.join(format!("{}.wasm", package.replace('-', "_")));
         let (js, wasm) = bundle(tools, &wasm, &stage.join(name), name)?;
         let hash = content_hash(&[&js, &wasm]);
         let (js_name, wasm_name) = (format!("{name}.{hash}.js"), format!("{name}.{hash}.wasm"));
         write(&assets.join(&js_name), &js)?;
         write(&assets.join(&wasm_name), &wasm)?;
-        let css = minify_css(&format!("{shell_css}\n{}", read(&format!("{name}.css"))?));
+        let css = minify_css(&format!("{shell_css}\n{}", read(stylesheet)?));
         let css_name = format!("{name}.{}.css", content_hash(&[css.as_bytes()]));
         write(&assets.join(&css_name), css.as_bytes())?;
         built.push(Built { name, js: js_name, wasm: wasm_name, css: css_name });
@@ -335,7 +337,7 @@ pub fn report_payload(dist: &Path, tools: &Tools) -> Result<(), String> {
     }
     println!("  {:<40} {:>10} {:>10} {:>10}", "total of dist/", kb(raw), kb(gz), kb(br));
     let Some(twiggy) = &tools.twiggy else { return Ok(()) };
-    for (_, name) in BUNDLES {
+    for (_, name, _) in BUNDLES {
         let wasm = target_dir().join("ui-stage").join(name).join(format!("{name}_bg.wasm"));
         println!("\nLargest functions of the {name} bundle (twiggy top, bytes before wasm-opt)");
         let out = Command::new(twiggy).args(["top", "-n", "15"]).arg(&wasm).output().map_err(|e| e.to_string())?;

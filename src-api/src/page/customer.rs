@@ -215,8 +215,8 @@ pub fn refusal(problem: &ApiProblem) -> Option<(String, String)> {
             "Choose a date between today and the promotion's end, as the date picker shows.",
         ),
         ErrorCode::PaymentMethodNotAvailable => (
-            "MasCustomers does not offer that payment method for this account.",
-            "Choose one of the methods listed as available.",
+            "MasCustomers does not offer that payment method for this kind of account.",
+            "Choose one of the methods it lists as available: a recurring prepaid account pays by card.",
         ),
         _ => return None,
     };

@@ -41,17 +41,22 @@ pub fn AccountsPanel(person: String, customer: Option<String>) -> impl IntoView 
             {move || match ids.get() {
                 None => view! { <Waiting system="MasCustomers"/> }.into_any(),
                 Some(Err(error)) => view! { <Failed system="MasCustomers" what="The accounts" error/> }.into_any(),
-                Some(Ok(ids)) if ids.is_empty() => view! { <p class="muted" data-testid="accounts-none">"No open accounts."</p> }.into_any(),
                 Some(Ok(ids)) => {
-                    let person = person.clone();
-                    view! {
-                        <ul class="account-list">
-                            {ids.into_iter().map(|account| view! { <AccountRow person=person.clone() account/> }).collect_view()}
-                        </ul>
-                    }.into_any()
+                    let (person, customer) = (person.clone(), customer.clone());
+                    // The customer's tokenized cards are read through one of their accounts.
+                    let create = may_write().then(|| view! { <CreateAccount customer any_account=ids.first().cloned() on_created=created/> });
+                    let list = if ids.is_empty() {
+                        view! { <p class="muted" data-testid="accounts-none">"No open accounts."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="account-list">
+                                {ids.into_iter().map(|account| view! { <AccountRow person=person.clone() account/> }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    };
+                    view! { {list} {create} }.into_any()
                 }
             }}
-            {may_write().then(|| view! { <CreateAccount customer=customer.clone() on_created=created/> })}
         </Panel>
     }
     .into_any()

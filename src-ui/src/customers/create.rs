@@ -3,33 +3,51 @@
 //! is sent; a refusal (409) is said in words with what to do.
 
 use console_api::gateway::ClientError;
-use console_api::page::customer::{refusal_of, CreateAccountForm};
-use console_api::page::ErrorView;
+use console_api::page::customer::CreateAccountForm;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::payment::{IbanInput, Refusal};
-use crate::common::ErrorPanel;
+use super::payment::{write_failure, IbanInput};
 use crate::transport::Client;
 use crate::util::new_cid;
 
+/// `any_account`: one of the customer's accounts, through which their tokenized cards are offered.
 #[component]
-pub fn CreateAccount(customer: String, on_created: Callback<()>) -> impl IntoView {
+pub fn CreateAccount(customer: String, any_account: Option<String>, on_created: Callback<()>) -> impl IntoView {
     let open = RwSignal::new(false);
     view! {
         <Show
             when=move || open.get()
             fallback=move || view! { <button class="btn" data-testid="create-account" on:click=move |_| open.set(true)>"Create account…"</button> }
         >
-            <Form customer=customer.clone() on_created on_close=Callback::new(move |()| open.set(false))/>
+            <Form customer=customer.clone() any_account=any_account.clone() on_created on_close=Callback::new(move |()| open.set(false))/>
         </Show>
     }
 }
 
 #[component]
-fn Form(customer: String, on_created: Callback<()>, on_close: Callback<()>) -> impl IntoView {
+fn Form(customer: String, any_account: Option<String>, on_created: Callback<()>, on_close: Callback<()>) -> impl IntoView {
     let client = expect_context::<Client>();
-    let form = RwSignal::new(CreateAccountForm { modality: "RECURRING_PREPAID".into(), payment_type: "DIRECT_DEBIT".into(), country: "ES".into(), ..CreateAccountForm::default() });
+    // A recurring prepaid account pays by card (MasCustomers' available methods); postpaid by either.
+    let form = RwSignal::new(CreateAccountForm { modality: "RECURRING_PREPAID".into(), payment_type: "CREDIT_CARD".into(), country: "ES".into(), ..CreateAccountForm::default() });
+    let cards = LocalResource::new({
+        let (client, customer) = (client.clone(), customer.clone());
+        move || {
+            let (client, customer, account) = (client.clone(), customer.clone(), any_account.clone());
+            async move {
+                match account {
+                    Some(account) => client.mas_payment_methods(&customer, &account, None).await.map(|r| r.value.cards).unwrap_or_default(),
+                    None => Vec::new(),
+                }
+            }
+        }
+    });
+    // The first card is chosen once the cards are known.
+    Effect::new(move |_| {
+        if let Some(first) = cards.get().and_then(|c| c.first().cloned()) {
+            form.update(|f| if f.token_id.is_empty() { f.token_id = first.token_id });
+        }
+    });
     // The checks show once "Create" was pressed, then follow every keystroke.
     let tried = RwSignal::new(false);
     let errors = Memo::new(move |_| form.with(CreateAccountForm::errors));
@@ -78,7 +96,13 @@ fn Form(customer: String, on_created: Callback<()>, on_close: Callback<()>) -> i
             <h3 class="panel-subtitle">"New account"</h3>
             <label class="field">
                 <span>"Modality"</span>
-                <select data-testid="create-modality" on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.modality = v); }>
+                <select data-testid="create-modality" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    form.update(|f| {
+                        f.payment_type = if v == "POSTPAID" { "DIRECT_DEBIT" } else { "CREDIT_CARD" }.into();
+                        f.modality = v;
+                    });
+                }>
                     <option value="RECURRING_PREPAID" selected=true>"Recurring prepaid"</option>
                     <option value="POSTPAID">"Postpaid"</option>
                 </select>
@@ -102,13 +126,33 @@ fn Form(customer: String, on_created: Callback<()>, on_close: Callback<()>) -> i
             </Show>
             <label class="field">
                 <span>"Payment method"</span>
-                <select data-testid="create-payment-type" on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.payment_type = v); }>
-                    <option value="DIRECT_DEBIT" selected=true>"Direct debit"</option>
+                <select data-testid="create-payment-type" prop:value=move || form.with(|f| f.payment_type.clone())
+                    on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.payment_type = v); }>
+                    <option value="DIRECT_DEBIT">"Direct debit"</option>
                     <option value="CREDIT_CARD">"Credit card"</option>
                 </select>
             </label>
             {move || if form.with(|f| f.payment_type == "CREDIT_CARD") {
-                text("Card token (uuid of the tokenized card)", "create-token", |f| f.token_id.clone(), |f, v| f.token_id = v).into_any()
+                match cards.get().filter(|c| !c.is_empty()) {
+                    // The customer's tokenized cards to choose from; a token typed by hand otherwise.
+                    Some(cards) => view! {
+                        <fieldset class="field">
+                            <legend>"Card"</legend>
+                            {cards.into_iter().map(|c| {
+                                let token = c.token_id.clone();
+                                let checked = form.with_untracked(|f| f.token_id == token);
+                                view! {
+                                    <label class="check">
+                                        <input type="radio" name="create-card" data-testid="create-card" prop:checked=checked
+                                            on:change=move |_| form.update(|f| f.token_id = token.clone())/>
+                                        {format!(" {} ····{} (expires {})", c.brand, c.last_four, c.expiry)}
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                    }.into_any(),
+                    None => text("Card token (uuid of the tokenized card)", "create-token", |f| f.token_id.clone(), |f, v| f.token_id = v).into_any(),
+                }
             } else {
                 view! { <IbanInput value=iban testid="create-iban"/> }.into_any()
             }}
@@ -117,10 +161,7 @@ fn Form(customer: String, on_created: Callback<()>, on_close: Callback<()>) -> i
                 <button type="submit" class="btn btn-primary" data-testid="create-submit" disabled=move || busy.get()>"Create"</button>
                 <button type="button" class="btn" on:click=move |_| on_close.run(())>"Cancel"</button>
             </div>
-            {move || failure.get().map(|e| match refusal_of(&e) {
-                Some((what, todo)) => view! { <Refusal what todo/> }.into_any(),
-                None => view! { <ErrorPanel error=ErrorView::of(&e, None)/> }.into_any(),
-            })}
+            {move || failure.get().map(|e| write_failure(&e))}
         </form>
     }
 }

@@ -1,5 +1,5 @@
-//! The staff customer area (the `accounts` bundle only): one person across the bank's three systems, and
-//! their MasCustomers accounts. Admins act, agents read (no write button exists for them), customers get
+//! The staff customer area: one person across the bank's three systems (the `customers` bundle), and
+//! their MasCustomers accounts (the `accounts` bundle). Admins act, agents read (no write button exists for them), customers get
 //! "not for your role" (the gateway answers them 403 anyway).
 //!
 //! * [`customer`]: `/customers/{personId}`: who the person is, then three [`panel`]s side by side, each

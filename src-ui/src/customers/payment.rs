@@ -54,23 +54,27 @@ pub fn IbanInput(value: RwSignal<String>, testid: &'static str) -> impl IntoView
     }
 }
 
-/// A refused write in words: what happened and what to do.
+/// A refused write in words: what happened and what to do, and MasCustomers' own words under them.
 #[component]
-pub fn Refusal(what: String, todo: String) -> impl IntoView {
+pub fn Refusal(what: String, todo: String, error: ErrorView) -> impl IntoView {
+    let said = error.technical.unwrap_or(error.message);
     view! {
         <div class="error-panel refusal" role="alert" data-testid="refusal">
             <div class="error-title"><span class="error-mark" aria-hidden="true">"!"</span>"MasCustomers refused"</div>
             <p class="error-message">{what}</p>
             <p data-testid="refusal-todo"><strong>"What to do: "</strong>{todo}</p>
+            <p class="muted">"MasCustomers said: " {said}
+                {error.correlation_id.map(|cid| view! { " · correlation id " <code class="cid">{cid}</code> })}</p>
         </div>
     }
 }
 
 /// A failed write: in words when it is a known refusal, else the error panel.
 pub fn write_failure(e: &ClientError) -> AnyView {
+    let error = ErrorView::of(e, None);
     match refusal_of(e) {
-        Some((what, todo)) => view! { <Refusal what todo/> }.into_any(),
-        None => view! { <ErrorPanel error=ErrorView::of(e, None)/> }.into_any(),
+        Some((what, todo)) => view! { <Refusal what todo error/> }.into_any(),
+        None => view! { <ErrorPanel error/> }.into_any(),
     }
 }
 

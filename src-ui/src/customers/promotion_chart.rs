@@ -18,16 +18,16 @@ pub fn PromotionChart(periods: Vec<Period>, today: NaiveDate) -> impl IntoView {
         view! {
             <g class=bar.state.class() data-testid="promo-bar" data-key=bar.key data-state=bar.state.label()>
                 <title>{bar.title}</title>
-                <rect x=bar.x y=bar.y width=bar.width height="18" rx="3" style:fill=(!fill.is_empty()).then_some(fill)/>
-                {bar.label.map(|l| view! { <text x=bar.x + 4.0 y=bar.y + 13.0 class="promo-label">{l}</text> })}
+                <rect x=num(bar.x) y=num(bar.y) width=num(bar.width) height="18" rx="3" style:fill=(!fill.is_empty()).then_some(fill)/>
+                {bar.label.map(|l| view! { <text x=num(bar.x + 4.0) y=num(bar.y + 13.0) class="promo-label">{l}</text> })}
             </g>
         }
     });
     let ticks = chart.ticks.into_iter().map(|t| {
         view! {
             <g class="promo-tick">
-                <line x1=t.x x2=t.x y1="12" y2=axis_y/>
-                <text x=t.x + 2.0 y=height - 4.0>{t.label}</text>
+                <line x1=num(t.x) x2=num(t.x) y1="12" y2=num(axis_y)/>
+                <text x=num(t.x + 2.0) y=num(height - 4.0)>{t.label}</text>
             </g>
         }
     });
@@ -36,7 +36,7 @@ pub fn PromotionChart(periods: Vec<Period>, today: NaiveDate) -> impl IntoView {
     let (anchor, label_x) = if today_x > WIDTH - 60.0 { ("end", today_x - 3.0) } else { ("start", today_x + 3.0) };
     view! {
         <figure class="promo-chart" data-testid="promo-chart">
-            <svg viewBox=format!("0 0 {WIDTH} {height}") role="img"
+            <svg viewBox=format!("0 0 {} {}", num(WIDTH), num(height)) role="img"
                 aria-label=format!("Promotion periods from {} to {}, today marked", chart.first_day, chart.last_day)>
                 <defs>
                     <linearGradient id="promo-open" x1="0" x2="1" y1="0" y2="0">
@@ -47,8 +47,8 @@ pub fn PromotionChart(periods: Vec<Period>, today: NaiveDate) -> impl IntoView {
                 {ticks.collect_view()}
                 {bars.collect_view()}
                 <g class="promo-today" data-testid="promo-today">
-                    <line x1=today_x x2=today_x y1="0" y2=axis_y/>
-                    <text x=label_x y="10" text-anchor=anchor>"Today"</text>
+                    <line x1=num(today_x) x2=num(today_x) y1="0" y2=num(axis_y)/>
+                    <text x=num(label_x) y="10" text-anchor=anchor>"Today"</text>
                 </g>
             </svg>
             <figcaption class="promo-legend">
@@ -60,4 +60,13 @@ pub fn PromotionChart(periods: Vec<Period>, today: NaiveDate) -> impl IntoView {
         </figure>
     }
     .into_any()
+}
+
+/// A coordinate to a tenth, written with integer formatting: the page then carries no float formatter
+/// (about 10 KB of wasm before compression) for a drawing that needs none.
+fn num(v: f64) -> String {
+    let tenths = (v * 10.0).round() as i64;
+    let (whole, tenth) = (tenths / 10, (tenths % 10).abs());
+    let sign = if tenths < 0 && whole == 0 { "-" } else { "" };
+    if tenth == 0 { format!("{sign}{whole}") } else { format!("{sign}{whole}.{tenth}") }
 }

@@ -1,7 +1,7 @@
-//! The customer area's bundle (admins and agents): the shared shell with a person's customer page (D1,
-//! MasCustomers accounts and consents side by side) and an account's page (payment method, billing
-//! addresses, promotions). A bundle of its own, so that the staff timeline's and the consent area's do not
-//! grow; links to the other areas are full loads (see `console_ui::routes`).
+//! The account page's bundle (admins and agents): the shared shell with
+//! `/customers/{personId}/accounts/{accountId}`, one MasCustomers account (payment method, billing
+//! addresses, promotions). The customer page is the `customers` bundle's, so that each route stays within
+//! its budget; links between them are full loads (see `console_ui::routes`).
 
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
