@@ -116,3 +116,24 @@ async fn a_customer_is_told_the_customer_area_is_not_for_them() {
     let (status, _, _) = stack.sign_in("alice").await.get(&format!("/api/people/{ALICE}")).await;
     assert_eq!(status, 403, "the gateway refuses a customer too");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_system_says_so_in_its_own_panel_while_the_others_show() {
+    let stack = Stack::start().await;
+    // D1 answers the operations list 7 s late (the gateway waits up to 15 s).
+    stack
+        .arm_fault(json!({ "method": "GET", "path": "/banking/v1/issuers/{issuerId}/consumers/{consumerId}/operations", "delayMs": 7000, "times": 3 }))
+        .await;
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", &format!("/customers/{ALICE}")).await;
+    assert_eq!(panel_state(&b, "panel-accounts").await, "ready");
+    assert_eq!(panel_state(&b, "panel-consents").await, "ready");
+    b.wait_for("the D1 panel saying D1 is slow", "customer-d1-slow", WAIT, || async {
+        b.text_of("panel-d1").await.contains("D1 is slow to answer").then_some(())
+    })
+    .await;
+    let d1 = b.js(&format!("return document.querySelector('{}').dataset.state;", testid("panel-d1")), vec![]).await;
+    assert_eq!(d1, json!("loading"), "D1 still on its way while the others show");
+    b.screenshot("customer-page-d1-slow").await;
+    assert_eq!(panel_state(&b, "panel-d1").await, "ready", "and it arrives");
+}
