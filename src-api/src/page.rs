@@ -10,6 +10,10 @@ use crate::timeline::{self, WeekBucket};
 use crate::validate;
 
 mod loaded;
+pub mod customer;
+pub mod iban_input;
+pub mod promotion_timeline;
+pub mod search;
 
 pub use loaded::{LoadState, LoadedTimeline, Place, RowRef, ShownDay};
 

@@ -10,7 +10,6 @@ use leptos_router::hooks::use_location;
 use crate::common::ErrorPanel;
 use crate::menu::{SignedOut, UserMenu};
 use crate::routes::Routes;
-use crate::search::SearchBox;
 use crate::session::use_role;
 use crate::transport::Client;
 
@@ -54,10 +53,10 @@ pub fn App(client: Client, session: Result<SessionInfo, ClientError>, routes: Ro
     view! {
         <Router>
             <a class="skip-link" href="#main">{shell_word(|w| w.skip_to_content, "Skip to content")}</a>
-            <Header info=info/>
+            <Header info=info search=routes.search/>
             <main id="main" class="main" tabindex="-1">
                 {match session {
-                    Ok(info) if info.user.is_some() => routes(),
+                    Ok(info) if info.user.is_some() => (routes.pages)(),
                     // Nobody signed in and still here: the bootstrap went to sign in everywhere else.
                     Ok(_) => view! { <SignedOut/> }.into_any(),
                     Err(e) => view! { <ErrorPanel error=ErrorView::of(&e, None)/> }.into_any(),
@@ -67,9 +66,10 @@ pub fn App(client: Client, session: Result<SessionInfo, ClientError>, routes: Ro
     }
 }
 
-/// Built once, from the session's answer (`None`: the gateway could not say).
+/// Built once, from the session's answer (`None`: the gateway could not say). `search`: the bundle's
+/// staff search box, shown to staff.
 #[component]
-fn Header(info: Option<SessionInfo>) -> impl IntoView {
+fn Header(info: Option<SessionInfo>, search: Option<fn() -> AnyView>) -> impl IntoView {
     let production = info.as_ref().is_some_and(|i| i.environment == Environment::Production);
     let (class, label, title) = match &info {
         Some(i) => (
@@ -103,7 +103,7 @@ fn Header(info: Option<SessionInfo>) -> impl IntoView {
                     <a href="/consent-types" aria-current=area("/consent-types") data-testid="nav-types">"Consent types"</a>
                 })}
             </nav>
-            {staff.then(|| view! { <div class="topbar-search"><SearchBox/></div> })}
+            {search.filter(|_| staff).map(|search| view! { <div class="topbar-search">{search()}</div> })}
             <div class="topbar-end"><UserMenu user=user environment=environment/></div>
         }
     });

@@ -7,6 +7,7 @@ mod accounts;
 mod app;
 mod common;
 mod consents;
+mod customers;
 mod delete;
 mod detail;
 mod drafts;

@@ -7,22 +7,35 @@
 //! `match` on `console_api::route`, not a `Routes` tree: the nested route machinery cost about 26 KB of
 //! brotli wasm in every bundle (measured in issue 8), and these pages need none of it.
 
-use console_api::route::{Bundle, ConsentsPath, CustomerPath, StaffArea, StaffPath};
+use console_api::route::{AccountsPath, Bundle, ConsentsPath, CustomerPath, StaffArea, StaffPath};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::app::NotFound;
 use crate::consents::{CampaignPage, ConsentDetail, DocumentsPage, Explorer, TypeNamesPage};
+use crate::customers::{AccountPage, CustomerPage};
 use crate::home::Home;
+use crate::search::SearchBox;
 use crate::session::use_role;
 use crate::timeline::ConsumerPage;
 
-/// A bundle's pages, shown inside the shell's router once someone is signed in.
-pub type Routes = fn() -> AnyView;
+/// A bundle's pages, shown inside the shell's router once someone is signed in, and the staff search box
+/// of its header (`None` in the end user's bundle, which then carries none of its code).
+#[derive(Clone, Copy)]
+pub struct Routes {
+    pub pages: fn() -> AnyView,
+    pub search: Option<fn() -> AnyView>,
+}
+
+fn search_box() -> AnyView {
+    view! { <SearchBox/> }.into_any()
+}
 
 /// Admins and agents: the start page and a consumer's timeline (with an operation's drawer over it).
-pub const STAFF: Routes = || {
+pub const STAFF: Routes = Routes { pages: staff_pages, search: Some(search_box) };
+
+fn staff_pages() -> AnyView {
     complete_navigations();
     // Parsed once for the page, its drawer and its dialogs (see `use_staff_path`).
     let path = use_location().pathname;
@@ -38,11 +51,13 @@ pub const STAFF: Routes = || {
         StaffArea::NotFound => view! { <NotFound/> }.into_any(),
     })
     .into_any()
-};
+}
 
 /// Admins and agents, the consent area (its own bundle): the explorer, a consent, the documents and their
 /// campaigns, the type names. Agents see it all read-only.
-pub const CONSENTS: Routes = || {
+pub const CONSENTS: Routes = Routes { pages: consents_pages, search: Some(search_box) };
+
+fn consents_pages() -> AnyView {
     complete_navigations();
     let path = use_location().pathname;
     let page = Memo::new(move |_| ConsentsPath::parse(&path.get()));
@@ -57,11 +72,47 @@ pub const CONSENTS: Routes = || {
         ConsentsPath::NotFound => view! { <NotFound/> }.into_any(),
     })
     .into_any()
-};
+}
+
+/// Admins and agents, the customer page (its own bundle): one person across D1, MasCustomers and the
+/// consents. Agents read; customers are refused.
+pub const CUSTOMERS: Routes = Routes { pages: customers_pages, search: Some(search_box) };
+
+fn customers_pages() -> AnyView {
+    complete_navigations();
+    let path = use_location().pathname;
+    let page = Memo::new(move |_| AccountsPath::parse(&path.get()));
+    let here = shown_here(Bundle::Customers);
+    (move || match page.get() {
+        _ if !here.get() => ().into_any(),
+        AccountsPath::Customer { person } => view! { <CustomerPage person/> }.into_any(),
+        // The account page is the accounts bundle's: `shown_here` loads it.
+        AccountsPath::Account { .. } | AccountsPath::NotFound => view! { <NotFound/> }.into_any(),
+    })
+    .into_any()
+}
+
+/// Admins and agents, one MasCustomers account (its own bundle, beside the customer page's).
+pub const ACCOUNTS: Routes = Routes { pages: accounts_pages, search: Some(search_box) };
+
+fn accounts_pages() -> AnyView {
+    complete_navigations();
+    let path = use_location().pathname;
+    let page = Memo::new(move |_| AccountsPath::parse(&path.get()));
+    let here = shown_here(Bundle::Accounts);
+    (move || match page.get() {
+        _ if !here.get() => ().into_any(),
+        AccountsPath::Account { person, account } => view! { <AccountPage person account/> }.into_any(),
+        AccountsPath::Customer { .. } | AccountsPath::NotFound => view! { <NotFound/> }.into_any(),
+    })
+    .into_any()
+}
 
 /// End users' start: the documents that need their consent. (A customer's "/" is replaced by "/me" before
 /// the router starts.)
-pub const CUSTOMER: Routes = || {
+pub const CUSTOMER: Routes = Routes { pages: customer_pages, search: None };
+
+fn customer_pages() -> AnyView {
     complete_navigations();
     crate::me::provide();
     let path = use_location().pathname;
@@ -73,11 +124,13 @@ pub const CUSTOMER: Routes = || {
         _ => view! { <NotFound/> }.into_any(),
     })
     .into_any()
-};
+}
 
 /// End users' agreements (their own bundle, so that the inbox stays small): a document to read and
 /// accept, and the history of what they accepted.
-pub const AGREEMENTS: Routes = || {
+pub const AGREEMENTS: Routes = Routes { pages: agreements_pages, search: None };
+
+fn agreements_pages() -> AnyView {
     complete_navigations();
     crate::me::provide();
     let path = use_location().pathname;
@@ -90,7 +143,7 @@ pub const AGREEMENTS: Routes = || {
         _ => view! { <NotFound/> }.into_any(),
     })
     .into_any()
-};
+}
 
 /// The router writes a new path into the address bar (and history) only once the page for it is ready,
 /// which its `Routes` would say; the pages here render at once, so they say so after every change of path.

@@ -14,7 +14,7 @@ async fn hashed_assets_are_immutable_and_precompressed_and_the_page_is_revalidat
     let stack = Stack::start().await;
     let http = no_redirects();
     let assets = named_assets(&dist_dir());
-    for bundle in ["staff", "customer", "agreements", "consents"] {
+    for bundle in ["staff", "customer", "agreements", "consents", "customers", "accounts"] {
         for ext in ["js", "wasm", "css"] {
             let named = assets.iter().any(|a| a.starts_with(&format!("/assets/{bundle}.")) && a.ends_with(&format!(".{ext}")));
             assert!(named, "boot.js names the {bundle} bundle's {ext}: {assets:?}");
@@ -35,7 +35,7 @@ async fn hashed_assets_are_immutable_and_precompressed_and_the_page_is_revalidat
             assert!(header(&r, CONTENT_TYPE).starts_with(want_type), "{asset}: {}", header(&r, CONTENT_TYPE));
         }
     }
-    for page in ["/", "/boot.js", "/index.html", "/me", "/consumers/demo-busy"] {
+    for page in ["/", "/boot.js", "/index.html", "/me", "/consumers/demo-busy", "/customers/C-100006"] {
         let r = http.get(stack.url(page)).header(ACCEPT_ENCODING, "br").send().await.expect("GET a page");
         assert_eq!(r.status(), 200, "{page}");
         assert_eq!(header(&r, CACHE_CONTROL), "no-cache", "{page} is revalidated at every load");

@@ -76,27 +76,21 @@ fn has_nextest() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Every crate but the page's (the UI library and its three bundles), which are wasm-only: their logic lives
+/// Every crate but the page's (the UI library and its bundles), which are wasm-only: their logic lives
 /// (and is tested) in console-api.
-const TEST_SCOPE: [&str; 11] = [
-    "--workspace",
-    "--exclude",
-    "console-ui",
-    "--exclude",
-    "console-ui-staff",
-    "--exclude",
-    "console-ui-customer",
-    "--exclude",
-    "console-ui-agreements",
-    "--exclude",
-    "console-ui-consents",
-];
+fn test_scope() -> Vec<&'static str> {
+    let mut scope = vec!["--workspace", "--exclude", "console-ui"];
+    for (package, _, _) in crate::ui::BUNDLES {
+        scope.extend(["--exclude", package]);
+    }
+    scope
+}
 
 pub fn build_tests() -> Result<(), String> {
     if has_nextest() {
-        cargo(&[&["nextest", "run", "--no-run"][..], &TEST_SCOPE].concat())
+        cargo(&[&["nextest", "run", "--no-run"][..], &test_scope()[..]].concat())
     } else {
-        cargo(&[&["test", "--no-run"][..], &TEST_SCOPE].concat())
+        cargo(&[&["test", "--no-run"][..], &test_scope()[..]].concat())
     }
 }
 
@@ -116,7 +110,7 @@ pub fn run_tests(tools: &Tools, args: &[String]) -> Result<TestOutcome, String> 
     } else {
         cmd.args(["test", "--no-fail-fast"]);
     }
-    cmd.args(TEST_SCOPE);
+    cmd.args(test_scope());
     cmd.args(args);
     browser_env(&mut cmd, tools);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());

@@ -58,7 +58,7 @@ fn error_of(e: &ClientError) -> ErrorView {
 
 /// A consent state as a coloured badge.
 #[component]
-fn StateBadge(state: ConsentState) -> impl IntoView {
+pub(crate) fn StateBadge(state: ConsentState) -> impl IntoView {
     let class = match state {
         ConsentState::Given => "badge badge-ok",
         ConsentState::Pending => "badge badge-pending",

@@ -11,7 +11,9 @@
 //! 4. The sandbox's list latency and throughput: a bounded load generator on loopback (8 tasks, 4000
 //!    requests of `limit=50` pages of demo-busy at varying offsets, a real D1 token), p50 / p99 / max and
 //!    requests/s; then the same through the gateway (console-link, 2000 requests).
-//! 5. First (before everything else): the sandbox's Consents explorer queries and a document revision
+//! 5. The customer area (`console-bench/accounts.rs`): the accounts bundle's cold load, the customer
+//!    page's time to its three panels, the account page with 50 promotions and 200 billing addresses.
+//! 6. First (before everything else): the sandbox's Consents explorer queries and a document revision
 //!    over 10,000 and 100,000 consents (`console-bench/consents.rs`).
 //!
 //! Everything is bounded in count and time and stops by itself. Exit code 1 if something could not be
@@ -22,6 +24,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "console-bench/accounts.rs"]
+mod accounts;
 #[path = "console-bench/consents.rs"]
 mod consents;
 
@@ -88,6 +92,10 @@ async fn main() -> ExitCode {
                 complete = false;
             }
         }
+    }
+
+    if ui {
+        complete &= accounts::figures(&stack).await;
     }
 
     match token(&stack).await {

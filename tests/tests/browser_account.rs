@@ -1,0 +1,215 @@
+//! The account page in real headless Chromium (the accounts bundle), as an admin: change a payment method
+//! (a bad IBAN refused as it is typed and never sent), cancel a scheduled promotion with its date checked
+//! first and the change in the promotion history, create an account (checked before sending) and delete
+//! it, and a delete MasCustomers refuses (409) explained in words.
+
+use console_e2e::{testid, Browser, Stack, WAIT};
+use serde_json::json;
+
+/// Alice Martin: a postpaid account paying by direct debit with an active, a scheduled and an ended
+/// promotion, a prepaid one, and room for one more account (src-sandbox/src/demo/mas.rs).
+const ALICE: &str = "C-100001";
+const ALICE_MAS: &str = "a11ce000-0000-4000-8000-000000000001";
+
+/// Alice's account ids, in MasCustomers' order, and the postpaid one.
+async fn alice_accounts(stack: &Stack) -> (Vec<String>, String) {
+    let (status, _, ids) = stack.get(&format!("/api/mas/customers/{ALICE_MAS}/accounts")).await;
+    assert_eq!(status, 200, "{ids}");
+    let ids: Vec<String> = ids["account_ids"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    let mut postpaid = None;
+    for id in &ids {
+        let (_, _, account) = stack.get(&format!("/api/mas/accounts/{id}")).await;
+        if account["modality"] == "POSTPAID" {
+            postpaid = Some(id.clone());
+        }
+    }
+    (ids, postpaid.expect("alice has a postpaid account"))
+}
+
+/// The audit lines of one gateway action so far, as outcomes (`attempt`, `ok`, `refused`...).
+fn audited(stack: &Stack, action: &str) -> Vec<String> {
+    stack.audit_entries().into_iter().filter(|e| e["action"] == action).map(|e| e["outcome"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+/// Sets a `<select>` by value as a person would (the change event included).
+async fn select(b: &Browser, id: &str, value: &str) {
+    b.wait_testid(id, WAIT).await;
+    let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('change', {bubbles: true}));";
+    b.js(script, vec![json!(testid(id)), json!(value)]).await;
+}
+
+/// Sets an input's value as a person would (the input event included): date inputs do not take keys in
+/// every locale.
+async fn set_value(b: &Browser, id: &str, value: &str) {
+    b.wait_testid(id, WAIT).await;
+    let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', {bubbles: true}));";
+    b.js(script, vec![json!(testid(id)), json!(value)]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_changes_a_payment_method_and_a_bad_iban_never_leaves_the_page() {
+    let stack = Stack::start().await;
+    let (_, postpaid) = alice_accounts(&stack).await;
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", &format!("/customers/{ALICE}/accounts/{postpaid}")).await;
+    assert!(b.wait_testid("payment-current", WAIT).await.text().await.unwrap_or_default().contains("····1332"));
+    b.click_testid("change-payment").await;
+    b.wait_testid("payment-type-DIRECT_DEBIT", WAIT).await;
+
+    // Typed without spaces, shown in groups of four, and its check digits refused as typed.
+    b.type_into("payment-iban", "es9121000418450200051333").await;
+    assert_eq!(b.value_of("payment-iban").await, "ES91 2100 0418 4502 0005 1333");
+    let error = b.wait_testid("iban-error", WAIT).await.text().await.unwrap_or_default();
+    assert!(error.contains("check digits"), "{error}");
+    b.screenshot("account-iban-refused").await;
+    b.click_testid("payment-submit").await;
+    b.wait_testid("payment-refused", WAIT).await;
+    // The page refused it before any request: the gateway audits every change, even one it refuses
+    // itself, and saw none.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(audited(&stack, "mas.payment_method.change"), Vec::<String>::new(), "a bad IBAN was sent");
+
+    // Too short for its country: said in words too.
+    b.type_into("payment-iban", "DE89 3704").await;
+    assert!(b.text_of("iban-error").await.contains("a DE IBAN has 22"), "{}", b.text_of("iban-error").await);
+    b.type_into("payment-iban", "DE89370400440532013000").await;
+    assert!(b.text_of("payment-iban-verdict").await.contains("valid DE IBAN"));
+    b.click_testid("payment-submit").await;
+    b.wait_testid("payment-done", WAIT).await;
+    b.wait_for("the account paying from the new IBAN", "account-payment-changed", WAIT, || async {
+        b.text_of("payment-current").await.contains("····3000").then_some(())
+    })
+    .await;
+    assert_eq!(audited(&stack, "mas.payment_method.change"), ["attempt", "ok"], "the one change, attempted then done");
+    b.screenshot("account-payment-changed").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_cancels_a_scheduled_promotion_and_it_shows_in_the_promotion_history() {
+    let stack = Stack::start().await;
+    let (_, postpaid) = alice_accounts(&stack).await;
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", &format!("/customers/{ALICE}/accounts/{postpaid}")).await;
+    b.wait_testid("promo-chart", WAIT).await;
+    assert_eq!(b.count(&testid("promo-today")).await, 1, "today is marked");
+    assert!(b.count(&testid("promo-bar")).await >= 4, "every promotion is drawn");
+    let history_before = {
+        b.wait_testid("promotion-history-row", WAIT).await;
+        b.count(&testid("promotion-history-row")).await
+    };
+    b.click_testid("promo-tab-SCHEDULED").await;
+    let row = b.wait_css(&format!("{}[data-status=SCHEDULED]", testid("promotion-row")), WAIT).await;
+    let name = row.text().await.unwrap_or_default();
+    b.click_testid("promotion-cancel").await;
+    // Today by default, the limits shown; a day after its end is refused before anything is sent.
+    let today = chrono::Local::now().date_naive();
+    assert_eq!(b.value_of("cancel-date").await, today.to_string());
+    let limits = b.text_of("cancel-limits").await;
+    assert!(limits.contains(&today.to_string()), "{limits}");
+    set_value(&b, "cancel-date", &(today + chrono::Duration::days(400)).to_string()).await;
+    b.click_testid("cancel-ask").await;
+    let refused = b.wait_testid("cancel-refused", WAIT).await.text().await.unwrap_or_default();
+    assert!(refused.contains("after the promotion's end"), "{refused}");
+    assert!(b.by_testid("cancel-confirm").await.is_none(), "no confirmation for a refused date");
+    assert_eq!(audited(&stack, "mas.promotion.cancel"), Vec::<String>::new(), "a refused date was sent");
+
+    let cancel_on = today + chrono::Duration::days(1);
+    set_value(&b, "cancel-date", &cancel_on.to_string()).await;
+    b.click_testid("cancel-ask").await;
+    b.screenshot("account-cancel-confirm").await;
+    b.click_testid("cancel-confirm").await;
+    b.wait_for("the cancellation in the promotion history", "account-cancel-history", WAIT, || async {
+        (b.count(&testid("promotion-history-row")).await > history_before
+            && b.count(&format!("{}[data-action=CANCELLED]", testid("promotion-history-row"))).await > 0)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(audited(&stack, "mas.promotion.cancel"), ["attempt", "ok"]);
+    let history = b.text_of("promotion-history").await;
+    assert!(history.contains(&format!("cancelled from {cancel_on}")), "{history}");
+    // The row shows its cancellation date.
+    b.click_testid("promo-tab-ALL").await;
+    b.wait_for("the cancellation date in the list", "account-cancel-list", WAIT, || async {
+        let dates = b.all_testid("promotion-cancellation").await;
+        for d in dates {
+            if d.text().await.unwrap_or_default() == cancel_on.to_string() {
+                return Some(());
+            }
+        }
+        None
+    })
+    .await;
+    assert!(!name.is_empty());
+    b.screenshot("account-promotion-cancelled").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_creates_and_deletes_an_account_and_a_refused_delete_says_what_to_do() {
+    let stack = Stack::start().await;
+    let (before, postpaid) = alice_accounts(&stack).await;
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", &format!("/customers/{ALICE}")).await;
+    b.click_testid("create-account").await;
+    // Half an address and a bad IBAN: each said beside its part, nothing sent.
+    b.click_testid("create-with-address").await;
+    b.type_into("create-city", "Girona").await;
+    select(&b, "create-payment-type", "DIRECT_DEBIT").await;
+    b.type_into("create-iban", "ES00 1234").await;
+    b.click_testid("create-submit").await;
+    b.wait_testid("create-address-error", WAIT).await;
+    b.wait_testid("create-payment-error", WAIT).await;
+    b.screenshot("account-create-refused").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(audited(&stack, "mas.account.create"), Vec::<String>::new(), "an invalid account was sent");
+
+    // Completed, paying with one of her tokenized cards (a recurring prepaid account pays by card).
+    b.type_into("create-line1", "Carrer de la Força 7").await;
+    b.type_into("create-postal", "17004").await;
+    select(&b, "create-payment-type", "CREDIT_CARD").await;
+    b.wait_testid("create-card", WAIT).await;
+    b.click_testid("create-submit").await;
+    b.wait_for("the new account in the list", "account-created", WAIT, || async {
+        (b.count(&testid("account-row")).await == before.len() + 1).then_some(())
+    })
+    .await;
+    assert_eq!(audited(&stack, "mas.account.create"), ["attempt", "ok"]);
+    let (after, _) = alice_accounts(&stack).await;
+    let created = after.iter().find(|id| !before.contains(id)).expect("a new account id").clone();
+    b.screenshot("account-created").await;
+
+    // The new account's page: its address is the one typed; delete it.
+    open_account(&b, &created).await;
+    b.wait_for("the new account's address", "account-new-address", WAIT, || async {
+        b.text_of("account-address").await.contains("Girona").then_some(())
+    })
+    .await;
+    b.click_testid("delete-account").await;
+    b.click_testid("delete-account-confirm").await;
+    b.wait_for("back on the customer page without it", "account-deleted", WAIT, || async {
+        let here = b.url().await.path() == format!("/customers/{ALICE}");
+        (here && b.count(&testid("account-row")).await == before.len()).then_some(())
+    })
+    .await;
+    assert_eq!(audited(&stack, "mas.account.delete"), ["attempt", "ok"]);
+    assert!(by_css(&b, &format!("[data-account='{created}']")).await.is_none());
+
+    // The postpaid account has active promotions: MasCustomers refuses, and the page says what to do.
+    b.goto(&stack.url(&format!("/customers/{ALICE}/accounts/{postpaid}"))).await;
+    b.click_testid("delete-account").await;
+    b.click_testid("delete-account-confirm").await;
+    let todo = b.wait_testid("refusal-todo", WAIT).await.text().await.unwrap_or_default();
+    assert!(todo.contains("Cancel its promotions"), "{todo}");
+    b.screenshot("account-delete-refused").await;
+    let errors = b.console_errors().await;
+    assert!(errors.iter().all(|e| e.contains("409")), "the console logged errors: {errors:#?}");
+}
+
+/// Opens one account from the customer page's list.
+async fn open_account(b: &Browser, account: &str) {
+    let link = b.wait_css(&format!("[data-account='{account}'] {}", testid("account-link")), WAIT).await;
+    link.click().await.expect("open the account");
+}
+
+async fn by_css(b: &Browser, css: &str) -> Option<fantoccini::elements::Element> {
+    b.client.find(fantoccini::Locator::Css(css)).await.ok()
+}
