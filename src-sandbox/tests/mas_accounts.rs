@@ -263,3 +263,24 @@ async fn a_method_the_path_does_not_have_is_405() {
     let history = account_url(&s, ALICE_POSTPAID, "/billing-address-history");
     assert_eq!(call(reqwest::Method::POST, &history, Some(&token), None).await.0, 405);
 }
+
+#[tokio::test]
+async fn a_created_account_survives_a_restart_and_the_demo_data_is_not_loaded_over_it() {
+    let dir = std::env::temp_dir().join(format!("console-sandbox-mas-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sandbox.db").to_str().unwrap().to_string();
+    let start = || console_sandbox::start(console_sandbox::Config::new("127.0.0.1:0".parse().unwrap(), path.clone()));
+    let s = start().await.unwrap();
+    let before = token(&s).await;
+    let body = json!({"modality": "RECURRING_PREPAID", "payment_method": {"type": "CREDIT_CARD", "details": {"token_id": ALICE_CARD}}});
+    let (status, created) = post(&customer_url(&s, ALICE, ""), &before, body).await;
+    assert_eq!(status, 200, "{created}");
+    s.shutdown().await;
+
+    let s = start().await.unwrap();
+    let after = token(&s).await;
+    let (_, ids) = get(&customer_url(&s, ALICE, ""), &after).await;
+    assert_eq!(ids["account_ids"], json!([ALICE_POSTPAID, ALICE_PREPAID, created["account_id"]]));
+    s.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
