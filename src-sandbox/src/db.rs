@@ -177,6 +177,40 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     DROP INDEX consents_by_document;
     "#,
+    // 6: a revision rewrites the state, revision and revisedAt of every consent of a document: an index
+    // holding one of those moves each of its entries. `state` leaves the user index (a user's consents
+    // are a few dozen: neededConsents filters them by state after the seek), and revisedAt the document
+    // index (a revision scans its document's consents anyway, and updating a column of the index that
+    // finds the rows made SQLite collect every rowid before changing one). Measured at 100,000 stale:
+    // the UPDATE about 700 ms faster.
+    r#"
+    DROP INDEX consents_by_user;
+    CREATE INDEX consents_by_user ON consents (user_id, type, document_uri);
+    DROP INDEX consents_by_document_revision;
+    CREATE INDEX consents_by_document ON consents (document_uri, type);
+    "#,
+    // 7: the term index of `q`, `search()` and `contains()` (see `consents::terms`): every distinct value
+    // of the six searchable columns once, with an FTS5 trigram index over them; a search finds the values
+    // there, then the consents by the columns' own indexes. Consents reach it through
+    // `consent_terms_pending` (a row's `seq`, by trigger: one small insert per inserted consent, so bulk
+    // loads stay fast), drained into the index by the next search in one statement. The UPDATEs that
+    // change a searchable column add the new value themselves (`terms::add`): a trigger there would
+    // fire once per row of a 100,000-consent revision. Values whose consents are gone stay: a value
+    // without consents matches none.
+    r#"
+    CREATE TABLE consent_terms (
+        id INTEGER PRIMARY KEY,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        UNIQUE (field, value)
+    );
+    CREATE VIRTUAL TABLE consent_terms_text USING fts5 (value, content = '', tokenize = 'trigram');
+    CREATE TABLE consent_terms_pending (seq INTEGER PRIMARY KEY);
+    CREATE TRIGGER consents_pending_terms AFTER INSERT ON consents BEGIN
+        INSERT OR IGNORE INTO consent_terms_pending (seq) VALUES (NEW.seq);
+    END;
+    INSERT INTO consent_terms_pending (seq) SELECT seq FROM consents;
+    "#,
 ];
 
 /// The shared connection.
