@@ -1,6 +1,7 @@
 //! The bank's documents: `POST /consents/revisedDocuments` (given consents of older revisions become
 //! stale) and `POST /consents/movedDocuments` (the document's URI changes). Each is one UPDATE in one
-//! transaction, so a revision that stales 100,000 consents is committed whole or not at all.
+//! transaction, so a revision that stales 100,000 consents is committed whole or not at all; the copy of
+//! its log into the database file follows the answer ([`crate::db::Db::tx_checkpoint_after`]).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -78,7 +79,7 @@ pub async fn revise(
         failure(StatusCode::BAD_REQUEST, ERR_INVALID_PROPERTY, "revisedAt: must be an RFC 3339 time such as 2026-09-15T08:00:00.000Z", "Fix revisedAt.")
     })?;
     let request = revised.clone();
-    let staled = state.db.tx(move |tx| apply_revision(tx, &request)).await??;
+    let staled = state.db.tx_checkpoint_after(move |tx| apply_revision(tx, &request)).await??;
     let mut response = hal(StatusCode::ACCEPTED, &with_profile(&revised, REVISED_DOCUMENT_PROFILE));
     response.headers_mut().insert(STALE_COUNT_HEADER, HeaderValue::from(staled));
     Ok(response)
@@ -168,7 +169,7 @@ pub async fn move_document(
     let request = moved.clone();
     let count = state
         .db
-        .tx(move |tx| {
+        .tx_checkpoint_after(move |tx| {
             if !store::type_exists(tx, &request.type_)? {
                 return Ok(Err(unknown_type(&request.type_)));
             }
