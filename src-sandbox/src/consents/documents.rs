@@ -1,6 +1,7 @@
 //! The bank's documents: `POST /consents/revisedDocuments` (given consents of older revisions become
 //! stale) and `POST /consents/movedDocuments` (the document's URI changes). Each is one UPDATE in one
-//! transaction, so a revision that stales 100,000 consents is committed whole or not at all.
+//! transaction, so a revision that stales 100,000 consents is committed whole or not at all; the copy of
+//! its log into the database file follows the answer ([`crate::db::Db::tx_checkpoint_after`]).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -11,9 +12,9 @@ use console_api::consents::{
     ERR_INVALID_DOCUMENT_URI, ERR_INVALID_PROPERTY, MOVED_DOCUMENT_PROFILE, REVISED_DOCUMENT_PROFILE,
 };
 use console_api::validate;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 
-use super::store;
+use super::{store, terms};
 use super::{authorize, failure, forbidden, json_body, may_administer};
 use crate::auth::bearer::{hal, ApitureCaller, ApitureFailure};
 use crate::auth::SCOPE_WRITE;
@@ -78,7 +79,7 @@ pub async fn revise(
         failure(StatusCode::BAD_REQUEST, ERR_INVALID_PROPERTY, "revisedAt: must be an RFC 3339 time such as 2026-09-15T08:00:00.000Z", "Fix revisedAt.")
     })?;
     let request = revised.clone();
-    let staled = state.db.tx(move |tx| apply_revision(tx, &request)).await??;
+    let staled = state.db.tx_checkpoint_after(move |tx| apply_revision(tx, &request)).await??;
     let mut response = hal(StatusCode::ACCEPTED, &with_profile(&revised, REVISED_DOCUMENT_PROFILE));
     response.headers_mut().insert(STALE_COUNT_HEADER, HeaderValue::from(staled));
     Ok(response)
@@ -97,10 +98,15 @@ pub fn apply_revision(tx: &rusqlite::Transaction<'_>, r: &RevisedDocument) -> Re
     }
     let context = if r.context_uri.is_some() { "AND context_uri = ?3" } else { "AND ?3 IS NULL" };
     let scope = format!("document_uri = ?1 AND type = ?2 {context} AND state <> 'rescinded'");
-    let latest: Option<String> = tx
-        .query_row(&format!("SELECT MAX(revised_at) FROM consents WHERE {scope}"), params![r.uri, r.type_, r.context_uri], |row| row.get(0))
-        .optional()?
-        .flatten();
+    // Already at this revision: the time stamp, and the revision id when the request names one.
+    let current = "(revised_at = ?4 AND (?5 IS NULL OR revision_id IS ?5))";
+    // The document's latest revision and how many given consents the revision makes stale, in one pass
+    // over the document's consents (the UPDATE below reads the same pages again, from the cache).
+    let (latest, staled): (Option<String>, i64) = tx.query_row(
+        &format!("SELECT MAX(revised_at), COALESCE(SUM(state = 'given' AND NOT {current}), 0) FROM consents WHERE {scope}"),
+        params![r.uri, r.type_, r.context_uri, r.revised_at, r.revision_id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
     if let Some(latest) = latest.filter(|l| *l > r.revised_at) {
         return Ok(Err(failure(
             StatusCode::CONFLICT,
@@ -111,13 +117,6 @@ pub fn apply_revision(tx: &rusqlite::Transaction<'_>, r: &RevisedDocument) -> Re
         .with_attribute("revisedAt", serde_json::json!(latest))));
     }
     let revision_id = r.revision_id.clone().unwrap_or_else(|| r.revised_at.clone());
-    // Already at this revision: the time stamp, and the revision id when the request names one.
-    let current = "(revised_at = ?4 AND (?5 IS NULL OR revision_id IS ?5))";
-    let staled: i64 = tx.query_row(
-        &format!("SELECT COUNT(*) FROM consents WHERE {scope} AND state = 'given' AND NOT {current}"),
-        params![r.uri, r.type_, r.context_uri, r.revised_at, r.revision_id],
-        |row| row.get(0),
-    )?;
     // A revision rewrites every matching row and its index entries: the connection may keep more pages
     // in memory than SQLite's default 2 MB, so that they are written once (measured: a third faster at
     // 100,000 consents).
@@ -135,6 +134,10 @@ pub fn apply_revision(tx: &rusqlite::Transaction<'_>, r: &RevisedDocument) -> Re
         ),
         params![r.uri, r.type_, r.context_uri, r.revised_at, r.revision_id, store::now_text(), revision_id, r.content_type, r.new_uri],
     )?;
+    terms::add(tx, "revision_id", &revision_id)?;
+    if let Some(new_uri) = &r.new_uri {
+        terms::add(tx, "document_uri", new_uri)?;
+    }
     Ok(Ok(staled.max(0) as u64))
 }
 
@@ -166,7 +169,7 @@ pub async fn move_document(
     let request = moved.clone();
     let count = state
         .db
-        .tx(move |tx| {
+        .tx_checkpoint_after(move |tx| {
             if !store::type_exists(tx, &request.type_)? {
                 return Ok(Err(unknown_type(&request.type_)));
             }
@@ -175,6 +178,7 @@ pub async fn move_document(
                 &format!("UPDATE consents SET document_uri = ?1, version = version + 1 WHERE document_uri = ?2 AND type = ?3 {context}"),
                 params![request.new_uri, request.uri, request.type_, request.context_uri],
             )?;
+            terms::add(tx, "document_uri", &request.new_uri)?;
             Ok(Ok(n as u64))
         })
         .await??;

@@ -10,6 +10,7 @@ use rusqlite::params_from_iter;
 
 use super::query::{self, QueryError};
 use super::store::{self, row, Stored, COLUMNS};
+use super::terms;
 use super::{authorize, bad_query, failure, forbidden, invalid_query, query_pairs, sees_everyone, with_links};
 use crate::auth::bearer::{hal, ApitureCaller, ApitureFailure};
 use crate::auth::SCOPE_READ;
@@ -64,7 +65,7 @@ pub async fn list_consents(
         parsed.filter.values.insert(0, caller.user_id.clone());
     }
     let (start, limit) = (parsed.start, parsed.limit);
-    let (items, count) = state.db.tx(move |tx| page(tx, &parsed)).await??;
+    let (items, count) = state.db.tx(move |tx| page(tx, &mut parsed)).await??;
     let items = items.into_iter().map(|s| with_links(s.consent, &caller)).collect();
     let page = ConsentCollection {
         profile: Some(CONSENTS_PROFILE.into()),
@@ -79,7 +80,7 @@ pub async fn list_consents(
 }
 
 /// The page and the count of everything that matches, in one read transaction.
-fn page(tx: &rusqlite::Transaction<'_>, q: &query::ListQuery) -> Result<Result<(Vec<Stored>, u64), ApitureFailure>, crate::SandboxError> {
+fn page(tx: &rusqlite::Transaction<'_>, q: &mut query::ListQuery) -> Result<Result<(Vec<Stored>, u64), ApitureFailure>, crate::SandboxError> {
     for t in &q.named_types {
         if !store::type_exists(tx, t)? {
             return Ok(Err(failure(
@@ -90,6 +91,7 @@ fn page(tx: &rusqlite::Transaction<'_>, q: &query::ListQuery) -> Result<Result<(
             )));
         }
     }
+    terms::resolve(tx, &mut q.filter)?;
     let clause = q.filter.clause();
     let count: i64 = tx
         .prepare_cached(&format!("SELECT COUNT(*) FROM consents WHERE {clause}"))?

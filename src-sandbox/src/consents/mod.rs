@@ -9,7 +9,8 @@
 //!   documents themselves, one file per revision.
 //! * [`type_names`]: `consentTypeNames` GET and PUT. [`labels`]: `labels` (Accept-Language), the API root
 //!   and `apiDoc`.
-//! * [`store`]: rows and shared queries.
+//! * [`store`]: rows and shared queries. [`terms`]: the term index that answers `q`, `search()` and
+//!   `contains()` without scanning every consent.
 //!
 //! Who may do what (the caller's role comes from the access token, see [`ApitureCaller`]):
 //! * read: `banking/read`; a bank customer sees only their own consents (another user's is a 403 on a
@@ -28,6 +29,7 @@ pub mod list;
 pub mod query;
 pub mod single;
 pub mod store;
+pub mod terms;
 pub mod type_names;
 pub mod vault;
 

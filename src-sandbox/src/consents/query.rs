@@ -4,8 +4,13 @@
 //!
 //! Malformed text is a 400 (`filter=eq(state`), well-formed but invalid a 422 (`filter=eq(color,red)`,
 //! `state=archived`, `limit=0`): [`QueryError`] says which.
+//!
+//! Substring searches (`q`, `search()`, `contains()`) are left as [`Search`]es, a marker in the SQL each:
+//! the term index answers them inside the request's transaction ([`super::terms::resolve`]).
 
 use console_api::consents::ConsentState;
+
+use super::terms::{Compare, SEARCHABLE};
 
 /// Why a list query was refused: malformed (400) or well-formed but invalid (422).
 #[derive(Debug, PartialEq, Eq)]
@@ -42,11 +47,26 @@ pub const LIMIT_DEFAULT: u64 = 100;
 pub const DEFAULT_ORDER: &str = "seq";
 pub const LIMIT_MAX: u64 = 1000;
 
-/// A `WHERE` clause (`1` when nothing filters) and the values it binds, in order.
+/// A `WHERE` clause (`1` when nothing filters) and the values it binds, in order; its substring searches
+/// are markers until [`super::terms::resolve`] replaces them.
 #[derive(Debug, Default)]
 pub struct Where {
     pub sql: String,
     pub values: Vec<String>,
+    pub searches: Vec<Search>,
+}
+
+/// A substring search of `term` in any of `columns`, compared as `compare` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub columns: Vec<&'static str>,
+    pub compare: Compare,
+    pub term: String,
+}
+
+/// The text that stands for search `n` in [`Where::sql`] (no generated SQL contains `@`).
+pub fn search_marker(n: usize) -> String {
+    format!("@search{n}@")
 }
 
 impl Where {
@@ -60,6 +80,16 @@ impl Where {
 
     pub fn clause(&self) -> &str {
         if self.sql.is_empty() { "1" } else { &self.sql }
+    }
+
+    /// Puts `sql` and its `values` where search `n`'s marker is. Its values go after those of the `?`s
+    /// before the marker: the SQL binds nothing but `?`s, so counting them gives the place.
+    pub fn replace_search(&mut self, n: usize, sql: &str, values: Vec<String>) {
+        let marker = search_marker(n);
+        let Some(at) = self.sql.find(&marker) else { return };
+        let before = self.sql[..at].matches('?').count();
+        self.sql.replace_range(at..at + marker.len(), sql);
+        self.values.splice(before..before, values);
     }
 }
 
@@ -100,12 +130,6 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-/// `'%' || value || '%'` for LIKE with `\` as its escape.
-fn like_pattern(value: &str) -> String {
-    let escaped = value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// Parses the list parameters (already percent-decoded) into a [`ListQuery`].
 pub fn parse(params: &[(String, String)]) -> Result<ListQuery, QueryError> {
     let mut filter = Where::default();
@@ -132,7 +156,7 @@ pub fn parse(params: &[(String, String)]) -> Result<ListQuery, QueryError> {
                 filter.and(format!("{column} IN ({})", placeholders(values.len())), values);
             }
             "filter" => {
-                let mut parser = Parser { text: value, at: 0 };
+                let mut parser = Parser { text: value, at: 0, searches: &mut filter.searches };
                 let (sql, values) = parser.expression(&mut named_types)?;
                 parser.skip_spaces();
                 if parser.at != value.len() {
@@ -142,10 +166,8 @@ pub fn parse(params: &[(String, String)]) -> Result<ListQuery, QueryError> {
             }
             "q" => {
                 if !value.is_empty() {
-                    let pattern = like_pattern(value);
-                    let columns = ["type", "user_id", "document_uri", "revision_id", "context_uri", "secondary_context_uri"];
-                    let clause = columns.iter().map(|c| format!("{c} LIKE ? ESCAPE '\\'")).collect::<Vec<_>>().join(" OR ");
-                    filter.and(format!("({clause})"), vec![pattern; columns.len()]);
+                    filter.searches.push(Search { columns: SEARCHABLE.to_vec(), compare: Compare::CaseInsensitive, term: value.clone() });
+                    filter.and(search_marker(filter.searches.len() - 1), Vec::new());
                 }
             }
             "sortBy" => order_by = sort_by(value)?,
@@ -196,10 +218,11 @@ fn sort_by(value: &str) -> Result<String, QueryError> {
     Ok(keys.join(", "))
 }
 
-/// A recursive-descent parser of `filter=`.
+/// A recursive-descent parser of `filter=`; its searches join the clause's.
 struct Parser<'a> {
     text: &'a str,
     at: usize,
+    searches: &'a mut Vec<Search>,
 }
 
 impl Parser<'_> {
@@ -294,10 +317,10 @@ impl Parser<'_> {
     }
 
     fn comparison(
-        &self,
+        &mut self,
         function: &str,
         property: &str,
-        column: &str,
+        column: &'static str,
         value: String,
         named_types: &mut Vec<String>,
     ) -> Result<(String, Vec<String>), QueryError> {
@@ -320,8 +343,11 @@ impl Parser<'_> {
                 Ok((sql, values))
             }
             // contains: case-sensitive substring; search: case-insensitive (SQLite's LIKE folds ASCII).
-            "contains" => Ok((format!("instr({column}, ?) > 0"), vec![value])),
-            _ => Ok((format!("{column} LIKE ? ESCAPE '\\'"), vec![like_pattern(&value)])),
+            _ => {
+                let compare = if function == "contains" { Compare::CaseSensitive } else { Compare::CaseInsensitive };
+                self.searches.push(Search { columns: vec![column], compare, term: value });
+                Ok((search_marker(self.searches.len() - 1), Vec::new()))
+            }
         }
     }
 }
@@ -357,14 +383,35 @@ mod tests {
         assert_eq!(l.filter.values, ["privacyPolicy", "given", "stale"]);
         assert_eq!(l.named_types, ["privacyPolicy"]);
         let l = q(&[("filter", r#"or(contains(contextUri,"/products/a,b"), search(userId, ALICE))"#)]).unwrap();
-        assert_eq!(l.filter.values, ["/products/a,b", "%ALICE%"]);
+        assert_eq!(l.filter.clause(), "((@search0@) OR (@search1@))");
+        assert!(l.filter.values.is_empty());
+        assert_eq!(
+            l.filter.searches,
+            [
+                Search { columns: vec!["context_uri"], compare: Compare::CaseSensitive, term: "/products/a,b".into() },
+                Search { columns: vec!["user_id"], compare: Compare::CaseInsensitive, term: "ALICE".into() },
+            ]
+        );
         let l = q(&[("state", "pending|stale"), ("sortBy", "-givenAt,type"), ("start", "20"), ("limit", "10")]).unwrap();
         assert_eq!(l.filter.clause(), "state IN (?, ?)");
         assert_eq!(l.order_by, "given_at DESC, type ASC, seq DESC");
         assert_eq!(q(&[("sortBy", "type")]).unwrap().order_by, "type ASC, seq ASC");
         assert_eq!((l.start, l.limit), (20, 10));
         let l = q(&[("q", "50%_")]).unwrap();
-        assert_eq!(l.filter.values[0], "%50\\%\\_%");
+        assert_eq!(l.filter.searches[0].term, "50%_");
+        assert_eq!(l.filter.searches[0].columns, SEARCHABLE);
+    }
+
+    #[test]
+    fn a_search_takes_its_place_among_the_bound_values() {
+        let mut l = q(&[("state", "given"), ("filter", "and(eq(type,privacyPolicy),search(userId,bob),ne(state,stale))")]).unwrap();
+        assert_eq!(l.filter.values, ["given", "privacyPolicy", "stale"]);
+        l.filter.replace_search(0, "user_id IN (?, ?)", vec!["usr-bob".into(), "usr-bobby".into()]);
+        assert_eq!(
+            l.filter.clause(),
+            "state IN (?) AND ((type IN (?)) AND (user_id IN (?, ?)) AND ((state IS NULL OR state NOT IN (?))))"
+        );
+        assert_eq!(l.filter.values, ["given", "privacyPolicy", "usr-bob", "usr-bobby", "stale"]);
     }
 
     #[test]

@@ -237,6 +237,9 @@ pub async fn patch_consent(
             }
             for (column, value) in &changes {
                 tx.execute(&format!("UPDATE consents SET {column} = ?1 WHERE id = ?2"), params![value, id])?;
+                if let Some(value) = value {
+                    super::terms::add(tx, column, value)?;
+                }
             }
             tx.execute("UPDATE consents SET version = version + 1 WHERE id = ?1", params![id])?;
             Ok(store::by_id(tx, &id)?.ok_or_else(|| consent_not_found(StatusCode::NOT_FOUND, &id)))

@@ -120,6 +120,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_rebuilt_table_still_refuses_a_state_that_is_not_one() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for sql in crate::db::MIGRATIONS {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute("INSERT INTO consent_type_names (name, label, description) VALUES ('privacyPolicy', 'P', 'P')", []).unwrap();
+        let insert = |id: &str, state: &str, seq: i64| {
+            conn.execute(
+                "INSERT INTO consents (id, user_id, type, document_uri, content_type, revised_at, state, created_at, seq)
+                 VALUES (?1, 'u', 'privacyPolicy', '/d', 'text/html', 't', ?2, 't', ?3)",
+                params![id, state, seq],
+            )
+        };
+        for (seq, state) in ["pending", "given", "stale", "rescinded", "revoked"].into_iter().enumerate() {
+            insert(state, state, seq as i64).unwrap();
+        }
+        assert!(insert("x", "archived", 9).is_err());
+        assert!(insert("y", "Given", 10).is_err());
+        // The trigger came back with the table: each insert waits for the term index.
+        let pending: i64 = conn.query_row("SELECT COUNT(*) FROM consent_terms_pending", [], |r| r.get(0)).unwrap();
+        assert_eq!(pending, 5);
+    }
+
+    #[test]
     fn times_are_stored_in_one_form_so_text_order_is_time_order() {
         assert_eq!(normalize_time("2026-09-15T10:00:00+02:00").as_deref(), Some("2026-09-15T08:00:00.000Z"));
         assert_eq!(normalize_time("2026-09-15T08:00:00.5Z").as_deref(), Some("2026-09-15T08:00:00.500Z"));
