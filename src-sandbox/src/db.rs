@@ -242,6 +242,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         previous_cancellation_date TEXT
     );
     CREATE INDEX mas_promotion_history_by_account ON mas_promotion_history (account_id, action_ms, seq);
+    "#,
     // 7: a revision rewrites the state, revision and revisedAt of every consent of a document: an index
     // holding one of those moves each of its entries. `state` leaves the user index (a user's consents
     // are a few dozen: neededConsents filters them by state after the seek), and revisedAt the document
