@@ -252,3 +252,14 @@ async fn a_reset_brings_the_demo_accounts_back() {
     assert_eq!(r.status(), 200);
     assert_eq!(get(&customer_url(&s, ALICE, ""), &token).await.1["account_ids"], json!([ALICE_POSTPAID, ALICE_PREPAID]));
 }
+
+#[tokio::test]
+async fn a_method_the_path_does_not_have_is_405() {
+    let s = sandbox().await;
+    let token = token(&s).await;
+    let (status, _, headers) = call(reqwest::Method::PUT, &account_url(&s, ALICE_POSTPAID, ""), Some(&token), None).await;
+    assert_eq!(status, 405);
+    assert!(headers["allow"].to_str().unwrap().contains("GET"));
+    let history = account_url(&s, ALICE_POSTPAID, "/billing-address-history");
+    assert_eq!(call(reqwest::Method::POST, &history, Some(&token), None).await.0, 405);
+}

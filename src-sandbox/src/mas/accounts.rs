@@ -5,8 +5,7 @@
 //! body and query (400), then the data (404, then 409).
 
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{Days, NaiveDate, Utc};
@@ -18,11 +17,9 @@ use console_api::mas::{
 use super::oauth::MasCaller;
 use super::rules::{self, PaymentChange};
 use super::store::{self, AccountRow};
-use super::{json_body, path_params, query_params, transaction, uuid_param, MasFailure};
+use super::{json_body, query_params, transaction, uuid_param, MasFailure, MasPath};
 use crate::AppState;
 
-type AccountPath = Result<Path<(String, String)>, PathRejection>;
-type CustomerAccountPath = Result<Path<(String, String, String)>, PathRejection>;
 
 fn wire(row: AccountRow, billing_address: Option<console_api::mas::BillingAddress>) -> GetAccount {
     GetAccount {
@@ -63,9 +60,8 @@ fn wire(row: AccountRow, billing_address: Option<console_api::mas::BillingAddres
 pub async fn get_account(
     State(state): State<AppState>,
     caller: MasCaller,
-    path: AccountPath,
+    MasPath((org_id, account_id)): MasPath<(String, String)>,
 ) -> Result<Json<GetAccount>, MasFailure> {
-    let (org_id, account_id) = path_params(path)?;
     caller.allow(SCOPE_READ, &org_id)?;
     let account_id = uuid_param("account_id", &account_id)?;
     let account = transaction(&state, move |tx| {
@@ -104,10 +100,9 @@ pub async fn get_account(
 pub async fn patch_payment_method(
     State(state): State<AppState>,
     caller: MasCaller,
-    path: AccountPath,
+    MasPath((org_id, account_id)): MasPath<(String, String)>,
     body: Bytes,
 ) -> Result<StatusCode, MasFailure> {
-    let (org_id, account_id) = path_params(path)?;
     caller.allow(SCOPE_WRITE, &org_id)?;
     let account_id = uuid_param("account_id", &account_id)?;
     let method = rules::checked_payment(&json_body::<PatchAccountPaymentMethod>(&body)?)?;
@@ -164,10 +159,9 @@ fn day_bounds(from: Option<NaiveDate>, to: Option<NaiveDate>) -> (i64, i64) {
 pub async fn billing_address_history(
     State(state): State<AppState>,
     caller: MasCaller,
-    path: AccountPath,
+    MasPath((org_id, account_id)): MasPath<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<BillingAddressHistoryResponse>, MasFailure> {
-    let (org_id, account_id) = path_params(path)?;
     caller.allow(SCOPE_READ, &org_id)?;
     let account_id = uuid_param("account_id", &account_id)?;
     let params = query_params(query.as_deref());
@@ -211,9 +205,8 @@ pub async fn billing_address_history(
 pub async fn account_ids(
     State(state): State<AppState>,
     caller: MasCaller,
-    path: AccountPath,
+    MasPath((org_id, customer_id)): MasPath<(String, String)>,
 ) -> Result<Json<AccountIds>, MasFailure> {
-    let (org_id, customer_id) = path_params(path)?;
     caller.allow(SCOPE_READ, &org_id)?;
     let customer_id = uuid_param("customer_id", &customer_id)?;
     let ids = transaction(&state, move |tx| {
@@ -252,10 +245,9 @@ pub async fn account_ids(
 pub async fn create_account(
     State(state): State<AppState>,
     caller: MasCaller,
-    path: AccountPath,
+    MasPath((org_id, customer_id)): MasPath<(String, String)>,
     body: Bytes,
 ) -> Result<Json<AccountCreated>, MasFailure> {
-    let (org_id, customer_id) = path_params(path)?;
     caller.allow(SCOPE_WRITE, &org_id)?;
     let customer_id = uuid_param("customer_id", &customer_id)?;
     let post: PostAccount = json_body(&body)?;
@@ -325,9 +317,8 @@ pub async fn create_account(
 pub async fn delete_account(
     State(state): State<AppState>,
     caller: MasCaller,
-    path: CustomerAccountPath,
+    MasPath((org_id, customer_id, account_id)): MasPath<(String, String, String)>,
 ) -> Result<StatusCode, MasFailure> {
-    let (org_id, customer_id, account_id) = path_params(path)?;
     caller.allow(SCOPE_WRITE, &org_id)?;
     let customer_id = uuid_param("customer_id", &customer_id)?;
     let account_id = uuid_param("account_id", &account_id)?;
@@ -370,9 +361,8 @@ pub async fn delete_account(
 pub async fn payment_methods(
     State(state): State<AppState>,
     caller: MasCaller,
-    path: CustomerAccountPath,
+    MasPath((org_id, customer_id, account_id)): MasPath<(String, String, String)>,
 ) -> Result<Json<AvailablePaymentMethods>, MasFailure> {
-    let (org_id, customer_id, account_id) = path_params(path)?;
     caller.allow(SCOPE_READ, &org_id)?;
     let customer_id = uuid_param("customer_id", &customer_id)?;
     let account_id = uuid_param("account_id", &account_id)?;

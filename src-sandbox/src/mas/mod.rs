@@ -22,8 +22,8 @@ pub mod store;
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::Path;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -183,10 +183,27 @@ where
     }
 }
 
-/// Path parameters, or a 400 ErrorResponse instead of axum's text.
-pub fn path_params<T>(path: Result<Path<T>, PathRejection>) -> Result<T, MasFailure> {
-    path.map(|Path(p)| p)
-        .map_err(|e| MasFailure::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, format!("the path is not valid: {e}")))
+/// Path parameters, rejected with a 400 ErrorResponse instead of axum's text. Handlers take it after
+/// [`oauth::MasCaller`], so that a missing token is 401 whatever the path.
+pub struct MasPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for MasPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = MasFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(params)) => Ok(MasPath(params)),
+            Err(e) => Err(MasFailure::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidRequest,
+                format!("the path is not valid: {e}"),
+            )),
+        }
+    }
 }
 
 /// A uuid path parameter, or 400 `INVALID_ID`.

@@ -2,8 +2,7 @@
 //! cancelling one. Statuses follow `console_api::mas::promotion` on the sandbox clock's UTC day.
 
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -15,10 +14,9 @@ use console_api::validate::ValidationError;
 
 use super::oauth::MasCaller;
 use super::store::{self, NewHistory};
-use super::{json_body, path_params, query_params, rules, transaction, uuid_param, MasFailure};
+use super::{json_body, query_params, rules, transaction, uuid_param, MasFailure, MasPath};
 use crate::AppState;
 
-type AccountPath = Result<Path<(String, String)>, PathRejection>;
 
 /// The account's promotions whose status on today passes `keep`, by start date.
 async fn listed(
@@ -65,9 +63,8 @@ async fn listed(
 pub async fn current_promotions(
     State(state): State<AppState>,
     caller: MasCaller,
-    path: AccountPath,
+    MasPath((org_id, account_id)): MasPath<(String, String)>,
 ) -> Result<Json<Vec<AccountPromotion>>, MasFailure> {
-    let (org_id, account_id) = path_params(path)?;
     caller.allow(SCOPE_READ, &org_id)?;
     let account_id = uuid_param("account_id", &account_id)?;
     Ok(Json(listed(&state, org_id, account_id, |s| *s != PromotionStatus::Ended).await?))
@@ -99,10 +96,9 @@ pub async fn current_promotions(
 pub async fn account_promotions(
     State(state): State<AppState>,
     caller: MasCaller,
-    path: AccountPath,
+    MasPath((org_id, account_id)): MasPath<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<AccountPromotion>>, MasFailure> {
-    let (org_id, account_id) = path_params(path)?;
     caller.allow(SCOPE_READ, &org_id)?;
     let account_id = uuid_param("account_id", &account_id)?;
     let kind = match query_params(query.as_deref()).get("account_promotion_type") {
@@ -151,10 +147,9 @@ pub async fn account_promotions(
 pub async fn promotions_history(
     State(state): State<AppState>,
     caller: MasCaller,
-    path: AccountPath,
+    MasPath((org_id, account_id)): MasPath<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<AccountPromotionHistory>>, MasFailure> {
-    let (org_id, account_id) = path_params(path)?;
     caller.allow(SCOPE_READ, &org_id)?;
     let account_id = uuid_param("account_id", &account_id)?;
     let from_ms = match query_params(query.as_deref()).get("start_date") {
@@ -201,10 +196,9 @@ pub async fn promotions_history(
 pub async fn cancel_promotion(
     State(state): State<AppState>,
     caller: MasCaller,
-    path: Result<Path<(String, String, String)>, PathRejection>,
+    MasPath((org_id, account_id, account_promotion_id)): MasPath<(String, String, String)>,
     body: Bytes,
 ) -> Result<StatusCode, MasFailure> {
-    let (org_id, account_id, account_promotion_id) = path_params(path)?;
     caller.allow(SCOPE_WRITE, &org_id)?;
     let account_id = uuid_param("account_id", &account_id)?;
     let account_promotion_id = uuid_param("account_promotion_id", &account_promotion_id)?;
