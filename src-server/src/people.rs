@@ -64,6 +64,13 @@ fn problem(e: DirectoryError, cid: &CorrelationId) -> Problem {
             operators("The console could not authenticate to the customer directory.").with_technical(message)
         }
         DirectoryError::Status { status: 503 | 504, .. } => unavailable(),
+        // A bank's directory may be stricter than the console's check: its words say what to change.
+        DirectoryError::Status { status: 400 | 422, message } => Problem::of(
+            400,
+            ProblemKind::InvalidInput,
+            format!("The customer directory refused the search: {}", message.as_deref().unwrap_or("it gave no reason")),
+            cid,
+        ),
         DirectoryError::Status { status, message } => Problem::of(502, ProblemKind::UpstreamError, format!("The customer directory failed to answer ({status}). Try again in a moment."), cid)
             .with_technical(message),
         DirectoryError::Transport(t) => match t {

@@ -99,6 +99,14 @@ async fn a_directory_outage_is_a_503_in_plain_words_and_no_token_reaches_the_pag
     let (status, _, body) = ada.get("/api/people?q=alice").await;
     assert_eq!((status, body["kind"].as_str()), (503, Some("upstream_unavailable")), "{body}");
     assert!(body["message"].as_str().unwrap().contains("customer directory"), "{body}");
+    let cleared = stack.http.delete(stack.sandbox("/_sandbox/faults")).send().await.expect("clear the faults");
+    assert!(cleared.status().is_success());
+    // A bank's directory stricter than the console's check: its own words say what to change.
+    let refusal = json!({"_error": {"message": "search with at least 3 characters"}});
+    stack.arm_fault(json!({"path": "/directory/v1/people", "times": 1, "status": 400, "body": refusal})).await;
+    let (status, _, refused) = ada.get("/api/people?q=al").await;
+    assert_eq!((status, refused["kind"].as_str()), (400, Some("invalid_input")), "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("at least 3 characters"), "{refused}");
     // Nothing the page gets carries a token, the directory's secret, or an upstream URL.
     let r = ada.request(reqwest::Method::GET, "/api/people/C-100001").send().await.expect("send");
     let (_, _, person) = read(r).await;
