@@ -14,10 +14,12 @@ pub fn Home() -> impl IntoView {
     view! {
         <section class="home">
             <div class="card home-card">
-                <h1>"Look up a consumer"</h1>
+                <h1>"Look up a customer"</h1>
                 <p class="lead">
-                    "Enter a Thales D1 consumerId in the search box to see its operations timeline: registrations, \
-                     suspensions, authenticator enrolments and deletions, newest first."
+                    "Type a name, an e-mail address or any of a person's IDs in the search box to open their customer \
+                     page: D1, their accounts and their consents side by side. A Thales D1 consumerId typed exactly \
+                     opens its operations timeline: registrations, suspensions, authenticator enrolments and \
+                     deletions, newest first."
                 </p>
                 <ul class="facts">
                     <li>"D1 keeps operations for 3 months; older ones are no longer available."</li>

@@ -49,8 +49,10 @@ async fn an_admin_finds_a_person_by_name_and_sees_all_three_systems_side_by_side
         (b.count(&testid("account-payment")).await == 2).then_some(())
     })
     .await;
+    // Badges are upper-cased by CSS, which WebDriver's rendered text reflects.
     let accounts = b.text_of("panel-accounts").await;
-    assert!(accounts.contains("Postpaid") && accounts.contains("Recurring prepaid"), "{accounts}");
+    let modalities = accounts.to_lowercase();
+    assert!(modalities.contains("postpaid") && modalities.contains("recurring prepaid"), "{accounts}");
     assert!(accounts.contains("Direct debit ····1332"), "the postpaid line pays by direct debit: {accounts}");
     assert!(b.by_testid("create-account").await.is_some(), "an admin may create an account");
 

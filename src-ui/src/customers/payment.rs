@@ -48,7 +48,7 @@ pub fn IbanInput(value: RwSignal<String>, testid: &'static str) -> impl IntoView
             {move || match verdict.get() {
                 None => view! { <span class="muted">"Letters and digits; spaces are added for you."</span> }.into_any(),
                 Some(Ok(iban)) => view! { <span class="ok">{format!("✓ A valid {} IBAN", &iban[..2])}</span> }.into_any(),
-                Some(Err(e)) => view! { <span class="field-error" data-testid="iban-error">"IBAN " {e.message}</span> }.into_any(),
+                Some(Err(e)) => view! { <span class="field-error" data-testid="iban-error">"IBAN: " {e.message}</span> }.into_any(),
             }}
         </p>
     }
