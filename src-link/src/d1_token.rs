@@ -20,6 +20,17 @@ const ASSERTION_LIFETIME: Duration = Duration::from_secs(5 * 60);
 /// Refresh this long before the token expires, so no request goes out with a token about to die.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
+/// The longest a token is kept, whatever its `expires_in` says: the number comes from another server, and
+/// a huge one would overflow the deadline (a panic on every call) or keep a token for ever.
+const LONGEST_KEPT: Duration = Duration::from_secs(24 * 3600);
+
+/// When a token obtained `now` that lives `expires_in` seconds is renewed: a minute before it ends (half
+/// way for a short-lived one), and after a day at the latest.
+pub(crate) fn refresh_deadline(now: Instant, expires_in: u64) -> Instant {
+    let lifetime = Duration::from_secs(expires_in).min(LONGEST_KEPT);
+    now + lifetime.saturating_sub(REFRESH_MARGIN).max(lifetime / 2)
+}
+
 /// The issuer's identity at D1. The key never leaves this process.
 #[derive(Clone)]
 pub struct D1Credentials {
@@ -150,8 +161,7 @@ impl TokenSource {
             return Ok(c.access_token.clone());
         }
         let token = self.request_token().await?;
-        let lifetime = Duration::from_secs(token.expires_in);
-        let refresh_at = Instant::now() + lifetime.saturating_sub(REFRESH_MARGIN).max(lifetime / 2);
+        let refresh_at = refresh_deadline(Instant::now(), token.expires_in);
         *cache = Some(Cached { access_token: token.access_token.clone(), refresh_at });
         Ok(token.access_token)
     }
@@ -189,6 +199,16 @@ impl TokenSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_is_renewed_before_it_ends_and_kept_a_day_at_most() {
+        let now = Instant::now();
+        assert_eq!(refresh_deadline(now, 3600), now + Duration::from_secs(3540));
+        assert_eq!(refresh_deadline(now, 60), now + Duration::from_secs(30));
+        assert_eq!(refresh_deadline(now, 0), now);
+        // Whatever the server says, no overflow and no token kept for ever.
+        assert_eq!(refresh_deadline(now, u64::MAX), now + LONGEST_KEPT - REFRESH_MARGIN);
+    }
 
     #[test]
     fn the_token_endpoints_refusal_keeps_d1s_own_words() {

@@ -5,7 +5,7 @@
 //! As with D1's token ([`crate::d1_token`]), the token is reused until shortly before it expires, and
 //! refreshing holds the cache's lock, so concurrent requests wait for the one refresh.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use console_api::transport::TransportError;
 use thiserror::Error;
@@ -15,7 +15,6 @@ use crate::http::transport_error;
 use crate::upstream::BearerSource;
 
 /// Refresh this long before the token expires.
-const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// Who the console is at one authorization server, and what it asks for. The secret never leaves this
 /// process and is never printed.
@@ -133,8 +132,8 @@ impl ServiceTokenSource {
         if let Some(c) = cache.as_ref().filter(|c| Instant::now() < c.refresh_at) {
             return Ok(c.access_token.clone());
         }
-        let (token, lifetime) = self.request_token().await?;
-        let refresh_at = Instant::now() + lifetime.saturating_sub(REFRESH_MARGIN).max(lifetime / 2);
+        let (token, expires_in) = self.request_token().await?;
+        let refresh_at = crate::d1_token::refresh_deadline(Instant::now(), expires_in);
         *cache = Some(Cached { access_token: token.clone(), refresh_at });
         Ok(token)
     }
@@ -147,7 +146,7 @@ impl ServiceTokenSource {
         }
     }
 
-    async fn request_token(&self) -> Result<(String, Duration), ServiceTokenError> {
+    async fn request_token(&self) -> Result<(String, u64), ServiceTokenError> {
         let upstream = || self.upstream.clone();
         let c = &self.credentials;
         let response = self
@@ -172,7 +171,7 @@ impl ServiceTokenSource {
             return Err(ServiceTokenError::Undecodable { upstream: upstream(), detail });
         }
         tracing::info!(upstream = %self.upstream, client_id = %c.client_id, expires_in = answer.expires_in, "obtained a client_credentials token");
-        Ok((answer.access_token, Duration::from_secs(answer.expires_in)))
+        Ok((answer.access_token, answer.expires_in))
     }
 }
 

@@ -29,6 +29,9 @@ async fn an_admin_finds_a_person_by_name_and_sees_all_three_systems_side_by_side
     assert_eq!(found.attr("data-person").await.ok().flatten().as_deref(), Some(ALICE));
     assert!(b.text_of("search-results").await.contains("alice.martin@example.com"));
     b.screenshot("customer-search-by-name").await;
+    // The staff header (brand, areas, search, menu) fits the window: nothing scrolls sideways.
+    let widths = b.js("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await;
+    assert!(widths[0].as_u64() <= widths[1].as_u64(), "the page is wider than the window: {widths}");
     // One person matches: "Open" goes to her customer page (a full load: another bundle).
     b.click_testid("search-submit").await;
     b.wait_for("Alice's customer page", "customer-search-open", WAIT, || async {

@@ -4,6 +4,7 @@
 
 use console_api::gateway::ClientError;
 use console_api::mas::{check, GetAccount};
+use console_api::mas_client::PaymentMethodChange;
 use console_api::page::customer::address_line;
 use console_api::page::ErrorView;
 use console_api::route::AccountsPath;
@@ -30,6 +31,8 @@ pub fn AccountPage(person: String, account: String) -> impl IntoView {
     let client = expect_context::<Client>();
     // Bumped after a change: the account and its histories are asked again.
     let version = RwSignal::new(0u32);
+    // What the last payment method change did: kept here, above the details that the change reloads.
+    let payment_done = RwSignal::new(None::<PaymentMethodChange>);
     let details = LocalResource::new({
         let account = account.clone();
         move || {
@@ -44,7 +47,7 @@ pub fn AccountPage(person: String, account: String) -> impl IntoView {
             {move || match details.get() {
                 None => view! { <Loading label="Loading the account…"/> }.into_any(),
                 Some(Err(error)) => view! { <ErrorPanel error/> }.into_any(),
-                Some(Ok(found)) => view! { <Details account=found version/> }.into_any(),
+                Some(Ok(found)) => view! { <Details account=found version payment_done/> }.into_any(),
             }}
             <BillingHistory account=account.clone() version/>
             <Promotions account=account.clone() version/>
@@ -58,7 +61,7 @@ pub fn AccountPage(person: String, account: String) -> impl IntoView {
 }
 
 #[component]
-fn Details(account: GetAccount, version: RwSignal<u32>) -> impl IntoView {
+fn Details(account: GetAccount, version: RwSignal<u32>, payment_done: RwSignal<Option<PaymentMethodChange>>) -> impl IntoView {
     let address = account.billing_address.as_ref().map_or_else(|| "none".to_string(), address_line);
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
@@ -75,6 +78,6 @@ fn Details(account: GetAccount, version: RwSignal<u32>) -> impl IntoView {
                 <dt>"Billing address"</dt><dd data-testid="account-address">{address}</dd>
             </dl>
         </div>
-        <PaymentSection account=account.clone() on_changed=changed/>
+        <PaymentSection account=account.clone() on_changed=changed done=payment_done/>
     }
 }

@@ -78,16 +78,16 @@ pub fn write_failure(e: &ClientError) -> AnyView {
     }
 }
 
-/// The account's payment method, and for admins its change.
+/// The account's payment method, and for admins its change. `done`: what the last change did, owned by the
+/// page, since the change reloads the account and with it this section.
 #[component]
-pub fn PaymentSection(account: GetAccount, on_changed: Callback<()>) -> impl IntoView {
+pub fn PaymentSection(account: GetAccount, on_changed: Callback<()>, done: RwSignal<Option<PaymentMethodChange>>) -> impl IntoView {
     let method = &account.payment_method;
     let current = payment_label(&method.payment_type, method.details.as_ref().and_then(|d| d.iban.as_deref()));
     let pending = account.pending_payment_method.as_ref().map(|p| {
         view! { <p class="notice" data-testid="payment-pending">"Pending: " {p.payment_type.label().to_string()} " (the card is being tokenized; the account switches to it when it is ready)"</p> }
     });
     let changing = RwSignal::new(false);
-    let done = RwSignal::new(None::<PaymentMethodChange>);
     let (customer, account_id) = (account.customer_id.clone(), account.account_id.clone());
     view! {
         <section class="card" data-testid="payment-section">
