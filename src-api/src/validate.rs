@@ -202,6 +202,12 @@ pub const LIMIT_MAX: u32 = 50;
 pub const LIMIT_DEFAULT: u32 = 10;
 
 /// Checks the operations list `limit`.
+/// Someone's input as a message quotes it: its first 40 characters, control characters dropped, so that a
+/// refusal (and the log line that carries it) stays one short line whatever was sent.
+pub fn shown(value: &str) -> String {
+    value.chars().filter(|c| !c.is_control()).take(40).collect()
+}
+
 pub fn limit(value: u32) -> Result<(), ValidationError> {
     if (1..=LIMIT_MAX).contains(&value) {
         Ok(())
@@ -213,6 +219,13 @@ pub fn limit(value: u32) -> Result<(), ValidationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn input_is_quoted_short_and_on_one_line() {
+        assert_eq!(shown("en\nx"), "enx");
+        assert_eq!(shown(&"a".repeat(100)).len(), 40);
+        assert_eq!(shown("ñ"), "ñ");
+    }
 
     #[test]
     fn ids_accept_the_documented_set_and_lengths() {

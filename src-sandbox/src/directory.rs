@@ -34,7 +34,7 @@ pub async fn search(caller: ApitureCaller, RawQuery(query): RawQuery) -> Result<
     let pairs: Vec<(String, String)> =
         form_urlencoded::parse(query.unwrap_or_default().as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     if let Some((name, _)) = pairs.iter().find(|(k, _)| k != "q") {
-        let name: String = name.chars().filter(|c| !c.is_control()).take(40).collect();
+        let name = console_api::validate::shown(name);
         return Err(bad_request("invalidQuery", format!("'{name}' is not a parameter of this search: use only q")));
     }
     let q = pairs.iter().find(|(k, _)| k == "q").map(|(_, v)| v.as_str()).unwrap_or_default();

@@ -187,7 +187,7 @@ async fn document_summary(
 fn summary_language(code: Option<&String>, cid: &CorrelationId) -> Result<Language, Problem> {
     let Some(code) = code else { return Ok(Language::En) };
     Language::parse(code).ok_or_else(|| {
-        let message = format!("'{code}' is not a language of the console: use en, es or fr");
+        let message = format!("'{}' is not a language of the console: use en, es or fr", console_api::validate::shown(code));
         invalid(&ValidationError { field: "lang", message }, cid)
     })
 }

@@ -67,7 +67,7 @@ pub fn only(pairs: &[(String, String)], allowed: &[&str], cid: &CorrelationId) -
     match pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
         None => Ok(()),
         Some((k, _)) => {
-            let shown: String = k.chars().filter(|c| !c.is_control()).take(40).collect();
+            let shown = console_api::validate::shown(k);
             Err(invalid(&ValidationError { field: "query", message: format!("'{shown}' is not a parameter here: use {}", allowed.join(", ")) }, cid))
         }
     }

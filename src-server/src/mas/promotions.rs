@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use console_api::mas::{check, AccountPromotionType, PatchAccountPromotion};
-use console_api::validate::ValidationError;
+use console_api::validate::{self, ValidationError};
 
 use super::{problem, refuse_input, status_only, uuid};
 use crate::api::{attempt, audited, body, invalid, Answer, AppState, Cid, Problem};
@@ -40,8 +40,7 @@ pub async fn by_type(
         let kind = match optional(&pairs, "account_promotion_type") {
             None => None,
             Some(given) => Some(AccountPromotionType::parse_known(given).ok_or_else(|| {
-                let shown: String = given.chars().filter(|c| !c.is_control()).take(40).collect();
-                let message = format!("'{shown}' is not a promotion type: use ACTIVE, SCHEDULED or ALL");
+                let message = format!("'{}' is not a promotion type: use ACTIVE, SCHEDULED or ALL", validate::shown(given));
                 invalid(&ValidationError { field: "account_promotion_type", message }, &cid)
             })?),
         };
