@@ -124,7 +124,8 @@ impl ConsentsPath {
 /// customer number); the account is MasCustomers' uuid, checked by the page before any call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AccountsPath {
-    /// `/customers/{personId}`: the customer page, three panels loading each on its own.
+    /// `/customers/{personId}` (or `/customers/{personId}/accounts`): the customer page, three panels
+    /// loading each on its own.
     Customer { person: String },
     /// `/customers/{personId}/accounts/{accountId}`: an account's details, payment method, billing
     /// addresses and promotions.
@@ -136,6 +137,8 @@ impl AccountsPath {
     pub fn parse(path: &str) -> AccountsPath {
         match segments(path).as_slice() {
             ["customers", person] => AccountsPath::Customer { person: decode_component(person) },
+            // The account list's own path, as someone trims an account's URL: the customer page.
+            ["customers", person, "accounts"] => AccountsPath::Customer { person: decode_component(person) },
             ["customers", person, "accounts", account] => {
                 AccountsPath::Account { person: decode_component(person), account: decode_component(account) }
             }
@@ -165,10 +168,12 @@ pub enum Bundle {
     Agreements,
     /// The staff consent area: `/consents…`, `/documents…`, `/consent-types…`.
     Consents,
-    /// The staff customer page: `/customers/{personId}` (and any other `/customers…` path).
-    Customers,
-    /// The staff account page: `/customers/{personId}/accounts…`. Its own bundle: with the customer page
-    /// it weighed 242 KB of brotli against the 200 KB route budget (measured).
+    /// The staff customer page, `people` in `dist/` (named apart from [`Bundle::Customer`], the end
+    /// user's): `/customers/{personId}`, `/customers/{personId}/accounts` and any other `/customers…`
+    /// path but an account's.
+    People,
+    /// The staff account page: `/customers/{personId}/accounts/{accountId}…`. Its own bundle: with the
+    /// customer page it weighed 242 KB of brotli against the 200 KB route budget (measured).
     Accounts,
 }
 
@@ -177,7 +182,7 @@ impl Bundle {
     /// generated `boot.js` (xtask/src/ui.rs), which does not know the role yet at other paths than `/`:
     /// `/me` and `/signed-out` are the end user's start, `/me/documents/…` and `/me/history` their
     /// agreements, `/consents…`, `/documents…` and `/consent-types…` the staff consent area's,
-    /// `/customers/{p}/accounts…` the account page's, the rest of `/customers…` the customer page's, `/` is
+    /// `/customers/{p}/accounts/{a}…` the account page's, the rest of `/customers…` the customer page's, `/` is
     /// the start of whoever it is, the rest is staff.
     /// A bundle that finds itself showing another bundle's path (a link from one role's page to the
     /// other's) loads it whole, so that `boot.js` picks the right one.
@@ -186,8 +191,8 @@ impl Bundle {
             ["me", "documents", ..] | ["me", "history", ..] => Bundle::Agreements,
             ["me", ..] | ["signed-out"] => Bundle::Customer,
             ["consents", ..] | ["documents", ..] | ["consent-types", ..] => Bundle::Consents,
-            ["customers", _, "accounts", ..] => Bundle::Accounts,
-            ["customers", ..] => Bundle::Customers,
+            ["customers", _, "accounts", _, ..] => Bundle::Accounts,
+            ["customers", ..] => Bundle::People,
             [] if role.is_none_or(|r| r == Role::Customer) => Bundle::Customer,
             _ => Bundle::Staff,
         }
@@ -263,7 +268,10 @@ mod tests {
             AccountsPath::parse(&AccountsPath::account("p?1", "x/y")),
             AccountsPath::Account { person: "p?1".into(), account: "x/y".into() }
         );
-        for other in ["/customers", "/customers/x/accounts", "/customers/x/y/z", "/customers/x/accounts/y/z", "/"] {
+        // A trimmed account URL opens the customer page.
+        assert_eq!(AccountsPath::parse("/customers/C-100006/accounts"), AccountsPath::Customer { person: "C-100006".into() });
+        assert_eq!(AccountsPath::parse("/customers/a%2Fb/accounts/"), AccountsPath::Customer { person: "a/b".into() });
+        for other in ["/customers", "/customers/x/y", "/customers/x/y/z", "/customers/x/accounts/y/z", "/"] {
             assert_eq!(AccountsPath::parse(other), AccountsPath::NotFound, "{other}");
         }
     }
@@ -290,11 +298,13 @@ mod tests {
             ("/consent-types/", Some(Role::Admin), Bundle::Consents),
             ("/consentsx", Some(Role::Admin), Bundle::Staff),
             ("/consumers/consents", Some(Role::Admin), Bundle::Staff),
-            ("/customers/C-100001", Some(Role::Agent), Bundle::Customers),
+            ("/customers/C-100001", Some(Role::Agent), Bundle::People),
             ("/customers/C-100001/accounts/a", None, Bundle::Accounts),
-            ("/customers/C-100001/accounts", Some(Role::Admin), Bundle::Accounts),
-            ("/customers/C-100001/accountsx", Some(Role::Admin), Bundle::Customers),
-            ("/customers", Some(Role::Customer), Bundle::Customers),
+            ("/customers/C-100001/accounts/a/x", None, Bundle::Accounts),
+            ("/customers/C-100001/accounts", Some(Role::Admin), Bundle::People),
+            ("/customers/C-100001/accounts/", Some(Role::Admin), Bundle::People),
+            ("/customers/C-100001/accountsx", Some(Role::Admin), Bundle::People),
+            ("/customers", Some(Role::Customer), Bundle::People),
             ("/customersx", Some(Role::Admin), Bundle::Staff),
             ("/consumers/customers", Some(Role::Admin), Bundle::Staff),
         ] {

@@ -74,15 +74,15 @@ fn consents_pages() -> AnyView {
     .into_any()
 }
 
-/// Admins and agents, the customer page (its own bundle): one person across D1, MasCustomers and the
+/// Admins and agents, the customer page (its own bundle, `people`): one person across D1, MasCustomers and the
 /// consents. Agents read; customers are refused.
-pub const CUSTOMERS: Routes = Routes { pages: customers_pages, search: Some(search_box) };
+pub const PEOPLE: Routes = Routes { pages: people_pages, search: Some(search_box) };
 
-fn customers_pages() -> AnyView {
+fn people_pages() -> AnyView {
     complete_navigations();
     let path = use_location().pathname;
     let page = Memo::new(move |_| AccountsPath::parse(&path.get()));
-    let here = shown_here(Bundle::Customers);
+    let here = shown_here(Bundle::People);
     (move || match page.get() {
         _ if !here.get() => ().into_any(),
         AccountsPath::Customer { person } => view! { <CustomerPage person/> }.into_any(),

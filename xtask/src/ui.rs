@@ -19,7 +19,7 @@ pub const BUNDLES: [(&str, &str, &str); 6] = [
     ("console-ui-customer", "customer", "customer.css"),
     ("console-ui-agreements", "agreements", "customer.css"),
     ("console-ui-consents", "consents", "consents.css"),
-    ("console-ui-customers", "customers", "accounts.css"),
+    ("console-ui-people", "people", "accounts.css"),
     ("console-ui-accounts", "accounts", "accounts.css"),
 ];
 
@@ -55,8 +55,8 @@ struct Built {
 /// `/me/documents/…` and `/me/history` are the end user's agreements; the rest of `/me…` and `/signed-out`
 /// the end user's start (the smallest bundle); at `/` the session says whose start it is
 /// (nobody's yet: the small bundle, which sends them to sign in); `/consents…`, `/documents…` and
-/// `/consent-types…` are the staff consent area's, `/customers/{p}/accounts…` the account page's, the rest
-/// of `/customers…` the customer page's; every other path is the staff console's
+/// `/consent-types…` are the staff consent area's, `/customers/{p}/accounts/{a}…` the account page's, the
+/// rest of `/customers…` the customer page's (bundle `people`); every other path is the staff console's
 /// (the same rule as `console_api::route::Bundle::for_path`). If a file cannot load, the page says so
 /// with a Reload button: it never stays blank.
 fn boot_js(bundles: &[Built]) -> String {
@@ -74,11 +74,11 @@ const bundles = {{
 }};
 
 async function bundleFor(path) {{
-  const [first, second, third] = path.split('/').filter((segment) => segment !== '');
+  const [first, second, third, fourth] = path.split('/').filter((segment) => segment !== '');
   if (first === 'me' && (second === 'documents' || second === 'history')) return 'agreements';
   if (first === 'me' || (first === 'signed-out' && second === undefined)) return 'customer';
   if (['consents', 'documents', 'consent-types'].includes(first)) return 'consents';
-  if (first === 'customers') return second !== undefined && third === 'accounts' ? 'accounts' : 'customers';
+  if (first === 'customers') return third === 'accounts' && fourth !== undefined ? 'accounts' : 'people';
   if (first !== undefined) return 'staff';
   // Unless the session says staff (nobody signed in, or it cannot say), the smaller bundle, which signs
   // people in and shows errors as well as the other.

@@ -1,4 +1,4 @@
-//! The staff customer area: one person across the bank's three systems (the `customers` bundle), and
+//! The staff customer area: one person across the bank's three systems (the `people` bundle), and
 //! their MasCustomers accounts (the `accounts` bundle). Admins act, agents read (no write button exists for them), customers get
 //! "not for your role" (the gateway answers them 403 anyway).
 //!

@@ -1,7 +1,7 @@
 //! The customer area's figures, in headless Chromium against the in-process gateway and sandbox, signed in
 //! as an admin (ada), median of [`RUNS`] fresh pages each:
 //!
-//! 1. The cold first load of `/customers/{personId}` (the customers bundle) and of an account's page (the
+//! 1. The cold first load of `/customers/{personId}` (the people bundle) and of an account's page (the
 //!    accounts bundle): the wasm, js and css each transfers (brotli, Resource Timing) against the staff
 //!    route budget (200 KB, the shell included).
 //! 2. The customer page (Beatriz Busquets): from navigation start to each of its three panels answering
