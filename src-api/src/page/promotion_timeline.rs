@@ -12,8 +12,11 @@ pub const WIDTH: f64 = 800.0;
 /// A lane's height and the gap under it.
 pub const LANE: f64 = 18.0;
 pub const LANE_GAP: f64 = 6.0;
-/// Room above the lanes for the today label and below them for the month ticks.
-pub const TOP: f64 = 16.0;
+/// Room above the lanes for the today label (it sits there, clear of the bars) and below them for the
+/// month ticks.
+pub const TOP: f64 = 24.0;
+/// The baseline of the today label, inside [`TOP`].
+pub const TODAY_LABEL_Y: f64 = 12.0;
 pub const AXIS: f64 = 22.0;
 
 /// One promotion as the drawing needs it: its dates decide its state by `mas::promotion`'s rule.
@@ -90,10 +93,22 @@ pub struct PeriodBar {
     pub state: PeriodState,
     /// Runs on past the drawing's right edge (no end): drawn with an open end.
     pub open_end: bool,
-    /// The label inside the bar, when the bar is wide enough for some of it.
-    pub label: Option<String>,
+    /// The promotion's name: inside the bar when it fits, else beside it, else cut inside it; `None` on a
+    /// sliver with no room anywhere (the hover text still names it).
+    pub label: Option<BarLabel>,
     /// The hover text: name, dates and state.
     pub title: String,
+}
+
+/// Where a bar's label goes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BarLabel {
+    pub text: String,
+    /// Where the text starts, or ends when `anchor_end`.
+    pub x: f64,
+    pub anchor_end: bool,
+    /// Inside the bar (white on its colour) or beside it (the text's colour).
+    pub inside: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -116,12 +131,16 @@ pub struct PromotionTimeline {
 
 /// The shortest span drawn, so that a single short promotion is not one bar across the whole width.
 const MIN_SPAN_DAYS: i64 = 60;
-/// About how many characters fit in one `viewBox` unit of a bar's label (11 px text).
+/// About how many `viewBox` units one character of a label takes (11-unit text, a little generous).
 const UNITS_PER_CHAR: f64 = 6.5;
+/// Between a bar's edge and its label.
+const LABEL_PAD: f64 = 4.0;
 
 /// Lays `periods` out around `today`: the axis runs from the first start (or today) to the last end (or
-/// today), a little wider on the right so that today is never on the edge; open-ended promotions run to
-/// the edge. `None` when there is nothing to draw.
+/// today), a little wider on the right so that today and the last bar are never on the edge; open-ended
+/// promotions run to the edge. Each bar's name goes inside it when it fits, else beside it (right, or
+/// left near the edge), and a bar goes to the first lane where neither it nor its label overlaps another.
+/// `None` when there is nothing to draw.
 pub fn layout(periods: &[Period], today: NaiveDate) -> Option<PromotionTimeline> {
     if periods.is_empty() {
         return None;
@@ -129,32 +148,37 @@ pub fn layout(periods: &[Period], today: NaiveDate) -> Option<PromotionTimeline>
     let first = periods.iter().map(|p| p.dates.start).min().unwrap_or(today).min(today);
     let ends = periods.iter().filter_map(|p| p.dates.last_day()).max().unwrap_or(today).max(today);
     let span = (ends - first).num_days().max(MIN_SPAN_DAYS);
-    // A twentieth more on the right: the end of the last bar and today's label stay inside.
-    let last = first + chrono::Duration::days(span + span / 20 + 1);
+    // A twelfth more on the right: the end of the last bar and today's label stay inside.
+    let last = first + chrono::Duration::days(span + span / 12 + 1);
     let days = (last - first).num_days() as f64;
     let x_of = |day: NaiveDate| ((day - first).num_days() as f64 / days * WIDTH).clamp(0.0, WIDTH);
 
     let mut order: Vec<&Period> = periods.iter().collect();
     order.sort_by(|a, b| a.dates.start.cmp(&b.dates.start).then_with(|| a.key.cmp(&b.key)));
-    // Each lane remembers the last day taken; a period goes to the first lane free before its start.
-    let mut lanes: Vec<NaiveDate> = Vec::new();
+    // Each lane remembers how far right it is taken (bar or label); a bar goes to the first lane taken
+    // no further than where it (or its label) begins.
+    let mut lanes: Vec<f64> = Vec::new();
     let mut bars = Vec::with_capacity(order.len());
     for period in order {
         let end = period.dates.last_day().unwrap_or(last);
-        let lane = match lanes.iter().position(|taken| *taken < period.dates.start) {
-            Some(free) => free,
-            None => {
-                lanes.push(end);
-                lanes.len() - 1
-            }
-        };
-        lanes[lane] = end;
         let x = x_of(period.dates.start);
         // A period is drawn through the end of its last day, and at least a sliver wide.
         let width = (x_of(end + chrono::Duration::days(1)) - x).max(2.0);
+        let label = place_label(&period.label, x, width);
+        let (left, right) = match &label {
+            Some(BarLabel { inside: false, anchor_end: false, text, .. }) => (x, x + width + LABEL_PAD + text_width(text)),
+            Some(BarLabel { inside: false, anchor_end: true, text, .. }) => (x - LABEL_PAD - text_width(text), x + width),
+            _ => (x, x + width),
+        };
+        let lane = match lanes.iter().position(|taken| *taken <= left) {
+            Some(free) => free,
+            None => {
+                lanes.push(right);
+                lanes.len() - 1
+            }
+        };
+        lanes[lane] = right;
         let state = period.state(today);
-        let fits = (width / UNITS_PER_CHAR).floor() as usize;
-        let label = (fits >= 4).then(|| shorten(&period.label, fits));
         let until = period.dates.last_day().map_or_else(|| "no end".to_string(), |d| d.to_string());
         bars.push(PeriodBar {
             key: period.key.clone(),
@@ -169,6 +193,30 @@ pub fn layout(periods: &[Period], today: NaiveDate) -> Option<PromotionTimeline>
     }
     let height = TOP + lanes.len() as f64 * (LANE + LANE_GAP) + AXIS;
     Some(PromotionTimeline { bars, ticks: ticks(first, last, x_of), today_x: x_of(today), height, first_day: first, last_day: last })
+}
+
+/// How wide `text` is drawn, in `viewBox` units (about).
+fn text_width(text: &str) -> f64 {
+    text.chars().count() as f64 * UNITS_PER_CHAR
+}
+
+/// The name inside a bar from `x`, `width` wide, when it fits whole; else beside it, on the right or, near
+/// the drawing's right edge, on the left; else cut to what fits inside (at least three characters and the
+/// ellipsis).
+fn place_label(name: &str, x: f64, width: f64) -> Option<BarLabel> {
+    let needed = text_width(name);
+    let label = |text: String, x: f64, anchor_end: bool, inside: bool| Some(BarLabel { text, x, anchor_end, inside });
+    if needed + 2.0 * LABEL_PAD <= width {
+        return label(name.to_string(), x + LABEL_PAD, false, true);
+    }
+    if x + width + LABEL_PAD + needed <= WIDTH {
+        return label(name.to_string(), x + width + LABEL_PAD, false, false);
+    }
+    if x - LABEL_PAD - needed >= 0.0 {
+        return label(name.to_string(), x - LABEL_PAD, true, false);
+    }
+    let fits = ((width - 2.0 * LABEL_PAD) / UNITS_PER_CHAR).floor().max(0.0) as usize;
+    if fits >= 4 { label(shorten(name, fits), x + LABEL_PAD, false, true) } else { None }
 }
 
 /// Month ticks, every 1, 2, 3, 6 or 12 months so that there are at most a dozen; a tick in January (and
@@ -186,7 +234,10 @@ fn ticks(first: NaiveDate, last: NaiveDate, x_of: impl Fn(NaiveDate) -> f64) -> 
         if day >= first {
             let name = MONTHS[day.month0() as usize];
             let label = if out.is_empty() || day.month() == 1 { format!("{name} {}", day.year()) } else { name.to_string() };
-            out.push(Tick { x: x_of(day), label });
+            // A label that would run past the right edge is left out, with its line.
+            if x_of(day) + 2.0 + text_width(&label) <= WIDTH {
+                out.push(Tick { x: x_of(day), label });
+            }
         }
         day = day + Months::new(step);
     }
@@ -305,8 +356,65 @@ mod tests {
         let sliver = period("b", "2026-06-01", Some("2026-06-01"));
         let t = layout(&[long, sliver], today).expect("a drawing");
         let label = t.bars[0].label.clone().expect("a label on the wide bar");
-        assert!(label.ends_with('…') && label.chars().count() <= (t.bars[0].width / UNITS_PER_CHAR) as usize, "{label}");
-        assert_eq!(t.bars[1].label, None);
+        assert!(label.inside && label.text.ends_with('…'), "{label:?}");
+        assert!(label.text.chars().count() <= (t.bars[0].width / UNITS_PER_CHAR) as usize, "{label:?}");
+        // The one-day sliver has its short name beside it.
+        let beside = t.bars[1].label.clone().expect("a label beside the sliver");
+        assert!(!beside.inside && beside.text == "Promotion b", "{beside:?}");
         assert!(layout(&[], today).is_none());
+    }
+
+    /// The account of the review's screenshots: a month-long bonus two years ago, a cancelled half price,
+    /// an active promotion and a scheduled one near the right edge.
+    fn demo() -> Vec<Period> {
+        let named = |key: &str, name: &str, start: &str, end: &str, cancellation: Option<&str>| {
+            let mut p = cancelled(key, start, Some(end), cancellation);
+            p.label = name.into();
+            p
+        };
+        vec![
+            named("welcome", "Welcome bonus", "2024-12-30", "2025-01-29", None),
+            named("half", "Half price", "2025-10-26", "2026-05-14", Some("2026-02-03")),
+            named("5gb", "5 GB extra data", "2026-10-31", "2027-01-29", None),
+            named("summer", "Summer data boost", "2026-12-12", "2027-02-08", None),
+        ]
+    }
+
+    #[test]
+    fn every_name_is_drawn_whole_without_overlapping_a_bar_or_another_name() {
+        let t = layout(&demo(), day("2026-11-30")).expect("a drawing");
+        let mut taken: Vec<(f64, f64, f64)> = Vec::new();
+        for bar in &t.bars {
+            let label = bar.label.clone().unwrap_or_else(|| panic!("{} has no label", bar.key));
+            assert!(!label.text.ends_with('…'), "{} is cut: {label:?}", bar.key);
+            let w = text_width(&label.text);
+            let (text_left, text_right) = if label.anchor_end { (label.x - w, label.x) } else { (label.x, label.x + w) };
+            assert!(text_left >= 0.0 && text_right <= WIDTH, "{} runs off the drawing: {label:?}", bar.key);
+            if label.inside {
+                assert!(text_left >= bar.x && text_right <= bar.x + bar.width, "{} spills out of its bar: {label:?} {bar:?}", bar.key);
+            }
+            let (left, right) = (text_left.min(bar.x), text_right.max(bar.x + bar.width));
+            for (y, l, r) in &taken {
+                assert!(*y != bar.y || right <= *l || left >= *r, "{} overlaps [{l}, {r}] in its lane", bar.key);
+            }
+            taken.push((bar.y, left, right));
+        }
+        // The short ones have their names beside them.
+        let welcome = t.bars.iter().find(|b| b.key == "welcome").and_then(|b| b.label.clone()).expect("welcome");
+        assert!(!welcome.inside, "{welcome:?}");
+    }
+
+    #[test]
+    fn today_is_marked_above_the_lanes_and_tick_labels_stay_inside() {
+        let t = layout(&demo(), day("2026-11-30")).expect("a drawing");
+        assert!(TODAY_LABEL_Y < TOP - 6.0, "the today label clears the first lane");
+        assert!(t.bars.iter().all(|b| b.y >= TOP));
+        let last_end = day("2027-02-08");
+        assert!(t.last_day > last_end, "the axis runs past the last end: {}", t.last_day);
+        let summer = t.bars.iter().find(|b| b.key == "summer").expect("summer");
+        assert!(summer.x + summer.width < WIDTH, "the last bar ends inside: {summer:?}");
+        for tick in &t.ticks {
+            assert!(tick.x + 2.0 + text_width(&tick.label) <= WIDTH, "{tick:?}");
+        }
     }
 }

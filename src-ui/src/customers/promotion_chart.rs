@@ -2,7 +2,7 @@
 //! and today's line. The geometry is `console_api::page::promotion_timeline`'s; this only draws it.
 
 use chrono::NaiveDate;
-use console_api::page::promotion_timeline::{layout, Period, WIDTH};
+use console_api::page::promotion_timeline::{layout, Period, TODAY_LABEL_Y, TOP, WIDTH};
 use leptos::prelude::*;
 
 #[component]
@@ -19,14 +19,18 @@ pub fn PromotionChart(periods: Vec<Period>, today: NaiveDate) -> impl IntoView {
             <g class=bar.state.class() data-testid="promo-bar" data-key=bar.key data-state=bar.state.label()>
                 <title>{bar.title}</title>
                 <rect x=num(bar.x) y=num(bar.y) width=num(bar.width) height="18" rx="3" style:fill=(!fill.is_empty()).then_some(fill)/>
-                {bar.label.map(|l| view! { <text x=num(bar.x + 4.0) y=num(bar.y + 13.0) class="promo-label">{l}</text> })}
+                {bar.label.map(|l| {
+                    let class = if l.inside { "promo-label" } else { "promo-label-outside" };
+                    let anchor = if l.anchor_end { "end" } else { "start" };
+                    view! { <text x=num(l.x) y=num(bar.y + 13.0) class=class text-anchor=anchor data-testid="promo-label">{l.text}</text> }
+                })}
             </g>
         }
     });
     let ticks = chart.ticks.into_iter().map(|t| {
         view! {
             <g class="promo-tick">
-                <line x1=num(t.x) x2=num(t.x) y1="12" y2=num(axis_y)/>
+                <line x1=num(t.x) x2=num(t.x) y1=num(TOP - 4.0) y2=num(axis_y)/>
                 <text x=num(t.x + 2.0) y=num(height - 4.0)>{t.label}</text>
             </g>
         }
@@ -47,8 +51,8 @@ pub fn PromotionChart(periods: Vec<Period>, today: NaiveDate) -> impl IntoView {
                 {ticks.collect_view()}
                 {bars.collect_view()}
                 <g class="promo-today" data-testid="promo-today">
-                    <line x1=num(today_x) x2=num(today_x) y1="0" y2=num(axis_y)/>
-                    <text x=num(label_x) y="10" text-anchor=anchor>"Today"</text>
+                    <line x1=num(today_x) x2=num(today_x) y1="2" y2=num(axis_y)/>
+                    <text x=num(label_x) y=num(TODAY_LABEL_Y) text-anchor=anchor>"Today"</text>
                 </g>
             </svg>
             <figcaption class="promo-legend">
