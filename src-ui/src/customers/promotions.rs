@@ -90,28 +90,43 @@ fn Row(promotion: AccountPromotion, account: String, version: RwSignal<u32>) -> 
         PromotionStatus::Scheduled => "badge badge-pending",
         _ => "badge badge-other",
     };
+    // The cancel form opens in a row of its own under the promotion, the table's whole width, so that the
+    // date columns keep theirs.
+    let open = RwSignal::new(false);
     let p = promotion.clone();
     view! {
         <tr data-testid="promotion-row" data-promotion=promotion.account_promotion_id.clone() data-status=promotion.status.as_str().to_string()>
             <td><strong>{promotion.name.clone()}</strong> <span class="muted">" " {promotion.promotion_id.clone()}</span></td>
             <td><span class=status_class>{promotion.status.label().to_string()}</span></td>
-            <td>{promotion.start_date.clone()}</td>
-            <td>{promotion.end_date.clone().unwrap_or_else(|| "no end".into())}</td>
-            <td data-testid="promotion-cancellation">{promotion.cancellation_date.clone().unwrap_or_default()}</td>
-            <td>{can_cancel.then(|| view! { <Cancel promotion=p account version/> })}</td>
+            <td class="date"><time>{promotion.start_date.clone()}</time></td>
+            <td class="date"><time>{promotion.end_date.clone().unwrap_or_else(|| "no end".into())}</time></td>
+            <td class="date" data-testid="promotion-cancellation">{promotion.cancellation_date.clone().unwrap_or_default()}</td>
+            <td class="row-action">{can_cancel.then(|| view! {
+                <Show when=move || !open.get()>
+                    <button class="btn btn-danger-outline" data-testid="promotion-cancel" on:click=move |_| open.set(true)>"Cancel…"</button>
+                </Show>
+            })}</td>
         </tr>
+        {can_cancel.then(|| view! {
+            <Show when=move || open.get()>
+                <tr class="cancel-row" data-testid="cancel-row">
+                    <td colspan="6">
+                        <Cancel promotion=p.clone() account=account.clone() version on_close=Callback::new(move |()| open.set(false))/>
+                    </td>
+                </tr>
+            </Show>
+        })}
     }
 }
 
 /// Cancel one promotion: a date between today and its end (today by default), then a confirmation.
 #[component]
-fn Cancel(promotion: AccountPromotion, account: String, version: RwSignal<u32>) -> impl IntoView {
+fn Cancel(promotion: AccountPromotion, account: String, version: RwSignal<u32>, on_close: Callback<()>) -> impl IntoView {
     let client = expect_context::<Client>();
     let today = today();
     let dates = Dates::of(&promotion).ok();
     let limits = dates.and_then(|d| d.cancellation_limits(today));
     let (min, max) = (limits.map(|l| l.0.to_string()), limits.and_then(|l| l.1).map(|d| d.to_string()));
-    let open = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let date = RwSignal::new(today.to_string());
     let problem = RwSignal::new(None::<String>);
@@ -148,30 +163,29 @@ fn Cancel(promotion: AccountPromotion, account: String, version: RwSignal<u32>) 
         _ => "It has ended: nothing to cancel".to_string(),
     });
     view! {
-        <Show when=move || open.get()
-            fallback=move || view! { <button class="btn btn-danger-outline" data-testid="promotion-cancel" on:click=move |_| open.set(true)>"Cancel…"</button> }>
-            <form class="cancel-promotion" on:submit=ask.clone() novalidate data-testid="cancel-form">
-                <label class="field">
-                    <span>"Stops applying from"</span>
-                    <input type="date" data-testid="cancel-date" min=min.clone() max=max.clone() prop:value=date
-                        on:input=move |ev| date.set(event_target_value(&ev))/>
-                </label>
-                <p class="muted" data-testid="cancel-limits">{limits_text.get_value()}</p>
-                {move || problem.get().map(|m| view! { <p class="field-error" data-testid="cancel-refused">{m}</p> })}
-                <Show when=move || confirming.get()
-                    fallback=move || view! {
+        <form class="cancel-promotion" on:submit=ask novalidate data-testid="cancel-form">
+            <label class="field">
+                <span>{format!("Cancel \"{}\": stops applying from", name.get_value())}</span>
+                <input type="date" data-testid="cancel-date" min=min.clone() max=max.clone() prop:value=date
+                    on:input=move |ev| date.set(event_target_value(&ev))/>
+            </label>
+            <p class="muted" data-testid="cancel-limits">{limits_text.get_value()}</p>
+            {move || problem.get().map(|m| view! { <p class="field-error" data-testid="cancel-refused">{m}</p> })}
+            <Show when=move || confirming.get()
+                fallback=move || view! {
+                    <div class="form-actions">
                         <button type="submit" class="btn btn-danger-outline" data-testid="cancel-ask">"Cancel promotion"</button>
-                        <button type="button" class="btn" on:click=move |_| open.set(false)>"Close"</button>
-                    }>
-                    <div class="confirm" role="alertdialog" aria-label="Confirm">
-                        <p>{format!("Cancel \"{}\" from {}? It no longer applies from that day.", name.get_value(), date.get_untracked())}</p>
-                        <button type="button" class="btn btn-danger" data-testid="cancel-confirm" on:click=move |_| confirm.run(())>"Confirm"</button>
-                        <button type="button" class="btn" on:click=move |_| confirming.set(false)>"Back"</button>
+                        <button type="button" class="btn" on:click=move |_| on_close.run(())>"Close"</button>
                     </div>
-                </Show>
-                {move || failure.get().map(|e| write_failure(&e))}
-            </form>
-        </Show>
+                }>
+                <div class="confirm" role="alertdialog" aria-label="Confirm">
+                    <p>{format!("Cancel \"{}\" from {}? It no longer applies from that day.", name.get_value(), date.get_untracked())}</p>
+                    <button type="button" class="btn btn-danger" data-testid="cancel-confirm" on:click=move |_| confirm.run(())>"Confirm"</button>
+                    <button type="button" class="btn" on:click=move |_| confirming.set(false)>"Back"</button>
+                </div>
+            </Show>
+            {move || failure.get().map(|e| write_failure(&e))}
+        </form>
     }
 }
 
