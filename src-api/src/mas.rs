@@ -49,6 +49,43 @@ string_enum!(
 /// The payment method type by a shorter name.
 pub type PaymentType = PatchPaymentType;
 
+impl Modality {
+    /// Whether an account of this modality may pay by `payment`: a recurring prepaid account tops itself
+    /// up from a card, so by CREDIT_CARD only; a postpaid one by DIRECT_DEBIT or CREDIT_CARD. Unknown
+    /// values allow nothing. The page offers only these, the gateway refuses the rest before MasCustomers
+    /// does (`PAYMENT_METHOD_NOT_AVAILABLE`).
+    pub fn allows(&self, payment: &PaymentType) -> bool {
+        match self {
+            Modality::RecurringPrepaid => *payment == PaymentType::CreditCard,
+            Modality::Postpaid => matches!(payment, PaymentType::DirectDebit | PaymentType::CreditCard),
+            Modality::Other(_) => false,
+        }
+    }
+
+    /// The payment types [`Modality::allows`], in the order the page offers them.
+    pub fn payment_types(&self) -> Vec<PaymentType> {
+        PaymentType::KNOWN.iter().filter(|t| self.allows(t)).cloned().collect()
+    }
+
+    /// `payment` for an account of this modality, or what to choose instead (on the field `field`).
+    pub fn check_payment(&self, field: &'static str, payment: &PaymentType) -> Result<(), ValidationError> {
+        if self.allows(payment) {
+            return Ok(());
+        }
+        let types = self.payment_types();
+        let allowed: Vec<&str> = types.iter().map(PaymentType::label).collect();
+        Err(ValidationError {
+            field,
+            message: format!(
+                "{} is not offered for a {} account: choose {}",
+                payment.label(),
+                self.label().to_lowercase(),
+                allowed.join(" or ").to_lowercase()
+            ),
+        })
+    }
+}
+
 string_enum!(
     /// `account_promotion_type`: which promotions of an account to list.
     AccountPromotionType {
@@ -380,6 +417,11 @@ impl PostAccount {
         if let Some(address) = &self.billing_address {
             address.validate()?;
         }
+        // A known type the modality does not take is said as such, before its details are looked at.
+        let payment_type = &self.payment_method.payment_type;
+        if !matches!(payment_type, PaymentType::Other(_)) {
+            self.modality.check_payment("payment_method.type", payment_type)?;
+        }
         self.payment_method.validate().map_err(|e| ValidationError { field: prefixed(e.field), ..e })
     }
 }
@@ -485,6 +527,29 @@ mod tests {
         assert_eq!(bad.validate().unwrap_err().field, "billing_address.city");
         let bad = PostAccount { payment_method: PatchAccountPaymentMethod::credit_card("x"), ..ok };
         assert_eq!(bad.validate().unwrap_err().field, "payment_method.details.token_id");
+    }
+
+    #[test]
+    fn a_recurring_prepaid_account_pays_by_card_only() {
+        use PatchPaymentType::{CreditCard, DirectDebit};
+        assert!(Modality::RecurringPrepaid.allows(&CreditCard) && !Modality::RecurringPrepaid.allows(&DirectDebit));
+        assert!(Modality::Postpaid.allows(&CreditCard) && Modality::Postpaid.allows(&DirectDebit));
+        assert!(!Modality::Postpaid.allows(&PatchPaymentType::from_wire("CASH")));
+        assert!(Modality::from_wire("PREPAID").payment_types().is_empty());
+        assert_eq!(Modality::RecurringPrepaid.payment_types(), [CreditCard]);
+        assert_eq!(Modality::Postpaid.payment_types(), [DirectDebit, CreditCard]);
+
+        // Even with a valid IBAN, the pair is refused on the payment type, in words.
+        let prepaid_debit = PostAccount {
+            modality: Modality::RecurringPrepaid,
+            billing_address: None,
+            payment_method: PatchAccountPaymentMethod::direct_debit(IBAN),
+        };
+        let e = prepaid_debit.validate().unwrap_err();
+        assert_eq!(e.field, "payment_method.type");
+        assert_eq!(e.message, "Direct debit is not offered for a recurring prepaid account: choose credit card");
+        let prepaid_card = PostAccount { payment_method: PatchAccountPaymentMethod::credit_card(TOKEN), ..prepaid_debit };
+        assert_eq!(prepaid_card.validate(), Ok(()));
     }
 
     #[test]

@@ -80,7 +80,7 @@ async fn a_direct_debit_needs_a_valid_iban_and_is_stored_electronic() {
     assert!(checksum.1["message"].as_str().unwrap().contains("check digits"), "{}", checksum.1);
     let short = patch(&url, &token, json!({"type": "DIRECT_DEBIT", "details": {"iban": "DE89 3704 0044 0532 0130 0"}})).await;
     refused(&short, 400, "INVALID_IBAN");
-    assert!(short.1["message"].as_str().unwrap().contains("a DE IBAN has 22"), "{}", short.1);
+    assert!(short.1["message"].as_str().unwrap().contains("an IBAN of DE (Germany) has 22"), "{}", short.1);
     refused(&patch(&url, &token, json!({"type": "DIRECT_DEBIT"})).await, 400, "INVALID_IBAN");
     refused(&patch(&url, &token, json!({"type": "DIRECT_DEBIT", "details": {"token_id": ALICE_CARD}})).await, 400, "INVALID_TOKEN_ID");
     refused(&patch(&url, &token, json!({"type": "CASH"})).await, 400, "INVALID_REQUEST");
@@ -226,6 +226,12 @@ async fn an_account_with_live_promotions_is_not_deleted_and_a_deleted_one_is_gon
     let busy = delete(&customer_url(&s, ALICE, &format!("/{ALICE_POSTPAID}")), &token).await;
     refused(&busy, 409, "ACCOUNT_HAS_PROMOTIONS");
     assert!(busy.1["message"].as_str().unwrap().contains("cancel them first"), "{}", busy.1);
+    // Each promotion in the way in `details`, by its account promotion id, in words.
+    let details = busy.1["details"].as_array().expect("details");
+    assert!(details.len() >= 2, "{}", busy.1);
+    assert!(details.iter().all(|d| d["field"].as_str().is_some_and(|f| f.len() == 36)), "{}", busy.1);
+    let said: Vec<&str> = details.iter().filter_map(|d| d["message"].as_str()).collect();
+    assert!(said.iter().any(|m| m.contains(": active until")) && said.iter().any(|m| m.contains(": scheduled from")), "{said:?}");
 
     let url = customer_url(&s, ALICE, &format!("/{ALICE_PREPAID}"));
     assert_eq!(delete(&url, &token).await.0, 204);

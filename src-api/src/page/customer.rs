@@ -3,8 +3,9 @@
 //! refused MasCustomers write (a 409 and its code) means in words, with what to do.
 
 use crate::d1::{ConsumerState, Operation, OperationStatus};
+use crate::gateway::mas::mas_error_details;
 use crate::gateway::{ApiProblem, ClientError};
-use crate::mas::{check, BillingAddress, BillingAddressHistoryEntry, ErrorCode, Modality, PaymentMethod, PostAccount};
+use crate::mas::{check, BillingAddress, BillingAddressHistoryEntry, ErrorCode, Modality, PaymentMethod, PaymentType, PostAccount};
 use crate::validate::ValidationError;
 
 /// How many of a consumer's latest operations the customer page asks for (one page); the full history is
@@ -139,12 +140,37 @@ impl CreateAccountErrors {
     }
 }
 
+/// The create form's errors as the person reads them: one sentence per part, each naming the form's own
+/// label rather than the wire's field (`Address line 1 is required`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CreateAccountMessages {
+    pub modality: Option<String>,
+    pub address: Option<String>,
+    /// `None` when the IBAN field already says it under itself, as typed: one message per field.
+    pub payment: Option<String>,
+}
+
 fn optional(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_string())
 }
 
 impl CreateAccountForm {
+    /// The payment types the chosen modality takes, as the form's select offers them.
+    pub fn payment_types(&self) -> Vec<PaymentType> {
+        Modality::from_wire(&self.modality).payment_types()
+    }
+
+    /// Chooses the modality, and with it a payment type it takes: the one chosen if it still may, else
+    /// the first it offers (a recurring prepaid account pays by card).
+    pub fn set_modality(&mut self, modality: &str) {
+        self.modality = modality.to_string();
+        let offered = self.payment_types();
+        if !offered.iter().any(|t| t.as_str() == self.payment_type) {
+            self.payment_type = offered.first().map(|t| t.as_str().to_string()).unwrap_or_default();
+        }
+    }
+
     fn address(&self) -> Option<BillingAddress> {
         self.with_address.then(|| BillingAddress {
             address_line1: self.address_line1.trim().to_string(),
@@ -162,6 +188,11 @@ impl CreateAccountForm {
             "CREDIT_CARD" => PaymentMethod::credit_card(self.token_id.trim()),
             _ => return Err(ValidationError { field: "payment_method.type", message: "choose direct debit or credit card".into() }),
         };
+        // The pair first: the details of a method the modality does not take do not matter.
+        let modality = Modality::from_wire(&self.modality);
+        if !matches!(modality, Modality::Other(_)) {
+            modality.check_payment("payment_method.type", &method.payment_type)?;
+        }
         method.validate().map(|()| method)
     }
 
@@ -177,6 +208,18 @@ impl CreateAccountForm {
         }
     }
 
+    /// [`CreateAccountForm::errors`] in words, once per field.
+    pub fn messages(&self) -> CreateAccountMessages {
+        let errors = self.errors();
+        // The IBAN field says what is wrong with a typed IBAN under itself (`iban_verdict`).
+        let said_by_iban_field = |e: &ValidationError| e.field.ends_with("iban") && !self.iban.trim().is_empty();
+        CreateAccountMessages {
+            modality: errors.modality.map(|m| labelled("Modality", &m)),
+            address: errors.address.as_ref().map(in_words),
+            payment: errors.payment.as_ref().filter(|e| !said_by_iban_field(e)).map(in_words),
+        }
+    }
+
     /// The body to send, once every part is right (and checked again as a whole, as the gateway will).
     pub fn body(&self) -> Result<PostAccount, CreateAccountErrors> {
         let errors = self.errors();
@@ -189,9 +232,62 @@ impl CreateAccountForm {
     }
 }
 
+/// The form's label of a field MasCustomers' checks name by its wire name.
+pub fn form_label(field: &str) -> &str {
+    match field.rsplit('.').next().unwrap_or(field) {
+        "modality" => "Modality",
+        "address_line1" => "Address line 1",
+        "address_line2" => "Address line 2",
+        "city" => "City",
+        "postal_code" => "Postal code",
+        "region" => "Region",
+        "country" => "Country",
+        "type" => "Payment method",
+        "iban" => "IBAN",
+        "token_id" => "Card",
+        _ => field,
+    }
+}
+
+/// A check's message after the field's label: `IBAN has 8 characters…` where the message goes on from
+/// the field's name, `IBAN: the check digits…` where it is a sentence of its own.
+pub fn labelled(label: &str, message: &str) -> String {
+    let continues = ["is ", "has ", "must ", "needs "].iter().any(|verb| message.starts_with(verb));
+    if continues { format!("{label} {message}") } else { format!("{label}: {message}") }
+}
+
+/// A failed check in words, under the form's label of its field.
+pub fn in_words(error: &ValidationError) -> String {
+    labelled(form_label(error.field), &error.message)
+}
+
+/// What the IBAN field says under itself as it is typed: nothing while empty, else that it is valid (and
+/// of which country) or what is wrong, in words.
+pub fn iban_verdict(typed: &str) -> Option<Result<String, String>> {
+    if typed.trim().is_empty() {
+        return None;
+    }
+    Some(match check::iban(typed) {
+        Ok(iban) => Ok(format!("✓ A valid IBAN of {}", check::iban_country(&iban[..2]))),
+        Err(e) => Err(labelled("IBAN", &e.message)),
+    })
+}
+
+/// A refused MasCustomers write in words: what happened, what to do, and what stands in the way when
+/// MasCustomers listed it (the promotions that keep an account from being deleted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub what: String,
+    pub todo: String,
+    pub blocking: Vec<String>,
+}
+
+/// The most items of a refusal's details listed; the rest are counted.
+pub const BLOCKING_LISTED: usize = 10;
+
 /// A refused MasCustomers write in words: what happened and what to do. `None`: the problem's own
 /// message says it (an outage, a 400 the page could not have caught).
-pub fn refusal(problem: &ApiProblem) -> Option<(String, String)> {
+pub fn refusal(problem: &ApiProblem) -> Option<Refusal> {
     let code = ErrorCode::from_wire(problem.error_type.as_deref()?);
     let (what, todo) = match code {
         ErrorCode::AccountHasPromotions => (
@@ -220,11 +316,19 @@ pub fn refusal(problem: &ApiProblem) -> Option<(String, String)> {
         ),
         _ => return None,
     };
-    Some((what.to_string(), todo.to_string()))
+    let mut blocking = Vec::new();
+    if code == ErrorCode::AccountHasPromotions {
+        let details = mas_error_details(problem);
+        blocking.extend(details.iter().take(BLOCKING_LISTED).map(|d| d.message.clone()));
+        if details.len() > BLOCKING_LISTED {
+            blocking.push(format!("and {} more", details.len() - BLOCKING_LISTED));
+        }
+    }
+    Some(Refusal { what: what.to_string(), todo: todo.to_string(), blocking })
 }
 
 /// [`refusal`] of any client error.
-pub fn refusal_of(error: &ClientError) -> Option<(String, String)> {
+pub fn refusal_of(error: &ClientError) -> Option<Refusal> {
     match error {
         ClientError::Problem(p) => refusal(p),
         _ => None,
@@ -325,11 +429,78 @@ mod tests {
     #[test]
     fn a_409_is_explained_with_what_to_do() {
         let problem = |code: &str| ApiProblem { error_type: Some(code.into()), ..ApiProblem::new(409, ProblemKind::UpstreamError, "x") };
-        let (what, todo) = refusal(&problem("ACCOUNT_HAS_PROMOTIONS")).expect("explained");
-        assert!(what.contains("promotion") && todo.contains("Cancel"), "{what} {todo}");
-        assert!(refusal(&problem("ACCOUNT_LIMIT_REACHED")).is_some_and(|(_, todo)| todo.contains("Delete")));
-        assert!(refusal(&problem("POSTPAID_ACCOUNT_EXISTS")).is_some_and(|(what, _)| what.contains("postpaid")));
+        let r = refusal(&problem("ACCOUNT_HAS_PROMOTIONS")).expect("explained");
+        assert!(r.what.contains("promotion") && r.todo.contains("Cancel"), "{r:?}");
+        assert!(r.blocking.is_empty(), "no details, nothing listed");
+        assert!(refusal(&problem("ACCOUNT_LIMIT_REACHED")).is_some_and(|r| r.todo.contains("Delete")));
+        assert!(refusal(&problem("POSTPAID_ACCOUNT_EXISTS")).is_some_and(|r| r.what.contains("postpaid")));
         assert_eq!(refusal(&problem("INTERNAL_ERROR")), None);
         assert_eq!(refusal(&ApiProblem::new(409, ProblemKind::UpstreamError, "x")), None);
+    }
+
+    #[test]
+    fn a_refused_delete_lists_the_promotions_in_its_way() {
+        use crate::gateway::JsonText;
+        use crate::mas::ErrorDetail;
+        let detail = |m: &str| ErrorDetail { field: Some("a11ce000-0000-4000-8000-0000000000f1".into()), message: m.into() };
+        let details = vec![detail("5 GB extra data (PROMO-5GB): active until 2027-01-29"), detail("Summer (PROMO-SUMMER): scheduled from 2026-12-12, until 2027-02-08")];
+        let problem = ApiProblem {
+            error_type: Some("ACCOUNT_HAS_PROMOTIONS".into()),
+            attributes: JsonText::of(&details),
+            ..ApiProblem::new(409, ProblemKind::UpstreamError, "x")
+        };
+        let r = refusal(&problem).expect("explained");
+        assert_eq!(r.blocking, ["5 GB extra data (PROMO-5GB): active until 2027-01-29", "Summer (PROMO-SUMMER): scheduled from 2026-12-12, until 2027-02-08"]);
+        let many = ApiProblem { attributes: JsonText::of(&vec![detail("p"); 12]), ..problem };
+        let r = refusal(&many).expect("explained");
+        assert_eq!((r.blocking.len(), r.blocking.last().map(String::as_str)), (BLOCKING_LISTED + 1, Some("and 2 more")));
+    }
+
+    #[test]
+    fn the_form_offers_only_what_the_modality_takes_and_a_change_resets_what_it_does_not() {
+        let mut f = form();
+        assert_eq!(f.payment_types(), [PaymentType::DirectDebit, PaymentType::CreditCard]);
+        f.set_modality("RECURRING_PREPAID");
+        assert_eq!(f.payment_types(), [PaymentType::CreditCard]);
+        assert_eq!(f.payment_type, "CREDIT_CARD", "direct debit is not offered any more: reset");
+        f.set_modality("POSTPAID");
+        assert_eq!(f.payment_type, "CREDIT_CARD", "a card is still offered: kept");
+
+        // Sent anyway (a select changed by hand), the pair is refused on the payment field, in words.
+        let pair = CreateAccountForm { modality: "RECURRING_PREPAID".into(), ..form() };
+        let e = pair.errors().payment.expect("refused");
+        assert_eq!(e.field, "payment_method.type");
+        assert_eq!(
+            pair.messages().payment.as_deref(),
+            Some("Payment method: Direct debit is not offered for a recurring prepaid account: choose credit card")
+        );
+        assert!(pair.body().is_err());
+    }
+
+    #[test]
+    fn messages_name_the_forms_labels_once_per_field() {
+        let f = CreateAccountForm { with_address: true, city: "Girona".into(), iban: "ES00 1234".into(), ..form() };
+        let m = f.messages();
+        assert_eq!(m.address.as_deref(), Some("Address line 1 is required"));
+        // The IBAN field says it as typed; the form does not say it a second time.
+        assert!(f.errors().payment.is_some() && m.payment.is_none(), "{m:?}");
+        assert_eq!(
+            iban_verdict("ES00 1234"),
+            Some(Err("IBAN has 8 characters: an IBAN of ES (Spain) has 24 (some are missing)".into()))
+        );
+        // An empty IBAN field says nothing: the form says it is required.
+        let empty = CreateAccountForm { iban: String::new(), ..form() };
+        assert!(empty.messages().payment.is_some_and(|p| p.starts_with("IBAN is required")));
+        assert_eq!(iban_verdict(" "), None);
+        assert_eq!(CreateAccountForm::default().messages().modality.as_deref(), Some("Modality: choose recurring prepaid or postpaid"));
+
+        assert_eq!(
+            iban_verdict("ES91 2100 0418 4502 0005 1333"),
+            Some(Err("IBAN: the check digits (91) do not match the rest: a character is mistyped or swapped".into()))
+        );
+        assert_eq!(iban_verdict("de89370400440532013000"), Some(Ok("✓ A valid IBAN of DE (Germany)".into())));
+        assert_eq!(form_label("billing_address.postal_code"), "Postal code");
+        assert_eq!(form_label("payment_method.details.token_id"), "Card");
+        assert_eq!(form_label("something_else"), "something_else");
     }
 }

@@ -11,7 +11,7 @@ use axum::Json;
 use chrono::{Days, NaiveDate, Utc};
 use console_api::mas::{
     check, AccountCreated, AccountIds, AvailablePaymentMethods, BillingAddressHistoryResponse, ErrorCode, GetAccount,
-    PatchAccountPaymentMethod, PostAccount, SCOPE_READ, SCOPE_WRITE,
+    PatchAccountPaymentMethod, PatchPaymentType, PostAccount, SCOPE_READ, SCOPE_WRITE,
 };
 
 use super::oauth::MasCaller;
@@ -251,7 +251,12 @@ pub async fn create_account(
     caller.allow(SCOPE_WRITE, &org_id)?;
     let customer_id = uuid_param("customer_id", &customer_id)?;
     let post: PostAccount = json_body(&body)?;
-    post.validate().map_err(|e| MasFailure::bad_field(rules::code_of(&e), &e))?;
+    post.validate().map_err(|e| {
+        // `validate` refuses a payment type the modality does not take (`Modality::allows`): that is
+        // PAYMENT_METHOD_NOT_AVAILABLE, as on a change, not INVALID_REQUEST.
+        let unavailable = e.field == "payment_method.type" && !matches!(post.payment_method.payment_type, PatchPaymentType::Other(_));
+        MasFailure::bad_field(if unavailable { ErrorCode::PaymentMethodNotAvailable } else { rules::code_of(&e) }, &e)
+    })?;
     let payment = post.payment_method.normalized();
     let created = transaction(&state, move |tx| {
         let now = Utc::now();

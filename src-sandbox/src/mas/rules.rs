@@ -16,7 +16,7 @@
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use console_api::mas::{
-    ErrorCode, Modality, PatchAccountPaymentMethod, PatchPaymentType, PaymentMethod, PromotionStatus, TokenizedCard,
+    ErrorCode, ErrorDetail, Modality, PatchAccountPaymentMethod, PatchPaymentType, PaymentMethod, PromotionStatus, TokenizedCard,
     MAX_OPEN_ACCOUNTS,
 };
 use console_api::validate::ValidationError;
@@ -188,15 +188,28 @@ pub fn may_delete(promotions: &[PromotionRow], today: chrono::NaiveDate) -> Resu
         return Ok(());
     }
     let names: Vec<String> = live.iter().take(3).map(|p| format!("{} ({})", p.name, p.period().status_on(today))).collect();
-    Err(MasFailure::conflict(
-        ErrorCode::AccountHasPromotions,
-        format!(
-            "the account has {} active or scheduled promotion(s), {}{}: cancel them first (a cancellation from today ends them today)",
-            live.len(),
-            names.join(", "),
-            if live.len() > 3 { ", ..." } else { "" }
-        ),
-    ))
+    let message = format!(
+        "the account has {} active or scheduled promotion(s), {}{}: cancel them first (a cancellation from today ends them today)",
+        live.len(),
+        names.join(", "),
+        if live.len() > 3 { ", ..." } else { "" }
+    );
+    // Each one in `details`, so that the caller can list what stands in the way.
+    let details: Vec<ErrorDetail> = live.iter().map(|p| ErrorDetail { field: Some(p.account_promotion_id.clone()), message: blocking(p, today) }).collect();
+    let mut failure = MasFailure::conflict(ErrorCode::AccountHasPromotions, message);
+    failure.0 .1.details = details;
+    Err(failure)
+}
+
+/// A promotion that keeps an account from being deleted, in words: `5 GB extra data (PROMO-5GB): active
+/// until 2027-01-29`.
+fn blocking(p: &PromotionRow, today: chrono::NaiveDate) -> String {
+    let period = p.period();
+    let until = period.last_day().map_or_else(|| "with no end".to_string(), |d| format!("until {d}"));
+    match period.status_on(today) {
+        PromotionStatus::Scheduled => format!("{} ({}): scheduled from {}, {until}", p.name, p.promotion_id, p.start),
+        _ => format!("{} ({}): active {until}", p.name, p.promotion_id),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! is sent; a refusal (409) is said in words with what to do.
 
 use console_api::gateway::ClientError;
-use console_api::page::customer::CreateAccountForm;
+use console_api::page::customer::{CreateAccountForm, CreateAccountMessages};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -48,15 +48,16 @@ fn Form(customer: String, any_account: Option<String>, on_created: Callback<()>,
             form.update(|f| if f.token_id.is_empty() { f.token_id = first.token_id });
         }
     });
-    // The checks show once "Create" was pressed, then follow every keystroke.
+    // The checks show once "Create" was pressed, then follow every keystroke: one sentence per field,
+    // under the form's own labels.
     let tried = RwSignal::new(false);
-    let errors = Memo::new(move |_| form.with(CreateAccountForm::errors));
-    let shown = move |pick: fn(&console_api::page::customer::CreateAccountErrors) -> Option<String>| {
-        move || tried.get().then(|| errors.with(pick)).flatten()
-    };
+    let messages = Memo::new(move |_| form.with(CreateAccountForm::messages));
+    let shown = move |pick: fn(&CreateAccountMessages) -> Option<String>| move || tried.get().then(|| messages.with(pick)).flatten();
     let failure = RwSignal::new(None::<ClientError>);
     let busy = RwSignal::new(false);
     let iban = RwSignal::new(String::new());
+    // Redrawn only when the modality changes what it takes, not on every keystroke.
+    let offered = Memo::new(move |_| form.with(CreateAccountForm::payment_types));
     Effect::new(move |_| {
         let typed = iban.get();
         form.update(|f| f.iban = typed);
@@ -98,16 +99,13 @@ fn Form(customer: String, any_account: Option<String>, on_created: Callback<()>,
                 <span>"Modality"</span>
                 <select data-testid="create-modality" on:change=move |ev| {
                     let v = event_target_value(&ev);
-                    form.update(|f| {
-                        f.payment_type = if v == "POSTPAID" { "DIRECT_DEBIT" } else { "CREDIT_CARD" }.into();
-                        f.modality = v;
-                    });
+                    form.update(|f| f.set_modality(&v));
                 }>
                     <option value="RECURRING_PREPAID" selected=true>"Recurring prepaid"</option>
                     <option value="POSTPAID">"Postpaid"</option>
                 </select>
             </label>
-            {move || shown(|e| e.modality.clone())().map(|m| view! { <p class="field-error">"Modality: " {m}</p> })}
+            {move || shown(|m| m.modality.clone())().map(|m| view! { <p class="field-error">{m}</p> })}
             <label class="check">
                 <input type="checkbox" data-testid="create-with-address" prop:checked=move || form.with(|f| f.with_address)
                     on:change=move |ev| { let on = event_target_checked(&ev); form.update(|f| f.with_address = on); }/>
@@ -122,14 +120,17 @@ fn Form(customer: String, any_account: Option<String>, on_created: Callback<()>,
                     {text("Region (optional)", "create-region", |f| f.region.clone(), |f, v| f.region = v)}
                     {text("Country (ISO code)", "create-country", |f| f.country.clone(), |f, v| f.country = v)}
                 </div>
-                {move || shown(|e| e.address.as_ref().map(|a| a.to_string()))().map(|m| view! { <p class="field-error" data-testid="create-address-error">{m}</p> })}
+                {move || shown(|m| m.address.clone())().map(|m| view! { <p class="field-error" data-testid="create-address-error">{m}</p> })}
             </Show>
             <label class="field">
                 <span>"Payment method"</span>
+                // Only the methods the modality takes (a recurring prepaid account pays by card).
                 <select data-testid="create-payment-type" prop:value=move || form.with(|f| f.payment_type.clone())
                     on:change=move |ev| { let v = event_target_value(&ev); form.update(|f| f.payment_type = v); }>
-                    <option value="DIRECT_DEBIT">"Direct debit"</option>
-                    <option value="CREDIT_CARD">"Credit card"</option>
+                    {move || offered.get().into_iter().map(|t| {
+                        let selected = form.with_untracked(|f| f.payment_type == t.as_str());
+                        view! { <option value=t.as_str().to_string() selected=selected>{t.label().to_string()}</option> }
+                    }).collect_view()}
                 </select>
             </label>
             {move || if form.with(|f| f.payment_type == "CREDIT_CARD") {
@@ -156,7 +157,7 @@ fn Form(customer: String, any_account: Option<String>, on_created: Callback<()>,
             } else {
                 view! { <IbanInput value=iban testid="create-iban"/> }.into_any()
             }}
-            {move || shown(|e| e.payment.as_ref().map(|p| p.to_string()))().map(|m| view! { <p class="field-error" data-testid="create-payment-error">{m}</p> })}
+            {move || shown(|m| m.payment.clone())().map(|m| view! { <p class="field-error" data-testid="create-payment-error">{m}</p> })}
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" data-testid="create-submit" disabled=move || busy.get()>"Create"</button>
                 <button type="button" class="btn" on:click=move |_| on_close.run(())>"Cancel"</button>

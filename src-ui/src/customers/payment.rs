@@ -6,7 +6,7 @@
 use console_api::gateway::ClientError;
 use console_api::mas::{check, AvailablePaymentMethods, GetAccount, PatchAccountPaymentMethod, PatchPaymentType};
 use console_api::mas_client::PaymentMethodChange;
-use console_api::page::customer::refusal_of;
+use console_api::page::customer::{iban_verdict, in_words, refusal_of, Refusal};
 use console_api::page::iban_input::{caret_in_grouped, grouped};
 use console_api::page::ErrorView;
 use leptos::prelude::*;
@@ -23,7 +23,7 @@ use crate::util::new_cid;
 /// MasCustomers' IBAN rule said under it on every keystroke. `value` holds what is shown (grouped).
 #[component]
 pub fn IbanInput(value: RwSignal<String>, testid: &'static str) -> impl IntoView {
-    let verdict = Memo::new(move |_| value.with(|v| (!v.is_empty()).then(|| check::iban(v))));
+    let verdict = Memo::new(move |_| value.with(|v| iban_verdict(v)));
     let on_input = move |ev: leptos::ev::Event| {
         let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
         let typed = input.value();
@@ -47,23 +47,30 @@ pub fn IbanInput(value: RwSignal<String>, testid: &'static str) -> impl IntoView
         <p class="iban-verdict" aria-live="polite" data-testid=format!("{testid}-verdict")>
             {move || match verdict.get() {
                 None => view! { <span class="muted">"Letters and digits; spaces are added for you."</span> }.into_any(),
-                Some(Ok(iban)) => view! { <span class="ok">{format!("✓ A valid {} IBAN", &iban[..2])}</span> }.into_any(),
-                Some(Err(e)) => view! { <span class="field-error" data-testid="iban-error">"IBAN: " {e.message}</span> }.into_any(),
+                Some(Ok(valid)) => view! { <span class="ok">{valid}</span> }.into_any(),
+                Some(Err(wrong)) => view! { <span class="field-error" data-testid="iban-error">{wrong}</span> }.into_any(),
             }}
         </p>
     }
 }
 
-/// A refused write in words: what happened and what to do, and MasCustomers' own words under them.
+/// A refused write in words: what happened and what to do (with what stands in the way, when
+/// MasCustomers listed it), and MasCustomers' own words under them.
 #[component]
-pub fn Refusal(what: String, todo: String, error: ErrorView) -> impl IntoView {
+pub fn RefusalPanel(refusal: Refusal, error: ErrorView) -> impl IntoView {
     let said = error.technical.unwrap_or(error.message);
+    let Refusal { what, todo, blocking } = refusal;
+    let blocking = (!blocking.is_empty()).then(|| view! {
+        <ul class="refusal-items" data-testid="refusal-items">
+            {blocking.into_iter().map(|item| view! { <li data-testid="refusal-item">{item}</li> }).collect_view()}
+        </ul>
+    });
     view! {
         <div class="error-panel refusal" role="alert" data-testid="refusal">
             <div class="error-title"><span class="error-mark" aria-hidden="true">"!"</span>"MasCustomers refused"</div>
             <p class="error-message">{what}</p>
-            <p data-testid="refusal-todo"><strong>"What to do: "</strong>{todo}</p>
-            <p class="muted">"MasCustomers said: " {said}
+            <div data-testid="refusal-todo"><strong>"What to do: "</strong>{todo} {blocking}</div>
+            <p class="muted refusal-said">"MasCustomers said: " {said}
                 {error.correlation_id.map(|cid| view! { " · correlation id " <code class="cid">{cid}</code> })}</p>
         </div>
     }
@@ -73,7 +80,7 @@ pub fn Refusal(what: String, todo: String, error: ErrorView) -> impl IntoView {
 pub fn write_failure(e: &ClientError) -> AnyView {
     let error = ErrorView::of(e, None);
     match refusal_of(e) {
-        Some((what, todo)) => view! { <Refusal what todo error/> }.into_any(),
+        Some(refusal) => view! { <RefusalPanel refusal error/> }.into_any(),
         None => view! { <ErrorPanel error/> }.into_any(),
     }
 }
@@ -152,7 +159,9 @@ fn Choose(methods: AvailablePaymentMethods, account: String, on_done: Callback<P
         let body = body();
         // Checked here: a bad IBAN or a missing card is never sent.
         if let Err(e) = body.validate() {
-            problem.set(Some(e.to_string()));
+            // What is wrong with a typed IBAN is said under it already: once per field.
+            let typed = !iban.get_untracked().trim().is_empty();
+            problem.set(Some(if e.field.ends_with("iban") && typed { "Not sent: correct the IBAN first.".to_string() } else { in_words(&e) }));
             return;
         }
         problem.set(None);
