@@ -15,7 +15,7 @@ pub fn Home() -> impl IntoView {
         <section class="home">
             <div class="card home-card">
                 <h1>"Look up a customer"</h1>
-                <p class="lead">
+                <p class="lead" data-testid="home-lead">
                     "Type a name, an e-mail address or any of a person's IDs in the search box to open their customer \
                      page: D1, their accounts and their consents side by side. A Thales D1 consumerId typed exactly \
                      opens its operations timeline: registrations, suspensions, authenticator enrolments and \

@@ -1,7 +1,8 @@
 //! The account page in real headless Chromium (the accounts bundle), as an admin: change a payment method
 //! (a bad IBAN refused as it is typed and never sent), cancel a scheduled promotion with its date checked
 //! first and the change in the promotion history, create an account (checked before sending) and delete
-//! it, and a delete MasCustomers refuses (409) explained in words.
+//! it (only the payment methods the modality takes are offered), and a delete MasCustomers refuses (409)
+//! explained in words with the promotions in its way. The pages fit a 1400 px window.
 
 use console_e2e::{testid, Browser, Stack, WAIT};
 use serde_json::json;
@@ -38,6 +39,19 @@ async fn select(b: &Browser, id: &str, value: &str) {
     b.js(script, vec![json!(testid(id)), json!(value)]).await;
 }
 
+/// Whether the page is no wider than the window (nothing scrolls sideways).
+async fn fits_window(b: &Browser) {
+    let widths = b.js("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await;
+    assert!(widths[0].as_u64() <= widths[1].as_u64(), "the page is wider than the window: {widths}");
+}
+
+/// The values a `<select>` offers.
+async fn options(b: &Browser, id: &str) -> Vec<String> {
+    let script = "return [...document.querySelectorAll(arguments[0] + ' option')].map((o) => o.value);";
+    let values = b.js(script, vec![json!(testid(id))]).await;
+    values.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
+}
+
 /// Sets an input's value as a person would (the input event included): date inputs do not take keys in
 /// every locale.
 async fn set_value(b: &Browser, id: &str, value: &str) {
@@ -60,7 +74,8 @@ async fn an_admin_changes_a_payment_method_and_a_bad_iban_never_leaves_the_page(
     b.type_into("payment-iban", "es9121000418450200051333").await;
     assert_eq!(b.value_of("payment-iban").await, "ES91 2100 0418 4502 0005 1333");
     let error = b.wait_testid("iban-error", WAIT).await.text().await.unwrap_or_default();
-    assert!(error.contains("check digits"), "{error}");
+    assert!(error.starts_with("IBAN: the check digits (91)"), "{error}");
+    fits_window(&b).await;
     b.screenshot("account-iban-refused").await;
     b.click_testid("payment-submit").await;
     b.wait_testid("payment-refused", WAIT).await;
@@ -71,9 +86,10 @@ async fn an_admin_changes_a_payment_method_and_a_bad_iban_never_leaves_the_page(
 
     // Too short for its country: said in words too.
     b.type_into("payment-iban", "DE89 3704").await;
-    assert!(b.text_of("iban-error").await.contains("a DE IBAN has 22"), "{}", b.text_of("iban-error").await);
+    let short = b.text_of("iban-error").await;
+    assert!(short.starts_with("IBAN has 8 characters: an IBAN of DE (Germany) has 22"), "{short}");
     b.type_into("payment-iban", "DE89370400440532013000").await;
-    assert!(b.text_of("payment-iban-verdict").await.contains("valid DE IBAN"));
+    assert!(b.text_of("payment-iban-verdict").await.contains("A valid IBAN of DE (Germany)"));
     b.click_testid("payment-submit").await;
     b.wait_testid("payment-done", WAIT).await;
     b.wait_for("the account paying from the new IBAN", "account-payment-changed", WAIT, || async {
@@ -93,6 +109,31 @@ async fn an_admin_cancels_a_scheduled_promotion_and_it_shows_in_the_promotion_hi
     b.wait_testid("promo-chart", WAIT).await;
     assert_eq!(b.count(&testid("promo-today")).await, 1, "today is marked");
     assert!(b.count(&testid("promo-bar")).await >= 4, "every promotion is drawn");
+    // Every name drawn whole inside the drawing, none over another, and "Today" above the bars.
+    let chart = b
+        .js(
+            "const svg = document.querySelector(arguments[0] + ' svg');
+             const boxes = [...svg.querySelectorAll('text[data-testid=promo-label]')].map((t) => { const r = t.getBBox(); return [t.textContent, r.x, r.x + r.width, r.y, r.y + r.height]; });
+             const top = Math.min(...[...svg.querySelectorAll('[data-testid=promo-bar] rect')].map((r) => r.getBBox().y));
+             const today = svg.querySelector('[data-testid=promo-today] text').getBBox();
+             return { boxes, width: svg.viewBox.baseVal.width, today_bottom: today.y + today.height, top };",
+            vec![json!(testid("promo-chart"))],
+        )
+        .await;
+    let boxes = chart["boxes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(boxes.len(), b.count(&testid("promo-bar")).await, "a label per bar: {chart}");
+    let width = chart["width"].as_f64().unwrap_or_default();
+    for (i, bx) in boxes.iter().enumerate() {
+        let (text, left, right, top, bottom) = (bx[0].as_str().unwrap_or_default(), bx[1].as_f64().unwrap_or(-1.0), bx[2].as_f64().unwrap_or(-1.0), bx[3].as_f64().unwrap_or(0.0), bx[4].as_f64().unwrap_or(0.0));
+        assert!(!text.ends_with('…') && left >= 0.0 && right <= width, "{text} is cut or runs off the drawing: {chart}");
+        for other in &boxes[i + 1..] {
+            let apart = right <= other[1].as_f64().unwrap_or(0.0) || left >= other[2].as_f64().unwrap_or(0.0)
+                || bottom <= other[3].as_f64().unwrap_or(0.0) || top >= other[4].as_f64().unwrap_or(0.0);
+            assert!(apart, "{text} overlaps {}: {chart}", other[0]);
+        }
+    }
+    assert!(chart["today_bottom"].as_f64() <= chart["top"].as_f64(), "'Today' sits above the lanes: {chart}");
+    fits_window(&b).await;
     let history_before = {
         b.wait_testid("promotion-history-row", WAIT).await;
         b.count(&testid("promotion-history-row")).await
@@ -101,6 +142,21 @@ async fn an_admin_cancels_a_scheduled_promotion_and_it_shows_in_the_promotion_hi
     let row = b.wait_css(&format!("{}[data-status=SCHEDULED]", testid("promotion-row")), WAIT).await;
     let name = row.text().await.unwrap_or_default();
     b.click_testid("promotion-cancel").await;
+    // The form opens in a row of its own, the table's width; the dates keep to one line.
+    b.wait_testid("cancel-form", WAIT).await;
+    let layout = b
+        .js(
+            "const cell = document.querySelector(arguments[0]).closest('td');
+             const table = cell.closest('table');
+             const dates = [...document.querySelectorAll(arguments[1] + ' td.date time')];
+             return [cell.colSpan, cell.getBoundingClientRect().width / table.getBoundingClientRect().width,
+                     dates.length, dates.every((t) => t.getClientRects().length === 1)];",
+            vec![json!(testid("cancel-form")), json!(testid("promotion-row"))],
+        )
+        .await;
+    assert_eq!(layout[0], json!(6), "the form's cell spans the row: {layout}");
+    assert!(layout[1].as_f64().unwrap_or_default() > 0.95, "the form has the table's width: {layout}");
+    assert!(layout[2].as_u64().unwrap_or_default() >= 2 && layout[3] == json!(true), "a date wraps: {layout}");
     // Today by default, the limits shown; a day after its end is refused before anything is sent.
     let today = chrono::Local::now().date_naive();
     assert_eq!(b.value_of("cancel-date").await, today.to_string());
@@ -150,22 +206,32 @@ async fn an_admin_creates_and_deletes_an_account_and_a_refused_delete_says_what_
     let b = Browser::start().await;
     b.sign_in(&stack, "ada", &format!("/customers/{ALICE}")).await;
     b.click_testid("create-account").await;
-    // Half an address and a bad IBAN: each said beside its part, nothing sent.
+    // A recurring prepaid account pays by card: the form offers nothing else.
+    assert_eq!(options(&b, "create-payment-type").await, ["CREDIT_CARD"]);
+    select(&b, "create-modality", "POSTPAID").await;
+    assert_eq!(options(&b, "create-payment-type").await, ["DIRECT_DEBIT", "CREDIT_CARD"]);
+    // Half an address and a bad IBAN: each said once, beside its part, under the form's labels; nothing sent.
     b.click_testid("create-with-address").await;
     b.type_into("create-city", "Girona").await;
     select(&b, "create-payment-type", "DIRECT_DEBIT").await;
     b.type_into("create-iban", "ES00 1234").await;
     b.click_testid("create-submit").await;
-    b.wait_testid("create-address-error", WAIT).await;
-    b.wait_testid("create-payment-error", WAIT).await;
+    assert_eq!(b.wait_testid("create-address-error", WAIT).await.text().await.unwrap_or_default(), "Address line 1 is required");
+    let iban = b.text_of("iban-error").await;
+    assert_eq!(iban, "IBAN has 8 characters: an IBAN of ES (Spain) has 24 (some are missing)");
+    let said = b.js("return [...document.querySelectorAll('.field-error')].filter((e) => e.textContent.includes('8 characters')).length;", vec![]).await;
+    assert_eq!(said, json!(1), "the IBAN's problem is said once");
+    assert!(b.by_testid("create-payment-error").await.is_none());
     b.screenshot("account-create-refused").await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(audited(&stack, "mas.account.create"), Vec::<String>::new(), "an invalid account was sent");
 
-    // Completed, paying with one of her tokenized cards (a recurring prepaid account pays by card).
+    // Back to recurring prepaid: direct debit is not offered any more, and the card is chosen instead.
+    select(&b, "create-modality", "RECURRING_PREPAID").await;
+    assert_eq!(b.value_of("create-payment-type").await, "CREDIT_CARD");
+    // Completed, paying with one of her tokenized cards.
     b.type_into("create-line1", "Carrer de la Força 7").await;
     b.type_into("create-postal", "17004").await;
-    select(&b, "create-payment-type", "CREDIT_CARD").await;
     b.wait_testid("create-card", WAIT).await;
     b.click_testid("create-submit").await;
     b.wait_for("the new account in the list", "account-created", WAIT, || async {
@@ -199,6 +265,25 @@ async fn an_admin_creates_and_deletes_an_account_and_a_refused_delete_says_what_
     b.click_testid("delete-account-confirm").await;
     let todo = b.wait_testid("refusal-todo", WAIT).await.text().await.unwrap_or_default();
     assert!(todo.contains("Cancel its promotions"), "{todo}");
+    // The promotions in the way, one a line, from MasCustomers' details.
+    let items: Vec<String> = {
+        let mut texts = Vec::new();
+        for item in b.all_testid("refusal-item").await {
+            texts.push(item.text().await.unwrap_or_default());
+        }
+        texts
+    };
+    assert!(items.iter().any(|i| i.contains(": active until")) && items.iter().any(|i| i.contains(": scheduled from")), "{items:?}");
+    // Everything it says wraps inside its card.
+    let overflow = b
+        .js(
+            "const panel = document.querySelector(arguments[0]); panel.scrollIntoView({block: 'center'});
+             return [panel, ...panel.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0).map((e) => e.textContent.slice(0, 60));",
+            vec![json!(testid("refusal"))],
+        )
+        .await;
+    assert_eq!(overflow, json!([]), "text runs out of the refusal");
+    fits_window(&b).await;
     b.screenshot("account-delete-refused").await;
     let errors = b.console_errors().await;
     assert!(errors.iter().all(|e| e.contains("409")), "the console logged errors: {errors:#?}");

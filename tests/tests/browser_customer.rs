@@ -1,4 +1,4 @@
-//! The customer page in real headless Chromium (the accounts bundle): a person found by name in the staff
+//! The customer page in real headless Chromium (the people bundle): a person found by name in the staff
 //! search box, their D1 consumer, MasCustomers accounts and consents side by side, each panel loading on
 //! its own; with MasCustomers down the page still shows D1 and the consents and says what is missing; an
 //! agent reads without a single action button.
@@ -22,6 +22,9 @@ async fn an_admin_finds_a_person_by_name_and_sees_all_three_systems_side_by_side
     let stack = Stack::start().await;
     let b = Browser::start().await;
     b.sign_in(&stack, "ada", "/").await;
+    // The start page says what the box finds and where it leads.
+    let lead = b.wait_testid("home-lead", WAIT).await.text().await.unwrap_or_default();
+    assert!(lead.contains("a name, an e-mail address or any of a person's IDs") && lead.contains("customer page"), "{lead}");
 
     // Part of the name, in lower case: the directory lists her as it is typed.
     b.type_into("search-input", "alice mar").await;
@@ -64,6 +67,8 @@ async fn an_admin_finds_a_person_by_name_and_sees_all_three_systems_side_by_side
     assert!(b.count(&testid("consents-count")).await > 0, "counted by state");
     let explorer = b.js(&format!("return document.querySelector('{}').getAttribute('href');", testid("consents-explorer-link")), vec![]).await;
     assert_eq!(explorer, json!("/consents?userId=usr-alice"));
+    let widths = b.js("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await;
+    assert!(widths[0].as_u64() <= widths[1].as_u64(), "the customer page is wider than the window: {widths}");
     b.screenshot("customer-page-alice").await;
 
     // A D1 consumerId typed exactly still opens its timeline, as the box always did.
@@ -98,7 +103,9 @@ async fn with_mas_customers_down_the_customer_page_still_shows_d1_and_the_consen
 async fn an_agent_reads_the_customer_and_account_pages_without_any_action() {
     let stack = Stack::start().await;
     let b = Browser::start().await;
-    b.sign_in(&stack, "grace", &format!("/customers/{ALICE}")).await;
+    // An account's URL trimmed to its list is the customer page.
+    b.sign_in(&stack, "grace", &format!("/customers/{ALICE}/accounts")).await;
+    assert_eq!(b.wait_testid("person-name", WAIT).await.text().await.unwrap_or_default(), "Alice Martin");
     assert_eq!(panel_state(&b, "panel-accounts").await, "ready");
     b.wait_testid("account-payment", WAIT).await;
     assert!(b.by_testid("create-account").await.is_none(), "no create for an agent");
