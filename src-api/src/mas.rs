@@ -79,8 +79,9 @@ impl Modality {
             message: format!(
                 "{} is not offered for a {} account: choose {}",
                 payment.label(),
-                self.label().to_lowercase(),
-                allowed.join(" or ").to_lowercase()
+                // ASCII labels: `to_lowercase` would bring Unicode's case tables into the page.
+                self.label().to_ascii_lowercase(),
+                allowed.join(" or ").to_ascii_lowercase()
             ),
         })
     }
