@@ -2,10 +2,11 @@
 //! replay a write, or the token request with the console's client secret, somewhere nobody configured),
 //! and the caller gets an error that says the upstream answered a redirect, which was not followed.
 
+mod mas_common;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -15,8 +16,6 @@ use axum::{Json, Router};
 use console_api::d1_client::CorrelationId;
 use console_api::mas_client::MasError;
 use console_api::transport::TransportError;
-use console_link::mas::{MasConfig, MasLink};
-use console_link::{RetryPolicy, ServiceCredentials, UpstreamTls};
 use serde_json::json;
 
 const ACCOUNT: &str = "0a0a0a0a-0000-4000-8000-000000000001";
@@ -61,25 +60,6 @@ async fn fake_masstack(fake: Arc<Fake>) -> SocketAddr {
     addr
 }
 
-fn link(addr: SocketAddr, token_path: &str) -> MasLink {
-    MasLink::with_tls(
-        MasConfig {
-            base: format!("http://{addr}/v4").parse().expect("url"),
-            credentials: ServiceCredentials {
-                token_url: format!("http://{addr}{token_path}").parse().expect("url"),
-                client_id: "console-mas".into(),
-                client_secret: "s3cret".into(),
-                scope: "accounts:read accounts:write".into(),
-            },
-            org: "telco".into(),
-            timeout: Duration::from_secs(5),
-            retry: RetryPolicy::default(),
-        },
-        &UpstreamTls::default(),
-    )
-    .expect("link")
-}
-
 fn cid() -> CorrelationId {
     CorrelationId::parse("test-redirects").expect("cid")
 }
@@ -100,7 +80,7 @@ fn says_redirect_not_followed(e: &MasError, status: &str, to: &str) {
 #[tokio::test]
 async fn a_redirected_read_or_write_is_an_error_and_is_not_followed() {
     let fake = Arc::new(Fake::default());
-    let mas = link(fake_masstack(fake.clone()).await, "/oauth/token");
+    let mas = mas_common::link(fake_masstack(fake.clone()).await, "/oauth/token");
     let e = mas.client(&cid()).get_account(ACCOUNT).await.unwrap_err();
     says_redirect_not_followed(&e, "302", "/elsewhere/account");
     assert!(e.to_string().contains("MasStack"), "names the upstream: {e}");
@@ -114,7 +94,7 @@ async fn a_redirected_read_or_write_is_an_error_and_is_not_followed() {
 #[tokio::test]
 async fn a_redirected_token_request_keeps_the_client_secret_and_sends_nothing() {
     let fake = Arc::new(Fake::default());
-    let mas = link(fake_masstack(fake.clone()).await, "/moved-token");
+    let mas = mas_common::link(fake_masstack(fake.clone()).await, "/moved-token");
     let e = mas.client(&cid()).get_account(ACCOUNT).await.unwrap_err();
     says_redirect_not_followed(&e, "307", "/elsewhere/oauth/token");
     assert!(e.to_string().contains("MasStack's token endpoint"), "{e}");
