@@ -201,13 +201,27 @@ pub fn is_safe_uri(value: &str) -> bool {
 pub const LIMIT_MAX: u32 = 50;
 pub const LIMIT_DEFAULT: u32 = 10;
 
-/// Checks the operations list `limit`.
 /// Someone's input as a message quotes it: its first 40 characters, control characters dropped, so that a
 /// refusal (and the log line that carries it) stays one short line whatever was sent.
 pub fn shown(value: &str) -> String {
-    value.chars().filter(|c| !c.is_control()).take(40).collect()
+    printable_prefix(value, 40)
 }
 
+/// Someone's input as the target of an audit line: its first [`AUDIT_TARGET_MAX`] characters, control
+/// characters dropped. What a search box or a path carries is logged before it is checked, so a request
+/// of any length writes one short line, and a valid search text or id (100 characters at most) whole.
+pub fn audit_target(value: &str) -> String {
+    printable_prefix(value, AUDIT_TARGET_MAX)
+}
+
+/// The most characters of someone's input an audit line's target keeps.
+pub const AUDIT_TARGET_MAX: usize = 100;
+
+fn printable_prefix(value: &str, max: usize) -> String {
+    value.chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
+/// Checks the operations list `limit`.
 pub fn limit(value: u32) -> Result<(), ValidationError> {
     if (1..=LIMIT_MAX).contains(&value) {
         Ok(())
@@ -225,6 +239,13 @@ mod tests {
         assert_eq!(shown("en\nx"), "enx");
         assert_eq!(shown(&"a".repeat(100)).len(), 40);
         assert_eq!(shown("ñ"), "ñ");
+    }
+
+    #[test]
+    fn an_audit_target_keeps_100_printable_characters() {
+        assert_eq!(audit_target(&"é".repeat(5000)), "é".repeat(100));
+        assert_eq!(audit_target("alice\r\n{\"forged\":1}\u{7}"), "alice{\"forged\":1}");
+        assert_eq!(audit_target("C-100001"), "C-100001");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use thiserror::Error;
 use tokio::sync::Mutex;
 
-use crate::http::{join, transport_error};
+use crate::http::{join, redirected, transport_error};
 use crate::LinkError;
 
 /// How long our assertions live: well inside D1's 15-minute limit, tolerant of clock skew.
@@ -183,6 +183,9 @@ impl TokenSource {
             .send()
             .await
             .map_err(|e| TokenError::Transport(transport_error(&e)))?;
+        if let Some(error) = redirected(&response, "it") {
+            return Err(TokenError::Transport(error));
+        }
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| TokenError::Transport(transport_error(&e)))?;
         match status {

@@ -40,10 +40,15 @@ pub enum TlsError {
 }
 
 /// A reqwest client builder for one upstream: rustls, the public roots plus `tls`'s CA bundle, `tls`'s
-/// client certificate, a 5 s connect timeout and `timeout` per request.
+/// client certificate, a 5 s connect timeout and `timeout` per request, and no redirect followed.
+///
+/// Redirects: reqwest would follow up to 10, replaying a PATCH or DELETE on a 307/308 (a write made where
+/// nobody configured it) and the token POST with its client credentials. An upstream's endpoints are
+/// configured exactly, so a 3xx is an error ([`redirected`]), never a hop.
 pub(crate) fn client_builder(tls: &UpstreamTls, timeout: Duration) -> Result<reqwest::ClientBuilder, TlsError> {
     let mut builder = reqwest::Client::builder()
         .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
         .timeout(timeout)
         .user_agent(concat!("consent-operations-console/", env!("CARGO_PKG_VERSION")));
@@ -66,6 +71,23 @@ pub(crate) fn client_builder(tls: &UpstreamTls, timeout: Duration) -> Result<req
 pub(crate) fn client(tls: &UpstreamTls, timeout: Duration) -> Result<reqwest::Client, TlsError> {
     // A key that is PEM but not a usable key shows only here, when rustls takes it.
     client_builder(tls, timeout)?.build().map_err(|e| TlsError::Client(chain(&e)))
+}
+
+/// An upstream's redirect (any 3xx but 304, which the console's requests never ask for), as the error it
+/// is: the request was not followed to `Location`, and the configured URL is what to check. `what` names
+/// the endpoint ("MasStack's token endpoint").
+pub(crate) fn redirected(response: &reqwest::Response, what: &str) -> Option<TransportError> {
+    let status = response.status();
+    if !status.is_redirection() || status == reqwest::StatusCode::NOT_MODIFIED {
+        return None;
+    }
+    let to = response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok()).unwrap_or("nowhere said");
+    Some(TransportError::Other(format!(
+        "{what} answered a redirect ({} to {}), which the console does not follow: check the configured URL {}",
+        status.as_u16(),
+        to.chars().filter(|c| !c.is_control()).take(200).collect::<String>(),
+        response.url()
+    )))
 }
 
 /// A failed exchange in the terms callers branch on. TLS failures come first: a refused client

@@ -11,7 +11,7 @@ use console_api::transport::TransportError;
 use thiserror::Error;
 use tokio::sync::Mutex;
 
-use crate::http::transport_error;
+use crate::http::{redirected, transport_error};
 use crate::upstream::BearerSource;
 
 /// Refresh this long before the token expires.
@@ -157,6 +157,9 @@ impl ServiceTokenSource {
             .send()
             .await
             .map_err(|e| ServiceTokenError::Transport { upstream: upstream(), error: transport_error(&e) })?;
+        if let Some(error) = redirected(&response, &format!("{}'s token endpoint", self.upstream)) {
+            return Err(ServiceTokenError::Transport { upstream: upstream(), error });
+        }
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| ServiceTokenError::Transport { upstream: upstream(), error: transport_error(&e) })?;
         match status {

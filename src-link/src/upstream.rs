@@ -1,6 +1,7 @@
 //! Upstream HTTP: the [`Transport`] the typed clients (D1, MasCustomers, the directory) run over, natively.
 //!
-//! What it adds to a plain request: the bearer token of its [`BearerSource`]; a retry of idempotent GETs on connection errors,
+//! What it adds to a plain request: the bearer token of its [`BearerSource`]; a redirect answered as an
+//! error, never followed (`crate::http::redirected`); a retry of idempotent GETs on connection errors,
 //! timeouts, broken connections, 503 and 504, with bounded, jittered exponential backoff; and one retry of
 //! any request that the upstream refused with 401 after a fresh token (a 401 means it was not processed). A delete
 //! is never retried after a lost answer: it may have been carried out. An outage of the token endpoint
@@ -14,7 +15,7 @@ use console_api::transport::{Method, Request, Response, Transport, TransportErro
 use rand::Rng;
 
 use crate::d1_token::TokenSource;
-use crate::http::{join, transport_error};
+use crate::http::{join, redirected, transport_error};
 
 /// How GETs are retried.
 #[derive(Clone, Copy, Debug)]
@@ -108,6 +109,9 @@ impl<S: BearerSource> Upstream<S> {
             builder = builder.body(body.clone());
         }
         let response = builder.send().await.map_err(|e| transport_error(&e))?;
+        if let Some(error) = redirected(&response, self.tokens.upstream()) {
+            return Err(error);
+        }
         let status = response.status().as_u16();
         let headers = response
             .headers()

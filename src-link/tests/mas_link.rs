@@ -3,6 +3,8 @@
 //! serves concurrent callers and is renewed once when MasCustomers refuses it; GETs are retried on 503,
 //! writes never; a refused client is `Unauthenticated` with MasStack's own words.
 
+mod mas_common;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,8 +18,7 @@ use axum::{Json, Router};
 use console_api::d1_client::CorrelationId;
 use console_api::mas_client::MasError;
 use console_api::transport::TransportError;
-use console_link::mas::{MasConfig, MasLink};
-use console_link::{RetryPolicy, ServiceCredentials, UpstreamTls};
+use console_link::mas::MasLink;
 use serde_json::json;
 
 const ACCOUNT: &str = "0a0a0a0a-0000-4000-8000-000000000001";
@@ -84,22 +85,7 @@ async fn fake_masstack(fake: Arc<Fake>) -> SocketAddr {
 }
 
 fn link(addr: SocketAddr) -> MasLink {
-    MasLink::with_tls(
-        MasConfig {
-            base: format!("http://{addr}/v4").parse().expect("url"),
-            credentials: ServiceCredentials {
-                token_url: format!("http://{addr}/oauth/token").parse().expect("url"),
-                client_id: "console-mas".into(),
-                client_secret: "s3cret:with/odd chars".into(),
-                scope: "accounts:read accounts:write".into(),
-            },
-            org: "telco".into(),
-            timeout: Duration::from_secs(5),
-            retry: RetryPolicy::default(),
-        },
-        &UpstreamTls::default(),
-    )
-    .expect("link")
+    mas_common::link(addr, "/oauth/token")
 }
 
 fn cid() -> CorrelationId {

@@ -321,6 +321,28 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         INSERT OR IGNORE INTO consent_terms_pending (seq) VALUES (NEW.seq);
     END;
     "#,
+    // 10: a card token is known per customer (`crate::mas::rules::payment_change`): one customer's token
+    // offered for another is a card to tokenize for them, as an unknown token is, so no answer tells
+    // whether a token exists elsewhere. The key was the token alone: the table is rebuilt with the key
+    // (org_id, customer_id, token_id), which also serves the lookups by customer.
+    r#"
+    CREATE TABLE mas_cards_rebuilt (
+        token_id TEXT NOT NULL,
+        org_id TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        brand TEXT NOT NULL,
+        last_four TEXT NOT NULL,
+        expiry TEXT NOT NULL,
+        -- A card still being tokenized is not offered until then.
+        ready_ms INTEGER NOT NULL,
+        PRIMARY KEY (org_id, customer_id, token_id),
+        FOREIGN KEY (org_id, customer_id) REFERENCES mas_customers (org_id, customer_id)
+    );
+    INSERT INTO mas_cards_rebuilt (token_id, org_id, customer_id, brand, last_four, expiry, ready_ms)
+    SELECT token_id, org_id, customer_id, brand, last_four, expiry, ready_ms FROM mas_cards;
+    DROP TABLE mas_cards;
+    ALTER TABLE mas_cards_rebuilt RENAME TO mas_cards;
+    "#,
 ];
 
 /// The shared connection.

@@ -34,6 +34,24 @@ pub struct ErrorResponse {
     pub details: Vec<ErrorDetail>,
 }
 
+/// The answers every MasCustomers endpoint may give besides its own, listed once in each endpoint's
+/// `responses(...)`: no valid token, a token without the scope or the organization, and the failures
+/// the sandbox's faults (`/_sandbox/faults`) make any route answer.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // It documents answers; the handlers answer `MasFailure`s.
+pub enum EveryEndpointErrors {
+    #[response(status = 401, description = "UNAUTHORIZED")]
+    Unauthorized(ErrorResponse),
+    #[response(status = 403, description = "FORBIDDEN")]
+    Forbidden(ErrorResponse),
+    #[response(status = 500, description = "INTERNAL_ERROR")]
+    Internal(ErrorResponse),
+    #[response(status = 503, description = "SERVICE_UNAVAILABLE")]
+    Unavailable(ErrorResponse),
+    #[response(status = 504, description = "REPOSITORY_TIMEOUT")]
+    Timeout(ErrorResponse),
+}
+
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Modality {
@@ -295,7 +313,7 @@ impl Modify for MasSecurity {
 #[openapi(
     info(
         title = "console-sandbox: MasStack MasCustomers v4 stand-in (V4 Accounts, seed 003)",
-        description = "MasStack's MasCustomers v4 accounts API as the sandbox serves it, under /masstack/v4 (production https://customers.masstack.com/v4), with MasStack's own OAuth server (client_credentials at /masstack/oauth/token). GETs need the scope accounts:read, writes accounts:write (403 otherwise, and for an organization the token may not act on); 401 for a missing, invalid or expired token. Ids are uuids (400 INVALID_ID otherwise); an unknown id, or another customer's account, is 404. Every error but 405 is an ErrorResponse {code, message, details}; its codes are listed on the ErrorResponse schema. Dates are yyyy-mm-dd, days of the sandbox clock in UTC. Rules of this billing product: a RECURRING_PREPAID account pays by CREDIT_CARD only, a POSTPAID one by DIRECT_DEBIT or CREDIT_CARD; a card token the sandbox does not know is tokenized in 3 seconds (202, pending_payment_method); a customer holds at most 3 open accounts and one POSTPAID (409 on create); an account with an ACTIVE or SCHEDULED promotion cannot be deleted (409). Every write is one transaction. The sandbox's faults (/_sandbox/faults, with --control) make any of these routes answer 500, 503 or 504 (with an ErrorResponse of INTERNAL_ERROR, SERVICE_UNAVAILABLE or REPOSITORY_TIMEOUT) or answer late."
+        description = "MasStack's MasCustomers v4 accounts API as the sandbox serves it, under /masstack/v4 (production https://customers.masstack.com/v4), with MasStack's own OAuth server (client_credentials at /masstack/oauth/token). GETs need the scope accounts:read, writes accounts:write (403 otherwise, and for an organization the token may not act on); 401 for a missing, invalid or expired token. Ids are uuids (400 INVALID_ID otherwise); an unknown id, or another customer's account, is 404. Every error but 405 is an ErrorResponse {code, message, details}; its codes are listed on the ErrorResponse schema. Dates are yyyy-mm-dd, days of the sandbox clock in UTC. Rules of this billing product: a RECURRING_PREPAID account pays by CREDIT_CARD only, a POSTPAID one by DIRECT_DEBIT or CREDIT_CARD; a card token that is not one of the customer's cards (unknown, or anyone else's: cards are looked up by customer) is tokenized for them in 3 seconds (202, pending_payment_method); a customer holds at most 3 open accounts and one POSTPAID (409 on create); an account with an ACTIVE or SCHEDULED promotion cannot be deleted (409). Every write is one transaction. The sandbox's faults (/_sandbox/faults, with --control) make any of these routes answer 500, 503 or 504 (with an ErrorResponse of INTERNAL_ERROR, SERVICE_UNAVAILABLE or REPOSITORY_TIMEOUT) or answer late."
     ),
     paths(
         crate::mas::oauth::token,

@@ -105,7 +105,6 @@ async fn a_known_card_applies_at_once_and_an_unknown_one_after_tokenization() {
     let (_, account) = get(&account_url(&s, ALICE_POSTPAID, ""), &token).await;
     assert_eq!(account["payment_method"], json!({"type": "CREDIT_CARD", "details": {"token_id": ALICE_CARD}}));
 
-    refused(&patch(&url, &token, json!({"type": "CREDIT_CARD", "details": {"token_id": BOB_CARD}})).await, 400, "INVALID_TOKEN_ID");
     refused(&patch(&url, &token, json!({"type": "CREDIT_CARD", "details": {"token_id": "card-1234"}})).await, 400, "INVALID_TOKEN_ID");
 
     let new_card = "0badcafe-1234-4321-8000-000000005678";
@@ -123,6 +122,33 @@ async fn a_known_card_applies_at_once_and_an_unknown_one_after_tokenization() {
     let cards = get(&methods_url, &token).await.1["cards"].clone();
     assert_eq!(cards[2]["token_id"], new_card);
     assert_eq!(cards[2]["last_four"], "5678");
+}
+
+#[tokio::test]
+async fn another_customers_card_is_answered_as_an_unknown_one_so_no_answer_says_it_exists() {
+    let s = sandbox().await;
+    let token = token(&s).await;
+    let card = |token_id: &str| json!({"type": "CREDIT_CARD", "details": {"token_id": token_id}});
+    let unknown = "0badcafe-0000-4000-8000-00000000beef";
+    let bobs_url = customer_url(&s, BOB, &format!("/{BOB_POSTPAID}/payment-methods"));
+    let bobs_before = get(&bobs_url, &token).await.1;
+    // Opening an account: Bob's card and a token nobody has get one refusal, word for word.
+    let alice = customer_url(&s, ALICE, "");
+    let with_bobs = post(&alice, &token, json!({"modality": "RECURRING_PREPAID", "payment_method": card(BOB_CARD)})).await;
+    let with_unknown = post(&alice, &token, json!({"modality": "RECURRING_PREPAID", "payment_method": card(unknown)})).await;
+    refused(&with_bobs, 400, "INVALID_TOKEN_ID");
+    assert_eq!(with_bobs.1, with_unknown.1, "the same answer for someone else's card and an unknown one");
+    assert!(!with_bobs.1.to_string().contains("another customer"), "{}", with_bobs.1);
+    // Changing a payment method: both are a card to tokenize for Alice (202), nothing more is said.
+    let url = account_url(&s, ALICE_POSTPAID, "/payment-method");
+    let started = std::time::Instant::now();
+    assert_eq!(patch(&url, &token, card(BOB_CARD)).await, (202, Value::Null));
+    assert_eq!(patch(&url, &token, card(unknown)).await, (202, Value::Null));
+    tokio::time::sleep(std::time::Duration::from_millis(3100).saturating_sub(started.elapsed())).await;
+    let alices = get(&customer_url(&s, ALICE, &format!("/{ALICE_POSTPAID}/payment-methods")), &token).await.1;
+    let tokens: Vec<&str> = alices["cards"].as_array().unwrap().iter().filter_map(|c| c["token_id"].as_str()).collect();
+    assert!(tokens.contains(&BOB_CARD) && tokens.contains(&unknown), "both tokenized as Alice's: {alices}");
+    assert_eq!(get(&bobs_url, &token).await.1, bobs_before, "Bob's cards are as they were");
 }
 
 #[tokio::test]

@@ -157,7 +157,16 @@ async fn the_openapi_document_names_the_seeds_schemas_every_path_and_the_error_c
         (format!("{customer}/{{account_id}}/payment-methods"), "get"),
         ("/masstack/oauth/token".to_string(), "post"),
     ] {
-        assert!(paths.get(&path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+        let operation = paths.get(&path).and_then(|p| p.get(method));
+        assert!(operation.is_some(), "{method} {path} missing");
+        if path.starts_with("/masstack/v4") {
+            // What every endpoint may answer besides its own, each an ErrorResponse.
+            let responses = &operation.unwrap()["responses"];
+            for status in ["400", "401", "403", "500", "503", "504"] {
+                let schema = &responses[status]["content"]["application/json"]["schema"]["$ref"];
+                assert_eq!(schema, "#/components/schemas/ErrorResponse", "{method} {path} {status}: {responses}");
+            }
+        }
     }
     let errors = schemas["ErrorResponse"]["description"].as_str().unwrap();
     for code in console_api::mas::ErrorCode::KNOWN {

@@ -64,6 +64,8 @@ struct ProfileFile {
     consents_tls: CaBundleFile,
     /// The bank's customer directory ([`people`]).
     directory_base: String,
+    /// The directory's token endpoint, when it is not the sign-in's (`{auth_base}/oauth2/token`).
+    directory_token_url: Option<String>,
     directory_client_id: String,
     directory_client_secret: Option<String>,
     directory_client_secret_file: Option<PathBuf>,

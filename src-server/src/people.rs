@@ -2,7 +2,8 @@
 //! The search box asks `GET /api/people?q=` and the customer page `GET /api/people/{anyId}`; each answer
 //! is the directory's, through the console's own directory token (`console-link`), which the page never sees.
 //!
-//! `q` and the id are checked before the directory hears of them: a 400 naming the field, audited.
+//! `q` and the id are checked before the directory hears of them: a 400 naming the field, audited (the audit
+//! line's target is their first 100 printable characters: `console_api::validate::audit_target`).
 
 use axum::extract::{Path, RawQuery, State};
 use axum::response::IntoResponse;
@@ -13,6 +14,7 @@ use console_api::directory::{DirectoryError, PersonId, SearchText};
 use console_api::gateway::people::routes;
 use console_api::gateway::ProblemKind;
 use console_api::transport::TransportError;
+use console_api::validate::audit_target;
 
 use crate::api::{audited, invalid, Answer, AppState, Cid, Problem};
 use crate::auth::{Caller, Need};
@@ -26,19 +28,22 @@ async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery, Cid(cid)
     const ACTION: &str = "directory.search";
     let pairs = query_pairs(raw.as_deref());
     let typed = pairs.iter().find(|(k, _)| k == "q").map(|(_, v)| v.as_str()).unwrap_or_default().to_string();
-    caller.require(Need::Staff, &state, ACTION, &typed, &cid)?;
+    // Logged before it is checked: cut, so that a long or multi-line `q` is one short line.
+    let target = audit_target(&typed);
+    caller.require(Need::Staff, &state, ACTION, &target, &cid)?;
     let result = async {
         only(&pairs, &["q"], &cid)?;
         let q = SearchText::parse(&typed).map_err(|e| invalid(&e, &cid))?;
         state.directory.client().search(&q, cid.as_str()).await.map_err(|e| problem(e, &cid))
     }
     .await;
-    audited(&state, &caller, ACTION, &typed, &cid, result).map(|people| Answer(people, cid))
+    audited(&state, &caller, ACTION, &target, &cid, result).map(|people| Answer(people, cid))
 }
 
 async fn person(State(state): State<AppState>, Path(id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
     const ACTION: &str = "directory.person";
-    caller.require(Need::Staff, &state, ACTION, &id, &cid)?;
+    let target = audit_target(&id);
+    caller.require(Need::Staff, &state, ACTION, &target, &cid)?;
     let result = async {
         let person_id = PersonId::parse(&id).map_err(|e| invalid(&e, &cid))?;
         state.directory.client().person(&person_id, cid.as_str()).await.map_err(|e| match e {
@@ -49,7 +54,7 @@ async fn person(State(state): State<AppState>, Path(id): Path<String>, Cid(cid):
         })
     }
     .await;
-    audited(&state, &caller, ACTION, &id, &cid, result).map(|person| Answer(person, cid))
+    audited(&state, &caller, ACTION, &target, &cid, result).map(|person| Answer(person, cid))
 }
 
 /// The directory's failure in plain words; its own words and the transport's details go to the log only.

@@ -32,6 +32,14 @@ async fn an_admin_finds_a_person_by_name_and_sees_all_three_systems_side_by_side
     assert_eq!(found.attr("data-person").await.ok().flatten().as_deref(), Some(ALICE));
     assert!(b.text_of("search-results").await.contains("alice.martin@example.com"));
     b.screenshot("customer-search-by-name").await;
+    // Typed in one go, the box asked the directory once (250 ms after the last key), not per keystroke.
+    let searches: Vec<String> = stack
+        .audit_entries()
+        .iter()
+        .filter(|e| e["userId"] == "usr-ada" && e["action"] == "directory.search")
+        .map(|e| e["target"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(searches, ["alice mar"], "one lookup for what was typed, not one per key");
     // The staff header (brand, areas, search, menu) fits the window: nothing scrolls sideways.
     let widths = b.js("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await;
     assert!(widths[0].as_u64() <= widths[1].as_u64(), "the page is wider than the window: {widths}");

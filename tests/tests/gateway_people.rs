@@ -68,14 +68,19 @@ async fn bad_searches_and_ids_are_refused_before_the_directory_is_asked_and_audi
     let grace = stack.sign_in("grace").await;
     // Any call that reached the directory would use this fault up.
     stack.arm_fault(json!({"path": "/directory/v1/{*rest}", "times": 100, "status": 500})).await;
+    // The audit line's target is the input's first 100 printable characters, whatever was sent.
     let long = "x".repeat(101);
+    let huge = format!("{}%0D%0A{}", "y".repeat(98), "z".repeat(20_000));
     for (path, field, target) in [
         ("/api/people?q=a".to_string(), "q", "a".to_string()),
         ("/api/people?q=%20a%20".to_string(), "q", " a ".to_string()),
         ("/api/people".to_string(), "q", String::new()),
-        (format!("/api/people?q={long}"), "q", long.clone()),
+        (format!("/api/people?q={long}"), "q", "x".repeat(100)),
+        (format!("/api/people?q={huge}"), "q", format!("{}zz", "y".repeat(98))),
         ("/api/people?q=alice&limit=3".to_string(), "query", "alice".to_string()),
         ("/api/people/a.b".to_string(), "personId", "a.b".to_string()),
+        ("/api/people/C-1%0A%7B%22forged%22%3A1%7D".to_string(), "personId", "C-1{\"forged\":1}".to_string()),
+        (format!("/api/people/{long}"), "personId", "x".repeat(100)),
     ] {
         let (status, _, body) = grace.get(&path).await;
         assert_eq!((status, body["kind"].as_str(), body["field"].as_str()), (400, Some("invalid_input"), Some(field)), "{path}: {body}");

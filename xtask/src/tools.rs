@@ -15,13 +15,44 @@ pub const AXE_CORE_VERSION: &str = "4.14.1";
 /// For `bench`'s list of each bundle's largest functions.
 pub const TWIGGY_VERSION: &str = "0.8.0";
 
-/// The toolchain the page's wasm is built with when the machine has it: the nightly that comes with this
-/// kind of machine, pinned by its version. Only it can rebuild the standard library for the page with
-/// panics that abort at once (no message formatting: the page had no panic hook to show one anyway), no
-/// panic locations, empty `Debug` output and std's size-optimized paths: 10 to 12% less brotli wasm in
-/// every bundle (measured on the end user's, issue 8). The native code stays on stable.
-pub const PAGE_NIGHTLY: &str = "nightly";
-pub const PAGE_NIGHTLY_VERSION: &str = "rustc 1.97.0-nightly (e50aa6fba 2026-05-19)";
+/// The nightly the page's wasm is built with, by the date of its channel: the toolchain
+/// `nightly-2026-05-20` (its rustc says `1.97.0-nightly (e50aa6fba 2026-05-19)`), the nightly that comes
+/// with this kind of machine. The one place it is named. Only a nightly can rebuild the standard library
+/// for the page with panics that abort at once (no message formatting: the page had no panic hook to show
+/// one anyway), no panic locations, empty `Debug` output and std's size-optimized paths: 10 to 12% less
+/// brotli wasm in every bundle (measured on the end user's, issue 8). The native code stays on stable.
+pub const PAGE_NIGHTLY_DATE: &str = "2026-05-20";
+
+/// [`PAGE_NIGHTLY_DATE`]'s toolchain as rustup names it.
+pub fn page_nightly_name() -> String {
+    format!("nightly-{PAGE_NIGHTLY_DATE}")
+}
+
+/// What the page is built with on this machine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PageToolchain {
+    /// The pinned nightly, with its standard library's source: the rustup toolchain to run (its name
+    /// here: `nightly-2026-05-20`, or a plain `nightly` whose channel is of that date).
+    Pinned(String),
+    /// Not here: stable builds the page, larger. What was found, for the message.
+    Missing(String),
+}
+
+impl PageToolchain {
+    /// For a figure (`bench`'s sizes and speeds) or a release (`bundle`): only the pinned nightly's build
+    /// is what ships, so a stable one would measure, or be, something else.
+    pub fn required_for(&self, what: &str) -> Result<&str, String> {
+        match self {
+            PageToolchain::Pinned(toolchain) => Ok(toolchain),
+            PageToolchain::Missing(found) => Err(format!(
+                "{what} needs the page built with {name} (the page's pinned nightly, xtask/src/tools.rs PAGE_NIGHTLY_DATE), \
+                 and this machine has {found}. Get it with `rustup toolchain install {name} --profile minimal --component rust-src`; \
+                 `cargo xtask test`, `run` and `build-ui` still work without it, on stable, with larger bundles",
+                name = page_nightly_name()
+            )),
+        }
+    }
+}
 
 /// Where the tools are.
 pub struct Tools {
@@ -33,8 +64,8 @@ pub struct Tools {
     pub axe_core: Option<PathBuf>,
     /// Only for `bench` (see [`twiggy`]).
     pub twiggy: Option<PathBuf>,
-    /// Whether the page is built with [`PAGE_NIGHTLY`] (else stable, and larger).
-    pub page_nightly: bool,
+    /// Whether the page is built with the pinned nightly (else stable, and larger).
+    pub page: PageToolchain,
 }
 
 pub fn tools_dir() -> PathBuf {
@@ -49,7 +80,7 @@ pub fn ensure(browser: bool) -> Result<Tools, String> {
     let dir = tools_dir();
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     wasm_target()?;
-    let page_nightly = page_nightly();
+    let page = page_toolchain();
     let wasm_bindgen = wasm_bindgen_cli(&dir)?;
     let wasm_opt = binaryen(&dir)?;
     let (chromium, chromedriver, axe_core) = if browser {
@@ -58,7 +89,7 @@ pub fn ensure(browser: bool) -> Result<Tools, String> {
     } else {
         (None, None, None)
     };
-    Ok(Tools { wasm_bindgen, wasm_opt, chromium, chromedriver, axe_core, twiggy: None, page_nightly })
+    Ok(Tools { wasm_bindgen, wasm_opt, chromium, chromedriver, axe_core, twiggy: None, page })
 }
 
 /// Installs twiggy if missing (a minute and a half, once): `bench` prints each bundle's largest functions.
@@ -87,26 +118,57 @@ fn wasm_target() -> Result<(), String> {
     status(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
 }
 
-/// Whether [`PAGE_NIGHTLY`] is here at its pinned version, with the standard library's source (added if
-/// missing: a small download from the Rust distribution server). If not, the page is built on stable and
-/// says so: it works the same, its bundles are larger than `bench`'s budgets allow.
-fn page_nightly() -> bool {
-    let version = output(Command::new("rustc").arg(format!("+{PAGE_NIGHTLY}")).arg("--version")).unwrap_or_default();
-    if version.trim() != PAGE_NIGHTLY_VERSION {
-        let found = if version.is_empty() { "none".to_string() } else { version.trim().to_string() };
-        println!("NOTE: the page is built on stable, larger: it wants {PAGE_NIGHTLY_VERSION}, found {found}");
-        return false;
+/// Whether the pinned nightly is here (by the date of its channel, whatever rustup calls it), with the
+/// standard library's source. Nothing is installed during a build: when it is missing, the page is built
+/// on stable and says so (it works the same, its bundles are larger than `bench`'s budgets allow), and
+/// `bench` and `bundle` refuse ([`PageToolchain::required_for`]).
+fn page_toolchain() -> PageToolchain {
+    let listed = output(Command::new("rustup").args(["toolchain", "list"])).unwrap_or_default();
+    let nightlies: Vec<(String, Option<String>)> = listed
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|t| t.starts_with("nightly"))
+        .map(|t| (t.to_string(), channel_date(t)))
+        .collect();
+    let page = choose(&nightlies);
+    if let PageToolchain::Missing(found) = &page {
+        println!("NOTE: the page is built on stable, larger: it wants {}, found {found}", page_nightly_name());
     }
-    let components = output(Command::new("rustup").args(["component", "list", "--installed", "--toolchain", PAGE_NIGHTLY]));
-    if components.unwrap_or_default().lines().any(|l| l.starts_with("rust-src")) {
-        return true;
+    page
+}
+
+/// The toolchain of [`PAGE_NIGHTLY_DATE`] among `nightlies` (rustup's name, the date of its channel).
+fn choose(nightlies: &[(String, Option<String>)]) -> PageToolchain {
+    let Some((toolchain, _)) = nightlies.iter().find(|(_, date)| date.as_deref() == Some(PAGE_NIGHTLY_DATE)) else {
+        let found: Vec<String> = nightlies
+            .iter()
+            .map(|(t, date)| format!("{t} of {}", date.as_deref().unwrap_or("an unknown date")))
+            .collect();
+        return PageToolchain::Missing(if found.is_empty() { "no nightly".into() } else { found.join(", ") });
+    };
+    if !has_rust_src(toolchain) {
+        return PageToolchain::Missing(format!(
+            "{toolchain} without rust-src (`rustup component add rust-src --toolchain {toolchain}`)"
+        ));
     }
-    println!("adding rust-src to {PAGE_NIGHTLY} (the page's build rebuilds the standard library)");
-    let added = status(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", PAGE_NIGHTLY]));
-    if let Err(e) = &added {
-        println!("NOTE: the page is built on stable, larger: {e}");
-    }
-    added.is_ok()
+    PageToolchain::Pinned(toolchain.clone())
+}
+
+/// The date of a toolchain's channel, from the manifest rustup keeps in its sysroot.
+fn channel_date(toolchain: &str) -> Option<String> {
+    let sysroot = output(Command::new("rustc").arg(format!("+{toolchain}")).args(["--print", "sysroot"]))?;
+    let manifest = std::fs::read_to_string(Path::new(sysroot.trim()).join("lib/rustlib/multirust-channel-manifest.toml")).ok()?;
+    manifest_date(&manifest).map(str::to_string)
+}
+
+/// `date = "yyyy-mm-dd"` of a channel manifest.
+fn manifest_date(manifest: &str) -> Option<&str> {
+    manifest.lines().find_map(|l| l.trim().strip_prefix("date = \"")?.strip_suffix('"'))
+}
+
+fn has_rust_src(toolchain: &str) -> bool {
+    output(Command::new("rustc").arg(format!("+{toolchain}")).args(["--print", "sysroot"]))
+        .is_some_and(|sysroot| Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library").is_dir())
 }
 
 /// The wasm-bindgen version Cargo.lock resolved: the CLI must match it exactly.
@@ -184,4 +246,30 @@ fn chromium() -> Result<(PathBuf, PathBuf), String> {
             .args(["install", "-y", "-qq", "chromium", "chromium-driver"]),
     )?;
     Ok((browser, driver))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_nightly_is_found_by_the_date_of_its_channel() {
+        assert_eq!(manifest_date("manifest-version = \"2\"\ndate = \"2026-05-20\"\n"), Some("2026-05-20"));
+        assert_eq!(manifest_date("manifest-version = \"2\"\n"), None);
+        let older = ("nightly-2026-01-02-x86_64-unknown-linux-gnu".to_string(), Some("2026-01-02".to_string()));
+        let missing = choose(&[older]);
+        assert!(matches!(&missing, PageToolchain::Missing(found) if found.contains("2026-01-02")), "{missing:?}");
+        assert_eq!(choose(&[]), PageToolchain::Missing("no nightly".into()));
+    }
+
+    #[test]
+    fn figures_and_releases_refuse_the_stable_fallback_and_say_how_to_get_the_nightly() {
+        let missing = PageToolchain::Missing("no nightly".into());
+        let refusal = missing.required_for("bench").unwrap_err();
+        for words in ["bench", "nightly-2026-05-20", "no nightly", "rustup toolchain install nightly-2026-05-20", "rust-src"] {
+            assert!(refusal.contains(words), "{words:?} missing from: {refusal}");
+        }
+        let pinned = PageToolchain::Pinned("nightly-x86_64-unknown-linux-gnu".into());
+        assert_eq!(pinned.required_for("bench"), Ok("nightly-x86_64-unknown-linux-gnu"));
+    }
 }

@@ -143,7 +143,7 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     for (package, _, _) in BUNDLES {
         let _ = std::fs::remove_file(linked.join(format!("{}.wasm", package.replace('-', "_"))));
     }
-    compile(tools.page_nightly)?;
+    compile(&tools.page)?;
     if dist.exists() {
         std::fs::remove_dir_all(&dist).map_err(|e| format!("cannot clear {}: {e}", dist.display()))?;
     }
@@ -173,23 +173,23 @@ pub fn build(tools: &Tools) -> Result<(), String> {
 }
 
 /// Compiles and links every bundle (one cargo run: they share the UI library's build). On the pinned
-/// nightly (`tools::PAGE_NIGHTLY`) the standard library is rebuilt for the page: panics abort at once, with
+/// nightly (`tools::PAGE_NIGHTLY_DATE`) the standard library is rebuilt for the page: panics abort at once, with
 /// neither message nor location, `Debug` formats nothing (the page shows only `Display` texts), and std
 /// takes its size-optimized paths. `RUSTFLAGS` replaces `.cargo/config.toml`'s flags for the target, so it
 /// repeats `erase_components`.
-fn compile(nightly: bool) -> Result<(), String> {
+fn compile(page: &crate::tools::PageToolchain) -> Result<(), String> {
     let mut args = vec!["build", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"];
     for (package, _, _) in BUNDLES {
         args.extend(["-p", package]);
     }
-    if !nightly {
+    let crate::tools::PageToolchain::Pinned(nightly) = page else {
         return cargo(&args);
-    }
+    };
     args.extend(["-Zbuild-std=std,panic_abort", "-Zbuild-std-features=optimize_for_size"]);
     status(
         Command::new("cargo")
             .current_dir(project_root())
-            .env("RUSTUP_TOOLCHAIN", crate::tools::PAGE_NIGHTLY)
+            .env("RUSTUP_TOOLCHAIN", nightly)
             .env_remove("RUSTC")
             .env_remove("RUSTDOC")
             .env(

@@ -17,7 +17,7 @@ use console_api::mas::{
 use super::oauth::MasCaller;
 use super::rules::{self, PaymentChange};
 use super::store::{self, AccountRow};
-use super::{json_body, query_params, transaction, uuid_param, MasFailure, MasPath};
+use super::{json_body, query_params, transaction, MasFailure, MasPath};
 use crate::AppState;
 
 
@@ -47,13 +47,9 @@ fn wire(row: AccountRow, billing_address: Option<console_api::mas::BillingAddres
     responses(
         (status = 200, description = "successful operation", body = crate::openapi_mas::GetAccount),
         (status = 400, description = "INVALID_ID", body = crate::openapi_mas::ErrorResponse),
-        (status = 401, description = "UNAUTHORIZED", body = crate::openapi_mas::ErrorResponse),
-        (status = 403, description = "FORBIDDEN", body = crate::openapi_mas::ErrorResponse),
         (status = 404, description = "ACCOUNT_NOT_FOUND", body = crate::openapi_mas::ErrorResponse),
         (status = 405, description = "Method not allowed"),
-        (status = 500, description = "INTERNAL_ERROR", body = crate::openapi_mas::ErrorResponse),
-        (status = 503, description = "SERVICE_UNAVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 504, description = "REPOSITORY_TIMEOUT", body = crate::openapi_mas::ErrorResponse),
+        crate::openapi_mas::EveryEndpointErrors,
     ),
     security(("masstack" = ["accounts:read"]))
 )]
@@ -62,8 +58,7 @@ pub async fn get_account(
     caller: MasCaller,
     MasPath((org_id, account_id)): MasPath<(String, String)>,
 ) -> Result<Json<GetAccount>, MasFailure> {
-    caller.allow(SCOPE_READ, &org_id)?;
-    let account_id = uuid_param("account_id", &account_id)?;
+    let [account_id] = caller.allowed(SCOPE_READ, &org_id, [("account_id", &account_id)])?;
     let account = transaction(&state, move |tx| {
         let row = rules::open_account(tx, &org_id, &account_id, Utc::now())?;
         let address = store::current_address(tx, &row.account_id)?;
@@ -78,7 +73,7 @@ pub async fn get_account(
     path = "/masstack/v4/orgs/{org_id}/accounts/{account_id}/payment-method",
     tag = "Accounts",
     operation_id = "patchAccountPaymentMethod",
-    description = "Changes the payment method. DIRECT_DEBIT needs `details.iban`: a valid IBAN (the country's length, its national format and the mod-97 check digits; spaces and lower case are accepted and stored in electronic form). CREDIT_CARD needs `details.token_id`, a uuid: a token of one of the customer's cards applies at once (204); a token the sandbox does not know is a card being tokenized: 202, shown as `pending_payment_method` until it becomes the payment method 3 seconds later (applied on the next read or write of the account). A RECURRING_PREPAID account pays by CREDIT_CARD only; POSTPAID by DIRECT_DEBIT or CREDIT_CARD (see payment-methods).",
+    description = "Changes the payment method. DIRECT_DEBIT needs `details.iban`: a valid IBAN (the country's length, its national format and the mod-97 check digits; spaces and lower case are accepted and stored in electronic form). CREDIT_CARD needs `details.token_id`, a uuid: a token of one of the customer's cards applies at once (204); any other token is a card being tokenized for the customer (whether or not it is known elsewhere: cards are looked up by customer): 202, shown as `pending_payment_method` until it becomes the payment method 3 seconds later (applied on the next read or write of the account). A RECURRING_PREPAID account pays by CREDIT_CARD only; POSTPAID by DIRECT_DEBIT or CREDIT_CARD (see payment-methods).",
     params(
         ("org_id" = String, Path, description = "organization name"),
         ("account_id" = String, Path, description = "Account identifier (uuid)"),
@@ -87,13 +82,9 @@ pub async fn get_account(
     responses(
         (status = 202, description = "accepted: the card is being tokenized"),
         (status = 204, description = "successful operation"),
-        (status = 400, description = "INVALID_ID, INVALID_REQUEST, INVALID_IBAN, INVALID_TOKEN_ID (another customer's card), PAYMENT_METHOD_NOT_AVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 401, description = "UNAUTHORIZED", body = crate::openapi_mas::ErrorResponse),
-        (status = 403, description = "FORBIDDEN", body = crate::openapi_mas::ErrorResponse),
+        (status = 400, description = "INVALID_ID, INVALID_REQUEST, INVALID_IBAN, INVALID_TOKEN_ID (not a uuid), PAYMENT_METHOD_NOT_AVAILABLE", body = crate::openapi_mas::ErrorResponse),
         (status = 404, description = "ACCOUNT_NOT_FOUND", body = crate::openapi_mas::ErrorResponse),
-        (status = 500, description = "INTERNAL_ERROR", body = crate::openapi_mas::ErrorResponse),
-        (status = 503, description = "SERVICE_UNAVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 504, description = "REPOSITORY_TIMEOUT", body = crate::openapi_mas::ErrorResponse),
+        crate::openapi_mas::EveryEndpointErrors,
     ),
     security(("masstack" = ["accounts:write"]))
 )]
@@ -103,8 +94,7 @@ pub async fn patch_payment_method(
     MasPath((org_id, account_id)): MasPath<(String, String)>,
     body: Bytes,
 ) -> Result<StatusCode, MasFailure> {
-    caller.allow(SCOPE_WRITE, &org_id)?;
-    let account_id = uuid_param("account_id", &account_id)?;
+    let [account_id] = caller.allowed(SCOPE_WRITE, &org_id, [("account_id", &account_id)])?;
     let method = rules::checked_payment(&json_body::<PatchAccountPaymentMethod>(&body)?)?;
     transaction(&state, move |tx| {
         let now = Utc::now();
@@ -146,13 +136,9 @@ fn day_bounds(from: Option<NaiveDate>, to: Option<NaiveDate>) -> (i64, i64) {
     responses(
         (status = 200, description = "successful operation", body = crate::openapi_mas::BillingAddressHistoryResponse),
         (status = 400, description = "INVALID_ID, INVALID_DATE, INVALID_DATE_RANGE", body = crate::openapi_mas::ErrorResponse),
-        (status = 401, description = "UNAUTHORIZED", body = crate::openapi_mas::ErrorResponse),
-        (status = 403, description = "FORBIDDEN", body = crate::openapi_mas::ErrorResponse),
         (status = 404, description = "ACCOUNT_NOT_FOUND", body = crate::openapi_mas::ErrorResponse),
         (status = 405, description = "Method not allowed"),
-        (status = 500, description = "INTERNAL_ERROR", body = crate::openapi_mas::ErrorResponse),
-        (status = 503, description = "SERVICE_UNAVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 504, description = "REPOSITORY_TIMEOUT", body = crate::openapi_mas::ErrorResponse),
+        crate::openapi_mas::EveryEndpointErrors,
     ),
     security(("masstack" = ["accounts:read"]))
 )]
@@ -162,8 +148,7 @@ pub async fn billing_address_history(
     MasPath((org_id, account_id)): MasPath<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<BillingAddressHistoryResponse>, MasFailure> {
-    caller.allow(SCOPE_READ, &org_id)?;
-    let account_id = uuid_param("account_id", &account_id)?;
+    let [account_id] = caller.allowed(SCOPE_READ, &org_id, [("account_id", &account_id)])?;
     let params = query_params(query.as_deref());
     let (from, to) = check::date_range(params.get("from").map(String::as_str), params.get("to").map(String::as_str))
         .map_err(|e| {
@@ -193,12 +178,8 @@ pub async fn billing_address_history(
     responses(
         (status = 200, description = "Customer accounts returned successfully", body = crate::openapi_mas::AccountIds),
         (status = 400, description = "INVALID_ID", body = crate::openapi_mas::ErrorResponse),
-        (status = 401, description = "UNAUTHORIZED", body = crate::openapi_mas::ErrorResponse),
-        (status = 403, description = "FORBIDDEN", body = crate::openapi_mas::ErrorResponse),
         (status = 404, description = "CUSTOMER_NOT_FOUND", body = crate::openapi_mas::ErrorResponse),
-        (status = 500, description = "INTERNAL_ERROR", body = crate::openapi_mas::ErrorResponse),
-        (status = 503, description = "SERVICE_UNAVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 504, description = "REPOSITORY_TIMEOUT", body = crate::openapi_mas::ErrorResponse),
+        crate::openapi_mas::EveryEndpointErrors,
     ),
     security(("masstack" = ["accounts:read"]))
 )]
@@ -207,8 +188,7 @@ pub async fn account_ids(
     caller: MasCaller,
     MasPath((org_id, customer_id)): MasPath<(String, String)>,
 ) -> Result<Json<AccountIds>, MasFailure> {
-    caller.allow(SCOPE_READ, &org_id)?;
-    let customer_id = uuid_param("customer_id", &customer_id)?;
+    let [customer_id] = caller.allowed(SCOPE_READ, &org_id, [("customer_id", &customer_id)])?;
     let ids = transaction(&state, move |tx| {
         rules::require_customer(tx, &org_id, &customer_id)?;
         let account_ids = store::open_accounts(tx, &org_id, &customer_id)?.into_iter().map(|a| a.account_id).collect();
@@ -223,7 +203,7 @@ pub async fn account_ids(
     path = "/masstack/v4/orgs/{org_id}/customers/{customer_id}/accounts",
     tag = "Customers",
     operation_id = "postCustomerAccount",
-    description = "Opens an account: `modality` RECURRING_PREPAID or POSTPAID, an optional `billing_address` (the first row of its history), a `payment_method` checked as in patchAccountPaymentMethod (a card must already be tokenized: an unknown token_id is 400 INVALID_TOKEN_ID). Conflicts (409): a customer holds at most 3 open accounts (ACCOUNT_LIMIT_REACHED) and at most one POSTPAID (POSTPAID_ACCOUNT_EXISTS). Answers 200 with the new account's id, as the seed says.",
+    description = "Opens an account: `modality` RECURRING_PREPAID or POSTPAID, an optional `billing_address` (the first row of its history), a `payment_method` checked as in patchAccountPaymentMethod (a card must already be one of the customer's tokenized cards: any other token_id, unknown or anyone else's, is 400 INVALID_TOKEN_ID with one text). Conflicts (409): a customer holds at most 3 open accounts (ACCOUNT_LIMIT_REACHED) and at most one POSTPAID (POSTPAID_ACCOUNT_EXISTS). Answers 200 with the new account's id, as the seed says.",
     params(
         ("org_id" = String, Path, description = "organization name"),
         ("customer_id" = String, Path, description = "Customer identifier (uuid)"),
@@ -232,13 +212,9 @@ pub async fn account_ids(
     responses(
         (status = 200, description = "successful operation", body = crate::openapi_mas::AccountCreated),
         (status = 400, description = "INVALID_ID, INVALID_REQUEST, INVALID_BILLING_ADDRESS, INVALID_IBAN, INVALID_TOKEN_ID, PAYMENT_METHOD_NOT_AVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 401, description = "UNAUTHORIZED", body = crate::openapi_mas::ErrorResponse),
-        (status = 403, description = "FORBIDDEN", body = crate::openapi_mas::ErrorResponse),
         (status = 404, description = "CUSTOMER_NOT_FOUND", body = crate::openapi_mas::ErrorResponse),
         (status = 409, description = "ACCOUNT_LIMIT_REACHED, POSTPAID_ACCOUNT_EXISTS", body = crate::openapi_mas::ErrorResponse),
-        (status = 500, description = "INTERNAL_ERROR", body = crate::openapi_mas::ErrorResponse),
-        (status = 503, description = "SERVICE_UNAVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 504, description = "REPOSITORY_TIMEOUT", body = crate::openapi_mas::ErrorResponse),
+        crate::openapi_mas::EveryEndpointErrors,
     ),
     security(("masstack" = ["accounts:write"]))
 )]
@@ -248,8 +224,7 @@ pub async fn create_account(
     MasPath((org_id, customer_id)): MasPath<(String, String)>,
     body: Bytes,
 ) -> Result<Json<AccountCreated>, MasFailure> {
-    caller.allow(SCOPE_WRITE, &org_id)?;
-    let customer_id = uuid_param("customer_id", &customer_id)?;
+    let [customer_id] = caller.allowed(SCOPE_WRITE, &org_id, [("customer_id", &customer_id)])?;
     let post: PostAccount = json_body(&body)?;
     post.validate().map_err(|e| {
         // `validate` refuses a payment type the modality does not take (`Modality::allows`): that is
@@ -264,11 +239,7 @@ pub async fn create_account(
         if let rules::PaymentChange::Pending { .. } =
             rules::payment_change(tx, &org_id, &customer_id, &post.modality, &payment, now)?
         {
-            return Err(MasFailure::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidTokenId,
-                "payment_method.details.token_id is not a tokenized card of this customer yet: tokenize the card first, or choose one from payment-methods",
-            ));
+            return Err(MasFailure::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidTokenId, rules::NOT_A_TOKENIZED_CARD));
         }
         rules::may_create(&store::open_accounts(tx, &org_id, &customer_id)?, &post.modality)?;
         let account_id = uuid::Uuid::new_v4().to_string();
@@ -309,13 +280,9 @@ pub async fn create_account(
     responses(
         (status = 204, description = "successful operation"),
         (status = 400, description = "INVALID_ID", body = crate::openapi_mas::ErrorResponse),
-        (status = 401, description = "UNAUTHORIZED", body = crate::openapi_mas::ErrorResponse),
-        (status = 403, description = "FORBIDDEN", body = crate::openapi_mas::ErrorResponse),
         (status = 404, description = "CUSTOMER_NOT_FOUND, ACCOUNT_NOT_FOUND", body = crate::openapi_mas::ErrorResponse),
         (status = 409, description = "ACCOUNT_HAS_PROMOTIONS", body = crate::openapi_mas::ErrorResponse),
-        (status = 500, description = "INTERNAL_ERROR", body = crate::openapi_mas::ErrorResponse),
-        (status = 503, description = "SERVICE_UNAVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 504, description = "REPOSITORY_TIMEOUT", body = crate::openapi_mas::ErrorResponse),
+        crate::openapi_mas::EveryEndpointErrors,
     ),
     security(("masstack" = ["accounts:write"]))
 )]
@@ -324,9 +291,7 @@ pub async fn delete_account(
     caller: MasCaller,
     MasPath((org_id, customer_id, account_id)): MasPath<(String, String, String)>,
 ) -> Result<StatusCode, MasFailure> {
-    caller.allow(SCOPE_WRITE, &org_id)?;
-    let customer_id = uuid_param("customer_id", &customer_id)?;
-    let account_id = uuid_param("account_id", &account_id)?;
+    let [customer_id, account_id] = caller.allowed(SCOPE_WRITE, &org_id, [("customer_id", &customer_id), ("account_id", &account_id)])?;
     let deleted = account_id.clone();
     transaction(&state, move |tx| {
         let now = Utc::now();
@@ -354,12 +319,8 @@ pub async fn delete_account(
     responses(
         (status = 200, description = "Payment methods returned successfully", body = crate::openapi_mas::AvailablePaymentMethods),
         (status = 400, description = "INVALID_ID", body = crate::openapi_mas::ErrorResponse),
-        (status = 401, description = "UNAUTHORIZED", body = crate::openapi_mas::ErrorResponse),
-        (status = 403, description = "FORBIDDEN", body = crate::openapi_mas::ErrorResponse),
         (status = 404, description = "CUSTOMER_NOT_FOUND, ACCOUNT_NOT_FOUND", body = crate::openapi_mas::ErrorResponse),
-        (status = 500, description = "INTERNAL_ERROR", body = crate::openapi_mas::ErrorResponse),
-        (status = 503, description = "SERVICE_UNAVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 504, description = "REPOSITORY_TIMEOUT", body = crate::openapi_mas::ErrorResponse),
+        crate::openapi_mas::EveryEndpointErrors,
     ),
     security(("masstack" = ["accounts:read"]))
 )]
@@ -368,9 +329,7 @@ pub async fn payment_methods(
     caller: MasCaller,
     MasPath((org_id, customer_id, account_id)): MasPath<(String, String, String)>,
 ) -> Result<Json<AvailablePaymentMethods>, MasFailure> {
-    caller.allow(SCOPE_READ, &org_id)?;
-    let customer_id = uuid_param("customer_id", &customer_id)?;
-    let account_id = uuid_param("account_id", &account_id)?;
+    let [customer_id, account_id] = caller.allowed(SCOPE_READ, &org_id, [("customer_id", &customer_id), ("account_id", &account_id)])?;
     let methods = transaction(&state, move |tx| {
         let now = Utc::now();
         let row = rules::customer_account(tx, &org_id, &customer_id, &account_id, now)?;

@@ -207,6 +207,18 @@ impl MasCaller {
         }
         Ok(())
     }
+
+    /// Every handler's first checks, in the order the API answers them: the token may use `scope` on
+    /// `org_id` (403, [`MasCaller::allow`]), then each of the path's `ids` (its name, its value) is a uuid
+    /// (400 `INVALID_ID`); answers the ids in lower case, in the order given.
+    pub fn allowed<const N: usize>(&self, scope: &str, org_id: &str, ids: [(&'static str, &str); N]) -> Result<[String; N], MasFailure> {
+        self.allow(scope, org_id)?;
+        let mut checked = [const { String::new() }; N];
+        for (slot, (name, value)) in checked.iter_mut().zip(ids) {
+            *slot = super::uuid_param(name, value)?;
+        }
+        Ok(checked)
+    }
 }
 
 impl FromRequestParts<AppState> for MasCaller {

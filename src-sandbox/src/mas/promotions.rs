@@ -14,7 +14,7 @@ use console_api::validate::ValidationError;
 
 use super::oauth::MasCaller;
 use super::store::{self, NewHistory};
-use super::{json_body, query_params, rules, transaction, uuid_param, MasFailure, MasPath};
+use super::{json_body, query_params, rules, transaction, MasFailure, MasPath};
 use crate::AppState;
 
 
@@ -51,12 +51,8 @@ async fn listed(
     responses(
         (status = 200, description = "successful operation", body = [crate::openapi_mas::AccountPromotion]),
         (status = 400, description = "INVALID_ID", body = crate::openapi_mas::ErrorResponse),
-        (status = 401, description = "UNAUTHORIZED", body = crate::openapi_mas::ErrorResponse),
-        (status = 403, description = "FORBIDDEN", body = crate::openapi_mas::ErrorResponse),
         (status = 404, description = "ACCOUNT_NOT_FOUND", body = crate::openapi_mas::ErrorResponse),
-        (status = 500, description = "INTERNAL_ERROR", body = crate::openapi_mas::ErrorResponse),
-        (status = 503, description = "SERVICE_UNAVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 504, description = "REPOSITORY_TIMEOUT", body = crate::openapi_mas::ErrorResponse),
+        crate::openapi_mas::EveryEndpointErrors,
     ),
     security(("masstack" = ["accounts:read"]))
 )]
@@ -65,8 +61,7 @@ pub async fn current_promotions(
     caller: MasCaller,
     MasPath((org_id, account_id)): MasPath<(String, String)>,
 ) -> Result<Json<Vec<AccountPromotion>>, MasFailure> {
-    caller.allow(SCOPE_READ, &org_id)?;
-    let account_id = uuid_param("account_id", &account_id)?;
+    let [account_id] = caller.allowed(SCOPE_READ, &org_id, [("account_id", &account_id)])?;
     Ok(Json(listed(&state, org_id, account_id, |s| *s != PromotionStatus::Ended).await?))
 }
 
@@ -84,12 +79,8 @@ pub async fn current_promotions(
     responses(
         (status = 200, description = "successful operation", body = [crate::openapi_mas::AccountPromotion]),
         (status = 400, description = "INVALID_ID, INVALID_PROMOTION_TYPE", body = crate::openapi_mas::ErrorResponse),
-        (status = 401, description = "UNAUTHORIZED", body = crate::openapi_mas::ErrorResponse),
-        (status = 403, description = "FORBIDDEN", body = crate::openapi_mas::ErrorResponse),
         (status = 404, description = "ACCOUNT_NOT_FOUND", body = crate::openapi_mas::ErrorResponse),
-        (status = 500, description = "INTERNAL_ERROR", body = crate::openapi_mas::ErrorResponse),
-        (status = 503, description = "SERVICE_UNAVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 504, description = "REPOSITORY_TIMEOUT", body = crate::openapi_mas::ErrorResponse),
+        crate::openapi_mas::EveryEndpointErrors,
     ),
     security(("masstack" = ["accounts:read"]))
 )]
@@ -99,8 +90,7 @@ pub async fn account_promotions(
     MasPath((org_id, account_id)): MasPath<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<AccountPromotion>>, MasFailure> {
-    caller.allow(SCOPE_READ, &org_id)?;
-    let account_id = uuid_param("account_id", &account_id)?;
+    let [account_id] = caller.allowed(SCOPE_READ, &org_id, [("account_id", &account_id)])?;
     let kind = match query_params(query.as_deref()).get("account_promotion_type") {
         None => AccountPromotionType::All,
         Some(value) => AccountPromotionType::parse_known(value).ok_or_else(|| {
@@ -135,12 +125,8 @@ pub async fn account_promotions(
     responses(
         (status = 200, description = "successful operation", body = [crate::openapi_mas::AccountPromotionHistory]),
         (status = 400, description = "INVALID_ID, INVALID_DATE", body = crate::openapi_mas::ErrorResponse),
-        (status = 401, description = "UNAUTHORIZED", body = crate::openapi_mas::ErrorResponse),
-        (status = 403, description = "FORBIDDEN", body = crate::openapi_mas::ErrorResponse),
         (status = 404, description = "ACCOUNT_NOT_FOUND", body = crate::openapi_mas::ErrorResponse),
-        (status = 500, description = "INTERNAL_ERROR", body = crate::openapi_mas::ErrorResponse),
-        (status = 503, description = "SERVICE_UNAVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 504, description = "REPOSITORY_TIMEOUT", body = crate::openapi_mas::ErrorResponse),
+        crate::openapi_mas::EveryEndpointErrors,
     ),
     security(("masstack" = ["accounts:read"]))
 )]
@@ -150,8 +136,7 @@ pub async fn promotions_history(
     MasPath((org_id, account_id)): MasPath<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<AccountPromotionHistory>>, MasFailure> {
-    caller.allow(SCOPE_READ, &org_id)?;
-    let account_id = uuid_param("account_id", &account_id)?;
+    let [account_id] = caller.allowed(SCOPE_READ, &org_id, [("account_id", &account_id)])?;
     let from_ms = match query_params(query.as_deref()).get("start_date") {
         None => i64::MIN,
         Some(day) => check::date("start_date", day)
@@ -183,13 +168,9 @@ pub async fn promotions_history(
     responses(
         (status = 204, description = "successful operation"),
         (status = 400, description = "INVALID_ID, INVALID_REQUEST, INVALID_DATE, CANCELLATION_DATE_IN_PAST, CANCELLATION_AFTER_PROMOTION_END", body = crate::openapi_mas::ErrorResponse),
-        (status = 401, description = "UNAUTHORIZED", body = crate::openapi_mas::ErrorResponse),
-        (status = 403, description = "FORBIDDEN", body = crate::openapi_mas::ErrorResponse),
         (status = 404, description = "ACCOUNT_NOT_FOUND, PROMOTION_NOT_FOUND", body = crate::openapi_mas::ErrorResponse),
         (status = 409, description = "PROMOTION_ENDED", body = crate::openapi_mas::ErrorResponse),
-        (status = 500, description = "INTERNAL_ERROR", body = crate::openapi_mas::ErrorResponse),
-        (status = 503, description = "SERVICE_UNAVAILABLE", body = crate::openapi_mas::ErrorResponse),
-        (status = 504, description = "REPOSITORY_TIMEOUT", body = crate::openapi_mas::ErrorResponse),
+        crate::openapi_mas::EveryEndpointErrors,
     ),
     security(("masstack" = ["accounts:write"]))
 )]
@@ -199,9 +180,7 @@ pub async fn cancel_promotion(
     MasPath((org_id, account_id, account_promotion_id)): MasPath<(String, String, String)>,
     body: Bytes,
 ) -> Result<StatusCode, MasFailure> {
-    caller.allow(SCOPE_WRITE, &org_id)?;
-    let account_id = uuid_param("account_id", &account_id)?;
-    let account_promotion_id = uuid_param("account_promotion_id", &account_promotion_id)?;
+    let [account_id, account_promotion_id] = caller.allowed(SCOPE_WRITE, &org_id, [("account_id", &account_id), ("account_promotion_id", &account_promotion_id)])?;
     let patch: PatchAccountPromotion = json_body(&body)?;
     let date = check::date("cancellation_date", &patch.cancellation_date)
         .map_err(|e| MasFailure::bad_field(ErrorCode::InvalidDate, &e))?;

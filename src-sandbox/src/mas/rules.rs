@@ -2,12 +2,14 @@
 //!
 //! * Payment types: a RECURRING_PREPAID account tops itself up from a card, so CREDIT_CARD only; a POSTPAID
 //!   one pays by DIRECT_DEBIT or CREDIT_CARD. Another type is 400 `PAYMENT_METHOD_NOT_AVAILABLE`.
-//! * Cards: a `token_id` of one of the customer's cards applies at once (204). A `token_id` the sandbox
-//!   does not know is a card being tokenized: 202, the account shows it as `pending_payment_method`, and
+//! * Cards: a `token_id` of one of the customer's cards applies at once (204). Any other `token_id` is a
+//!   card being tokenized for them: 202, the account shows it as `pending_payment_method`, and
 //!   [`TOKENIZATION_SECS`] later it is the payment method (applied on the next read or write of the
-//!   account) and is offered among the customer's cards. Another customer's card is 400
-//!   `INVALID_TOKEN_ID`. A new account needs a card already tokenized (400 otherwise): it has no payment
-//!   method to keep meanwhile.
+//!   account) and is offered among the customer's cards. Cards are looked up by organization and
+//!   customer only: a token unknown to the sandbox and another customer's (or organization's) get the
+//!   same answer, so no answer tells whether a token exists elsewhere. A new account needs a card of the
+//!   customer's already tokenized: 400 `INVALID_TOKEN_ID` ([`NOT_A_TOKENIZED_CARD`]) otherwise, whoever
+//!   else holds the token; it has no payment method to keep meanwhile.
 //! * Create: at most [`MAX_OPEN_ACCOUNTS`] open accounts per customer (409 `ACCOUNT_LIMIT_REACHED`) and one
 //!   POSTPAID among them (409 `POSTPAID_ACCOUNT_EXISTS`).
 //! * Delete: not while an ACTIVE or SCHEDULED promotion remains (409 `ACCOUNT_HAS_PROMOTIONS`: cancel them
@@ -27,6 +29,10 @@ use super::MasFailure;
 
 /// How long the sandbox takes to tokenize a card it did not know.
 pub const TOKENIZATION_SECS: i64 = 3;
+
+/// The one refusal of a new account's card that is not one of the customer's tokenized cards: unknown,
+/// still being tokenized, or anyone else's alike.
+pub const NOT_A_TOKENIZED_CARD: &str = "payment_method.details.token_id is not one of this customer's tokenized cards: choose one from payment-methods, or tokenize the card first (a payment method change with its token)";
 
 /// The payment types an account of `modality` may use.
 pub fn payment_types(modality: &Modality) -> Vec<PatchPaymentType> {
@@ -63,7 +69,8 @@ pub enum PaymentChange {
 }
 
 /// Whether `method` (checked, normalized) may be the payment method of `customer_id`'s account of
-/// `modality`; a card the sandbox does not know starts being tokenized (its row is written).
+/// `modality`; a card that is not one of the customer's starts being tokenized for them (its row is
+/// written), whether or not its token is known elsewhere.
 pub fn payment_change(
     tx: &Transaction<'_>,
     org_id: &str,
@@ -88,12 +95,7 @@ pub fn payment_change(
         return Ok(PaymentChange::Applied);
     };
     let now_ms = now.timestamp_millis();
-    match store::card(tx, token_id)? {
-        Some(card) if card.org_id != org_id || card.customer_id != customer_id => Err(MasFailure::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidTokenId,
-            format!("details.token_id {token_id} is another customer's card: choose one of this customer's cards"),
-        )),
+    match store::card(tx, org_id, customer_id, token_id)? {
         Some(card) if card.ready_ms <= now_ms => Ok(PaymentChange::Applied),
         Some(card) => Ok(PaymentChange::Pending { ready_ms: card.ready_ms }),
         None => {

@@ -128,10 +128,15 @@ fn card_of(r: &Row<'_>) -> rusqlite::Result<CardRow> {
 
 const CARD_COLUMNS: &str = "token_id, org_id, customer_id, brand, last_four, expiry, ready_ms";
 
-/// The card of `token_id` (lower case), whoever holds it.
-pub fn card(tx: &Transaction<'_>, token_id: &str) -> Result<Option<CardRow>, SandboxError> {
+/// The customer's card of `token_id` (lower case), if they have one: another customer's, in this
+/// organization or another, is none of theirs.
+pub fn card(tx: &Transaction<'_>, org_id: &str, customer_id: &str, token_id: &str) -> Result<Option<CardRow>, SandboxError> {
     Ok(tx
-        .query_row(&format!("SELECT {CARD_COLUMNS} FROM mas_cards WHERE token_id = ?1"), [token_id], card_of)
+        .query_row(
+            &format!("SELECT {CARD_COLUMNS} FROM mas_cards WHERE org_id = ?1 AND customer_id = ?2 AND token_id = ?3"),
+            params![org_id, customer_id, token_id],
+            card_of,
+        )
         .optional()?)
 }
 

@@ -105,6 +105,20 @@ fn a_complete_production_profile_loads_with_its_tls_files() {
 }
 
 #[test]
+fn the_directory_token_url_defaults_to_the_sign_in_one_and_may_name_another() {
+    let p = Project::production("directory-token-default", |t| t).load().unwrap();
+    assert_eq!(p.directory.credentials.token_url, people::sign_in_token_url(&p.auth.base));
+    // A bank whose directory client gets its tokens elsewhere than `{auth_base}/oauth2/token`.
+    let given = |url: &'static str| move |t: String| t.replace("directory_client_id =", &format!("directory_token_url = \"{url}\"\ndirectory_client_id ="));
+    let project = Project::production("directory-token-given", given("https://idp.example/realms/bank/protocol/openid-connect/token"));
+    let p = project.load().unwrap();
+    assert_eq!(p.directory.credentials.token_url.as_str(), "https://idp.example/realms/bank/protocol/openid-connect/token");
+    assert_eq!(p.auth.base.as_str(), "https://auth.example/auth", "sign-in is not moved by it");
+    says(&Project::production("directory-token-http", given("http://idp.example/token")).refusal(), &["directory_token_url", "https://"]);
+    says(&Project::production("directory-token-bad", given("https://")).refusal(), &["directory_token_url", "not a URL"]);
+}
+
+#[test]
 fn a_ca_bundle_for_mascustomers_or_the_directory_is_read() {
     let project = Project::production("mas-ca", |t| t + "\n[profiles.production.mas_tls]\nca_bundle = \"d1-client.crt.pem\"\n");
     let p = project.load().unwrap();

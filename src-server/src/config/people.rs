@@ -1,5 +1,6 @@
 //! The profile's keys for who is who and their accounts: the bank's customer directory (reached with the
-//! console's `directory_client_id` at the bank's authorization server, `auth_base`) and MasStack
+//! console's `directory_client_id` at the bank's authorization server: `directory_token_url`, by default
+//! the sign-in's token endpoint under `auth_base`) and MasStack
 //! MasCustomers v4 (with MasStack's own token endpoint, `mas_token_url`, and the environment's `mas_org`).
 //!
 //! Staging and production hold them to the file's rules: https URLs, secrets as owner-only files.
@@ -17,6 +18,7 @@ use super::{CaBundleFile, Files, ProfileFile};
 /// `deny_unknown_fields` do not mix): see `config/console.toml`.
 pub(super) struct PeopleKeys<'a> {
     pub directory_base: &'a str,
+    pub directory_token_url: Option<&'a str>,
     pub directory_client_id: &'a str,
     pub directory_client_secret: &'a Option<String>,
     pub directory_client_secret_file: &'a Option<PathBuf>,
@@ -32,6 +34,7 @@ impl ProfileFile {
     pub(super) fn people_keys(&self) -> PeopleKeys<'_> {
         PeopleKeys {
             directory_base: &self.directory_base,
+            directory_token_url: self.directory_token_url.as_deref(),
             directory_client_id: &self.directory_client_id,
             directory_client_secret: &self.directory_client_secret,
             directory_client_secret_file: &self.directory_client_secret_file,
@@ -50,7 +53,11 @@ pub const MAS_SCOPES: &str = "accounts:read accounts:write";
 
 /// What staging and production must be: https, and no secret written in the file.
 pub(super) fn deployed_rules(k: &PeopleKeys<'_>, environment: &console_api::gateway::Environment) -> Result<(), String> {
-    for (field, value) in [("directory_base", k.directory_base), ("mas_base", k.mas_base), ("mas_token_url", k.mas_token_url)] {
+    let directory_token_url = k.directory_token_url.map(|v| ("directory_token_url", v));
+    for (field, value) in [("directory_base", k.directory_base), ("mas_base", k.mas_base), ("mas_token_url", k.mas_token_url)]
+        .into_iter()
+        .chain(directory_token_url)
+    {
         if !value.starts_with("https://") {
             return Err(format!("{field} '{value}' must be an https:// URL in {environment:?}"));
         }
@@ -82,8 +89,10 @@ pub(super) fn resolve(
     let directory = DirectoryConfig {
         base: url("directory_base", k.directory_base)?,
         credentials: ServiceCredentials {
-            // The bank's authorization server, where people sign in too (`auth_base`).
-            token_url: join(auth_base, "oauth2/token"),
+            token_url: match k.directory_token_url {
+                Some(given) => url("directory_token_url", given)?,
+                None => sign_in_token_url(auth_base),
+            },
             client_id: required("directory_client_id", k.directory_client_id)?,
             client_secret: secret("directory_client_secret", k.directory_client_secret, k.directory_client_secret_file)?,
             scope: console_api::directory::DIRECTORY_READ_SCOPE.to_string(),
@@ -113,6 +122,13 @@ pub(super) fn tls(files: &Files<'_>, mas: &CaBundleFile, directory: &CaBundleFil
         console_link::UpstreamTls { client_identity_pem: None, ca_bundle_pem: ca("mas_tls.ca_bundle", &mas.ca_bundle)? },
         console_link::UpstreamTls { client_identity_pem: None, ca_bundle_pem: ca("directory_tls.ca_bundle", &directory.ca_bundle)? },
     ))
+}
+
+/// The token endpoint of the bank's authorization server, where people sign in too: the one the gateway's
+/// sign-in uses (`console_link::user_auth`) and its discovery document names (`token_endpoint`). The
+/// directory's client asks it for tokens unless `directory_token_url` names another.
+pub fn sign_in_token_url(auth_base: &url::Url) -> url::Url {
+    join(auth_base, "oauth2/token")
 }
 
 /// `base` + `/path`, keeping the base's own path.
