@@ -117,6 +117,11 @@ async fn an_agent_reads_the_customer_and_account_pages_without_any_action() {
     assert_eq!(panel_state(&b, "panel-accounts").await, "ready");
     b.wait_testid("account-payment", WAIT).await;
     assert!(b.by_testid("create-account").await.is_none(), "no create for an agent");
+    // Alice's two accounts read apart (the demo ids share their first and last groups).
+    let links = b.js("return [...document.querySelectorAll('[data-testid=account-link]')].map(a => a.textContent)", vec![]).await;
+    let links: Vec<String> = serde_json::from_value(links).unwrap_or_default();
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert_ne!(links[0], links[1], "each account link says which account it is");
     b.click_testid("account-link").await;
     b.wait_testid("account-details", WAIT).await;
     b.wait_testid("promotion-history-row", WAIT).await;

@@ -81,7 +81,7 @@ fn AccountRow(person: String, account: String) -> impl IntoView {
     let href = AccountsPath::account(&person, &account);
     view! {
         <li class="account-row" data-testid="account-row" data-account=account.clone()>
-            <a href=href class="account-link" data-testid="account-link"><code>{short_id(&account)}</code></a>
+            <a href=href class="account-link" data-testid="account-link" title=account.clone()><code>{short_id(&account)}</code></a>
             {move || match details.get() {
                 None => view! { <span class="muted">"Loading…"</span> }.into_any(),
                 Some(Err(error)) => view! { <span class="field-error" title=error.message.clone()>"Could not load this account: " {error.title}</span> }.into_any(),
@@ -114,11 +114,13 @@ pub fn payment_label(kind: &PatchPaymentType, iban: Option<&str>) -> String {
     }
 }
 
-/// The end of a uuid, enough to tell a person's few accounts apart (their first blocks may be the
-/// customer's, as in MasCustomers' demo data).
+/// A uuid's first two groups: enough to tell a person's few accounts apart. MasCustomers' demo ids share
+/// their first group (the customer's) and their last, and differ in the second; random uuids differ
+/// everywhere. The whole id is the link's title.
 fn short_id(id: &str) -> String {
-    match id.char_indices().rev().nth(7) {
-        Some((at, _)) => format!("…{}", &id[at..]),
+    match id.char_indices().nth(13) {
+        Some((at, _)) => format!("{}…", &id[..at]),
         None => id.to_string(),
     }
+}
 }
