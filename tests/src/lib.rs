@@ -15,8 +15,10 @@
 //! `CONSOLE_DIST` [`<workspace>/dist`] the built UI, `CONSOLE_ARTIFACTS` [`<workspace>/tests/artifacts`]
 //! screenshots, `CHROMEDRIVER` [`/usr/bin/chromedriver`], `CHROMIUM` [`/usr/bin/chromium`].
 //!
-//! Browser tests need the built UI. When `dist/index.html` is missing they fail (never skip) and say to
-//! run `cargo xtask test`. Gateway-only HTTP tests use [`Stack::start_with_stub_ui`] instead.
+//! Browser tests need the built UI. When `dist/index.html` is missing, or `dist/` was built from other
+//! sources than the checkout's (its `.source-stamp`, see [`dist`]), they fail (never skip) and say to run
+//! `cargo xtask build-ui` or `cargo xtask test`. Gateway-only HTTP tests use [`Stack::start_with_stub_ui`]
+//! instead.
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -31,6 +33,11 @@ use serde_json::{json, Value};
 
 pub use console_sandbox::{DEMO_ISSUER, DEMO_KID, DEMO_PASSWORD, DEMO_PRIVATE_KEY_PEM};
 
+pub mod dist;
+/// The manifest of the UI's sources, shared with `cargo xtask build-ui`, which writes it into `dist/`.
+#[path = "../../xtask/src/source_stamp.rs"]
+pub mod source_stamp;
+pub use dist::{dist_dir, dist_matches_sources, require_dist};
 pub mod sign_in;
 pub use sign_in::SignedIn;
 
@@ -42,29 +49,11 @@ pub fn workspace_root() -> PathBuf {
 /// The committed environment file.
 pub const CONSOLE_TOML: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/console.toml");
 
-/// Where the built UI is: `CONSOLE_DIST`, else `<workspace>/dist`.
-pub fn dist_dir() -> PathBuf {
-    std::env::var_os("CONSOLE_DIST").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("dist"))
-}
-
 /// Where screenshots go: `CONSOLE_ARTIFACTS`, else `<workspace>/tests/artifacts`.
 pub fn artifacts_dir() -> PathBuf {
     std::env::var_os("CONSOLE_ARTIFACTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("tests/artifacts"))
-}
-
-/// The built UI, or a failure that says how to build it. Browser tests call this (through
-/// [`Stack::start`]): a missing UI is a failed test, never a skipped one.
-pub fn require_dist() -> PathBuf {
-    let dist = dist_dir();
-    assert!(
-        dist.join("index.html").is_file(),
-        "the built UI is missing: {} has no index.html. Run `cargo xtask test` (it builds the UI into dist/ \
-         and sets CONSOLE_DIST), or `cargo xtask build-ui` then `cargo test -p console-e2e`.",
-        dist.display()
-    );
-    dist
 }
 
 /// The content-hashed files `boot.js` and `index.html` of `dist` name (`/assets/…`), in order.

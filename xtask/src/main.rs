@@ -9,6 +9,7 @@
 //! Every stage prints its duration. Tools go to `~/.cache/console-tools` (or `$CONSOLE_TOOLS`), outside
 //! the clone, so a second run and CI reuse them.
 
+mod source_stamp;
 mod stage;
 mod tools;
 mod ui;

@@ -137,6 +137,8 @@ try {{
 pub fn build(tools: &Tools) -> Result<(), String> {
     let root = project_root();
     let dist = root.join("dist");
+    // Taken before anything compiles: a source edited during the build leaves the stamp stale.
+    let stamp = crate::source_stamp::manifest(&root)?;
     let linked = target_dir().join("wasm32-unknown-unknown/wasm-release");
     // The linked wasm is shared by every checkout using this target directory: remove it so cargo
     // links it again from this checkout's own (possibly fresh) build.
@@ -169,7 +171,9 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     write(&dist.join("index.html"), INDEX_HTML.as_bytes())?;
     write(&dist.join("boot.js"), boot_js(&built).as_bytes())?;
     precompress(&dist)?;
-    precompress(&assets)
+    precompress(&assets)?;
+    // Last: a build that failed half way leaves no stamp, and the browser tests refuse its dist/.
+    write(&dist.join(crate::source_stamp::STAMP_FILE), stamp.as_bytes())
 }
 
 /// Compiles and links every bundle (one cargo run: they share the UI library's build). On the pinned
