@@ -123,4 +123,3 @@ fn short_id(id: &str) -> String {
         None => id.to_string(),
     }
 }
-}
