@@ -139,6 +139,7 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     let dist = root.join("dist");
     // Taken before anything compiles: a source edited during the build leaves the stamp stale.
     let stamp = crate::source_stamp::manifest(&root)?;
+    mark_sources_changed(&root)?;
     let linked = target_dir().join("wasm32-unknown-unknown/wasm-release");
     // The linked wasm is shared by every checkout using this target directory: remove it so cargo
     // links it again from this checkout's own (possibly fresh) build.
@@ -174,6 +175,33 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     precompress(&assets)?;
     // Last: a build that failed half way leaves no stamp, and the browser tests refuse its dist/.
     write(&dist.join(crate::source_stamp::STAMP_FILE), stamp.as_bytes())
+}
+
+/// Checkouts that share a target directory share the page's compiled crates (cargo names a workspace
+/// member's artifacts by its path inside the workspace, the same in every checkout) and cargo judges them
+/// fresh by file times, so another checkout's later build passed for this one's: a `dist/` stamped with
+/// these sources held that checkout's code (seen: a bundle that did not compile against this checkout's
+/// routes). Marking the page's Rust sources as changed now makes cargo compile them from here.
+fn mark_sources_changed(root: &Path) -> Result<(), String> {
+    fn walk(dir: &Path, now: std::time::SystemTime) -> Result<(), String> {
+        for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') || name == "target" {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, now)?;
+            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("rs" | "toml")) {
+                let file = std::fs::File::options().write(true).open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                file.set_modified(now).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+        Ok(())
+    }
+    let now = std::time::SystemTime::now();
+    walk(&root.join("src-ui"), now)?;
+    walk(&root.join("src-api"), now)
 }
 
 /// Compiles and links every bundle (one cargo run: they share the UI library's build). On the pinned
@@ -378,10 +406,13 @@ pub fn report_payload(dist: &Path, tools: &Tools) -> Result<(), String> {
     Ok(())
 }
 
-/// Every file under `dir`, without the `.br` and `.gz` copies.
+/// Every file under `dir`, without the `.br` and `.gz` copies and the hidden `.source-stamp` (never served).
 fn list_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), String> {
     for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
         let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         if path.is_dir() {
             list_files(&path, out)?;
         } else if !matches!(path.extension().and_then(|e| e.to_str()), Some("br" | "gz")) {
