@@ -343,6 +343,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     DROP TABLE mas_cards;
     ALTER TABLE mas_cards_rebuilt RENAME TO mas_cards;
     "#,
+    // 11: the state index also holds type and givenAt, after (state, seq) so that a state's consents stay
+    // in creation order: counts of state and type (`type=...&state=...`, `ne(state)` with a type) and a
+    // state's page sorted by givenAt read the index alone instead of fetching thousands of consents. It
+    // replaces the index rather than adding one: a revision moves every entry of each index holding
+    // state (about 200 ms per index at 100,000 stale); the wider entries cost it some 30 ms.
+    r#"
+    DROP INDEX consents_by_state;
+    CREATE INDEX consents_by_state ON consents (state, seq, type, given_at);
+    "#,
 ];
 
 /// The shared connection.

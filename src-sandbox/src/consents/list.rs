@@ -19,6 +19,8 @@ use crate::AppState;
 const COLLECTION: &str = "/consents/consents";
 /// From this many matches, a sorted page walks the sort's index instead of sorting every match.
 const SORT_BY_WALKING_FROM: i64 = 2_000;
+/// The columns of `consents_by_state` (migration 11): a filter that reads no others is answered from it.
+const STATE_INDEX_COLUMNS: [&str; 4] = ["state", "seq", "type", "given_at"];
 
 /// `GET /consents/consents`
 #[utoipa::path(get, path = "/consents/consents", tag = "Consents",
@@ -63,6 +65,7 @@ pub async fn list_consents(
         }
         parsed.filter.sql = format!("user_id = ? AND ({})", parsed.filter.clause());
         parsed.filter.values.insert(0, caller.user_id.clone());
+        parsed.filter.columns.insert("user_id");
     }
     let (start, limit) = (parsed.start, parsed.limit);
     let (items, count) = state.db.tx(move |tx| page(tx, &mut parsed)).await??;
@@ -93,8 +96,21 @@ fn page(tx: &rusqlite::Transaction<'_>, q: &mut query::ListQuery) -> Result<Resu
     }
     terms::resolve(tx, &mut q.filter)?;
     let clause = q.filter.clause();
+    // A filter on state (and type) is counted in the state index alone, which holds both: the planner
+    // otherwise prefers the type index and fetches every consent of the type to read its state (9 ms for
+    // 5,000 at 100,000; the unary plus keeps it off).
+    let on_state_index = q.filter.columns.contains("state") && q.filter.columns.iter().all(|c| STATE_INDEX_COLUMNS.contains(c));
+    // Without a filter, no WHERE at all: SQLite counts a table's b-tree by its pages then (0.02 ms at
+    // 100,000), while `WHERE 1` made it read every entry of an index (2.4 ms).
+    let count_sql = if q.filter.sql.is_empty() {
+        "SELECT COUNT(*) FROM consents".to_string()
+    } else if on_state_index {
+        format!("SELECT COUNT(*) FROM consents WHERE {}", clause.replace("type IN (", "+type IN ("))
+    } else {
+        format!("SELECT COUNT(*) FROM consents WHERE {clause}")
+    };
     let count: i64 = tx
-        .prepare_cached(&format!("SELECT COUNT(*) FROM consents WHERE {clause}"))?
+        .prepare_cached(&count_sql)?
         .query_row(params_from_iter(q.filter.values.iter()), |r| r.get(0))?;
     let mut values: Vec<rusqlite::types::Value> = q.filter.values.iter().cloned().map(Into::into).collect();
     values.push((q.limit as i64).into());
@@ -113,9 +129,14 @@ fn page(tx: &rusqlite::Transaction<'_>, q: &mut query::ListQuery) -> Result<Resu
     } else {
         clause.replace("state IN (", "+state IN (").replace("type IN (", "+type IN (")
     };
+    // The page's rowids first, then their consents: the sort and the skipped rows read only the index
+    // that finds them (the state index holds givenAt, so `state=rescinded&sortBy=-givenAt` sorts 5,000
+    // index entries instead of 5,000 fetched consents), and only the rows of the page are fetched.
+    let order_by = &q.order_by;
     let mut stmt = tx.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM consents WHERE {page_clause} ORDER BY {} LIMIT ? OFFSET ?",
-        q.order_by
+        "SELECT {COLUMNS} FROM consents WHERE rowid IN
+            (SELECT rowid FROM consents WHERE {page_clause} ORDER BY {order_by} LIMIT ? OFFSET ?)
+         ORDER BY {order_by}"
     ))?;
     let rows = stmt.query_map(params_from_iter(values.iter()), row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(Ok((rows, count.max(0) as u64)))

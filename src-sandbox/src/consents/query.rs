@@ -8,6 +8,8 @@
 //! Substring searches (`q`, `search()`, `contains()`) are left as [`Search`]es, a marker in the SQL each:
 //! the term index answers them inside the request's transaction ([`super::terms::resolve`]).
 
+use std::collections::BTreeSet;
+
 use console_api::consents::ConsentState;
 
 use super::terms::{Compare, SEARCHABLE};
@@ -47,13 +49,21 @@ pub const LIMIT_DEFAULT: u64 = 100;
 pub const DEFAULT_ORDER: &str = "seq";
 pub const LIMIT_MAX: u64 = 1000;
 
+/// Every state a consent can be in (`ConsentState::KNOWN`): the table's CHECK (migration 9) allows these
+/// and no other, and the column is NOT NULL, so `state NOT IN (a)` is `state IN` the others.
+fn states() -> impl Iterator<Item = &'static str> {
+    ConsentState::KNOWN.iter().map(ConsentState::as_str)
+}
+
 /// A `WHERE` clause (`1` when nothing filters) and the values it binds, in order; its substring searches
-/// are markers until [`super::terms::resolve`] replaces them.
+/// are markers until [`super::terms::resolve`] replaces them. `columns`: every column it reads, so the
+/// handler can tell when one index holds all it needs.
 #[derive(Debug, Default)]
 pub struct Where {
     pub sql: String,
     pub values: Vec<String>,
     pub searches: Vec<Search>,
+    pub columns: BTreeSet<&'static str>,
 }
 
 /// A substring search of `term` in any of `columns`, compared as `compare` says.
@@ -153,10 +163,11 @@ pub fn parse(params: &[(String, String)]) -> Result<ListQuery, QueryError> {
                     named_types.extend(values.iter().cloned());
                 }
                 let column = filter_column(name).unwrap_or("id");
+                filter.columns.insert(column);
                 filter.and(format!("{column} IN ({})", placeholders(values.len())), values);
             }
             "filter" => {
-                let mut parser = Parser { text: value, at: 0, searches: &mut filter.searches };
+                let mut parser = Parser { text: value, at: 0, searches: &mut filter.searches, columns: &mut filter.columns };
                 let (sql, values) = parser.expression(&mut named_types)?;
                 parser.skip_spaces();
                 if parser.at != value.len() {
@@ -167,6 +178,7 @@ pub fn parse(params: &[(String, String)]) -> Result<ListQuery, QueryError> {
             "q" => {
                 if !value.is_empty() {
                     filter.searches.push(Search { columns: SEARCHABLE.to_vec(), compare: Compare::CaseInsensitive, term: value.clone() });
+                    filter.columns.extend(SEARCHABLE);
                     filter.and(search_marker(filter.searches.len() - 1), Vec::new());
                 }
             }
@@ -218,11 +230,12 @@ fn sort_by(value: &str) -> Result<String, QueryError> {
     Ok(keys.join(", "))
 }
 
-/// A recursive-descent parser of `filter=`; its searches join the clause's.
+/// A recursive-descent parser of `filter=`; its searches and columns join the clause's.
 struct Parser<'a> {
     text: &'a str,
     at: usize,
     searches: &'a mut Vec<Search>,
+    columns: &'a mut BTreeSet<&'static str>,
 }
 
 impl Parser<'_> {
@@ -324,7 +337,16 @@ impl Parser<'_> {
         value: String,
         named_types: &mut Vec<String>,
     ) -> Result<(String, Vec<String>), QueryError> {
+        self.columns.insert(column);
         match function {
+            "ne" if property == "state" => {
+                // The states not named, as an IN list: the state index can seek those, while a NOT IN made
+                // the count fetch every consent of the other terms (measured: 9 ms of 5,000 at 100,000).
+                let values = alternatives(property, &value)?;
+                check_states(&values)?;
+                let others: Vec<String> = states().filter(|s| !values.iter().any(|v| v == s)).map(str::to_string).collect();
+                Ok((format!("{column} IN ({})", placeholders(others.len())), others))
+            }
             "eq" | "ne" => {
                 let values = alternatives(property, &value)?;
                 if property == "state" {
@@ -379,9 +401,12 @@ mod tests {
     #[test]
     fn filters_become_bound_sql() {
         let l = q(&[("filter", "and(eq(type,privacyPolicy),ne(state,given|stale))")]).unwrap();
-        assert_eq!(l.filter.clause(), "((type IN (?)) AND ((state IS NULL OR state NOT IN (?, ?))))");
-        assert_eq!(l.filter.values, ["privacyPolicy", "given", "stale"]);
+        assert_eq!(l.filter.clause(), "((type IN (?)) AND (state IN (?, ?, ?)))");
+        assert_eq!(l.filter.values, ["privacyPolicy", "pending", "rescinded", "revoked"]);
         assert_eq!(l.named_types, ["privacyPolicy"]);
+        assert_eq!(l.filter.columns.iter().copied().collect::<Vec<_>>(), ["state", "type"]);
+        let l = q(&[("filter", "ne(type,privacyPolicy|electronicConsent)")]).unwrap();
+        assert_eq!(l.filter.clause(), "((type IS NULL OR type NOT IN (?, ?)))");
         let l = q(&[("filter", r#"or(contains(contextUri,"/products/a,b"), search(userId, ALICE))"#)]).unwrap();
         assert_eq!(l.filter.clause(), "((@search0@) OR (@search1@))");
         assert!(l.filter.values.is_empty());
@@ -404,14 +429,24 @@ mod tests {
 
     #[test]
     fn a_search_takes_its_place_among_the_bound_values() {
-        let mut l = q(&[("state", "given"), ("filter", "and(eq(type,privacyPolicy),search(userId,bob),ne(state,stale))")]).unwrap();
-        assert_eq!(l.filter.values, ["given", "privacyPolicy", "stale"]);
+        let mut l = q(&[("state", "given"), ("filter", "and(eq(type,privacyPolicy),search(userId,bob),ne(state,stale|given|pending))")]).unwrap();
+        assert_eq!(l.filter.values, ["given", "privacyPolicy", "rescinded", "revoked"]);
         l.filter.replace_search(0, "user_id IN (?, ?)", vec!["usr-bob".into(), "usr-bobby".into()]);
         assert_eq!(
             l.filter.clause(),
-            "state IN (?) AND ((type IN (?)) AND (user_id IN (?, ?)) AND ((state IS NULL OR state NOT IN (?))))"
+            "state IN (?) AND ((type IN (?)) AND (user_id IN (?, ?)) AND (state IN (?, ?)))"
         );
-        assert_eq!(l.filter.values, ["given", "privacyPolicy", "usr-bob", "usr-bobby", "stale"]);
+        assert_eq!(l.filter.values, ["given", "privacyPolicy", "usr-bob", "usr-bobby", "rescinded", "revoked"]);
+        assert_eq!(l.filter.columns.iter().copied().collect::<Vec<_>>(), ["state", "type", "user_id"]);
+    }
+
+    #[test]
+    fn ne_state_is_the_other_states_and_none_when_all_are_named() {
+        assert_eq!(states().collect::<Vec<_>>(), ["pending", "given", "stale", "rescinded", "revoked"]);
+        let l = q(&[("filter", "ne(state,pending|given|stale|rescinded|revoked)")]).unwrap();
+        assert_eq!(l.filter.clause(), "(state IN ())");
+        assert!(l.filter.values.is_empty());
+        invalid(&[("filter", "ne(state,archived)")], "'archived' is not a consent state");
     }
 
     #[test]
