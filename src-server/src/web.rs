@@ -108,9 +108,12 @@ const MAX_NAME_BYTES: usize = 255;
 /// Names the build never writes are a 404 before they reach the file system: a segment too long for it,
 /// a hidden name (`/.env`, `/.well-known/…`: no id of the app starts with a dot), and among file names
 /// (top level or under `/assets/`) a precompressed copy asked by name (`/assets/x.wasm.br`: it is served
-/// only as the encoding of its original, with the original's type).
+/// only as the encoding of its original, with the original's type). The build's own `.source-stamp` is
+/// such a hidden name.
 async fn refuse_odd_names(request: Request, next: Next) -> Response {
-    let path = request.uri().path();
+    // Judged decoded, as `ServeDir` opens it: `/%2Eenv` is `/.env`.
+    let path = percent_encoding::percent_decode_str(request.uri().path()).decode_utf8_lossy();
+    let path = path.as_ref();
     let odd = path.split('/').any(|segment| segment.len() > MAX_NAME_BYTES || segment.starts_with('.'))
         || file_name(path).is_some_and(|name| name.ends_with(".br") || name.ends_with(".gz"));
     if odd {

@@ -60,6 +60,10 @@ async fn a_file_the_build_does_not_have_is_a_404_never_the_page() {
         // Names the build never writes: hidden files, precompressed copies by name, names too long.
         "/.env",
         "/.well-known/security.txt",
+        // The same, percent-encoded: the file server decodes before it opens (dist/.source-stamp exists).
+        "/%2Esource-stamp",
+        "/%2esource-stamp",
+        "/boot.js%2Egz",
         "/favicon.svg.br",
         "/boot.js.gz",
         &format!("/assets/{}.wasm", "a".repeat(5000)),
