@@ -106,8 +106,7 @@ impl ExplorerQuery {
         for (key, value) in pairs {
             let (key, value) = (key.as_ref(), value.as_ref());
             let Some(&field) = EXPLORER_KEYS.iter().find(|k| **k == key) else {
-                let mut shown: String = key.chars().take(40).collect();
-                shown.retain(|c| !c.is_control());
+                let shown = crate::validate::shown(key);
                 return Err(fail("query", format!("'{shown}' is not a filter of the explorer: use {}", EXPLORER_KEYS.join(", "))));
             };
             if value.is_empty() {

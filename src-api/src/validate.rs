@@ -217,7 +217,9 @@ pub fn audit_target(value: &str) -> String {
 /// The most characters of someone's input an audit line's target keeps.
 pub const AUDIT_TARGET_MAX: usize = 100;
 
-fn printable_prefix(value: &str, max: usize) -> String {
+/// `value`'s first `max` characters with control characters dropped: how any message or log line quotes
+/// what someone else sent.
+pub fn printable_prefix(value: &str, max: usize) -> String {
     value.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 

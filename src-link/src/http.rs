@@ -85,7 +85,7 @@ pub(crate) fn redirected(response: &reqwest::Response, what: &str) -> Option<Tra
     Some(TransportError::Other(format!(
         "{what} answered a redirect ({} to {}), which the console does not follow: check the configured URL {}",
         status.as_u16(),
-        to.chars().filter(|c| !c.is_control()).take(200).collect::<String>(),
+        console_api::validate::printable_prefix(to, 200),
         response.url()
     )))
 }
