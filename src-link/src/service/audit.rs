@@ -1,5 +1,6 @@
-//! The audit log of the gateway and of the desktop app (each its own file): who did what, when, from where, under which correlation id, and how it ended.
-//! One JSON object per line, appended before the answer leaves, so the log is never behind the UI.
+//! The audit log of the gateway and of the desktop app (each its own file): who did what, when, from
+//! where, under which correlation id, and how it ended. One JSON object per line, appended before the
+//! answer leaves, so the log is never behind the UI.
 //!
 //! D1 only ever sees the issuer; this log is where the acting person is kept. The person's id is not
 //! put into D1's `reason` (that field carries only what the person typed).

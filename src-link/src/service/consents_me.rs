@@ -8,7 +8,7 @@
 //! * `GET /api/me/documents?uri=` and `/api/me/documents/summary?uri=`: the bank's document, fetched here
 //!   from the Consents API's own origin only ([`document`]), never from where the page points.
 //!
-//! (`GET /api/me/consents/needed` is in [`crate::consents`], beside the staff's view of the same list.)
+//! (`GET /api/me/consents/needed` is in [`super::consents`], beside the staff's view of the same list.)
 
 use std::collections::HashMap;
 

@@ -83,7 +83,7 @@ pub fn if_match(headers: &HeaderMap, cid: &CorrelationId) -> Result<String, Prob
         .ok_or_else(|| Problem::of(428, ProblemKind::InvalidInput, "This change needs an If-Match header with the ETag of the version you read: reload it and try again.", cid))
 }
 
-/// The API's answer mapped to the gateway's problem; when the person's token was refused, their session
+/// The API's answer mapped to the page's problem; when the person's token was refused, their session
 /// here ends too (the page's 401 sends them to sign in).
 pub fn upstream_problem(caller: &Caller, e: ApitureError, cid: &CorrelationId) -> Problem {
     if let ApitureError::InvalidToken { .. } = &e {
