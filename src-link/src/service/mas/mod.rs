@@ -17,6 +17,8 @@ pub mod billing;
 pub mod payment;
 pub mod promotions;
 
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch};
@@ -27,9 +29,10 @@ use console_api::gateway::{JsonText, ProblemKind, CORRELATION_HEADER};
 use console_api::mas::check;
 use console_api::mas_client::MasError;
 use console_api::transport::TransportError;
+use console_api::validate::ValidationError;
 
 use crate::service::consents_staff::{only, query_pairs};
-use crate::service::{audited, invalid, Answer, Caller, Need, Problem, ServiceState};
+use crate::service::{audited, invalid, Answer, Caller, Cid, Need, Problem, ServiceState};
 
 pub fn router() -> Router<ServiceState> {
     Router::new()
@@ -65,12 +68,33 @@ pub(crate) async fn staff_read<T>(
     audited(state, caller, action, target, cid, result).map(|v| Answer(v, cid.clone()))
 }
 
-/// The account id of the path and the query's pairs, checked: a uuid, and no parameter but `allowed`.
-pub(crate) fn account_query(account_id: &str, raw: Option<&str>, allowed: &[&str], cid: &CorrelationId) -> Result<Vec<(String, String)>, Problem> {
-    uuid("account_id", account_id, cid)?;
-    let pairs = query_pairs(raw);
-    only(&pairs, allowed, cid)?;
-    Ok(pairs)
+/// The account a read is about and its query, as the path and the URL give them: checked by
+/// [`AccountRead::query`] inside the read, so that the role is checked (and a refusal audited) first.
+pub struct AccountRead {
+    pub id: String,
+    raw: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AccountRead {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let cid = Cid::from_request_parts(parts, state).await?.0;
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| invalid(&ValidationError { field: "account_id", message: e.body_text() }, &cid))?;
+        Ok(AccountRead { id, raw: parts.uri.query().map(str::to_string) })
+    }
+}
+
+impl AccountRead {
+    /// The query's pairs, checked with the account id: a uuid, and no parameter but `allowed`.
+    pub fn query(&self, allowed: &[&str], cid: &CorrelationId) -> Result<Vec<(String, String)>, Problem> {
+        uuid("account_id", &self.id, cid)?;
+        let pairs = query_pairs(self.raw.as_deref());
+        only(&pairs, allowed, cid)?;
+        Ok(pairs)
+    }
 }
 
 /// A write's input refused before anything was sent (no attempt line: nothing was attempted), audited.

@@ -2,13 +2,13 @@
 //! from a day, and a cancellation from a date (admins).
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use console_api::mas::{check, AccountPromotionType, PatchAccountPromotion};
 use console_api::validate::{self, ValidationError};
 
-use super::{account_query, problem, refuse_input, staff_read, status_only, uuid};
+use super::{problem, refuse_input, staff_read, status_only, uuid, AccountRead};
 use crate::service::consents_staff::optional;
 use crate::service::{attempt, audited, body, invalid, Caller, Cid, Need, Problem, ServiceState};
 
@@ -20,15 +20,9 @@ pub async fn current(State(state): State<ServiceState>, Path(account_id): Path<S
     staff_read(&state, &caller, "mas.promotions.list", &account_id, &cid, read).await
 }
 
-pub async fn by_type(
-    State(state): State<ServiceState>,
-    Path(account_id): Path<String>,
-    RawQuery(raw): RawQuery,
-    Cid(cid): Cid,
-    caller: Caller,
-) -> Result<impl IntoResponse, Problem> {
+pub async fn by_type(State(state): State<ServiceState>, account: AccountRead, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
     let read = async {
-        let pairs = account_query(&account_id, raw.as_deref(), &["account_promotion_type"], &cid)?;
+        let pairs = account.query(&["account_promotion_type"], &cid)?;
         let kind = match optional(&pairs, "account_promotion_type") {
             None => None,
             Some(given) => Some(AccountPromotionType::parse_known(given).ok_or_else(|| {
@@ -36,27 +30,21 @@ pub async fn by_type(
                 invalid(&ValidationError { field: "account_promotion_type", message }, &cid)
             })?),
         };
-        state.mas.client(&cid).account_promotions(&account_id, kind.as_ref()).await.map_err(|e| problem(e, false, &cid))
+        state.mas.client(&cid).account_promotions(&account.id, kind.as_ref()).await.map_err(|e| problem(e, false, &cid))
     };
-    staff_read(&state, &caller, "mas.account_promotions.list", &account_id, &cid, read).await
+    staff_read(&state, &caller, "mas.account_promotions.list", &account.id, &cid, read).await
 }
 
-pub async fn history(
-    State(state): State<ServiceState>,
-    Path(account_id): Path<String>,
-    RawQuery(raw): RawQuery,
-    Cid(cid): Cid,
-    caller: Caller,
-) -> Result<impl IntoResponse, Problem> {
+pub async fn history(State(state): State<ServiceState>, account: AccountRead, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
     let read = async {
-        let pairs = account_query(&account_id, raw.as_deref(), &["start_date"], &cid)?;
+        let pairs = account.query(&["start_date"], &cid)?;
         let start_date = optional(&pairs, "start_date");
         if let Some(day) = start_date {
             check::date("start_date", day).map_err(|e| invalid(&e, &cid))?;
         }
-        state.mas.client(&cid).promotions_history(&account_id, start_date).await.map_err(|e| problem(e, false, &cid))
+        state.mas.client(&cid).promotions_history(&account.id, start_date).await.map_err(|e| problem(e, false, &cid))
     };
-    staff_read(&state, &caller, "mas.promotions_history.get", &account_id, &cid, read).await
+    staff_read(&state, &caller, "mas.promotions_history.get", &account.id, &cid, read).await
 }
 
 /// Admins: the promotion stops applying from `cancellation_date` (204). A date in the past or after the
