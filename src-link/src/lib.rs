@@ -14,10 +14,12 @@
 //! * [`mas`]: MasCustomers v4 for the environment's org ([`mas::MasLink`]), with MasStack's token.
 //! * [`directory`]: the bank's customer directory ([`directory::DirectoryLink`]), with the bank's token.
 //! * [`UpstreamTls`]: each upstream's client certificate and private CA bundle (mutual TLS with D1).
+//! * [`service`]: the console's `/api` itself (role checks, input checks, the audit log, every route's
+//!   upstream calls and problems) as one router over a [`service::ServiceState`] of these links.
 //!
-//! The gateway (`console-server`) and the desktop shell build a [`D1Link`], a [`mas::MasLink`] and a
-//! [`directory::DirectoryLink`] and hand their clients to their request handlers: the links hold the
-//! tokens, the callers only route and check who may ask.
+//! The gateway (`console-server`) and the desktop app build a [`service::ServiceState`] and serve
+//! [`service::router`]: the links hold the tokens, the hosts only authenticate the person (each its own
+//! way) and say who is asking ([`service::Caller`]).
 
 pub mod apiture;
 pub mod correlation;
@@ -26,6 +28,7 @@ pub mod directory;
 mod http;
 pub mod jwks;
 pub mod mas;
+pub mod service;
 pub mod service_token;
 pub mod upstream;
 pub mod user_auth;

@@ -1,16 +1,17 @@
-//! Sign-in, sign-out and the [`Caller`] every `/api` handler is given.
+//! Sign-in, sign-out, and who is asking: [`authenticate`] puts the [`Caller`] of the service's every `/api`
+//! route into the request, from the session cookie.
 //!
 //! * `GET /auth/login` and `GET /auth/callback`: OpenID Connect sign-in, in [`crate::sign_in`].
 //! * `POST /auth/logout`: revokes the refresh token upstream and forgets the session.
 //!
-//! [`Caller`] is the only way a handler learns who is asking: it loads the session (401 without one),
+//! [`SessionCaller::extract`] is the only way a handler learns who is asking: it loads the session (401 without one),
 //! refreshes its tokens when they are about to expire, and refuses state-changing requests that do not
 //! prove they come from our own page (the anti-CSRF token in [`CSRF_HEADER`], plus `Origin` and
 //! `Sec-Fetch-Site` when the browser sends them). Its refusals are audited as `session.refused`, always
 //! (those of callers without a valid session within a limit per client address, see
-//! [`crate::audit::AuditLog::record_anonymous_refusal`]). The page's background refreshes (a GET with
-//! [`BACKGROUND_HEADER`]) do not extend the session; what they read is audited the first time this session
-//! reads it ([`crate::api::audited`]): the header is the page's to send, so it must not hide a read.
+//! [`crate::anonymous_refusals`]). The page's background refreshes (a GET with [`BACKGROUND_HEADER`]) do
+//! not extend the session; what they read is audited the first time this session reads it
+//! ([`console_link::service::audited`]): the header is the page's to send, so it must not hide a read.
 //!
 //! Roles on refresh: a refresh that brings a new ID token re-maps the role from it (and ends the session
 //! if it no longer maps to exactly one); one without keeps the role of the sign-in. Either way the tokens
@@ -19,20 +20,22 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
-use console_api::gateway::{routes, ProblemKind, Role, SignedInUser, BACKGROUND_HEADER, CSRF_HEADER};
+use axum::{Json, Router};
+use console_api::gateway::{routes, ProblemKind, SessionInfo, SignedInUser, BACKGROUND_HEADER, CSRF_HEADER};
 use console_link::correlation::new_correlation_id;
+use console_link::service::{not_signed_in, Caller, Cid, Origin, Problem};
 use console_link::user_auth::{UserAuth, UserAuthError};
 
-use crate::api::{AppState, Problem};
 use crate::config::RoleMapping;
-use crate::session::{same_secret, AuditedReads, Session};
+use crate::session::{same_secret, Session};
 use crate::sign_in::role_of;
+use crate::AppState;
 
 /// Refresh this long before the access token expires.
 const REFRESH_MARGIN: Duration = Duration::from_secs(30);
@@ -85,6 +88,41 @@ pub fn router() -> Router<AppState> {
         .route(routes::AUTH_LOGIN, get(crate::sign_in::login))
         .route(routes::AUTH_CALLBACK, get(crate::sign_in::callback))
         .route(routes::AUTH_LOGOUT, post(logout))
+        .route(routes::SESSION, get(session))
+}
+
+/// The middleware in front of the service's routes: the [`Caller`] of the session cookie into the
+/// request's extensions, or the refusal (audited) as the answer.
+pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    match SessionCaller::extract(&mut parts, &state, false).await {
+        Ok(signed_in) => {
+            parts.extensions.insert(signed_in.caller);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(refused) => refused.into_response(),
+    }
+}
+
+/// `GET /api/session`: who is signed in. Nobody signed in is not an error here: the page needs to know it
+/// to send the person to sign in.
+async fn session(State(state): State<AppState>, request: Request) -> Result<Response, Problem> {
+    let (mut parts, _) = request.into_parts();
+    let mut info = SessionInfo { issuer_id: None, user: None, csrf_token: None, ..state.about.clone() };
+    match SessionCaller::extract(&mut parts, &state, true).await {
+        Ok(signed_in) => {
+            if signed_in.caller.user.role.is_staff() {
+                info.issuer_id.clone_from(&state.about.issuer_id);
+            }
+            info.user = Some(signed_in.caller.user);
+            info.csrf_token = Some(signed_in.csrf_token);
+        }
+        Err(p) if p.0.status == 401 => {}
+        Err(p) => return Err(p),
+    }
+    let mut response = Json(info).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 /// A cookie's value from the request.
@@ -190,32 +228,17 @@ fn check_same_site(
     }
 }
 
-/// Who is asking, for a handler. Extracting it enforces sign-in, the session timeouts, token refresh and
-/// (on anything but GET and HEAD) the same-site proof.
-#[derive(Clone)]
-pub struct Caller {
-    pub user: SignedInUser,
-    /// The person's access token, for the Apiture APIs that decide by it. Never leaves this process.
-    pub access_token: String,
+/// Who is asking, as the session cookie says. Extracting it enforces sign-in, the session timeouts, token
+/// refresh and (on anything but GET and HEAD) the same-site proof.
+pub struct SessionCaller {
+    /// What the service's routes are given (the session's audited reads, and its end when an upstream
+    /// refuses the person's token).
+    pub caller: Caller,
+    /// The session's anti-CSRF token, which `/api/session` gives the page.
     pub csrf_token: String,
-    /// A background refresh of the page (a GET with [`BACKGROUND_HEADER`]): it did not extend the session,
-    /// and [`crate::api::audited`] writes its line only if this session's log does not show that read yet.
-    pub background: bool,
-    /// What this session's lines already show, for [`crate::api::audited`].
-    pub audited_reads: Arc<AuditedReads>,
-    /// The request as asked (path and query: which page of which list), so that a repeat is the same
-    /// request, not merely the same target.
-    pub request: String,
-    /// The session's id, to end it ([`Caller::end_session`]). A credential: never logged.
-    session_id: String,
 }
 
-/// 401 with the words the page shows before sending the person to sign in.
-pub fn not_signed_in(cid: &console_api::d1_client::CorrelationId) -> Problem {
-    refusal(401, ProblemKind::Unauthorized, "You are not signed in, or your session has ended. Sign in again.", cid)
-}
-
-/// Why no [`Caller`] was made, for the answer and for the audit log.
+/// Why no [`SessionCaller`] was made, for the answer and for the audit log.
 struct Refused {
     problem: Problem,
     /// `session.refused`, or `session.refresh` when the sign-in service could not be reached.
@@ -234,24 +257,16 @@ impl Refused {
 /// Why no session was found, when the request named none.
 const NO_SESSION_COOKIE: &str = "no session cookie";
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Caller::extract(parts, state, false).await
-    }
-}
-
-impl Caller {
+impl SessionCaller {
     /// The caller, or the answer that refuses the request, audited as `session.refused` (with the request's
     /// method and path as target: the handler's own action is not known yet), background or not: what a
     /// page sends must not decide what is audited. Not audited: when `anonymous_is_normal` (`/api/session`),
     /// a request without a cookie; and past their limit per client address, refusals of callers without a
     /// valid session (anyone can send those).
-    pub async fn extract(parts: &mut Parts, state: &AppState, anonymous_is_normal: bool) -> Result<Caller, Problem> {
-        let cid = crate::api::Cid::from_request_parts(parts, state).await?.0;
+    pub async fn extract(parts: &mut Parts, state: &AppState, anonymous_is_normal: bool) -> Result<SessionCaller, Problem> {
+        let cid = Cid::from_request_parts(parts, state).await?.0;
         let background = parts.method == Method::GET && parts.headers.contains_key(BACKGROUND_HEADER);
-        match Caller::load(parts, state, background, &cid).await {
+        match SessionCaller::load(parts, state, background, &cid).await {
             Ok(caller) => Ok(caller),
             Err(refused) => {
                 let quiet = anonymous_is_normal && refused.why == NO_SESSION_COOKIE;
@@ -260,7 +275,7 @@ impl Caller {
                     let status = refused.problem.0.status;
                     match &refused.user {
                         Some(u) => state.audit.record_because(&u.id, u.role.as_str(), refused.action, &target, cid.as_str(), status, &refused.why),
-                        None => state.audit.record_anonymous_refusal(refused.action, &target, cid.as_str(), status, &refused.why),
+                        None => state.anonymous_refusals.record(refused.action, &target, cid.as_str(), status, &refused.why),
                     }
                 }
                 Err(refused.problem)
@@ -268,7 +283,7 @@ impl Caller {
         }
     }
 
-    async fn load(parts: &Parts, state: &AppState, background: bool, cid: &console_api::d1_client::CorrelationId) -> Result<Caller, Refused> {
+    async fn load(parts: &Parts, state: &AppState, background: bool, cid: &console_api::d1_client::CorrelationId) -> Result<SessionCaller, Refused> {
         let id = cookie(&parts.headers, state.web.session_cookie())
             .ok_or_else(|| Refused::new(not_signed_in(cid), NO_SESSION_COOKIE, None))?
             .to_string();
@@ -306,20 +321,16 @@ impl Caller {
                 }
             }
         }
-        Ok(Caller {
-            user: session.user.clone(),
-            access_token: session.access_token.clone(),
-            csrf_token: session.csrf_token.clone(),
-            background,
-            audited_reads: session.audited_reads.clone(),
-            request: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default(),
-            session_id: id,
-        })
-    }
-
-    /// Ends this caller's session here (its sign-in was ended upstream): the next request is a 401.
-    pub fn end_session(&self, state: &AppState) {
-        state.sessions.remove(&self.session_id);
+        let origin = parts.extensions.get::<Origin>().cloned().unwrap_or_default();
+        let (sessions, session_id) = (state.sessions.clone(), id);
+        // An upstream refused the person's token (their sign-in was ended there): the next request is a 401.
+        let end = Arc::new(move || {
+            sessions.remove(&session_id);
+        });
+        let caller = Caller::new(session.user.clone(), session.access_token.clone(), origin)
+            .with_audited_reads(session.audited_reads.clone())
+            .on_sign_in_ended(end);
+        Ok(SessionCaller { caller, csrf_token: session.csrf_token.clone() })
     }
 }
 
@@ -337,32 +348,4 @@ async fn renew(session: &mut Session, auth: &UserAuth, roles: &RoleMapping) -> R
         session.refresh_token = tokens.refresh_token;
     }
     Ok(())
-}
-
-/// What a route needs of its caller.
-#[derive(Clone, Copy, Debug)]
-pub enum Need {
-    /// Admins and agents: look up any customer.
-    Staff,
-    /// Admins: change anything upstream.
-    Admin,
-    /// End users: their own consents.
-    Customer,
-}
-
-impl Caller {
-    /// Refuses (403, audited) a caller whose role does not meet `need`.
-    pub fn require(&self, need: Need, state: &AppState, action: &str, target: &str, cid: &console_api::d1_client::CorrelationId) -> Result<(), Problem> {
-        let role = &self.user.role;
-        let (allowed, why) = match need {
-            Need::Staff => (role.is_staff(), "This is for back-office staff."),
-            Need::Admin => (role.may_write(), "Only an admin may do this: agents are read-only."),
-            Need::Customer => (*role == Role::Customer, "This is for customers, about their own documents."),
-        };
-        if allowed {
-            return Ok(());
-        }
-        state.audit.record(&self.user.id, role.as_str(), action, target, cid.as_str(), 403);
-        Err(refusal(403, ProblemKind::Forbidden, &format!("{why} You are signed in as {} ({}).", self.user.name, role.label()), cid))
-    }
 }

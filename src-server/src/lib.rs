@@ -1,31 +1,24 @@
 //! The web gateway: a backend-for-frontend that serves the built UI (`dist/`) and the console's `/api`.
 //!
 //! The page only ever talks to this origin. OAuth, keys and tokens stay in `console-link`, inside this
-//! process; the browser holds one HttpOnly session cookie. Every `/api` route checks the caller's role.
+//! process; the browser holds one HttpOnly session cookie. The `/api` routes themselves (role checks,
+//! input checks, audit lines, every upstream call) are `console-link`'s [`console_link::service`], shared
+//! with the desktop app; the gateway puts the web's part in front of them.
 //!
 //! * [`config`]: the environment file and its profiles.
 //! * [`sign_in`]: OpenID Connect sign-in ([`pending_sign_in`]: the sealed cookie of one in progress).
-//! * [`auth`]: sign-out, and the [`auth::Caller`] of every route.
-//! * [`session`]: the server-side session store. [`audit`]: who did what, from where ([`client`]).
+//! * [`auth`]: sign-out, `/api/session`, and [`auth::authenticate`]: the session cookie made the service's
+//!   [`console_link::service::Caller`].
+//! * [`session`]: the server-side session store. [`client`]: who is on the other end of a request;
+//!   [`anonymous_refusals`]: the audit lines of callers without a session, within limits.
 //! * [`periodic`]: chores on a timer (sweeping sessions and rate-limit buckets).
-//! * [`api`]: the allow-listed `/api` routes to D1. [`consents`]: the Consents routes;
-//!   [`consents_me`]: the end user's own (give, revoke, history, labels, documents);
-//!   [`consents_staff`]: the staff consent area's. [`people`]: the customer directory; [`mas`]: MasCustomers
-//!   v4 (accounts, payment methods, promotions, billing addresses).
 //! * [`web`]: static files, SPA fallback, security headers, and the [`rate_limit`] of `/auth/*`.
 
-pub mod api;
-pub mod audit;
+pub mod anonymous_refusals;
 pub mod auth;
 pub mod client;
 pub mod config;
-pub mod consents;
-pub mod consents_me;
-pub mod consents_staff;
-pub mod export;
-pub mod mas;
 pub mod pending_sign_in;
-pub mod people;
 pub mod periodic;
 pub mod rate_limit;
 pub mod session;
@@ -38,11 +31,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use console_api::gateway::{routes, SessionInfo};
-use console_link::apiture::ApitureLink;
-use console_link::directory::DirectoryLink;
-use console_link::mas::MasLink;
+use console_link::service::{AuditLog, ConsentsConfig, ServiceError, ServiceSettings, ServiceState};
 use console_link::user_auth::{UserAuth, UserAuthConfig};
-use console_link::D1Link;
 use thiserror::Error;
 use tokio::net::TcpListener;
 
@@ -58,10 +48,8 @@ pub enum ServerError {
     Auth(#[from] console_link::user_auth::UserAuthError),
     #[error("--public-url {0}: {1}")]
     PublicUrl(String, String),
-    #[error("audit log {0}: {1}")]
-    Audit(PathBuf, std::io::Error),
-    #[error("consents link: {0}")]
-    Consents(String),
+    #[error("{0}")]
+    Service(#[from] ServiceError),
     #[error("TLS certificate {0} / key: {1}")]
     Tls(PathBuf, String),
     #[error("cannot listen on {0}: {1}")]
@@ -70,6 +58,22 @@ pub enum ServerError {
     NoDist(PathBuf),
     #[error("profile '{profile}' is {environment}, which must keep an audit log: pass --audit-log FILE (JSON lines, appended; every write's attempt is logged there before it is made)")]
     NoAuditLog { profile: String, environment: console_api::gateway::Environment },
+}
+
+/// What the gateway's own routes and layers share, beside the service's state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The `/api` routes' state (the links and the audit log).
+    pub service: ServiceState,
+    /// The service's audit log, for sign-in, sign-out and the session's refusals.
+    pub audit: Arc<AuditLog>,
+    pub anonymous_refusals: Arc<anonymous_refusals::AnonymousRefusals>,
+    /// What `/api/session` says before anyone signs in (environment, product, version, issuer).
+    pub about: SessionInfo,
+    pub auth: Arc<UserAuth>,
+    pub sessions: Arc<session::SessionStore>,
+    pub web: auth::WebOrigin,
+    pub sign_in: Arc<sign_in::SignIn>,
 }
 
 /// What the gateway runs with.
@@ -219,10 +223,7 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
         Duration::from_secs(15),
         &profile.tls.auth,
     )?;
-    let consents = ApitureLink::with_tls(profile.auth.consents_base.clone(), profile.auth.api_key.clone(), Duration::from_secs(15), &profile.tls.consents)
-        .map_err(|e| ServerError::Consents(e.to_string()))?;
-    let audit = audit::AuditLog::open(config.audit_log.as_deref())
-        .map_err(|e| ServerError::Audit(config.audit_log.clone().unwrap_or_default(), e))?;
+    let service = ServiceState::new(service_settings(profile, config.audit_log.clone()))?;
     let auth = Arc::new(auth);
     let sessions = Arc::new(session::SessionStore::new(profile.auth.idle_timeout, profile.auth.absolute_timeout));
     // A minute, or the idle timeout when shorter (tests), so a session outlives its timeout by one period at most.
@@ -230,15 +231,13 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
     let sweeper = session::spawn_sweeper(&sessions, sweep_every, revoke_swept(auth.clone()));
     let web = auth::WebOrigin::new(&public_url, config.public_url.is_none());
     let sign_in = sign_in::SignIn { pending: pending_sign_in::PendingSignIns::new(web.secure), roles: profile.auth.roles.clone() };
-    let state = api::AppState {
-        link: D1Link::with_tls(profile.d1.clone(), &profile.tls.d1)?,
-        directory: DirectoryLink::with_tls(profile.directory.clone(), &profile.tls.directory)?,
-        mas: MasLink::with_tls(profile.mas.clone(), &profile.tls.mas)?,
+    let state = AppState {
+        audit: service.audit.clone(),
+        anonymous_refusals: Arc::new(anonymous_refusals::AnonymousRefusals::new(service.audit.clone())),
+        service,
         about,
         auth,
         sessions: sessions.clone(),
-        consents,
-        audit: Arc::new(audit),
         web,
         sign_in: Arc::new(sign_in),
     };
@@ -280,6 +279,25 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
     };
     tracing::info!(%addr, public = %public_url, profile = %config.profile.name, "gateway listening");
     Ok(Running { addr, public_url, stop, task, sessions, _sweeper: sweeper, _rate_limit_sweeper: rate_limit_sweeper })
+}
+
+/// The service's settings from the profile: every upstream and its TLS files, and the audit log.
+fn service_settings(profile: &config::Profile, audit_log: Option<PathBuf>) -> ServiceSettings {
+    ServiceSettings {
+        d1: profile.d1.clone(),
+        d1_tls: profile.tls.d1.clone(),
+        directory: profile.directory.clone(),
+        directory_tls: profile.tls.directory.clone(),
+        mas: profile.mas.clone(),
+        mas_tls: profile.tls.mas.clone(),
+        consents: ConsentsConfig {
+            base: profile.auth.consents_base.clone(),
+            api_key: profile.auth.api_key.clone(),
+            timeout: Duration::from_secs(15),
+        },
+        consents_tls: profile.tls.consents.clone(),
+        audit_log,
+    }
 }
 
 /// Ends upstream the sign-ins of sessions that timed out here (best effort: the refresh family would

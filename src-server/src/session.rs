@@ -6,14 +6,14 @@
 //!
 //! Time is tokio's (`tokio::time::Instant`), so tests pause and advance it instead of sleeping.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
 use console_api::gateway::SignedInUser;
+use console_link::service::AuditedReads;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 /// How often [`spawn_sweeper`] looks for dead sessions in the gateway.
@@ -47,50 +47,6 @@ impl Session {
             created: now,
             last_seen: now,
         }
-    }
-}
-
-/// How many distinct reads [`AuditedReads`] remembers per session: a working day of a person opening
-/// consumers, with room to spare. Past it every read is logged again, the safe direction.
-pub const AUDITED_READS_MAX: usize = 512;
-
-/// The reads (action, target, status) a session's lines already show, so that the page's background
-/// refreshes, which repeat them, can be left out of the log. The page decides only whether a request is
-/// background; it cannot hide a read: whatever was never logged for this session is logged, background or
-/// not. Kept as SHA-256 digests (truncated to 128 bits): a target is as long as the caller made it, and a
-/// collision must not be craftable to hide a read.
-#[derive(Default)]
-pub struct AuditedReads(Mutex<HashSet<[u8; 16]>>);
-
-impl AuditedReads {
-    /// Notes that this read is in the log now; whether it was new to this session (its line must be
-    /// written). Once [`AUDITED_READS_MAX`] are remembered, every read not among them counts as new.
-    pub fn note(&self, action: &str, target: &str, status: u16) -> bool {
-        let key = Self::key(action, target, status);
-        let mut seen = lock(&self.0);
-        if seen.contains(&key) {
-            return false;
-        }
-        if seen.len() < AUDITED_READS_MAX {
-            seen.insert(key);
-        }
-        true
-    }
-
-    /// Whether this read's line is in the log already (without noting anything).
-    pub fn seen(&self, action: &str, target: &str, status: u16) -> bool {
-        lock(&self.0).contains(&Self::key(action, target, status))
-    }
-
-    fn key(action: &str, target: &str, status: u16) -> [u8; 16] {
-        let mut hash = Sha256::new();
-        let parts: [&[u8]; 5] = [action.as_bytes(), b"\0", target.as_bytes(), b"\0", &status.to_be_bytes()];
-        for part in parts {
-            hash.update(part);
-        }
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&hash.finalize()[..16]);
-        key
     }
 }
 
@@ -272,21 +228,6 @@ mod tests {
             tokio::task::yield_now().await;
         }
         assert!(sweeper.is_finished());
-    }
-
-    #[test]
-    fn a_read_is_new_once_per_session_and_everything_is_new_once_the_set_is_full() {
-        let reads = AuditedReads::default();
-        assert!(reads.note("d1.operations.list", "demo-busy", 200));
-        assert!(!reads.note("d1.operations.list", "demo-busy", 200));
-        assert!(reads.note("d1.operations.list", "demo-busy", 503), "another outcome is another line");
-        assert!(reads.note("d1.operation.get", "demo-busy", 200));
-        for i in 0..AUDITED_READS_MAX {
-            reads.note("d1.operations.list", &format!("c-{i}"), 200);
-        }
-        assert!(reads.note("d1.operations.list", "past-the-bound", 200));
-        assert!(reads.note("d1.operations.list", "past-the-bound", 200), "not remembered once full: logged every time");
-        assert!(!reads.note("d1.operations.list", "demo-busy", 200), "what was remembered still is");
     }
 
     #[test]

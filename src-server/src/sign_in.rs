@@ -20,7 +20,7 @@ use console_api::gateway::{is_local_path, Role, SignedInUser};
 use console_link::correlation::new_correlation_id;
 use console_link::user_auth::{unix_now, Identity, UserAuthError};
 
-use crate::api::AppState;
+use crate::AppState;
 use crate::auth::{cookie, page, redirect};
 use crate::config::RoleMapping;
 use crate::pending_sign_in::{PendingSignIn, PendingSignIns, SIGN_IN_TIMEOUT};
@@ -96,7 +96,7 @@ pub(crate) async fn callback(State(state): State<AppState>, headers: HeaderMap, 
         Ok(p) => p,
         Err(e) => {
             // Anyone can send a callback: these lines go through the anonymous refusals' limits.
-            state.audit.record_anonymous_refusal("session.sign_in", "", cid.as_str(), 400, &e.to_string());
+            state.anonymous_refusals.record("session.sign_in", "", cid.as_str(), 400, &e.to_string());
             return page(StatusCode::BAD_REQUEST, "This sign-in has expired or was started elsewhere", &format!("Not completed: {e}. {again}"));
         }
     };
@@ -167,7 +167,7 @@ async fn finish_sign_in(
     }
     let (user_id, role) = (user.id.clone(), user.role.clone());
     let id = state.sessions.insert(Session::new(user, tokens.access_token, tokens.expires_at, tokens.refresh_token));
-    crate::audit::RequestScope::note_session(&id);
+    console_link::service::RequestScope::note_session(&id);
     state.audit.record(&user_id, role.as_str(), "session.sign_in", "", cid.as_str(), 200);
     let mut response = redirect(return_path(&state.web.origin, &pending.return_to).as_deref().unwrap_or("/"));
     response.headers_mut().append(header::SET_COOKIE, state.web.set_cookie(state.web.session_cookie(), &id, None));

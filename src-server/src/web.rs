@@ -15,11 +15,13 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{self, AppState};
-use crate::audit::{session_ref, RequestScope};
+use console_link::service::audit::{session_ref, RequestScope};
+use console_link::service::Origin;
+
 use crate::auth::{cookie, WebOrigin};
 use crate::client::{ClientAddr, ClientAddrs};
 use crate::rate_limit::{retry_after_secs, AuthRateLimit};
+use crate::AppState;
 
 /// The page runs only our own script and wasm, styles only from our own sheet (it sets no style
 /// attributes), talks only to this origin, and cannot be framed.
@@ -51,8 +53,14 @@ pub fn app(state: AppState, dist: &Path, trusted_proxies: &[IpAddr], auth_limit:
     let set = |name: header::HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    // The service's routes each need a caller: the session's, or the refusal, before any of them runs.
+    // Unknown `/api` routes stay a 404 for everyone.
+    let api = console_link::service::routes(state.service.clone())
+        .route_layer(middleware::from_fn_with_state(state.clone(), crate::auth::authenticate))
+        .merge(console_link::service::unknown_routes());
     Router::new()
-        .merge(api::router(state))
+        .merge(crate::auth::router().with_state(state))
+        .merge(api)
         .merge(static_files(dist))
         .layer(middleware::from_fn_with_state(layer, per_request))
         .layer(set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
@@ -153,6 +161,9 @@ async fn per_request(State(layer): State<RequestLayer>, mut request: Request, ne
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let client = layer.clients.of(peer, request.headers());
     request.extensions_mut().insert(ClientAddr(client));
+    let user_agent = request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let origin = Origin::Web { ip: client, user_agent };
+    request.extensions_mut().insert(origin.clone());
     let path = request.uri().path();
     let sign_in = path.starts_with("/auth/");
     // `/api` answers carry personal data, `/auth` answers one-time codes and cookies: no cache keeps them.
@@ -166,7 +177,7 @@ async fn per_request(State(layer): State<RequestLayer>, mut request: Request, ne
         }
         None => {
             let session = cookie(request.headers(), layer.web.session_cookie()).map(session_ref);
-            RequestScope { client, request_id: request_id.clone(), session }.run(next.run(request)).await
+            RequestScope { origin, request_id: request_id.clone(), session }.run(next.run(request)).await
         }
     };
     let headers = response.headers_mut();

@@ -295,7 +295,7 @@ async fn a_flood_of_anonymous_refusals_writes_about_a_burst_of_lines() {
         let (status, _, _) = stack.get_anonymous(BUSY).await;
         assert_eq!(status, 401);
     }
-    let burst = console_server::audit::ANONYMOUS_REFUSALS_BURST as usize;
+    let burst = console_server::anonymous_refusals::ANONYMOUS_REFUSALS_BURST as usize;
     // One more line per second of the flood at most (refill 1 s).
     let allowed = burst + started.elapsed().as_secs() as usize + 1;
     let refused = lines_of(&stack, "session.refused").len();
@@ -319,8 +319,8 @@ async fn a_flood_of_anonymous_refusals_from_many_addresses_is_capped_for_all_of_
         let r = http.get(stack.url(BUSY)).header("x-forwarded-for", from).send().await.expect("GET");
         assert_eq!(r.status().as_u16(), 401);
     }
-    let total = console_server::audit::ANONYMOUS_REFUSALS_TOTAL_BURST as usize;
-    let per_second = console_server::audit::ANONYMOUS_REFUSALS_PER_SECOND as usize;
+    let total = console_server::anonymous_refusals::ANONYMOUS_REFUSALS_TOTAL_BURST as usize;
+    let per_second = console_server::anonymous_refusals::ANONYMOUS_REFUSALS_PER_SECOND as usize;
     let allowed = total + per_second * (started.elapsed().as_secs() as usize + 1);
     let written = lines_of(&stack, "session.refused").len();
     assert!(written <= allowed && written < 1500, "{written} lines for 1,500 anonymous refusals from as many addresses (at most {allowed})");

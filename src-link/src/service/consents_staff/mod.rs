@@ -22,12 +22,12 @@ use console_api::consents_staff::ExplorerQuery;
 use console_api::d1_client::CorrelationId;
 use console_api::gateway::{routes, ProblemKind};
 use console_api::validate::ValidationError;
-use console_link::apiture::ApitureError;
+use crate::apiture::ApitureError;
 
-use crate::api::{invalid, AppState, Problem};
-use crate::auth::Caller;
+use crate::service::{invalid, ServiceState, Problem};
+use crate::service::Caller;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<ServiceState> {
     Router::new()
         .route(routes::CONSENTS, get(explorer::list))
         .route(routes::CONSENTS_EXPORT, get(explorer::export))
@@ -83,11 +83,11 @@ pub fn if_match(headers: &HeaderMap, cid: &CorrelationId) -> Result<String, Prob
         .ok_or_else(|| Problem::of(428, ProblemKind::InvalidInput, "This change needs an If-Match header with the ETag of the version you read: reload it and try again.", cid))
 }
 
-/// The API's answer mapped to the gateway's problem; when the person's token was refused, their session
+/// The API's answer mapped to the page's problem; when the person's token was refused, their session
 /// here ends too (the page's 401 sends them to sign in).
-pub fn upstream_problem(state: &AppState, caller: &Caller, e: ApitureError, cid: &CorrelationId) -> Problem {
+pub fn upstream_problem(caller: &Caller, e: ApitureError, cid: &CorrelationId) -> Problem {
     if let ApitureError::InvalidToken { .. } = &e {
-        caller.end_session(state);
+        caller.end_session();
     }
     problem(e, cid)
 }
@@ -130,7 +130,7 @@ pub fn problem(e: ApitureError, cid: &CorrelationId) -> Problem {
     p
 }
 
-/// Borrowed pairs, as [`console_link::apiture::Call`] takes them.
+/// Borrowed pairs, as [`crate::apiture::Call`] takes them.
 pub fn borrowed<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
     pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

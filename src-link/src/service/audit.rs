@@ -1,13 +1,16 @@
-//! The gateway's audit log: who did what, when, from where, under which correlation id, and how it ended.
-//! One JSON object per line, appended before the answer leaves, so the log is never behind the UI.
+//! The audit log of the gateway and of the desktop app (each its own file): who did what, when, from
+//! where, under which correlation id, and how it ended. One JSON object per line, appended before the
+//! answer leaves, so the log is never behind the UI.
 //!
 //! D1 only ever sees the issuer; this log is where the acting person is kept. The person's id is not
 //! put into D1's `reason` (that field carries only what the person typed).
 //!
-//! Every line also says where the request came from: the client address, a request id made here (beside
-//! the page's correlation id, which the page chooses), and a reference to the session (a hash of its id:
-//! the id itself is a credential). These come from the [`RequestScope`] that [`crate::web`]'s request
-//! layer sets around every request, so a handler only names what was done: `state.audit.record(..)`.
+//! Every line also says where the request came from: the client (a browser's address and user agent, or
+//! the desktop app), a request id made here (beside the page's correlation id, which the page chooses),
+//! and a reference to the session (a hash of its id: the id itself is a credential). These come from the
+//! [`RequestScope`] the host sets around every request (the gateway's request layer; the service router
+//! opens one from the [`super::Caller`]'s [`Origin`] when the host did not), so a handler only names what
+//! was done: `state.audit.record(..)`.
 //!
 //! A write is logged twice: an `attempt` line before the upstream call ([`AuditLog::attempt`], which
 //! fails when the line cannot be written, and then the write is not made) and its outcome after.
@@ -16,41 +19,27 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::future::Future;
 use std::io::Write;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::sync::Mutex;
 
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::rate_limit::{spawn_sweeper, AuthRateLimit, Sweeper};
+use super::Origin;
 
 /// The most characters of a `target` or `detail` a line keeps; past it, `…` and the whole value's length in
 /// bytes. Both can carry what the caller sent (a request path, an id in a body): uncut, one anonymous
 /// request could write a 60 KB line, and a full disk stops every admin write (see [`AuditLog::attempt`]).
 pub const MAX_FIELD_CHARS: usize = 256;
 
-/// Refusal lines of callers without a valid session, per client address: this many at once, then one per
-/// [`ANONYMOUS_REFUSALS_REFILL`]. Enough for every real person's expired tab; a flood gets a count in the
-/// server log instead of filling the audit disk.
-pub const ANONYMOUS_REFUSALS_BURST: u32 = 20;
-pub const ANONYMOUS_REFUSALS_REFILL: Duration = Duration::from_secs(1);
-
-/// All addresses together: this many anonymous refusal lines at once, then [`ANONYMOUS_REFUSALS_PER_SECOND`]
-/// a second. The per-address limit alone lets a sprayer of addresses (an IPv6 /48 holds 65,536 /64s)
-/// write as fast as it sends; this caps what strangers can write at a few MB a minute.
-pub const ANONYMOUS_REFUSALS_TOTAL_BURST: u32 = 1000;
-pub const ANONYMOUS_REFUSALS_PER_SECOND: u32 = 50;
-
 /// What the audit log knows of the request being served, beside what the handler says.
 #[derive(Clone, Debug, Default)]
 pub struct RequestScope {
-    /// The peer's address, or the one a trusted proxy forwarded for (see [`crate::client`]).
-    pub client: Option<IpAddr>,
+    /// Who sent it: a browser (its address, the peer's or the one a trusted proxy forwarded for, and its
+    /// user agent) or the desktop app.
+    pub origin: Origin,
     /// Made here for every request (a UUID), also sent back in `x-request-id`.
     pub request_id: String,
     /// [`session_ref`] of the session cookie the request carried, if any.
@@ -79,9 +68,9 @@ impl RequestScope {
         let _ = REQUEST.try_with(|s| s.borrow_mut().session = Some(session_ref(session_id)));
     }
 
-    /// The client address of the request being served, if any.
-    pub fn client_now() -> Option<IpAddr> {
-        REQUEST.try_with(|s| s.borrow().client).ok().flatten()
+    /// Whether a scope is set (the host opened one for the request being served).
+    pub fn is_set() -> bool {
+        REQUEST.try_with(|_| ()).is_ok()
     }
 
     /// The scope of the request being served (to carry into a streamed body, which is read after the
@@ -111,8 +100,11 @@ struct AuditEntry<'a> {
     target: &'a str,
     correlation_id: &'a str,
     request_id: &'a str,
-    /// The client's address ("-" when unknown).
+    /// The client's address ("-" when unknown), or `desktop app`.
     client: String,
+    /// The browser's `User-Agent`, when it sent one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_agent: Option<&'a str>,
     /// [`session_ref`] of the session the request named ("-" without one).
     session: &'a str,
     /// `attempt` (a write is about to be sent upstream); then from the status: `ok`; `refused` (4xx: the
@@ -138,15 +130,6 @@ pub enum AuditError {
 /// Where audit lines go: a file, and the tracing log under target `audit` in any case.
 pub struct AuditLog {
     file: Option<(PathBuf, Mutex<std::fs::File>)>,
-    /// The limit of [`AuditLog::record_anonymous_refusal`], per client address.
-    anonymous_refusals: Arc<AuthRateLimit>,
-    /// Forgets that limit's full buckets; started with the first anonymous refusal (the log is opened
-    /// before the runtime serves anything, and a unit test may have none).
-    anonymous_refusals_sweeper: OnceLock<Option<Sweeper>>,
-    /// The limit of [`AuditLog::record_anonymous_refusal`] for all addresses together.
-    anonymous_refusals_total: governor::DefaultDirectRateLimiter,
-    /// Anonymous refusal lines left out by those limits since start.
-    anonymous_refusals_skipped: AtomicU64,
 }
 
 impl AuditLog {
@@ -168,38 +151,7 @@ impl AuditLog {
                 Some((p.to_path_buf(), Mutex::new(f)))
             }
         };
-        Ok(AuditLog {
-            file,
-            anonymous_refusals: Arc::new(AuthRateLimit::new(ANONYMOUS_REFUSALS_BURST, ANONYMOUS_REFUSALS_REFILL, crate::rate_limit::MAX_KEYS)),
-            anonymous_refusals_sweeper: OnceLock::new(),
-            anonymous_refusals_total: governor::RateLimiter::direct(
-                governor::Quota::per_second(std::num::NonZeroU32::new(ANONYMOUS_REFUSALS_PER_SECOND).unwrap_or(std::num::NonZeroU32::MIN))
-                    .allow_burst(std::num::NonZeroU32::new(ANONYMOUS_REFUSALS_TOTAL_BURST).unwrap_or(std::num::NonZeroU32::MIN)),
-            ),
-            anonymous_refusals_skipped: AtomicU64::new(0),
-        })
-    }
-
-    /// The refusal of a caller without a valid session (no cookie, an unknown or ended one): anyone can
-    /// send these, so each client address gets [`ANONYMOUS_REFUSALS_BURST`] lines at once and then one per
-    /// [`ANONYMOUS_REFUSALS_REFILL`], within [`ANONYMOUS_REFUSALS_TOTAL_BURST`] for everyone. Those over it
-    /// are counted in the server log, not written.
-    pub fn record_anonymous_refusal(&self, action: &str, target: &str, correlation_id: &str, status: u16, why: &str) {
-        self.anonymous_refusals_sweeper.get_or_init(|| {
-            let runtime = tokio::runtime::Handle::try_current().ok();
-            runtime.map(|_| spawn_sweeper(&self.anonymous_refusals, crate::rate_limit::SWEEP_EVERY))
-        });
-        let client = RequestScope::current().client;
-        if self.anonymous_refusals.check(client).is_ok() && self.anonymous_refusals_total.check().is_ok() {
-            self.record_because("-", "-", action, target, correlation_id, status, why);
-            return;
-        }
-        let skipped = self.anonymous_refusals_skipped.fetch_add(1, Ordering::Relaxed) + 1;
-        // One warning per flood's start and then per thousand, so that the server log is not flooded instead.
-        if skipped == 1 || skipped.is_multiple_of(1000) {
-            let client = client.map_or_else(|| "-".to_string(), |a| a.to_string());
-            tracing::warn!(client, skipped, action, "refusals of callers without a session come faster than the audit log takes them from one address: lines left out (this total counts all addresses since start)");
-        }
+        Ok(AuditLog { file })
     }
 
     /// Appends one entry; `status` is the HTTP status the person got. A line that cannot be written is
@@ -246,7 +198,8 @@ impl AuditLog {
     ) -> Result<(), AuditError> {
         let (target, detail) = (capped(target), detail.map(capped));
         let scope = RequestScope::current();
-        let client = scope.client.map_or_else(|| "-".to_string(), |a| a.to_string());
+        let client = scope.origin.client();
+        let user_agent = scope.origin.user_agent().map(capped);
         let session = scope.session.as_deref().unwrap_or("-");
         let entry = AuditEntry {
             at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -257,13 +210,14 @@ impl AuditLog {
             correlation_id,
             request_id: &scope.request_id,
             client,
+            user_agent: user_agent.as_deref(),
             session,
             outcome,
             status,
             detail: detail.as_deref(),
         };
         tracing::info!(target: "audit", user_id, role, action, target = entry.target, correlation_id, request_id = entry.request_id,
-            client = entry.client, session, outcome, status, detail = entry.detail);
+            client = entry.client, user_agent = entry.user_agent, session, outcome, status, detail = entry.detail);
         let Some((path, file)) = &self.file else { return Ok(()) };
         let mut line = serde_json::to_vec(&entry)?;
         line.push(b'\n');

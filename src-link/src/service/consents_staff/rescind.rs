@@ -10,12 +10,12 @@ use axum::http::Method;
 use console_api::consents::{ConsentCollection, ConsentState};
 use console_api::consents_staff::{Impact, RescindRequest};
 use console_api::d1_client::CorrelationId;
-use console_link::apiture::Call;
+use crate::apiture::Call;
 
 use super::explorer::fetch;
 use super::{borrowed, only, optional, query_pairs, scan, upstream_problem};
-use crate::api::{attempt, audited, body, invalid, AppState, Answer, Cid, Problem};
-use crate::auth::{Caller, Need};
+use crate::service::{attempt, audited, body, invalid, ServiceState, Answer, Cid, Problem};
+use crate::service::{Caller, Need};
 
 /// What the sandbox and Apiture rescind: every state but rescinded.
 const RESCINDABLE: &str = "pending|given|stale|revoked";
@@ -26,7 +26,7 @@ fn target_of(r: &RescindRequest) -> String {
 }
 
 /// `GET /api/consents/rescind/preview?type=&context=&secondaryContext=&user=&document=` (or `?consent=`)
-pub async fn preview(State(state): State<AppState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Answer<Impact>, Problem> {
+pub async fn preview(State(state): State<ServiceState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Answer<Impact>, Problem> {
     const ACTION: &str = "consents.rescind.preview";
     let target = raw.clone().unwrap_or_default();
     caller.require(Need::Staff, &state, ACTION, &target, &cid)?;
@@ -51,7 +51,7 @@ pub async fn preview(State(state): State<AppState>, RawQuery(raw): RawQuery, Cid
 
 /// What `request` would rescind now. The list filters on everything a rescind narrows by except the
 /// document, which is matched exactly here (see [`scan`]).
-pub async fn impact(state: &AppState, caller: &Caller, request: &RescindRequest, cid: &CorrelationId) -> Result<Impact, Problem> {
+pub async fn impact(state: &ServiceState, caller: &Caller, request: &RescindRequest, cid: &CorrelationId) -> Result<Impact, Problem> {
     if let Some(id) = &request.consent {
         let (consent, _) = fetch(state, caller, id, cid).await?;
         let n = u64::from(consent.state != ConsentState::Rescinded);
@@ -74,7 +74,7 @@ pub async fn impact(state: &AppState, caller: &Caller, request: &RescindRequest,
 /// `POST /api/consents/rescind` with a [`RescindRequest`]: answers how many were rescinded (the API's
 /// `count`) and of how many users; the API lists at most 1,000 of them, so past that the users are those
 /// of the listed ones (the preview, made before, counted them all).
-pub async fn rescind(State(state): State<AppState>, Cid(cid): Cid, caller: Caller, bytes: Bytes) -> Result<Answer<Impact>, Problem> {
+pub async fn rescind(State(state): State<ServiceState>, Cid(cid): Cid, caller: Caller, bytes: Bytes) -> Result<Answer<Impact>, Problem> {
     const ACTION: &str = "consents.rescind";
     caller.require(Need::Admin, &state, ACTION, "", &cid)?;
     let request = body::<RescindRequest>(&bytes, &cid).and_then(|r| r.validate().map(|()| r).map_err(|e| invalid(&e, &cid)));
@@ -93,7 +93,7 @@ pub async fn rescind(State(state): State<AppState>, Cid(cid): Cid, caller: Calle
             let users = listed.iter().map(|c| c.user_id.as_str()).collect::<HashSet<_>>().len() as u64;
             Ok(Impact { consents: answer.value.count.unwrap_or(listed.len() as u64), users })
         }
-        Err(e) => Err(upstream_problem(&state, &caller, e, &cid)),
+        Err(e) => Err(upstream_problem(&caller, e, &cid)),
     };
     audited(&state, &caller, ACTION, &target, &cid, result).map(|i| Answer(i, cid))
 }

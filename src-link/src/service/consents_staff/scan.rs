@@ -8,18 +8,18 @@ use console_api::consents::{Consent, ConsentCollection};
 use console_api::consents_staff::LIMIT_MAX;
 use console_api::d1_client::CorrelationId;
 use console_api::gateway::ProblemKind;
-use console_link::apiture::Call;
+use crate::apiture::Call;
 
 use super::{borrowed, upstream_problem};
-use crate::api::{AppState, Problem};
-use crate::auth::Caller;
+use crate::service::{ServiceState, Problem};
+use crate::service::Caller;
 
 /// The most consents one scan reads (a hundred pages): past it, the answer says so rather than hold the
 /// request for minutes.
 pub const MAX_CONSENTS: u64 = 100_000;
 
 /// One page of `GET /consents/consents` with `filters` at `start`, `limit` long.
-pub async fn page(state: &AppState, caller: &Caller, filters: &[(&'static str, String)], start: u64, limit: u64, cid: &CorrelationId) -> Result<ConsentCollection, Problem> {
+pub async fn page(state: &ServiceState, caller: &Caller, filters: &[(&'static str, String)], start: u64, limit: u64, cid: &CorrelationId) -> Result<ConsentCollection, Problem> {
     let mut pairs = filters.to_vec();
     pairs.push(("start", start.to_string()));
     pairs.push(("limit", limit.to_string()));
@@ -27,12 +27,12 @@ pub async fn page(state: &AppState, caller: &Caller, filters: &[(&'static str, S
     let call = Call::get("consents", &query);
     match state.consents.call(call, &caller.access_token, cid.as_str()).await {
         Ok(answer) => Ok(answer.value),
-        Err(e) => Err(upstream_problem(state, caller, e, cid)),
+        Err(e) => Err(upstream_problem(caller, e, cid)),
     }
 }
 
 /// Every consent of the list with `filters`, each given to `visit`, page after page.
-pub async fn every(state: &AppState, caller: &Caller, filters: &[(&'static str, String)], cid: &CorrelationId, mut visit: impl FnMut(Consent)) -> Result<u64, Problem> {
+pub async fn every(state: &ServiceState, caller: &Caller, filters: &[(&'static str, String)], cid: &CorrelationId, mut visit: impl FnMut(Consent)) -> Result<u64, Problem> {
     let mut start = 0;
     loop {
         let page = page(state, caller, filters, start, LIMIT_MAX, cid).await?;

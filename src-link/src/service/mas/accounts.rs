@@ -6,35 +6,29 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use console_api::mas::PostAccount;
 
-use super::{problem, refuse_input, status_only, uuid};
-use crate::api::{attempt, audited, body, invalid, Answer, AppState, Cid, Problem};
-use crate::auth::{Caller, Need};
+use super::{problem, refuse_input, staff_read, status_only, uuid};
+use crate::service::{attempt, audited, body, invalid, Answer, ServiceState, Cid, Problem};
+use crate::service::{Caller, Need};
 
-pub async fn account_ids(State(state): State<AppState>, Path(customer_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
-    const ACTION: &str = "mas.accounts.list";
-    caller.require(Need::Staff, &state, ACTION, &customer_id, &cid)?;
-    let result = async {
+pub async fn account_ids(State(state): State<ServiceState>, Path(customer_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
+    let read = async {
         uuid("customer_id", &customer_id, &cid)?;
         state.mas.client(&cid).account_ids(&customer_id).await.map_err(|e| problem(e, false, &cid))
-    }
-    .await;
-    audited(&state, &caller, ACTION, &customer_id, &cid, result).map(|ids| Answer(ids, cid))
+    };
+    staff_read(&state, &caller, "mas.accounts.list", &customer_id, &cid, read).await
 }
 
-pub async fn get_account(State(state): State<AppState>, Path(account_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
-    const ACTION: &str = "mas.account.get";
-    caller.require(Need::Staff, &state, ACTION, &account_id, &cid)?;
-    let result = async {
+pub async fn get_account(State(state): State<ServiceState>, Path(account_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
+    let read = async {
         uuid("account_id", &account_id, &cid)?;
         state.mas.client(&cid).get_account(&account_id).await.map_err(|e| problem(e, false, &cid))
-    }
-    .await;
-    audited(&state, &caller, ACTION, &account_id, &cid, result).map(|account| Answer(account, cid))
+    };
+    staff_read(&state, &caller, "mas.account.get", &account_id, &cid, read).await
 }
 
 /// Admins: opens an account for the customer (modality, optional billing address, payment method).
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<ServiceState>,
     Path(customer_id): Path<String>,
     Cid(cid): Cid,
     caller: Caller,
@@ -60,7 +54,7 @@ pub async fn create(
 
 /// Admins: closes one of the customer's accounts (204; 409 while it has an active or scheduled promotion).
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<ServiceState>,
     Path((customer_id, account_id)): Path<(String, String)>,
     Cid(cid): Cid,
     caller: Caller,

@@ -10,15 +10,15 @@ use console_api::consents::{Consent, ConsentCollection};
 use console_api::consents_staff::{for_staff, query_string, ConsentPage, ConsentPatch, ExplorerQuery, CONSENT_ID, LIMIT_MAX};
 use console_api::d1_client::CorrelationId;
 use console_api::export::neutralise_formula;
-use console_link::apiture::Call;
+use crate::apiture::Call;
 
 use super::{explorer_query, if_match, scan, upstream_problem};
-use crate::api::{attempt, audited, body, invalid, AppState, Answer, Cid, Problem};
-use crate::audit::RequestScope;
-use crate::auth::{Caller, Need};
+use crate::service::{attempt, audited, body, invalid, ServiceState, Answer, Cid, Problem};
+use crate::service::audit::RequestScope;
+use crate::service::{Caller, Need};
 
 /// `GET /api/consents?type=&state=&userId=&contextUri=&secondaryContextUri=&q=&sortBy=&start=&limit=`
-pub async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Answer<ConsentPage>, Problem> {
+pub async fn list(State(state): State<ServiceState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Answer<ConsentPage>, Problem> {
     const ACTION: &str = "consents.list";
     let target = raw.clone().unwrap_or_default();
     caller.require(Need::Staff, &state, ACTION, &target, &cid)?;
@@ -75,7 +75,7 @@ pub fn csv_response(body: Body, file_name: &str, cid: &CorrelationId) -> Respons
 
 /// Where the export is, between two pages of the body.
 struct Export {
-    state: AppState,
+    state: ServiceState,
     caller: Caller,
     filters: Vec<(&'static str, String)>,
     cid: CorrelationId,
@@ -128,7 +128,7 @@ impl Export {
 
 /// `GET /api/consents/export.csv?…the explorer's filters`: every page of the filtered set, streamed as it
 /// is read. The first page is read before answering, so that a refusal is a problem, not a broken file.
-pub async fn export(State(state): State<AppState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Response, Problem> {
+pub async fn export(State(state): State<ServiceState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Response, Problem> {
     const ACTION: &str = "consents.export";
     let target = raw.clone().unwrap_or_default();
     caller.require(Need::Staff, &state, ACTION, &target, &cid)?;
@@ -160,7 +160,7 @@ pub async fn export(State(state): State<AppState>, RawQuery(raw): RawQuery, Cid(
 }
 
 /// `GET /api/consents/{id}`: the consent, with its ETag (the version a patch must name).
-pub async fn get_one(State(state): State<AppState>, Path(consent_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<Response, Problem> {
+pub async fn get_one(State(state): State<ServiceState>, Path(consent_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<Response, Problem> {
     const ACTION: &str = "consents.get";
     caller.require(Need::Staff, &state, ACTION, &consent_id, &cid)?;
     let result = fetch(&state, &caller, &consent_id, &cid).await;
@@ -169,12 +169,12 @@ pub async fn get_one(State(state): State<AppState>, Path(consent_id): Path<Strin
 }
 
 /// The consent and its ETag, for staff.
-pub async fn fetch(state: &AppState, caller: &Caller, consent_id: &str, cid: &CorrelationId) -> Result<(Consent, Option<String>), Problem> {
+pub async fn fetch(state: &ServiceState, caller: &Caller, consent_id: &str, cid: &CorrelationId) -> Result<(Consent, Option<String>), Problem> {
     CONSENT_ID.check(consent_id).map_err(|e| invalid(&e, cid))?;
     let path = format!("consents/{consent_id}");
     match state.consents.call::<Consent>(Call::get(&path, &[]), &caller.access_token, cid.as_str()).await {
         Ok(answer) => Ok((for_staff(answer.value), answer.etag)),
-        Err(e) => Err(upstream_problem(state, caller, e, cid)),
+        Err(e) => Err(upstream_problem(caller, e, cid)),
     }
 }
 
@@ -188,7 +188,7 @@ pub fn with_etag(mut response: Response, etag: Option<&str>) -> Response {
 /// `PATCH /api/consents/{id}` with `If-Match`: changes the consent's contexts (all the API lets the bank
 /// change). A stale `If-Match` is a 412 problem carrying the fresh consent and its ETag.
 pub async fn patch(
-    State(state): State<AppState>,
+    State(state): State<ServiceState>,
     Path(consent_id): Path<String>,
     headers: HeaderMap,
     Cid(cid): Cid,
@@ -213,7 +213,7 @@ pub async fn patch(
     let result = match state.consents.call::<Consent>(call, &caller.access_token, cid.as_str()).await {
         Ok(answer) => Ok((for_staff(answer.value), answer.etag)),
         Err(e) if e.status() == Some(412) => {
-            let mut p = upstream_problem(&state, &caller, e, &cid);
+            let mut p = upstream_problem(&caller, e, &cid);
             // What the page needs to show what changed: the consent as it is now.
             if let Ok((fresh, etag)) = fetch(&state, &caller, &consent_id, &cid).await {
                 p.0.current = console_api::gateway::JsonText::of(&fresh);
@@ -221,7 +221,7 @@ pub async fn patch(
             }
             Err(p)
         }
-        Err(e) => Err(upstream_problem(&state, &caller, e, &cid)),
+        Err(e) => Err(upstream_problem(&caller, e, &cid)),
     };
     let (consent, etag) = audited(&state, &caller, ACTION, &consent_id, &cid, result)?;
     Ok(with_etag(Answer(consent, cid).into_response(), etag.as_deref()))

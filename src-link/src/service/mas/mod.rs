@@ -1,10 +1,10 @@
 //! `/api/mas`: MasStack MasCustomers v4 for staff: agents read, admins act, customers are refused (403,
 //! audited). Every call is made in the environment's org (`mas_org`) with the console's own MasStack
-//! token (`console-link`'s [`console_link::mas::MasLink`]); the page names accounts and customers only.
+//! token (`console-link`'s [`crate::mas::MasLink`]); the page names accounts and customers only.
 //!
 //! Ids, dates, IBANs and bodies are checked with [`console_api::mas`]'s rules before MasCustomers hears of
 //! them: a 400 naming the field, audited. A write is audited twice: its `attempt` line before the call
-//! ([`crate::api::attempt`]; no line, no call) and its outcome after. MasCustomers' ErrorResponse stays in
+//! ([`crate::service::attempt`]; no line, no call) and its outcome after. MasCustomers' ErrorResponse stays in
 //! the problem ([`problem`]) so that the page can explain a 409.
 //!
 //! * [`accounts`]: a customer's account ids, create, delete; one account.
@@ -17,6 +17,8 @@ pub mod billing;
 pub mod payment;
 pub mod promotions;
 
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch};
@@ -27,11 +29,12 @@ use console_api::gateway::{JsonText, ProblemKind, CORRELATION_HEADER};
 use console_api::mas::check;
 use console_api::mas_client::MasError;
 use console_api::transport::TransportError;
+use console_api::validate::ValidationError;
 
-use crate::api::{audited, invalid, AppState, Problem};
-use crate::auth::Caller;
+use crate::service::consents_staff::{only, query_pairs};
+use crate::service::{audited, invalid, Answer, Caller, Cid, Need, Problem, ServiceState};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<ServiceState> {
     Router::new()
         .route(routes::CUSTOMER_ACCOUNTS, get(accounts::account_ids).post(accounts::create))
         .route(routes::CUSTOMER_ACCOUNT, delete(accounts::delete))
@@ -50,8 +53,52 @@ pub(crate) fn uuid(field: &'static str, value: &str, cid: &CorrelationId) -> Res
     check::uuid(field, value).map_err(|e| invalid(&e, cid))
 }
 
+/// A staff read: the role first (a refusal is a 403, audited), then `read` (its input checks and the
+/// call, run only now), its outcome audited.
+pub(crate) async fn staff_read<T>(
+    state: &ServiceState,
+    caller: &Caller,
+    action: &str,
+    target: &str,
+    cid: &CorrelationId,
+    read: impl std::future::Future<Output = Result<T, Problem>>,
+) -> Result<Answer<T>, Problem> {
+    caller.require(Need::Staff, state, action, target, cid)?;
+    let result = read.await;
+    audited(state, caller, action, target, cid, result).map(|v| Answer(v, cid.clone()))
+}
+
+/// The account a read is about and its query, as the path and the URL give them: checked by
+/// [`AccountRead::query`] inside the read, so that the role is checked (and a refusal audited) first.
+pub struct AccountRead {
+    pub id: String,
+    raw: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AccountRead {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let cid = Cid::from_request_parts(parts, state).await?.0;
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| invalid(&ValidationError { field: "account_id", message: e.body_text() }, &cid))?;
+        Ok(AccountRead { id, raw: parts.uri.query().map(str::to_string) })
+    }
+}
+
+impl AccountRead {
+    /// The query's pairs, checked with the account id: a uuid, and no parameter but `allowed`.
+    pub fn query(&self, allowed: &[&str], cid: &CorrelationId) -> Result<Vec<(String, String)>, Problem> {
+        uuid("account_id", &self.id, cid)?;
+        let pairs = query_pairs(self.raw.as_deref());
+        only(&pairs, allowed, cid)?;
+        Ok(pairs)
+    }
+}
+
 /// A write's input refused before anything was sent (no attempt line: nothing was attempted), audited.
-pub(crate) fn refuse_input<T>(state: &AppState, caller: &Caller, action: &str, target: &str, cid: &CorrelationId, checked: Result<T, Problem>) -> Result<T, Problem> {
+pub(crate) fn refuse_input<T>(state: &ServiceState, caller: &Caller, action: &str, target: &str, cid: &CorrelationId, checked: Result<T, Problem>) -> Result<T, Problem> {
     match checked {
         Ok(v) => Ok(v),
         Err(p) => audited(state, caller, action, target, cid, Err(p)),

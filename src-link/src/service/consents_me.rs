@@ -8,7 +8,7 @@
 //! * `GET /api/me/documents?uri=` and `/api/me/documents/summary?uri=`: the bank's document, fetched here
 //!   from the Consents API's own origin only ([`document`]), never from where the page points.
 //!
-//! (`GET /api/me/consents/needed` is in [`crate::consents`], beside the staff's view of the same list.)
+//! (`GET /api/me/consents/needed` is in [`super::consents`], beside the staff's view of the same list.)
 
 use std::collections::HashMap;
 
@@ -23,13 +23,13 @@ use console_api::gateway::me::{routes, DocumentSummary, GivenConsents, CONSENT_I
 use console_api::gateway::ProblemKind;
 use console_api::i18n::Language;
 use console_api::validate::ValidationError;
-use console_link::apiture::{ApitureError, DocumentUriError, FetchedDocument};
+use crate::apiture::{ApitureError, DocumentUriError, FetchedDocument};
 use serde::Deserialize;
 
-use crate::api::{attempt, audited, invalid, AppState, Answer, Cid, Problem};
-use crate::auth::{Caller, Need};
+use crate::service::{attempt, audited, invalid, ServiceState, Answer, Cid, Problem};
+use crate::service::{Caller, Need};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<ServiceState> {
     Router::new()
         .route(routes::MY_HISTORY, get(history))
         .route(routes::MY_GIVE, post(give))
@@ -47,9 +47,9 @@ pub const DOCUMENT_CSP: &str = "sandbox; default-src 'none'; style-src 'unsafe-i
 const DOCUMENT_TYPES: [&str; 2] = ["text/html", "application/pdf"];
 
 /// An upstream result in the gateway's terms: a revoked sign-in ends the session too.
-fn upstream<T>(state: &AppState, caller: &Caller, result: Result<T, ApitureError>, cid: &CorrelationId) -> Result<T, Problem> {
+fn upstream<T>(caller: &Caller, result: Result<T, ApitureError>, cid: &CorrelationId) -> Result<T, Problem> {
     if let Err(ApitureError::InvalidToken { .. }) = &result {
-        caller.end_session(state);
+        caller.end_session();
     }
     result.map_err(|e| problem(e, cid))
 }
@@ -71,16 +71,16 @@ fn problem(e: ApitureError, cid: &CorrelationId) -> Problem {
             _ => {}
         }
     }
-    crate::consents::problem(e, cid)
+    crate::service::consents::problem(e, cid)
 }
 
 /// `GET /api/me/consents/history`
-async fn history(State(state): State<AppState>, Cid(cid): Cid, caller: Caller) -> Result<Answer<ConsentCollection>, Problem> {
+async fn history(State(state): State<ServiceState>, Cid(cid): Cid, caller: Caller) -> Result<Answer<ConsentCollection>, Problem> {
     const ACTION: &str = "consents.history.mine";
     caller.require(Need::Customer, &state, ACTION, &caller.user.id, &cid)?;
     let query = [("state", "given|stale|revoked"), ("sortBy", "-givenAt"), ("limit", "1000")];
     let result = state.consents.get("consents", &query, &caller.access_token, cid.as_str()).await;
-    let result = upstream(&state, &caller, result, &cid);
+    let result = upstream(&caller, result, &cid);
     audited(&state, &caller, ACTION, &caller.user.id, &cid, result).map(|v| Answer(v, cid))
 }
 
@@ -101,29 +101,29 @@ struct GivenEmbedded {
 
 /// `POST /api/me/consents/{id}/give`: "I have read and agree". `scope=matching`: every needed consent of
 /// this person with the same type and document is given with it (the inbox shows them as one).
-async fn give(State(state): State<AppState>, Path(consent_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<Answer<GivenConsents>, Problem> {
+async fn give(State(state): State<ServiceState>, Path(consent_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<Answer<GivenConsents>, Problem> {
     const ACTION: &str = "consents.give.mine";
     checked_action(&state, &caller, ACTION, &consent_id, &cid)?;
     let query = [("consent", consent_id.as_str()), ("scope", "matching")];
     let result = state.consents.post::<GivenWire>("givenConsents", &query, &caller.access_token, cid.as_str()).await;
-    let result = upstream(&state, &caller, result, &cid)
+    let result = upstream(&caller, result, &cid)
         .map(|wire| GivenConsents { consents: std::iter::once(wire.consent).chain(wire.embedded.consents).collect() });
     audited(&state, &caller, ACTION, &consent_id, &cid, result).map(|v| Answer(v, cid))
 }
 
 /// `POST /api/me/consents/{id}/revoke`
-async fn revoke(State(state): State<AppState>, Path(consent_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<Answer<Consent>, Problem> {
+async fn revoke(State(state): State<ServiceState>, Path(consent_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<Answer<Consent>, Problem> {
     const ACTION: &str = "consents.revoke.mine";
     checked_action(&state, &caller, ACTION, &consent_id, &cid)?;
     let query = [("consent", consent_id.as_str())];
     let result = state.consents.post::<Consent>("revokedConsents", &query, &caller.access_token, cid.as_str()).await;
-    let result = upstream(&state, &caller, result, &cid);
+    let result = upstream(&caller, result, &cid);
     audited(&state, &caller, ACTION, &consent_id, &cid, result).map(|v| Answer(v, cid))
 }
 
 /// Before a write goes upstream: a customer (refusal audited), a valid id (its refusal audited), and the
 /// `attempt` line (no line, no write).
-fn checked_action(state: &AppState, caller: &Caller, action: &str, consent_id: &str, cid: &CorrelationId) -> Result<(), Problem> {
+fn checked_action(state: &ServiceState, caller: &Caller, action: &str, consent_id: &str, cid: &CorrelationId) -> Result<(), Problem> {
     caller.require(Need::Customer, state, action, consent_id, cid)?;
     if let Err(e) = CONSENT_ID.check(consent_id) {
         return audited(state, caller, action, consent_id, cid, Err(invalid(&e, cid)));
@@ -133,7 +133,7 @@ fn checked_action(state: &AppState, caller: &Caller, action: &str, consent_id: &
 
 /// `GET /api/me/labels?lang=en|es|fr` (English when absent).
 async fn labels(
-    State(state): State<AppState>,
+    State(state): State<ServiceState>,
     Query(q): Query<HashMap<String, String>>,
     Cid(cid): Cid,
     caller: Caller,
@@ -145,7 +145,7 @@ async fn labels(
         None => Err(invalid(&ValidationError { field: "lang", message: format!("'{asked}' is not a language of these pages: use en, es or fr") }, &cid)),
         Some(language) => {
             let result = state.consents.get_in_language("labels", &[], language.code(), &caller.access_token, cid.as_str()).await;
-            upstream(&state, &caller, result, &cid)
+            upstream(&caller, result, &cid)
         }
     };
     audited(&state, &caller, ACTION, asked, &cid, result).map(|v| Answer(v, cid))
@@ -153,7 +153,7 @@ async fn labels(
 
 /// `GET /api/me/documents?uri=`: the document, for the page's sandboxed frame.
 async fn document(
-    State(state): State<AppState>,
+    State(state): State<ServiceState>,
     Query(q): Query<HashMap<String, String>>,
     Cid(cid): Cid,
     caller: Caller,
@@ -168,7 +168,7 @@ async fn document(
 /// `GET /api/me/documents/summary?uri=&lang=`: the revision and "what changed" the document states, in
 /// the page's language when the document says it in that language.
 async fn document_summary(
-    State(state): State<AppState>,
+    State(state): State<ServiceState>,
     Query(q): Query<HashMap<String, String>>,
     Cid(cid): Cid,
     caller: Caller,
@@ -200,19 +200,19 @@ fn summary_language(code: Option<&String>, cid: &CorrelationId) -> Result<Langua
 ///    sandbox's vault checks only the scope), so without this a customer could read any file on that
 ///    origin, another product's private terms or anything else the key reaches, by naming it. A consent
 ///    is what makes a document this person's to read.
-async fn fetch_own_document(state: &AppState, caller: &Caller, uri: &str, cid: &CorrelationId) -> Result<FetchedDocument, Problem> {
+async fn fetch_own_document(state: &ServiceState, caller: &Caller, uri: &str, cid: &CorrelationId) -> Result<FetchedDocument, Problem> {
     let url = state.consents.document_url(uri).map_err(|e| match e {
         DocumentUriError::Unsafe(v) => invalid(&v, cid),
         other => invalid(&ValidationError { field: "uri", message: other.to_string().trim_start_matches("uri: ").to_string() }, cid),
     })?;
     let query = [("q", uri), ("limit", "1000")];
     let mine = state.consents.get::<ConsentCollection>("consents", &query, &caller.access_token, cid.as_str()).await;
-    let mine = upstream(state, caller, mine, cid)?;
+    let mine = upstream(caller, mine, cid)?;
     if !mine.embedded.items.iter().any(|c| c.document.uri == uri) {
         return Err(Problem::of(404, ProblemKind::NotFound, "You have no consent for this document, so the console does not show it.", cid));
     }
     let fetched = state.consents.document(url, &caller.access_token, cid.as_str()).await;
-    upstream(state, caller, fetched, cid)
+    upstream(caller, fetched, cid)
 }
 
 /// The document as the page's frame gets it: its own content type if HTML or PDF (anything else is not

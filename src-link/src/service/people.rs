@@ -16,15 +16,15 @@ use console_api::gateway::ProblemKind;
 use console_api::transport::TransportError;
 use console_api::validate::audit_target;
 
-use crate::api::{audited, invalid, Answer, AppState, Cid, Problem};
-use crate::auth::{Caller, Need};
-use crate::consents_staff::{only, query_pairs};
+use crate::service::{audited, invalid, Answer, ServiceState, Cid, Problem};
+use crate::service::{Caller, Need};
+use crate::service::consents_staff::{only, query_pairs};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<ServiceState> {
     Router::new().route(routes::PEOPLE, get(search)).route(routes::PERSON, get(person))
 }
 
-async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
+async fn search(State(state): State<ServiceState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
     const ACTION: &str = "directory.search";
     let pairs = query_pairs(raw.as_deref());
     let typed = pairs.iter().find(|(k, _)| k == "q").map(|(_, v)| v.as_str()).unwrap_or_default().to_string();
@@ -40,7 +40,7 @@ async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery, Cid(cid)
     audited(&state, &caller, ACTION, &target, &cid, result).map(|people| Answer(people, cid))
 }
 
-async fn person(State(state): State<AppState>, Path(id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
+async fn person(State(state): State<ServiceState>, Path(id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
     const ACTION: &str = "directory.person";
     let target = audit_target(&id);
     caller.require(Need::Staff, &state, ACTION, &target, &cid)?;

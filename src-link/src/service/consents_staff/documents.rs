@@ -13,17 +13,17 @@ use console_api::consents::{ConsentState, MovedDocument, RevisedDocument};
 use console_api::consents_staff::{campaign_of, check_revision, check_type_name, Campaign, DocumentInUse, Impact, Revised};
 use console_api::d1_client::CorrelationId;
 use console_api::validate;
-use console_link::apiture::Call;
+use crate::apiture::Call;
 
 use super::explorer::{csv_bytes, csv_response};
 use super::{only, optional, query_pairs, required, scan, upstream_problem};
-use crate::api::{attempt, audited, body, invalid, AppState, Answer, Cid, Problem};
-use crate::auth::{Caller, Need};
+use crate::service::{attempt, audited, body, invalid, ServiceState, Answer, Cid, Problem};
+use crate::service::{Caller, Need};
 
 /// `GET /api/documents`: every document URI the consents point at, per type, with its latest revision.
 /// The API has no such query: every consent that is not rescinded is read (20 pages for the sandbox's
 /// 20,000).
-pub async fn in_use(State(state): State<AppState>, Cid(cid): Cid, caller: Caller) -> Result<Answer<Vec<DocumentInUse>>, Problem> {
+pub async fn in_use(State(state): State<ServiceState>, Cid(cid): Cid, caller: Caller) -> Result<Answer<Vec<DocumentInUse>>, Problem> {
     const ACTION: &str = "documents.list";
     caller.require(Need::Staff, &state, ACTION, "", &cid)?;
     let mut documents = BTreeMap::<(String, String), DocumentInUse>::new();
@@ -62,7 +62,7 @@ fn document_uri<'a>(pairs: &'a [(String, String)], cid: &CorrelationId) -> Resul
 /// `GET /api/documents/revise/preview?uri=&type=&contextUri=&revisedAt=&revisionId=`: how many given
 /// consents of how many users the revision would make stale. The same rule as the API's: given consents
 /// of this document and type (and context) not already at that revision.
-pub async fn revise_preview(State(state): State<AppState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Answer<Impact>, Problem> {
+pub async fn revise_preview(State(state): State<ServiceState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Answer<Impact>, Problem> {
     const ACTION: &str = "documents.revise.preview";
     let target = raw.clone().unwrap_or_default();
     caller.require(Need::Staff, &state, ACTION, &target, &cid)?;
@@ -97,7 +97,7 @@ pub async fn revise_preview(State(state): State<AppState>, RawQuery(raw): RawQue
 }
 
 /// `POST /api/documents/revise` with a revised document (`uri`, `type`, `revisedAt`, `revisionId`, …).
-pub async fn revise(State(state): State<AppState>, Cid(cid): Cid, caller: Caller, bytes: Bytes) -> Result<Answer<Revised>, Problem> {
+pub async fn revise(State(state): State<ServiceState>, Cid(cid): Cid, caller: Caller, bytes: Bytes) -> Result<Answer<Revised>, Problem> {
     const ACTION: &str = "documents.revise";
     caller.require(Need::Admin, &state, ACTION, "", &cid)?;
     let checked = body::<RevisedDocument>(&bytes, &cid).and_then(|r| check_revision(&r).map(|()| r).map_err(|e| invalid(&e, &cid)));
@@ -113,13 +113,13 @@ pub async fn revise(State(state): State<AppState>, Cid(cid): Cid, caller: Caller
             let made_stale = answer.headers.get("consents-made-stale").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
             Ok(Revised { document: answer.value, made_stale })
         }
-        Err(e) => Err(upstream_problem(&state, &caller, e, &cid)),
+        Err(e) => Err(upstream_problem(&caller, e, &cid)),
     };
     audited(&state, &caller, ACTION, &target, &cid, result).map(|r| Answer(r, cid))
 }
 
 /// `POST /api/documents/move` with a moved document (`type`, `uri`, `newUri`, `contextUri`).
-pub async fn move_document(State(state): State<AppState>, Cid(cid): Cid, caller: Caller, bytes: Bytes) -> Result<Answer<MovedDocument>, Problem> {
+pub async fn move_document(State(state): State<ServiceState>, Cid(cid): Cid, caller: Caller, bytes: Bytes) -> Result<Answer<MovedDocument>, Problem> {
     const ACTION: &str = "documents.move";
     caller.require(Need::Admin, &state, ACTION, "", &cid)?;
     let checked = body::<MovedDocument>(&bytes, &cid).and_then(|m| {
@@ -138,13 +138,13 @@ pub async fn move_document(State(state): State<AppState>, Cid(cid): Cid, caller:
     let call = Call::write(Method::POST, "movedDocuments", Some(&moved));
     let result = match state.consents.call::<MovedDocument>(call, &caller.access_token, cid.as_str()).await {
         Ok(answer) => Ok(answer.value),
-        Err(e) => Err(upstream_problem(&state, &caller, e, &cid)),
+        Err(e) => Err(upstream_problem(&caller, e, &cid)),
     };
     audited(&state, &caller, ACTION, &target, &cid, result).map(|m| Answer(m, cid))
 }
 
 /// The campaign of `?uri=&revisionId=`, counted over the document's consents still in play.
-async fn campaign_for(state: &AppState, caller: &Caller, raw: Option<&str>, cid: &CorrelationId) -> Result<Campaign, Problem> {
+async fn campaign_for(state: &ServiceState, caller: &Caller, raw: Option<&str>, cid: &CorrelationId) -> Result<Campaign, Problem> {
     let pairs = query_pairs(raw);
     only(&pairs, &["uri", "revisionId"], cid)?;
     let uri = document_uri(&pairs, cid)?;
@@ -155,7 +155,7 @@ async fn campaign_for(state: &AppState, caller: &Caller, raw: Option<&str>, cid:
 }
 
 /// `GET /api/documents/campaign?uri=&revisionId=`
-pub async fn campaign(State(state): State<AppState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Answer<Campaign>, Problem> {
+pub async fn campaign(State(state): State<ServiceState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Answer<Campaign>, Problem> {
     const ACTION: &str = "documents.campaign";
     let target = raw.clone().unwrap_or_default();
     caller.require(Need::Staff, &state, ACTION, &target, &cid)?;
@@ -164,7 +164,7 @@ pub async fn campaign(State(state): State<AppState>, RawQuery(raw): RawQuery, Ci
 }
 
 /// `GET /api/documents/campaign/outstanding.csv?uri=&revisionId=`: who has not accepted again yet.
-pub async fn outstanding_csv(State(state): State<AppState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Response, Problem> {
+pub async fn outstanding_csv(State(state): State<ServiceState>, RawQuery(raw): RawQuery, Cid(cid): Cid, caller: Caller) -> Result<Response, Problem> {
     const ACTION: &str = "documents.campaign.export";
     let target = raw.clone().unwrap_or_default();
     caller.require(Need::Staff, &state, ACTION, &target, &cid)?;

@@ -16,8 +16,9 @@ use console_api::gateway::CORRELATION_HEADER;
 use console_api::page::{export_filename, MAX_OPERATIONS};
 use console_api::validate::ValidationError;
 
-use crate::api::{audited, invalid, problem, unwritable_log, AppState, Cid, Problem, Target};
-use crate::auth::{Caller, Need};
+use crate::service::d1::{problem, Target};
+use crate::service::{audited, invalid, unwritable_log, Cid, Problem, ServiceState};
+use crate::service::{Caller, Need};
 
 const ACTION: &str = "d1.operations.export";
 
@@ -26,7 +27,7 @@ const ACTION: &str = "d1.operations.export";
 pub const CAPPED_HEADER: &str = "x-console-export-capped";
 
 pub async fn operations(
-    State(state): State<AppState>,
+    State(state): State<ServiceState>,
     Path(consumer_id): Path<String>,
     RawQuery(query): RawQuery,
     Cid(cid): Cid,
@@ -37,7 +38,7 @@ pub async fn operations(
         Ok(asked) => asked,
         Err(e) => return audited(&state, &caller, ACTION, &consumer_id, &cid, Err(invalid(&e, &cid))),
     };
-    let d1 = state.link.client();
+    let d1 = state.d1.client();
     let history = match d1.history(&consumer_id, MAX_OPERATIONS, &cid).await {
         Ok(history) => history,
         Err(e) => {

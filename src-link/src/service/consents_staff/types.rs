@@ -9,17 +9,17 @@ use axum::response::{IntoResponse, Response};
 use console_api::consents::{ConsentTypeNames, ERR_CONSENT_TYPE_NAME_IN_USE};
 use console_api::consents_staff::check_type_name;
 use console_api::d1_client::CorrelationId;
-use console_link::apiture::Call;
+use crate::apiture::Call;
 
 use super::explorer::with_etag;
 use super::{if_match, scan, upstream_problem};
-use crate::api::{attempt, audited, body, invalid, AppState, Answer, Cid, Problem};
-use crate::auth::{Caller, Need};
+use crate::service::{attempt, audited, body, invalid, ServiceState, Answer, Cid, Problem};
+use crate::service::{Caller, Need};
 
-async fn fetch(state: &AppState, caller: &Caller, cid: &CorrelationId) -> Result<(ConsentTypeNames, Option<String>), Problem> {
+async fn fetch(state: &ServiceState, caller: &Caller, cid: &CorrelationId) -> Result<(ConsentTypeNames, Option<String>), Problem> {
     match state.consents.call::<ConsentTypeNames>(Call::get("consentTypeNames", &[]), &caller.access_token, cid.as_str()).await {
         Ok(answer) => Ok((without_links(answer.value), answer.etag)),
-        Err(e) => Err(upstream_problem(state, caller, e, cid)),
+        Err(e) => Err(upstream_problem(caller, e, cid)),
     }
 }
 
@@ -31,7 +31,7 @@ fn without_links(mut names: ConsentTypeNames) -> ConsentTypeNames {
 }
 
 /// `GET /api/consent-types`
-pub async fn get_types(State(state): State<AppState>, Cid(cid): Cid, caller: Caller) -> Result<Response, Problem> {
+pub async fn get_types(State(state): State<ServiceState>, Cid(cid): Cid, caller: Caller) -> Result<Response, Problem> {
     const ACTION: &str = "consents.types.get";
     caller.require(Need::Staff, &state, ACTION, "", &cid)?;
     let result = fetch(&state, &caller, &cid).await;
@@ -40,7 +40,7 @@ pub async fn get_types(State(state): State<AppState>, Cid(cid): Cid, caller: Cal
 }
 
 /// `PUT /api/consent-types` with the whole set and `If-Match`.
-pub async fn put_types(State(state): State<AppState>, headers: HeaderMap, Cid(cid): Cid, caller: Caller, bytes: Bytes) -> Result<Response, Problem> {
+pub async fn put_types(State(state): State<ServiceState>, headers: HeaderMap, Cid(cid): Cid, caller: Caller, bytes: Bytes) -> Result<Response, Problem> {
     const ACTION: &str = "consents.types.put";
     caller.require(Need::Admin, &state, ACTION, "", &cid)?;
     let checked = (|| {
@@ -65,7 +65,7 @@ pub async fn put_types(State(state): State<AppState>, headers: HeaderMap, Cid(ci
         Ok(answer) => Ok((without_links(answer.value), answer.etag)),
         Err(e) => {
             let (status, in_use) = (e.status(), e.error_type() == Some(ERR_CONSENT_TYPE_NAME_IN_USE));
-            let mut p = upstream_problem(&state, &caller, e, &cid);
+            let mut p = upstream_problem(&caller, e, &cid);
             if in_use {
                 count_uses(&state, &caller, &mut p, &cid).await;
             }
@@ -83,7 +83,7 @@ pub async fn put_types(State(state): State<AppState>, headers: HeaderMap, Cid(ci
 }
 
 /// Adds `counts` (type name -> consents using it) to a `consentTypeNameInUse` problem, and words it.
-async fn count_uses(state: &AppState, caller: &Caller, p: &mut Problem, cid: &CorrelationId) {
+async fn count_uses(state: &ServiceState, caller: &Caller, p: &mut Problem, cid: &CorrelationId) {
     let mut attributes: serde_json::Map<String, serde_json::Value> = p.0.attributes.as_ref().and_then(|a| a.read()).unwrap_or_default();
     let names: Vec<String> = attributes.get("typeNames").and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default();
     let mut counts = serde_json::Map::new();

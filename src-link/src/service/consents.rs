@@ -9,13 +9,13 @@ use console_api::consents::ConsentCollection;
 use console_api::d1_client::CorrelationId;
 use console_api::gateway::ProblemKind;
 use console_api::validate;
-use console_link::apiture::ApitureError;
+use crate::apiture::ApitureError;
 
-use crate::api::{audited, invalid, AppState, Answer, Cid, Problem};
-use crate::auth::{Caller, Need};
+use crate::service::{audited, invalid, ServiceState, Answer, Cid, Problem};
+use crate::service::{Caller, Need};
 
 /// `GET /api/me/consents/needed`: the signed-in customer's pending and stale consents, consolidated.
-pub async fn my_needed(State(state): State<AppState>, Cid(cid): Cid, caller: Caller) -> Result<Answer<ConsentCollection>, Problem> {
+pub async fn my_needed(State(state): State<ServiceState>, Cid(cid): Cid, caller: Caller) -> Result<Answer<ConsentCollection>, Problem> {
     const ACTION: &str = "consents.needed.mine";
     caller.require(Need::Customer, &state, ACTION, &caller.user.id, &cid)?;
     // One per type and document: the page asks once for what the API gives together (scope=matching).
@@ -24,7 +24,7 @@ pub async fn my_needed(State(state): State<AppState>, Cid(cid): Cid, caller: Cal
 
 /// `GET /api/consents/needed?userId=`: staff look at one user's needed consents.
 pub async fn needed_for_user(
-    State(state): State<AppState>,
+    State(state): State<ServiceState>,
     Query(q): Query<HashMap<String, String>>,
     Cid(cid): Cid,
     caller: Caller,
@@ -39,7 +39,7 @@ pub async fn needed_for_user(
 /// Apiture's `neededConsents` with the caller's own token, decoded into the model (only what it knows
 /// goes on to the page) and audited.
 async fn needed(
-    state: &AppState,
+    state: &ServiceState,
     caller: &Caller,
     action: &str,
     target: &str,
@@ -50,7 +50,7 @@ async fn needed(
     if let Err(ApitureError::InvalidToken { .. }) = &result {
         // Revoked or expired upstream: the person's sign-in is over, so is the session; the page's 401
         // sends them to sign in again.
-        caller.end_session(state);
+        caller.end_session();
     }
     let result = result.map_err(|e| problem(e, &cid));
     audited(state, caller, action, target, &cid, result).map(|v| Answer(v, cid))

@@ -8,31 +8,28 @@ use axum::response::IntoResponse;
 use console_api::mas::PatchAccountPaymentMethod;
 use console_api::mas_client::PaymentMethodChange;
 
-use super::{problem, refuse_input, status_only, uuid};
-use crate::api::{attempt, audited, body, invalid, Answer, AppState, Cid, Problem};
-use crate::auth::{Caller, Need};
+use super::{problem, refuse_input, staff_read, status_only, uuid};
+use crate::service::{attempt, audited, body, invalid, Cid, Problem, ServiceState};
+use crate::service::{Caller, Need};
 
 pub async fn available(
-    State(state): State<AppState>,
+    State(state): State<ServiceState>,
     Path((customer_id, account_id)): Path<(String, String)>,
     Cid(cid): Cid,
     caller: Caller,
 ) -> Result<impl IntoResponse, Problem> {
-    const ACTION: &str = "mas.payment_methods.get";
     let target = format!("{customer_id}/{account_id}");
-    caller.require(Need::Staff, &state, ACTION, &target, &cid)?;
-    let result = async {
+    let read = async {
         uuid("customer_id", &customer_id, &cid)?;
         uuid("account_id", &account_id, &cid)?;
         state.mas.client(&cid).payment_methods(&customer_id, &account_id).await.map_err(|e| problem(e, false, &cid))
-    }
-    .await;
-    audited(&state, &caller, ACTION, &target, &cid, result).map(|methods| Answer(methods, cid))
+    };
+    staff_read(&state, &caller, "mas.payment_methods.get", &target, &cid, read).await
 }
 
 /// Admins: 204 when the account uses the new method now, 202 while a card is still being tokenized.
 pub async fn change(
-    State(state): State<AppState>,
+    State(state): State<ServiceState>,
     Path(account_id): Path<String>,
     Cid(cid): Cid,
     caller: Caller,

@@ -2,41 +2,27 @@
 //! from a day, and a cancellation from a date (admins).
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use console_api::mas::{check, AccountPromotionType, PatchAccountPromotion};
 use console_api::validate::{self, ValidationError};
 
-use super::{problem, refuse_input, status_only, uuid};
-use crate::api::{attempt, audited, body, invalid, Answer, AppState, Cid, Problem};
-use crate::auth::{Caller, Need};
-use crate::consents_staff::{only, optional, query_pairs};
+use super::{problem, refuse_input, staff_read, status_only, uuid, AccountRead};
+use crate::service::consents_staff::optional;
+use crate::service::{attempt, audited, body, invalid, Caller, Cid, Need, Problem, ServiceState};
 
-pub async fn current(State(state): State<AppState>, Path(account_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
-    const ACTION: &str = "mas.promotions.list";
-    caller.require(Need::Staff, &state, ACTION, &account_id, &cid)?;
-    let result = async {
+pub async fn current(State(state): State<ServiceState>, Path(account_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
+    let read = async {
         uuid("account_id", &account_id, &cid)?;
         state.mas.client(&cid).promotions(&account_id).await.map_err(|e| problem(e, false, &cid))
-    }
-    .await;
-    audited(&state, &caller, ACTION, &account_id, &cid, result).map(|promotions| Answer(promotions, cid))
+    };
+    staff_read(&state, &caller, "mas.promotions.list", &account_id, &cid, read).await
 }
 
-pub async fn by_type(
-    State(state): State<AppState>,
-    Path(account_id): Path<String>,
-    RawQuery(raw): RawQuery,
-    Cid(cid): Cid,
-    caller: Caller,
-) -> Result<impl IntoResponse, Problem> {
-    const ACTION: &str = "mas.account_promotions.list";
-    caller.require(Need::Staff, &state, ACTION, &account_id, &cid)?;
-    let result = async {
-        uuid("account_id", &account_id, &cid)?;
-        let pairs = query_pairs(raw.as_deref());
-        only(&pairs, &["account_promotion_type"], &cid)?;
+pub async fn by_type(State(state): State<ServiceState>, account: AccountRead, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
+    let read = async {
+        let pairs = account.query(&["account_promotion_type"], &cid)?;
         let kind = match optional(&pairs, "account_promotion_type") {
             None => None,
             Some(given) => Some(AccountPromotionType::parse_known(given).ok_or_else(|| {
@@ -44,39 +30,27 @@ pub async fn by_type(
                 invalid(&ValidationError { field: "account_promotion_type", message }, &cid)
             })?),
         };
-        state.mas.client(&cid).account_promotions(&account_id, kind.as_ref()).await.map_err(|e| problem(e, false, &cid))
-    }
-    .await;
-    audited(&state, &caller, ACTION, &account_id, &cid, result).map(|promotions| Answer(promotions, cid))
+        state.mas.client(&cid).account_promotions(&account.id, kind.as_ref()).await.map_err(|e| problem(e, false, &cid))
+    };
+    staff_read(&state, &caller, "mas.account_promotions.list", &account.id, &cid, read).await
 }
 
-pub async fn history(
-    State(state): State<AppState>,
-    Path(account_id): Path<String>,
-    RawQuery(raw): RawQuery,
-    Cid(cid): Cid,
-    caller: Caller,
-) -> Result<impl IntoResponse, Problem> {
-    const ACTION: &str = "mas.promotions_history.get";
-    caller.require(Need::Staff, &state, ACTION, &account_id, &cid)?;
-    let result = async {
-        uuid("account_id", &account_id, &cid)?;
-        let pairs = query_pairs(raw.as_deref());
-        only(&pairs, &["start_date"], &cid)?;
+pub async fn history(State(state): State<ServiceState>, account: AccountRead, Cid(cid): Cid, caller: Caller) -> Result<impl IntoResponse, Problem> {
+    let read = async {
+        let pairs = account.query(&["start_date"], &cid)?;
         let start_date = optional(&pairs, "start_date");
         if let Some(day) = start_date {
             check::date("start_date", day).map_err(|e| invalid(&e, &cid))?;
         }
-        state.mas.client(&cid).promotions_history(&account_id, start_date).await.map_err(|e| problem(e, false, &cid))
-    }
-    .await;
-    audited(&state, &caller, ACTION, &account_id, &cid, result).map(|history| Answer(history, cid))
+        state.mas.client(&cid).promotions_history(&account.id, start_date).await.map_err(|e| problem(e, false, &cid))
+    };
+    staff_read(&state, &caller, "mas.promotions_history.get", &account.id, &cid, read).await
 }
 
 /// Admins: the promotion stops applying from `cancellation_date` (204). A date in the past or after the
 /// promotion's end is MasCustomers' to refuse, with its code kept for the page.
 pub async fn cancel(
-    State(state): State<AppState>,
+    State(state): State<ServiceState>,
     Path((account_id, account_promotion_id)): Path<(String, String)>,
     Cid(cid): Cid,
     caller: Caller,
