@@ -26,6 +26,10 @@ pub const BUNDLES: [(&str, &str, &str); 6] = [
 /// Where the content-hashed assets go; the gateway serves this folder as immutable.
 pub const ASSETS: &str = "assets";
 
+/// The same build for the desktop app to embed (`src-tauri/tauri.conf.json`'s `frontendDist`), without the
+/// precompressed copies: Tauri compresses what it embeds itself, and the copies would be embedded twice over.
+pub const DESKTOP_DIST: &str = "dist-desktop";
+
 /// The page, the same for every route: `boot.js` picks the bundle and its stylesheet. Both are served
 /// `no-cache`, so a redeploy is seen at the next load.
 const INDEX_HTML: &str = r#"<!doctype html>
@@ -83,12 +87,23 @@ async function bundleFor(path) {{
   // Unless the session says staff (nobody signed in, or it cannot say), the smaller bundle, which signs
   // people in and shows errors as well as the other.
   try {{
-    const answer = await fetch('/api/session', {{ cache: 'no-store' }});
-    const session = answer.ok ? await answer.json() : {{}};
+    const session = await askSession();
     return session.user && session.user.role !== 'customer' ? 'staff' : 'customer';
   }} catch {{
     return 'customer';
   }}
+}}
+
+// Who is signed in: the gateway's answer, or in the desktop app the same answer through its one IPC
+// command (src-tauri/src/api.rs), which the page's transport uses too.
+async function askSession() {{
+  const tauri = window.__TAURI_INTERNALS__;
+  if (tauri) {{
+    const answer = await tauri.invoke('api', {{ call: {{ method: 'GET', path: '/api/session', headers: [] }} }});
+    return answer.status === 200 ? JSON.parse(answer.body) : {{}};
+  }}
+  const answer = await fetch('/api/session', {{ cache: 'no-store' }});
+  return answer.ok ? await answer.json() : {{}};
 }}
 
 // Said in the page rather than left blank: a network failure, or a deploy that replaced these files
@@ -111,20 +126,77 @@ function cannotLoad(error) {{
   document.body.replaceChildren(box);
 }}
 
-try {{
-  const bundle = bundles[await bundleFor(location.pathname)];
+function stylesheet(href) {{
   const sheet = document.createElement('link');
   sheet.rel = 'stylesheet';
-  sheet.href = bundle.css;
-  // The page is drawn styled: the stylesheet, the glue and the wasm load at once, and the app starts once
-  // all three are in.
+  sheet.href = href;
   const styled = new Promise((loaded, failed) => {{ sheet.onload = loaded; sheet.onerror = failed; }});
   document.head.append(sheet);
+  return styled;
+}}
+
+// The desktop app signs people in itself (the system browser, then back through its loopback listener:
+// src-tauri/src/sign_in.rs), so its `/auth/login`, where the page sends whoever is not signed in, is this
+// screen rather than the gateway's redirect. Where secrets are kept is said here, before signing in.
+async function desktopSignIn(tauri) {{
+  const asked = new URLSearchParams(location.search).get('return_to') || '/';
+  const returnTo = asked.startsWith('/') && !asked.startsWith('//') && !asked.startsWith('/auth/') && !asked.includes('\\') ? asked : '/';
+  await stylesheet(bundles.customer.css);
+  const box = document.createElement('section');
+  box.className = 'card empty';
+  box.dataset.testid = 'desktop-sign-in';
+  const title = document.createElement('h1');
+  title.textContent = 'Sign in';
+  const text = document.createElement('p');
+  text.textContent = "Your browser opens at the bank's sign-in page. Sign in there, then come back to this window.";
+  const button = document.createElement('button');
+  button.className = 'btn btn-primary';
+  button.dataset.testid = 'desktop-sign-in-button';
+  button.textContent = 'Sign in with your browser';
+  const status = document.createElement('p');
+  status.setAttribute('role', 'status');
+  box.append(title, text, button, status);
+  const keychain = await tauri.invoke('keychain_status');
+  if (!keychain.persistent) {{
+    const note = document.createElement('p');
+    note.className = 'muted';
+    note.dataset.testid = 'no-keychain';
+    note.textContent = keychain.message;
+    box.append(note);
+  }}
+  document.body.replaceChildren(box);
+  button.addEventListener('click', async () => {{
+    button.disabled = true;
+    status.textContent = 'Waiting for you to sign in in your browser…';
+    try {{
+      await tauri.invoke('sign_in');
+      location.replace(returnTo);
+    }} catch (problem) {{
+      status.textContent = (problem && problem.message) || String(problem);
+      button.disabled = false;
+    }}
+  }});
+}}
+
+try {{
+  const tauri = window.__TAURI_INTERNALS__;
+  if (tauri && location.pathname === '/auth/login') {{
+    await desktopSignIn(tauri);
+  }} else {{
+    await start();
+  }}
+}} catch (error) {{
+  cannotLoad(error);
+}}
+
+async function start() {{
+  const bundle = bundles[await bundleFor(location.pathname)];
+  // The page is drawn styled: the stylesheet, the glue and the wasm load at once, and the app starts once
+  // all three are in.
+  const styled = stylesheet(bundle.css);
   const wasm = fetch(bundle.wasm).then((r) => (r.ok ? r : Promise.reject(new Error(`${{bundle.wasm}}: ${{r.status}}`))));
   const [{{ default: init }}] = await Promise.all([import(bundle.js), styled]);
   await init({{ module_or_path: wasm }});
-}} catch (error) {{
-  cannotLoad(error);
 }}
 "#,
         table.join("\n")
@@ -168,6 +240,12 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     copy_dir(&root.join("public"), &dist)?;
     write(&dist.join("index.html"), INDEX_HTML.as_bytes())?;
     write(&dist.join("boot.js"), boot_js(&built).as_bytes())?;
+    let desktop = root.join(DESKTOP_DIST);
+    if desktop.exists() {
+        std::fs::remove_dir_all(&desktop).map_err(|e| format!("cannot clear {}: {e}", desktop.display()))?;
+    }
+    std::fs::create_dir_all(&desktop).map_err(|e| e.to_string())?;
+    copy_dir(&dist, &desktop)?;
     precompress(&dist)?;
     precompress(&assets)
 }
