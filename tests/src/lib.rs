@@ -31,6 +31,7 @@ use serde_json::{json, Value};
 
 pub use console_sandbox::{DEMO_ISSUER, DEMO_KID, DEMO_PASSWORD, DEMO_PRIVATE_KEY_PEM};
 
+pub mod desktop;
 pub mod sign_in;
 pub use sign_in::SignedIn;
 
