@@ -1,7 +1,7 @@
 //! The commands the page may call (each one allowed by name in `capabilities/main.json`). They answer API
 //! data and problems, never a token, a key or a refresh token.
 
-use console_api::gateway::{ApiProblem, ProblemKind};
+use console_api::gateway::{routes, ApiProblem, ProblemKind};
 use console_link::user_auth::UserAuthError;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
@@ -16,8 +16,35 @@ use crate::state::AppState;
 /// refused before any host saw it (a method or path the console does not have), as the gateway's 400.
 #[tauri::command]
 pub async fn api(state: State<'_, AppState>, call: ApiCall) -> Result<ApiAnswer, ApiProblem> {
+    // The page signs out as it does at the gateway; here the app itself ends the sign-in.
+    if call.method == "POST" && call.path == routes::AUTH_LOGOUT {
+        sign_out(&state).await;
+        return Ok(ApiAnswer { status: 204, headers: Vec::new(), body: String::new() });
+    }
     let host = state.host();
     crate::api::call(host.as_ref(), call).await
+}
+
+/// Forgets the caller and the refresh token (keychain entry deleted), then revokes the token upstream.
+/// Signed out here whatever the authorization server says: a failed revocation is logged.
+async fn sign_out(state: &AppState) {
+    state.forget_caller();
+    let (keychain, entry) = (state.keychain.clone(), refresh_entry(&state.environment.name));
+    let taken = tauri::async_runtime::spawn_blocking(move || {
+        let token = keychain.get(&entry);
+        keychain.delete(&entry).map(|()| token)
+    })
+    .await;
+    match taken {
+        Ok(Ok(Ok(Some(token)))) => {
+            if let Err(e) = crate::sign_in::revoke(&state.environment.sign_in, &String::from_utf8_lossy(&token)).await {
+                tracing::warn!("sign-out: the refresh token was not revoked upstream: {e}");
+            }
+        }
+        Ok(Ok(Ok(None))) => {}
+        Ok(Ok(Err(e)) | Err(e)) => tracing::warn!("sign-out: the keychain failed: {e}"),
+        Err(e) => tracing::warn!("sign-out: {e}"),
+    }
 }
 
 /// Whether secrets outlive this run (the OS keychain) or not (memory only), and what that means, for the

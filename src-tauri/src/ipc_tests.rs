@@ -128,3 +128,20 @@ fn without_a_service_sign_in_says_so_before_any_browser_opens() {
     assert_eq!(problem["status"], 503);
     assert!(problem["message"].as_str().unwrap().contains("no console service"), "{problem}");
 }
+
+#[test]
+fn signing_out_forgets_the_caller_and_the_refresh_token() {
+    let (app, window) = mock_window();
+    let state = app.state::<AppState>();
+    state.set_host(Arc::new(RouterHost(echo_router())));
+    let before = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/api/things/1", "body": "{}" } })).unwrap();
+    assert_eq!(before["status"], 201);
+    state.keychain.set(&crate::keychain::refresh_entry("sandbox"), b"refresh-1").unwrap();
+    // Revocation goes to the (closed) sandbox port and fails: signed out all the same.
+    let answer = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/auth/logout" } })).unwrap();
+    assert_eq!(answer["status"], 204);
+    assert_eq!(state.keychain.get(&crate::keychain::refresh_entry("sandbox")), Ok(None));
+    // The signed-in host no longer answers: the same call is now the signed-out 401.
+    let after = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/api/things/1", "body": "{}" } })).unwrap();
+    assert_eq!(after["status"], 401, "still signed in after signing out: {after}");
+}

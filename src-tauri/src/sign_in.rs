@@ -74,3 +74,20 @@ pub async fn sign_in(
     let code = loopback.code(wait).await?;
     Ok(auth.exchange(&code, &request.pkce_verifier, &request.nonce).await?)
 }
+
+/// Revokes a refresh token at the authorization server (RFC 7009; the whole sign-in ends there).
+pub async fn revoke(settings: &SignInSettings, refresh_token: &str) -> Result<(), UserAuthError> {
+    let auth = UserAuth::new(
+        UserAuthConfig {
+            base: settings.auth_base.clone(),
+            audience: settings.audience.clone(),
+            client_id: settings.client_id.clone(),
+            client_secret: String::new(),
+            // Not used by a revocation; a valid URL all the same.
+            redirect_uri: url::Url::parse("http://127.0.0.1/callback").map_err(|e| UserAuthError::Config(e.to_string()))?,
+            scopes: settings.scopes.clone(),
+        },
+        settings.http_timeout,
+    )?;
+    auth.revoke(refresh_token).await
+}

@@ -69,6 +69,11 @@ impl AppState {
     pub fn set_host(&self, host: Arc<dyn ApiHost>) {
         *self.host.write().unwrap_or_else(|p| p.into_inner()) = host;
     }
+
+    /// Nobody is signed in any more: the next call is answered as before any sign-in.
+    pub fn forget_caller(&self) {
+        self.set_host(Arc::new(SignedOutHost { session: signed_out_session(self.environment.environment.clone()) }));
+    }
 }
 
 /// `/api/session`'s answer when nobody is signed in.
