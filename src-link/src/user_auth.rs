@@ -65,8 +65,10 @@ pub struct UserAuthConfig {
     /// The `aud` our access tokens must carry.
     pub audience: String,
     pub client_id: String,
+    /// Empty: a public client (the desktop app, RFC 8252 section 8.5), which cannot keep a secret: only its
+    /// `client_id` is sent, and PKCE alone proves the code's exchange comes from who asked for it.
     pub client_secret: String,
-    /// This gateway's `/auth/callback`, exactly as registered.
+    /// This gateway's `/auth/callback`, exactly as registered (the desktop app's loopback listener).
     pub redirect_uri: url::Url,
     pub scopes: Vec<String>,
 }
@@ -190,8 +192,13 @@ impl UserAuth {
             BasicTokenIntrospectionResponse,
             StandardRevocableToken,
             BasicRevocationErrorResponse,
-        >::new(ClientId::new(config.client_id.clone()))
-            .set_client_secret(ClientSecret::new(config.client_secret.clone()))
+        >::new(ClientId::new(config.client_id.clone()));
+        let client = if config.client_secret.is_empty() {
+            client
+        } else {
+            client.set_client_secret(ClientSecret::new(config.client_secret.clone()))
+        };
+        let client = client
             .set_auth_uri(AuthUrl::from_url(endpoint("oauth2/authorize")))
             .set_token_uri(TokenUrl::from_url(endpoint("oauth2/token")))
             .set_redirect_uri(RedirectUrl::from_url(config.redirect_uri.clone()));
@@ -291,11 +298,15 @@ impl UserAuth {
     pub async fn revoke(&self, refresh_token: &str) -> Result<(), UserAuthError> {
         // RFC 6749 2.3.1: the Basic credentials are form-urlencoded first.
         let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        let response = self
-            .http
-            .post(self.revocation_url.clone())
-            .basic_auth(encode(&self.client_id), Some(encode(&self.client_secret)))
-            .form(&[("token", refresh_token), ("token_type_hint", "refresh_token")])
+        let form = [("token", refresh_token), ("token_type_hint", "refresh_token")];
+        let request = if self.client_secret.is_empty() {
+            // A public client names itself in the body (RFC 7009 section 2.1).
+            self.http.post(self.revocation_url.clone()).form(&[&form[..], &[("client_id", self.client_id.as_str())]].concat())
+        } else {
+            let secret = Some(encode(&self.client_secret));
+            self.http.post(self.revocation_url.clone()).basic_auth(encode(&self.client_id), secret).form(&form)
+        };
+        let response = request
             .send()
             .await
             .map_err(|e| UserAuthError::Unreachable(e.to_string()))?;

@@ -1,6 +1,7 @@
 //! The Leptos front end (wasm32): pages, components, state, and the transports to the Rust side.
 //!
-//! The page only ever talks to the console's own gateway on the same origin (see [`transport`]); pure logic
+//! The page only ever talks to the console's own Rust side, the gateway on the same origin or the desktop
+//! app (see [`transport`]); pure logic
 //! (paging counts, forms, wording, chart geometry) lives in `console_api::page` and `console_api::timeline`.
 
 mod accounts;
@@ -30,7 +31,7 @@ pub use app::App;
 /// Called by each bundle's entry (`src-ui/bundles/*`) with its route table.
 pub fn start(routes: routes::Routes) {
     wasm_bindgen_futures::spawn_local(async move {
-        let client = transport::http_client();
+        let client = transport::client();
         if let Some(session) = session::ask(&client).await {
             leptos::mount::mount_to_body(move || leptos::view! { <App client=client session=session routes=routes/> });
         }

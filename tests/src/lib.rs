@@ -38,6 +38,7 @@ pub mod dist;
 #[path = "../../xtask/src/source_stamp.rs"]
 pub mod source_stamp;
 pub use dist::{dist_dir, dist_matches_sources, require_dist};
+pub mod desktop;
 pub mod sign_in;
 pub use sign_in::SignedIn;
 

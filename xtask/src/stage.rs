@@ -161,6 +161,10 @@ fn browser_env(cmd: &mut Command, tools: &Tools) {
     if let Some(a) = &tools.axe_core {
         cmd.env("AXE_CORE_JS", a);
     }
+    // The desktop app's end-to-end tests drive it with these.
+    if let Some(d) = &tools.desktop {
+        cmd.env("TAURI_DRIVER", &d.tauri_driver).env("WEBKIT_DRIVER", &d.webkit_driver).env("TAURI_CLI", &d.tauri_cli);
+    }
 }
 
 pub fn run_bench(tools: &Tools, args: &[String]) -> Result<(), String> {
@@ -269,6 +273,64 @@ pub fn run_services(root: &std::path::Path, port_ui: &str, port_sandbox: &str) -
     }
     println!("stopping");
     terminate(&mut gateway);
+    terminate(&mut sandbox);
+    outcome
+}
+
+/// Starts the sandbox, then the desktop app against it; stops the sandbox when the app's window closes
+/// (or on Ctrl-C).
+pub fn run_desktop(root: &std::path::Path, port_sandbox: &str) -> Result<(), String> {
+    unsafe {
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+    }
+    let bin = target_dir().join("debug");
+    let data = root.join(".sandbox");
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    let mut sandbox = Command::new(bin.join("console-sandbox"))
+        .current_dir(root)
+        .args(["--listen", &format!("127.0.0.1:{port_sandbox}"), "--control", "--db"])
+        .arg(data.join("sandbox.db"))
+        .spawn()
+        .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+    if let Err(e) = wait_for_port(port_sandbox, &mut sandbox, "sandbox") {
+        terminate(&mut sandbox);
+        return Err(e);
+    }
+    let mut app = match Command::new(bin.join("console-desktop"))
+        .current_dir(root)
+        .env("CONSOLE_DESKTOP_SANDBOX", format!("http://127.0.0.1:{port_sandbox}/"))
+        .spawn()
+    {
+        Ok(app) => app,
+        Err(e) => {
+            terminate(&mut sandbox);
+            return Err(format!("cannot start the desktop app: {e}"));
+        }
+    };
+    println!(
+        "\n  Desktop app started against the sandbox at http://127.0.0.1:{port_sandbox}\n  \
+         Sign in as ada (admin), grace (agent) or alice, bob, carol (customers); password: sandbox.\n  \
+         Closing the window (or Ctrl-C) stops everything.\n"
+    );
+    let mut outcome = Ok(());
+    loop {
+        if let Ok(Some(s)) = app.try_wait() {
+            if !s.success() {
+                outcome = Err(format!("the desktop app stopped ({s})"));
+            }
+            break;
+        }
+        if let Ok(Some(s)) = sandbox.try_wait() {
+            outcome = Err(format!("the sandbox stopped ({s})"));
+            break;
+        }
+        if STOP.load(Ordering::SeqCst) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    terminate(&mut app);
     terminate(&mut sandbox);
     outcome
 }

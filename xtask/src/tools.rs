@@ -66,6 +66,8 @@ pub struct Tools {
     pub twiggy: Option<PathBuf>,
     /// Whether the page is built with the pinned nightly (else stable, and larger).
     pub page: PageToolchain,
+    /// The desktop app's test tools (`test` only: see `crate::desktop_tools`).
+    pub desktop: Option<crate::desktop_tools::DesktopTools>,
 }
 
 pub fn tools_dir() -> PathBuf {
@@ -89,7 +91,7 @@ pub fn ensure(browser: bool) -> Result<Tools, String> {
     } else {
         (None, None, None)
     };
-    Ok(Tools { wasm_bindgen, wasm_opt, chromium, chromedriver, axe_core, twiggy: None, page })
+    Ok(Tools { wasm_bindgen, wasm_opt, chromium, chromedriver, axe_core, twiggy: None, page, desktop: None })
 }
 
 /// Installs twiggy if missing (a minute and a half, once): `bench` prints each bundle's largest functions.

@@ -26,6 +26,10 @@ pub const BUNDLES: [(&str, &str, &str); 6] = [
 /// Where the content-hashed assets go; the gateway serves this folder as immutable.
 pub const ASSETS: &str = "assets";
 
+/// The same build for the desktop app to embed (`src-tauri/tauri.conf.json`'s `frontendDist`), without the
+/// precompressed copies: Tauri compresses what it embeds itself, and the copies would be embedded twice over.
+pub const DESKTOP_DIST: &str = "dist-desktop";
+
 /// The page, the same for every route: `boot.js` picks the bundle and its stylesheet. Both are served
 /// `no-cache`, so a redeploy is seen at the next load.
 const INDEX_HTML: &str = r#"<!doctype html>
@@ -58,8 +62,9 @@ struct Built {
 /// `/consent-types…` are the staff consent area's, `/customers/{p}/accounts/{a}…` the account page's, the
 /// rest of `/customers…` the customer page's (bundle `people`); every other path is the staff console's
 /// (the same rule as `console_api::route::Bundle::for_path`). If a file cannot load, the page says so
-/// with a Reload button: it never stays blank.
-fn boot_js(bundles: &[Built]) -> String {
+/// with a Reload button: it never stays blank. `desktop`: the desktop app's (`DESKTOP_DIST`), which asks
+/// the session over IPC and is its own sign-in screen; the web's carries none of that.
+fn boot_js(bundles: &[Built], desktop: bool) -> String {
     let table: Vec<String> = bundles
         .iter()
         .map(|b| {
@@ -83,14 +88,14 @@ async function bundleFor(path) {{
   // Unless the session says staff (nobody signed in, or it cannot say), the smaller bundle, which signs
   // people in and shows errors as well as the other.
   try {{
-    const answer = await fetch('/api/session', {{ cache: 'no-store' }});
-    const session = answer.ok ? await answer.json() : {{}};
+    const session = await askSession();
     return session.user && session.user.role !== 'customer' ? 'staff' : 'customer';
   }} catch {{
     return 'customer';
   }}
 }}
 
+{session}
 // Said in the page rather than left blank: a network failure, or a deploy that replaced these files
 // between this loader and them.
 function cannotLoad(error) {{
@@ -111,25 +116,107 @@ function cannotLoad(error) {{
   document.body.replaceChildren(box);
 }}
 
-try {{
-  const bundle = bundles[await bundleFor(location.pathname)];
+function stylesheet(href) {{
   const sheet = document.createElement('link');
   sheet.rel = 'stylesheet';
-  sheet.href = bundle.css;
-  // The page is drawn styled: the stylesheet, the glue and the wasm load at once, and the app starts once
-  // all three are in.
+  sheet.href = href;
   const styled = new Promise((loaded, failed) => {{ sheet.onload = loaded; sheet.onerror = failed; }});
   document.head.append(sheet);
+  return styled;
+}}
+
+{entry}
+async function start() {{
+  const bundle = bundles[await bundleFor(location.pathname)];
+  // The page is drawn styled: the stylesheet, the glue and the wasm load at once, and the app starts once
+  // all three are in.
+  const styled = stylesheet(bundle.css);
   const wasm = fetch(bundle.wasm).then((r) => (r.ok ? r : Promise.reject(new Error(`${{bundle.wasm}}: ${{r.status}}`))));
   const [{{ default: init }}] = await Promise.all([import(bundle.js), styled]);
   await init({{ module_or_path: wasm }});
-}} catch (error) {{
-  cannotLoad(error);
 }}
 "#,
-        table.join("\n")
+        table.join("\n"),
+        session = if desktop { DESKTOP_SESSION } else { WEB_SESSION },
+        entry = if desktop { DESKTOP_ENTRY } else { WEB_ENTRY },
     )
 }
+
+/// Who is signed in: the gateway's answer.
+const WEB_SESSION: &str = r#"async function askSession() {
+  const answer = await fetch('/api/session', { cache: 'no-store' });
+  return answer.ok ? await answer.json() : {};
+}
+"#;
+
+const WEB_ENTRY: &str = r#"try {
+  await start();
+} catch (error) {
+  cannotLoad(error);
+}
+"#;
+
+/// In the desktop app, the same answer through its one IPC command (src-tauri/src/api.rs), which the
+/// page's transport uses too.
+const DESKTOP_SESSION: &str = r#"async function askSession() {
+  const answer = await window.__TAURI_INTERNALS__.invoke('api', { call: { method: 'GET', path: '/api/session', headers: [] } });
+  return answer.status === 200 ? JSON.parse(answer.body) : {};
+}
+"#;
+
+/// The desktop app signs people in itself (the system browser, then back through its loopback listener:
+/// src-tauri/src/sign_in.rs), so its `/auth/login`, where the page sends whoever is not signed in, is this
+/// screen rather than the gateway's redirect. Where secrets are kept is said here, before signing in.
+const DESKTOP_ENTRY: &str = r#"async function desktopSignIn(tauri) {
+  const asked = new URLSearchParams(location.search).get('return_to') || '/';
+  const returnTo = asked.startsWith('/') && !asked.startsWith('//') && !asked.startsWith('/auth/') && !asked.includes('\\') ? asked : '/';
+  await stylesheet(bundles.customer.css);
+  const box = document.createElement('section');
+  box.className = 'card empty';
+  box.dataset.testid = 'desktop-sign-in';
+  const title = document.createElement('h1');
+  title.textContent = 'Sign in';
+  const text = document.createElement('p');
+  text.textContent = "Your browser opens at the bank's sign-in page. Sign in there, then come back to this window.";
+  const button = document.createElement('button');
+  button.className = 'btn btn-primary';
+  button.dataset.testid = 'desktop-sign-in-button';
+  button.textContent = 'Sign in with your browser';
+  const status = document.createElement('p');
+  status.setAttribute('role', 'status');
+  box.append(title, text, button, status);
+  const keychain = await tauri.invoke('keychain_status');
+  if (!keychain.persistent) {
+    const note = document.createElement('p');
+    note.className = 'muted';
+    note.dataset.testid = 'no-keychain';
+    note.textContent = keychain.message;
+    box.append(note);
+  }
+  document.body.replaceChildren(box);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.textContent = 'Waiting for you to sign in in your browser…';
+    try {
+      await tauri.invoke('sign_in');
+      location.replace(returnTo);
+    } catch (problem) {
+      status.textContent = (problem && problem.message) || String(problem);
+      button.disabled = false;
+    }
+  });
+}
+
+try {
+  if (location.pathname === '/auth/login') {
+    await desktopSignIn(window.__TAURI_INTERNALS__);
+  } else {
+    await start();
+  }
+} catch (error) {
+  cannotLoad(error);
+}
+"#;
 
 /// Builds every bundle into `dist/`: cargo (both at once), then per bundle wasm-bindgen and wasm-opt, and
 /// its stylesheet (`style/shell.css` and the bundle's own), each file named by its content; `index.html`
@@ -170,7 +257,14 @@ pub fn build(tools: &Tools) -> Result<(), String> {
     }
     copy_dir(&root.join("public"), &dist)?;
     write(&dist.join("index.html"), INDEX_HTML.as_bytes())?;
-    write(&dist.join("boot.js"), boot_js(&built).as_bytes())?;
+    write(&dist.join("boot.js"), boot_js(&built, false).as_bytes())?;
+    let desktop = root.join(DESKTOP_DIST);
+    if desktop.exists() {
+        std::fs::remove_dir_all(&desktop).map_err(|e| format!("cannot clear {}: {e}", desktop.display()))?;
+    }
+    std::fs::create_dir_all(&desktop).map_err(|e| e.to_string())?;
+    copy_dir(&dist, &desktop)?;
+    write(&desktop.join("boot.js"), boot_js(&built, true).as_bytes())?;
     precompress(&dist)?;
     precompress(&assets)?;
     // Last: a build that failed half way leaves no stamp, and the browser tests refuse its dist/.
@@ -428,7 +522,42 @@ fn kb(n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::minify_css;
+    use super::{boot_js, minify_css, Built};
+
+    fn loaders() -> (String, String) {
+        let built = || vec![Built { name: "customer", js: "c.js".into(), wasm: "c.wasm".into(), css: "c.css".into() }];
+        (boot_js(&built(), false), boot_js(&built(), true))
+    }
+
+    /// The web's loader carries nothing of the desktop app; the desktop's asks over IPC and signs in.
+    #[test]
+    fn each_host_gets_its_own_loader() {
+        let (web, desktop) = loaders();
+        assert!(!web.contains("__TAURI_INTERNALS__") && !web.contains("desktopSignIn"), "{web}");
+        assert!(web.contains("fetch('/api/session'"));
+        assert!(desktop.contains("invoke('api'") && desktop.contains("invoke('sign_in')"), "{desktop}");
+        assert!(!desktop.contains("fetch('/api/session'"));
+        for loader in [&web, &desktop] {
+            assert!(loader.contains("customer: { js: '/assets/c.js', wasm: '/assets/c.wasm', css: '/assets/c.css' },"));
+            assert!(!loader.contains("{session}") && !loader.contains("{entry}") && !loader.contains("{{"), "{loader}");
+        }
+    }
+
+    /// Both parse as modules (node is here: binaryen comes from npm).
+    #[test]
+    fn both_loaders_are_valid_javascript() {
+        let (web, desktop) = loaders();
+        for loader in [web, desktop] {
+            let mut node = std::process::Command::new("node")
+                .args(["--input-type=module", "--check"])
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .expect("node");
+            std::io::Write::write_all(node.stdin.as_mut().unwrap(), loader.as_bytes()).unwrap();
+            drop(node.stdin.take());
+            assert!(node.wait().unwrap().success(), "not valid JavaScript:\n{loader}");
+        }
+    }
 
     #[test]
     fn css_loses_comments_and_layout_but_not_meaning() {

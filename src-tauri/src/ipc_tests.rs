@@ -1,0 +1,147 @@
+//! The IPC plumbing under Tauri's mock runtime: the page's `invoke("api", …)` reaches the host, answers
+//! come back whole, refusals come back as problems, and the real capabilities let only the main window
+//! call only the app's own command.
+
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+use crate::api::{ApiAnswer, RouterHost};
+use crate::keychain::Keychain;
+use crate::state::{ActiveEnvironment, AppState};
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        // The page's origin on Linux.
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().unwrap())
+}
+
+/// A small stand-in for the console's service router: it echoes what reached it.
+fn echo_router() -> Router {
+    Router::new()
+        .route("/api/session", get(|| async { Json(json!({"environment": "sandbox", "product": "p", "version": "0"})) }))
+        .route(
+            "/api/things/{id}",
+            post(|headers: HeaderMap, body: String| async move {
+                let seen = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+                let answer = json!({ "body": body, "ifMatch": seen("if-match"), "cookie": seen("cookie") });
+                (StatusCode::CREATED, [("etag", "\"v2\"")], Json(answer))
+            }),
+        )
+}
+
+fn test_state() -> AppState {
+    let environment = ActiveEnvironment::sandbox(&"http://127.0.0.1:9/".parse().unwrap()).unwrap();
+    AppState::signed_out(environment, Keychain::memory_only("tests"), None)
+}
+
+fn mock_window() -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = crate::builder(mock_builder(), test_state()).build(mock_context(noop_assets())).expect("mock app");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
+    (app, window)
+}
+
+#[test]
+fn api_calls_reach_the_host_and_come_back_whole() {
+    let (app, window) = mock_window();
+    app.state::<AppState>().set_host(Arc::new(RouterHost(echo_router())));
+    let call = json!({ "call": {
+        "method": "POST", "path": "/api/things/1",
+        "headers": [["if-match", "\"v1\""], ["cookie", "session=x"], ["content-type", "application/json"]],
+        "body": "{\"a\":1}",
+    }});
+    let answer: ApiAnswer = serde_json::from_value(invoke(&window, "api", call).expect("answer")).unwrap();
+    assert_eq!(answer.status, 201);
+    assert!(answer.headers.contains(&("etag".into(), "\"v2\"".into())), "{:?}", answer.headers);
+    let echoed: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(echoed, json!({ "body": "{\"a\":1}", "ifMatch": "\"v1\"", "cookie": null }));
+}
+
+#[test]
+fn the_hosts_own_errors_are_answers_and_bad_calls_are_problems() {
+    let (app, window) = mock_window();
+    app.state::<AppState>().set_host(Arc::new(RouterHost(echo_router())));
+    // No such route: the router's 404 comes back as an answer, as over HTTP.
+    let missing = invoke(&window, "api", json!({ "call": { "method": "GET", "path": "/api/nothing" } })).unwrap();
+    assert_eq!(missing["status"], 404);
+    // Not an /api path: refused before the host, as an ApiProblem.
+    let refused = invoke(&window, "api", json!({ "call": { "method": "GET", "path": "https://evil.example/" } })).unwrap_err();
+    assert_eq!((refused["status"].clone(), refused["kind"].clone()), (json!(400), json!("invalid_input")));
+}
+
+#[test]
+fn signed_out_the_session_says_nobody_and_the_rest_is_401() {
+    let (_app, window) = mock_window();
+    let session = invoke(&window, "api", json!({ "call": { "method": "GET", "path": "/api/session" } })).unwrap();
+    assert_eq!(session["status"], 200);
+    let info: console_api::gateway::SessionInfo = serde_json::from_str(session["body"].as_str().unwrap()).unwrap();
+    assert!(info.user.is_none());
+    let other = invoke(&window, "api", json!({ "call": { "method": "GET", "path": "/api/consumers/demo-busy/operations" } })).unwrap();
+    assert_eq!(other["status"], 401);
+    let problem: Value = serde_json::from_str(other["body"].as_str().unwrap()).unwrap();
+    assert_eq!(problem["kind"], "unauthorized");
+}
+
+/// The real configuration and capabilities (generate_context!): `api` from the main window only, and no
+/// plugin command at all, not even the opener the app itself uses.
+#[test]
+fn capabilities_allow_only_the_apps_command_in_the_main_window() {
+    let app = crate::builder(mock_builder(), test_state()).build(tauri::generate_context!()).expect("app with the real ACL");
+    let main = app.get_webview_window("main").unwrap_or_else(|| WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap());
+    let session = json!({ "call": { "method": "GET", "path": "/api/session" } });
+    assert_eq!(invoke(&main, "api", session.clone()).expect("api allowed in main")["status"], 200);
+    let opener = invoke(&main, "plugin:opener|open_url", json!({ "url": "https://evil.example" }));
+    assert!(opener.is_err(), "the page may not open URLs: {opener:?}");
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default()).build().unwrap();
+    let refused = invoke(&other, "api", session).expect_err("api refused outside the main window");
+    assert!(refused.to_string().contains("not allowed"), "{refused}");
+}
+
+#[test]
+fn the_page_learns_where_secrets_are_kept() {
+    let (_app, window) = mock_window();
+    let status = invoke(&window, "keychain_status", json!({})).unwrap();
+    assert_eq!(status["persistent"], false);
+    assert!(status["message"].as_str().unwrap().contains("you will sign in again next start"), "{status}");
+}
+
+#[test]
+fn without_a_service_sign_in_says_so_before_any_browser_opens() {
+    let (_app, window) = mock_window();
+    std::env::set_var(crate::sign_in::BROWSER_HOOK_ENV, "/nonexistent/browser-must-not-run");
+    let problem = invoke(&window, "sign_in", json!({})).unwrap_err();
+    assert_eq!(problem["status"], 503);
+    assert!(problem["message"].as_str().unwrap().contains("no console service"), "{problem}");
+}
+
+#[test]
+fn signing_out_forgets_the_caller_and_the_refresh_token() {
+    let (app, window) = mock_window();
+    let state = app.state::<AppState>();
+    state.set_host(Arc::new(RouterHost(echo_router())));
+    let before = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/api/things/1", "body": "{}" } })).unwrap();
+    assert_eq!(before["status"], 201);
+    state.keychain.set(&crate::keychain::refresh_entry("sandbox"), b"refresh-1").unwrap();
+    // Revocation goes to the (closed) sandbox port and fails: signed out all the same.
+    let answer = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/auth/logout" } })).unwrap();
+    assert_eq!(answer["status"], 204);
+    assert_eq!(state.keychain.get(&crate::keychain::refresh_entry("sandbox")), Ok(None));
+    // The signed-in host no longer answers: the same call is now the signed-out 401.
+    let after = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/api/things/1", "body": "{}" } })).unwrap();
+    assert_eq!(after["status"], 401, "still signed in after signing out: {after}");
+}

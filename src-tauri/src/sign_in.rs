@@ -1,0 +1,93 @@
+//! Signing a person in as RFC 8252 says for native apps: the system browser (never an embedded window),
+//! authorization code + PKCE S256 with a random `state` and OpenID Connect `nonce` (console_link's
+//! `UserAuth`, as a public client: no secret), back through the one-shot [`Loopback`] listener.
+
+use std::process::Command;
+use std::time::Duration;
+
+use console_link::user_auth::{UserAuth, UserAuthConfig, UserAuthError, UserTokens};
+use thiserror::Error;
+
+use crate::loopback::{Loopback, LoopbackError, CALLBACK_PATH};
+
+/// Test hook: a command that "plays the system browser" (it is run with the authorization URL as its one
+/// argument). Without it the opener plugin opens the person's default browser.
+pub const BROWSER_HOOK_ENV: &str = "CONSOLE_DESKTOP_BROWSER";
+
+/// Where and as whom the app signs people in (from the environment's profile).
+#[derive(Clone, Debug)]
+pub struct SignInSettings {
+    /// The authorization server's base (`…/auth`), as in `UserAuthConfig::base`.
+    pub auth_base: url::Url,
+    pub audience: String,
+    /// The app's public client id (the sandbox's is `console-desktop`).
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    /// Each back-channel call's time limit.
+    pub http_timeout: Duration,
+}
+
+#[derive(Debug, Error)]
+pub enum SignInError {
+    #[error("could not listen for the sign-in's return on 127.0.0.1: {0}")]
+    Listen(String),
+    #[error("could not open the browser: {0}")]
+    Browser(String),
+    #[error(transparent)]
+    Callback(#[from] LoopbackError),
+    #[error(transparent)]
+    Auth(#[from] UserAuthError),
+}
+
+/// Opens `url` in the system browser, or runs [`BROWSER_HOOK_ENV`]'s command on it when set.
+pub fn open_with(hook: Option<String>, open_system_browser: impl FnOnce(&str) -> Result<(), String>) -> impl FnOnce(&str) -> Result<(), String> {
+    move |url: &str| match hook {
+        // Spawned, not waited for: a real browser stays open.
+        Some(command) => Command::new(&command).arg(url).spawn().map(drop).map_err(|e| format!("{command}: {e}")),
+        None => open_system_browser(url),
+    }
+}
+
+/// The whole sign-in: listen, send the browser to the authorization server, wait up to `wait` for it to
+/// come back, exchange the code. Tokens stay on the Rust side.
+pub async fn sign_in(
+    settings: &SignInSettings,
+    open_browser: impl FnOnce(&str) -> Result<(), String>,
+    wait: Duration,
+) -> Result<UserTokens, SignInError> {
+    let mut loopback = Loopback::start(CALLBACK_PATH).await.map_err(|e| SignInError::Listen(e.to_string()))?;
+    let auth = UserAuth::new(
+        UserAuthConfig {
+            base: settings.auth_base.clone(),
+            audience: settings.audience.clone(),
+            client_id: settings.client_id.clone(),
+            // A public client (RFC 8252 section 8.5): an app's binary cannot keep a secret.
+            client_secret: String::new(),
+            redirect_uri: loopback.redirect_uri().clone(),
+            scopes: settings.scopes.clone(),
+        },
+        settings.http_timeout,
+    )?;
+    let request = auth.begin();
+    loopback.expect(request.state.clone());
+    open_browser(request.url.as_str()).map_err(SignInError::Browser)?;
+    let code = loopback.code(wait).await?;
+    Ok(auth.exchange(&code, &request.pkce_verifier, &request.nonce).await?)
+}
+
+/// Revokes a refresh token at the authorization server (RFC 7009; the whole sign-in ends there).
+pub async fn revoke(settings: &SignInSettings, refresh_token: &str) -> Result<(), UserAuthError> {
+    let auth = UserAuth::new(
+        UserAuthConfig {
+            base: settings.auth_base.clone(),
+            audience: settings.audience.clone(),
+            client_id: settings.client_id.clone(),
+            client_secret: String::new(),
+            // Not used by a revocation; a valid URL all the same.
+            redirect_uri: url::Url::parse("http://127.0.0.1/callback").map_err(|e| UserAuthError::Config(e.to_string()))?,
+            scopes: settings.scopes.clone(),
+        },
+        settings.http_timeout,
+    )?;
+    auth.revoke(refresh_token).await
+}

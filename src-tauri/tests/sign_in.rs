@@ -1,0 +1,98 @@
+//! The loopback sign-in against the sandbox's authorization server, with the test playing the system
+//! browser: the app listens, "opens" the authorization URL, the person signs in on the sandbox's form,
+//! the browser follows the redirect to the app's listener, and the app exchanges the code.
+
+use std::time::Duration;
+
+use console_desktop::loopback::LoopbackError;
+use console_desktop::sign_in::{open_with, sign_in, SignInError, SignInSettings};
+
+async fn sandbox() -> console_sandbox::Running {
+    let listen = "127.0.0.1:0".parse().unwrap();
+    console_sandbox::start(console_sandbox::Config::new(listen, ":memory:")).await.expect("sandbox starts")
+}
+
+fn settings(sandbox: &console_sandbox::Running) -> SignInSettings {
+    SignInSettings {
+        auth_base: sandbox.auth_issuer().parse().unwrap(),
+        audience: console_sandbox::ACCESS_TOKEN_AUDIENCE.into(),
+        client_id: "console-desktop".into(),
+        scopes: Vec::new(),
+        http_timeout: Duration::from_secs(10),
+    }
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy().build().unwrap()
+}
+
+/// A browser: the sign-in form filled as `username`, then the redirect followed wherever it leads.
+async fn play_browser(authorize_url: String, username: &str) -> (u16, String) {
+    let http = no_redirects();
+    let form_page = http.get(&authorize_url).send().await.expect("the sign-in page");
+    assert_eq!(form_page.status().as_u16(), 200, "{}", form_page.text().await.unwrap_or_default());
+    let url = url::Url::parse(&authorize_url).unwrap();
+    let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    form.push(("username".into(), username.into()));
+    form.push(("password".into(), console_sandbox::DEMO_PASSWORD.into()));
+    let mut action = url.clone();
+    action.set_query(None);
+    let posted = http.post(action).form(&form).send().await.expect("POST the sign-in form");
+    assert_eq!(posted.status().as_u16(), 303);
+    let back = posted.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.starts_with("http://127.0.0.1:") && back.contains("/callback?"), "back to the app's listener: {back}");
+    let page = http.get(&back).send().await.expect("the app's listener answers");
+    (page.status().as_u16(), page.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_person_signs_in_through_the_system_browser_and_the_loopback() {
+    let sandbox = sandbox().await;
+    let (page_tx, page_rx) = tokio::sync::oneshot::channel();
+    let browser = |url: &str| {
+        let url = url.to_string();
+        tokio::spawn(async move {
+            let _ = page_tx.send(play_browser(url, "ada").await);
+        });
+        Ok(())
+    };
+    let tokens = sign_in(&settings(&sandbox), browser, Duration::from_secs(20)).await.expect("signed in");
+    let identity = tokens.identity.expect("an ID token");
+    assert!(!identity.sub.is_empty());
+    assert!(tokens.refresh_token.is_some(), "a refresh token, for the keychain");
+    let (status, page) = page_rx.await.unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("Return to the Consent"), "{page}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn nobody_signing_in_times_out() {
+    let sandbox = sandbox().await;
+    let result = sign_in(&settings(&sandbox), |_| Ok(()), Duration::from_millis(300)).await;
+    assert!(matches!(result, Err(SignInError::Callback(LoopbackError::TimedOut(_)))), "{result:?}");
+    sandbox.shutdown().await;
+}
+
+/// The test hook: the command named by CONSOLE_DESKTOP_BROWSER gets the authorization URL.
+#[tokio::test]
+async fn the_browser_hook_runs_its_command_with_the_url() {
+    let dir = std::env::temp_dir().join(format!("console-desktop-hook-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("browser.sh");
+    let out = dir.join("url.txt");
+    std::fs::write(&script, format!("#!/bin/sh\nprintf %s \"$1\" > '{}'\n", out.display())).unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(&script).status().unwrap();
+    let open = open_with(Some(script.display().to_string()), |_| panic!("the system browser must not open"));
+    open("http://127.0.0.1:1/auth/oauth2/authorize?state=x").unwrap();
+    let mut seen = String::new();
+    for _ in 0..100 {
+        seen = std::fs::read_to_string(&out).unwrap_or_default();
+        if !seen.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, "http://127.0.0.1:1/auth/oauth2/authorize?state=x");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,162 @@
+//! The desktop app in a real window: an X server (Xvfb) of its own, tauri-driver in front of WebKit's
+//! WebDriver, and a fantoccini session that launches the app (`browserName` "wry": the name wry gives
+//! WebKit). Everything started here is stopped by [`Desktop::stop`], or on drop (even on a panic).
+//!
+//! Environment (set by `cargo xtask test`): `TAURI_DRIVER` [the tools dir's npm tauri-driver],
+//! `WEBKIT_DRIVER` [`/usr/bin/WebKitWebDriver`], `CONSOLE_DESKTOP_APP` [`console-desktop` beside this
+//! test's own binary's directory: `target/debug`].
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+use crate::{artifacts_dir, free_port, http_client, poll_until};
+
+/// The app's debug binary: built by `cargo test --workspace` (it is console-desktop's own binary).
+pub fn app_binary() -> PathBuf {
+    if let Some(app) = std::env::var_os("CONSOLE_DESKTOP_APP") {
+        return PathBuf::from(app);
+    }
+    // target/debug/deps/<this test> -> target/debug/console-desktop
+    let me = std::env::current_exe().expect("the test's own path");
+    let debug = me.parent().and_then(Path::parent).expect("the test binary lives in target/<profile>/deps");
+    let app = debug.join("console-desktop");
+    assert!(app.is_file(), "the desktop app is not built: {} is missing; run `cargo build -p console-desktop` (after `cargo xtask build-ui`)", app.display());
+    app
+}
+
+fn tauri_driver() -> PathBuf {
+    std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+        home.join(".cache/console-tools/tauri/node_modules/.bin/tauri-driver")
+    })
+}
+
+/// A child stopped with SIGTERM (tauri-driver then stops WebKitWebDriver), then killed if it lingers.
+struct Stopped(Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        for _ in 0..30 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// An Xvfb display of its own: the first free number from 120 (its lock file absent).
+fn start_xvfb() -> (Stopped, u32) {
+    for display in 120..200u32 {
+        if Path::new(&format!("/tmp/.X{display}-lock")).exists() {
+            continue;
+        }
+        let child = Command::new("Xvfb")
+            .arg(format!(":{display}"))
+            .args(["-screen", "0", "1400x1000x24", "-nolisten", "tcp"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (Debian package xvfb; see cargo xtask desktop-tools)");
+        let mut xvfb = Stopped(child);
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{display}"));
+        for _ in 0..100 {
+            if socket.exists() {
+                return (xvfb, display);
+            }
+            if matches!(xvfb.0.try_wait(), Ok(Some(_))) {
+                break; // Another test took this number meanwhile: try the next.
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    panic!("no free X display between :120 and :199");
+}
+
+/// The app running in a window, driven through WebDriver.
+pub struct Desktop {
+    pub client: Client,
+    // Dropped in this order: the driver (and with it the app's WebDriver session), then the display.
+    _driver: Stopped,
+    _xvfb: Stopped,
+}
+
+impl Desktop {
+    /// Starts Xvfb, tauri-driver on free ports, and the app with `env` added to its environment (the
+    /// app inherits tauri-driver's). Give every app an explicit `DBUS_SESSION_BUS_ADDRESS`: without one,
+    /// libdbus may autolaunch a bus whose keyring waits on a prompt nobody answers.
+    pub async fn start(env: &[(&str, String)]) -> Desktop {
+        let app = app_binary();
+        let (xvfb, display) = start_xvfb();
+        let port = free_port();
+        let native_port = std::iter::repeat_with(free_port).find(|p| *p != port).unwrap_or(port + 1);
+        let webkit = std::env::var("WEBKIT_DRIVER").unwrap_or_else(|_| "/usr/bin/WebKitWebDriver".into());
+        let mut driver = Command::new(tauri_driver());
+        driver
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string(), "--native-driver", &webkit])
+            .env("DISPLAY", format!(":{display}"))
+            .env("NO_AT_BRIDGE", "1")
+            .stdin(Stdio::null());
+        for (name, value) in env {
+            driver.env(name, value);
+        }
+        let driver = Stopped(driver.spawn().unwrap_or_else(|e| panic!("tauri-driver ({}; see cargo xtask desktop-tools): {e}", tauri_driver().display())));
+        let status = format!("http://127.0.0.1:{port}/status");
+        let ready = poll_until(Duration::from_secs(15), &mut || {
+            let status = status.clone();
+            async move {
+                let answer: Value = http_client().get(&status).send().await.ok()?.json().await.ok()?;
+                (answer["value"]["ready"] == true).then_some(())
+            }
+        })
+        .await;
+        assert!(ready.is_some(), "tauri-driver did not get ready on port {port}");
+        let caps = json!({
+            "browserName": "wry",
+            "tauri:options": { "application": app, "args": [] },
+        });
+        let Value::Object(caps) = caps else { unreachable!("a JSON object literal") };
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(caps);
+        let client = builder
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .unwrap_or_else(|e| panic!("no WebDriver session with the app ({}): {e}", app.display()));
+        Desktop { client, _driver: driver, _xvfb: xvfb }
+    }
+
+    /// Waits for `[data-testid=id]` in the app's window.
+    pub async fn wait_testid(&self, id: &str, timeout: Duration) -> fantoccini::elements::Element {
+        match self.client.wait().at_most(timeout).for_element(Locator::Css(&crate::testid(id))).await {
+            Ok(element) => element,
+            Err(e) => {
+                let shot = self.screenshot(&format!("desktop-missing-{id}")).await;
+                panic!("{id} did not show within {timeout:?} ({e}); the window: {}", shot.display())
+            }
+        }
+    }
+
+    /// A PNG of the app's window as `<artifacts>/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = artifacts_dir();
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        let path = dir.join(format!("{name}.png"));
+        let png = self.client.screenshot().await.unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        path
+    }
+
+    /// Ends the WebDriver session (the app's window closes), then the driver and the display.
+    pub async fn stop(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
