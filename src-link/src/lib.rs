@@ -28,6 +28,7 @@ pub mod directory;
 mod http;
 pub mod jwks;
 pub mod mas;
+pub mod roles;
 pub mod service;
 pub mod service_token;
 pub mod upstream;

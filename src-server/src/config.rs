@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use console_api::gateway::{Environment, Role};
+use console_api::gateway::Environment;
 use console_link::directory::DirectoryConfig;
 use console_link::mas::MasConfig;
 use console_link::{D1Config, D1Credentials, RetryPolicy, UpstreamTls};
@@ -116,41 +116,7 @@ impl Default for SessionFile {
     }
 }
 
-/// `[profiles.NAME.roles]`: which claim of the ID token holds the person's roles at the bank, and which
-/// of its values make each console role. A sign-in must map to exactly one console role.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct RoleMapping {
-    pub claim: String,
-    pub admin: Vec<String>,
-    pub agent: Vec<String>,
-    pub customer: Vec<String>,
-}
-
-impl RoleMapping {
-    /// The console roles the ID token's claims map to (the claim may hold a string or a list of them),
-    /// in the order admin, agent, customer, each once.
-    ///
-    /// The claim is a top-level name (`roles`, `https://bank.example/groups`) or, when no claim has that
-    /// name, a dotted path into nested objects (Keycloak's `realm_access.roles`).
-    pub fn roles_of(&self, claims: &serde_json::Map<String, serde_json::Value>) -> Vec<Role> {
-        let claim = claims.get(&self.claim).or_else(|| {
-            let mut path = self.claim.split('.');
-            let first = claims.get(path.next()?)?;
-            path.try_fold(first, |value, name| value.get(name))
-        });
-        let values: Vec<&str> = match claim {
-            Some(serde_json::Value::String(one)) => vec![one.as_str()],
-            Some(serde_json::Value::Array(many)) => many.iter().filter_map(serde_json::Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        [(Role::Admin, &self.admin), (Role::Agent, &self.agent), (Role::Customer, &self.customer)]
-            .into_iter()
-            .filter(|(_, names)| names.iter().any(|n| values.contains(&n.as_str())))
-            .map(|(role, _)| role)
-            .collect()
-    }
-}
+pub use console_link::roles::RoleMapping;
 
 /// Sign-in at the bank's authorization server, and the Apiture APIs reached with the person's token.
 #[derive(Clone, Debug)]
@@ -398,6 +364,7 @@ mod deployed_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use console_api::gateway::Role;
 
     fn project_file() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/console.toml")

@@ -16,13 +16,14 @@ use std::time::Duration;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use console_api::gateway::{is_local_path, Role, SignedInUser};
+use console_api::gateway::{is_local_path, SignedInUser};
 use console_link::correlation::new_correlation_id;
-use console_link::user_auth::{unix_now, Identity, UserAuthError};
+use console_link::user_auth::{unix_now, UserAuthError};
 
 use crate::AppState;
 use crate::auth::{cookie, page, redirect};
 use crate::config::RoleMapping;
+pub(crate) use console_link::roles::role_of;
 use crate::pending_sign_in::{PendingSignIn, PendingSignIns, SIGN_IN_TIMEOUT};
 use crate::session::Session;
 
@@ -76,16 +77,6 @@ pub(crate) async fn login(State(state): State<AppState>, headers: HeaderMap, Que
     let mut response = redirect(request.url.as_str());
     response.headers_mut().append(header::SET_COOKIE, state.web.set_cookie(&name, &sealed, Some(SIGN_IN_TIMEOUT)));
     response
-}
-
-/// The one console role an identity maps to; none or several: no access to the console.
-pub(crate) fn role_of(roles: &RoleMapping, identity: &Identity) -> Result<Role, &'static str> {
-    let mut mapped = roles.roles_of(&identity.claims);
-    match mapped.len() {
-        1 => Ok(mapped.remove(0)),
-        0 => Err("Your account has no console role (admin, agent or customer). Ask your administrator."),
-        _ => Err("Your account maps to more than one console role (admin, agent, customer), so none is given. Ask your administrator to keep one."),
-    }
 }
 
 pub(crate) async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
