@@ -116,6 +116,10 @@ pub struct AccessClaims {
     pub sid: Option<String>,
 }
 
+/// The scopes the console asks for when a person signs in, at the gateway and in the desktop app alike:
+/// the Apiture APIs decide by the person's token.
+pub const CONSOLE_SCOPES: [&str; 4] = ["openid", "banking/read", "banking/write", "banking/full"];
+
 /// Who signed in, from a verified ID token: its subject, name and every claim (the gateway maps some of
 /// them to a console role).
 #[derive(Clone, Debug)]

@@ -218,7 +218,7 @@ pub async fn start_on(listener: TcpListener, config: ServerConfig) -> Result<Run
             client_id: profile.auth.client_id.clone(),
             client_secret: profile.auth.client_secret.clone(),
             redirect_uri,
-            scopes: ["openid", "banking/read", "banking/write", "banking/full"].map(String::from).to_vec(),
+            scopes: console_link::user_auth::CONSOLE_SCOPES.map(String::from).to_vec(),
         },
         Duration::from_secs(15),
         &profile.tls.auth,

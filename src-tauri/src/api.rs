@@ -46,6 +46,11 @@ pub type HostFuture<'a> = Pin<Box<dyn Future<Output = Response<Body>> + Send + '
 /// Answers one `/api` request as the gateway would; the host adds who is calling.
 pub trait ApiHost: Send + Sync + 'static {
     fn answer(&self, request: Request<Body>) -> HostFuture<'_>;
+
+    /// The signed-in person's host, if this is one (sign-out revokes its refresh token).
+    fn as_signed_in(&self) -> Option<&crate::service_host::SignedInHost> {
+        None
+    }
 }
 
 /// A router as the host: the console's service router with its caller layer (or a test's own).
@@ -67,16 +72,20 @@ pub struct SignedOutHost {
 
 impl ApiHost for SignedOutHost {
     fn answer(&self, request: Request<Body>) -> HostFuture<'_> {
-        let answer = if request.method() == Method::GET && request.uri().path() == console_api::gateway::routes::SESSION {
-            json_response(200, &self.session)
-        } else {
-            problem_response(&ApiProblem::new(401, ProblemKind::Unauthorized, "Sign in to continue."))
-        };
-        Box::pin(std::future::ready(answer))
+        Box::pin(std::future::ready(signed_out_answer(&self.session, &request)))
     }
 }
 
-fn json_response<T: Serialize>(status: u16, value: &T) -> Response<Body> {
+/// What nobody signed in is answered: `session` for `/api/session`, 401 for the rest.
+pub fn signed_out_answer(session: &SessionInfo, request: &Request<Body>) -> Response<Body> {
+    if request.method() == Method::GET && request.uri().path() == console_api::gateway::routes::SESSION {
+        json_response(200, session)
+    } else {
+        problem_response(&ApiProblem::new(401, ProblemKind::Unauthorized, "Sign in to continue."))
+    }
+}
+
+pub fn json_response<T: Serialize>(status: u16, value: &T) -> Response<Body> {
     let body = serde_json::to_vec(value).unwrap_or_default();
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
@@ -84,7 +93,7 @@ fn json_response<T: Serialize>(status: u16, value: &T) -> Response<Body> {
     response
 }
 
-fn problem_response(problem: &ApiProblem) -> Response<Body> {
+pub fn problem_response(problem: &ApiProblem) -> Response<Body> {
     json_response(problem.status, problem)
 }
 

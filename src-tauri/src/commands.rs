@@ -1,7 +1,10 @@
 //! The commands the page may call (each one allowed by name in `capabilities/main.json`). They answer API
 //! data and problems, never a token, a key or a refresh token.
 
+use std::sync::Arc;
+
 use console_api::gateway::{routes, ApiProblem, ProblemKind};
+use console_link::service::ServiceState;
 use console_link::user_auth::UserAuthError;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
@@ -9,17 +12,25 @@ use tauri_plugin_opener::OpenerExt;
 use crate::api::{ApiAnswer, ApiCall};
 use crate::keychain::{refresh_entry, KeychainStatus};
 use crate::loopback::SIGN_IN_TIMEOUT;
+use crate::profile::Profile;
+use crate::service_host::{keep_refresh_token, KeptSignIn, SignedInHost};
 use crate::sign_in::{open_with, SignInError, BROWSER_HOOK_ENV};
 use crate::state::AppState;
 
-/// One `/api` exchange, answered as the gateway would (see `crate::api`). `Err`: the call itself was
-/// refused before any host saw it (a method or path the console does not have), as the gateway's 400.
+/// One `/api` exchange, answered as the gateway would (see `crate::api`), or, under `/api/desktop/`, the
+/// app's own settings (`crate::settings_api`). `Err`: the call itself was refused before any host saw it
+/// (a method or path the console does not have), as the gateway's 400.
 #[tauri::command]
 pub async fn api(state: State<'_, AppState>, call: ApiCall) -> Result<ApiAnswer, ApiProblem> {
+    // The first call of a run: a sign-in kept in the keychain by an earlier run is taken up again.
+    state.resumed.get_or_init(|| resume(&state)).await;
     // The page signs out as it does at the gateway; here the app itself ends the sign-in.
     if call.method == "POST" && call.path == routes::AUTH_LOGOUT {
         sign_out(&state).await;
         return Ok(ApiAnswer { status: 204, headers: Vec::new(), body: String::new() });
+    }
+    if let Some(answer) = crate::settings_api::answer(&state, &call).await {
+        return answer;
     }
     let host = state.host();
     crate::api::call(host.as_ref(), call).await
@@ -27,23 +38,35 @@ pub async fn api(state: State<'_, AppState>, call: ApiCall) -> Result<ApiAnswer,
 
 /// Forgets the caller and the refresh token (keychain entry deleted), then revokes the token upstream.
 /// Signed out here whatever the authorization server says: a failed revocation is logged.
-async fn sign_out(state: &AppState) {
+pub async fn sign_out(state: &AppState) {
+    let host = state.host();
+    let in_hand = match host.as_signed_in() {
+        Some(signed_in) => signed_in.refresh_token().await,
+        None => None,
+    };
     state.forget_caller();
-    let (keychain, entry) = (state.keychain.clone(), refresh_entry(&state.environment.name));
+    let profile = state.profile();
+    let (keychain, entry, name) = (state.keychain.clone(), refresh_entry(&profile.name), profile.name.clone());
     let taken = tauri::async_runtime::spawn_blocking(move || {
-        let token = keychain.get(&entry);
-        keychain.delete(&entry).map(|()| token)
+        let kept = KeptSignIn::read(&keychain, &name);
+        keychain.delete(&entry).map(|()| kept)
     })
     .await;
-    match taken {
-        Ok(Ok(Ok(Some(token)))) => {
-            if let Err(e) = crate::sign_in::revoke(&state.environment.sign_in, &String::from_utf8_lossy(&token)).await {
-                tracing::warn!("sign-out: the refresh token was not revoked upstream: {e}");
-            }
+    let kept = match taken {
+        Ok(Ok(kept)) => kept.map(|k| k.refresh_token),
+        Ok(Err(e)) => {
+            tracing::warn!("sign-out: the keychain failed: {e}");
+            None
         }
-        Ok(Ok(Ok(None))) => {}
-        Ok(Ok(Err(e)) | Err(e)) => tracing::warn!("sign-out: the keychain failed: {e}"),
-        Err(e) => tracing::warn!("sign-out: {e}"),
+        Err(e) => {
+            tracing::warn!("sign-out: {e}");
+            None
+        }
+    };
+    if let Some(token) = in_hand.or(kept) {
+        if let Err(e) = crate::sign_in::revoke(&profile.sign_in(), &token).await {
+            tracing::warn!("sign-out: the refresh token was not revoked upstream: {e}");
+        }
     }
 }
 
@@ -54,32 +77,73 @@ pub fn keychain_status(state: State<'_, AppState>) -> KeychainStatus {
     state.keychain.status()
 }
 
+/// The service of the active profile, built from its settings and keychain secrets: what is missing is
+/// said before any browser opens.
+async fn service(state: &AppState, profile: &Profile) -> Result<ServiceState, ApiProblem> {
+    let (keychain, audit_log, for_settings) = (state.keychain.clone(), state.audit_log.clone(), profile.clone());
+    let settings = tauri::async_runtime::spawn_blocking(move || crate::service_host::settings(&for_settings, &keychain, audit_log))
+        .await
+        .map_err(|e| ApiProblem::new(500, ProblemKind::Internal, e.to_string()))?
+        .map_err(|why| ApiProblem { field: Some("profile".into()), ..ApiProblem::new(409, ProblemKind::InvalidInput, why) })?;
+    ServiceState::new(settings).map_err(|e| ApiProblem::new(500, ProblemKind::Internal, format!("The console service cannot start: {e}")))
+}
+
 /// Signs a person in through the system browser (`crate::sign_in`), keeps the refresh token in the
 /// keychain, and makes the console's service answer for them. The page gets nothing of the tokens: it
 /// reloads, and `/api/session` says who is signed in.
 #[tauri::command]
 pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<(), ApiProblem> {
-    // Said before the browser opens, not after the person has signed in for nothing.
-    let Some(services) = state.services.clone() else {
-        return Err(ApiProblem::new(
-            503,
-            ProblemKind::UpstreamUnavailable,
-            "This build of the desktop app has no console service to sign in to.",
-        ));
-    };
+    let profile = state.profile();
+    let service = service(&state, &profile).await?;
     let hook = std::env::var(BROWSER_HOOK_ENV).ok();
     let open = open_with(hook, move |url| app.opener().open_url(url, None::<&str>).map_err(|e| e.to_string()));
-    let tokens = crate::sign_in::sign_in(&state.environment.sign_in, open, SIGN_IN_TIMEOUT).await.map_err(problem_of)?;
-    if let Some(refresh) = tokens.refresh_token.clone() {
-        let (keychain, entry) = (state.keychain.clone(), refresh_entry(&state.environment.name));
-        let kept = tauri::async_runtime::spawn_blocking(move || keychain.set(&entry, refresh.as_bytes())).await;
-        if let Ok(Err(e)) | Err(e) = kept.map_err(|e| crate::keychain::KeychainError::Failed(e.to_string())) {
-            // Signed in all the same: only the next start will ask again.
-            tracing::warn!("refresh token not kept: {e}");
-        }
+    let tokens = crate::sign_in::sign_in(&profile.sign_in(), open, SIGN_IN_TIMEOUT).await.map_err(problem_of)?;
+    let refresh = tokens.refresh_token.clone();
+    let host = SignedInHost::open(service, profile.clone(), state.keychain.clone(), tokens)?;
+    if let (Some(refresh), Some(sub)) = (refresh, host.user_id().await) {
+        keep_refresh_token(&state.keychain, &profile.name, &sub, &refresh).await;
     }
-    state.set_host(services(tokens)?);
+    // The profile may have changed while the browser was open: the sign-in was for the old one.
+    if state.profile() != profile {
+        return Err(ApiProblem::new(409, ProblemKind::InvalidInput, "The environment changed during the sign-in. Sign in again."));
+    }
+    state.set_host(Arc::new(host));
     Ok(())
+}
+
+/// A sign-in kept from an earlier run: its refresh token renewed, the person signed in without a browser.
+/// Anything wrong (no entry, a refused or unreachable renewal, a missing secret): signed out, as before.
+async fn resume(state: &AppState) {
+    let profile = state.profile();
+    let (keychain, name) = (state.keychain.clone(), profile.name.clone());
+    let Ok(Some(kept)) = tauri::async_runtime::spawn_blocking(move || KeptSignIn::read(&keychain, &name)).await else {
+        return;
+    };
+    let service = match service(state, &profile).await {
+        Ok(service) => service,
+        Err(problem) => return tracing::warn!("the kept sign-in is not resumed: {}", problem.message),
+    };
+    let tokens = match crate::sign_in::refresh(&profile.sign_in(), &kept.refresh_token, &kept.sub).await {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            tracing::info!("the kept sign-in is not resumed: {e}");
+            if !matches!(e, UserAuthError::Unreachable(_)) {
+                let (keychain, entry) = (state.keychain.clone(), refresh_entry(&profile.name));
+                let _ = tauri::async_runtime::spawn_blocking(move || keychain.delete(&entry)).await;
+            }
+            return;
+        }
+    };
+    let refresh = tokens.refresh_token.clone();
+    match SignedInHost::open(service, profile.clone(), state.keychain.clone(), tokens) {
+        Ok(host) => {
+            if let Some(refresh) = refresh {
+                keep_refresh_token(&state.keychain, &profile.name, &kept.sub, &refresh).await;
+            }
+            state.set_host(Arc::new(host));
+        }
+        Err(problem) => tracing::info!("the kept sign-in is not resumed: {}", problem.message),
+    }
 }
 
 fn problem_of(e: SignInError) -> ApiProblem {

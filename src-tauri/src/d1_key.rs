@@ -16,7 +16,7 @@ pub enum D1KeyError {
     WrongKind(String),
     #[error("the key cannot sign ES256 assertions (D1 wants a P-256 key): {0}")]
     NotEs256(String),
-    #[error("no D1 key was imported for the {0} environment: import it in the settings")]
+    #[error("The D1 signing key of the {0} profile is not in the keychain: import it in the settings.")]
     Missing(String),
     #[error(transparent)]
     Keychain(#[from] KeychainError),

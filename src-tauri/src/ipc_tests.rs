@@ -15,7 +15,9 @@ use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
 use crate::api::{ApiAnswer, RouterHost};
 use crate::keychain::Keychain;
-use crate::state::{ActiveEnvironment, AppState};
+use crate::profile::{Profile, Profiles};
+use crate::state::AppState;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     let request = InvokeRequest {
@@ -46,9 +48,13 @@ fn echo_router() -> Router {
 }
 
 fn test_state() -> AppState {
-    let environment = ActiveEnvironment::sandbox(&"http://127.0.0.1:9/".parse().unwrap()).unwrap();
-    AppState::signed_out(environment, Keychain::memory_only("tests"), None)
+    let sandbox = Profile::sandbox(&"http://127.0.0.1:9/".parse().unwrap()).unwrap();
+    let dir = std::env::temp_dir().join(format!("console-ipc-tests-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst)));
+    let profiles = Profiles::load(&dir.join("profiles.toml"), sandbox).unwrap();
+    AppState::signed_out(profiles, Keychain::memory_only("tests"), None)
 }
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 fn mock_window() -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let app = crate::builder(mock_builder(), test_state()).build(mock_context(noop_assets())).expect("mock app");
@@ -121,12 +127,49 @@ fn the_page_learns_where_secrets_are_kept() {
 }
 
 #[test]
-fn without_a_service_sign_in_says_so_before_any_browser_opens() {
-    let (_app, window) = mock_window();
+fn a_profile_without_its_secrets_refuses_sign_in_before_any_browser_opens() {
+    let (app, window) = mock_window();
+    let mut staging = Profile::sandbox(&"https://api.bank.example/".parse().unwrap()).unwrap();
+    staging.name = "staging".into();
+    staging.environment = console_api::gateway::Environment::Staging;
+    let saved = invoke(&window, "api", json!({ "call": {
+        "method": "PUT", "path": "/api/desktop/profiles/staging", "body": serde_json::to_string(&staging).unwrap(),
+    }})).unwrap();
+    assert_eq!(saved["status"], 200, "{saved}");
+    let switched = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/api/desktop/profiles/staging/activate" } })).unwrap();
+    assert_eq!(switched["status"], 200, "{switched}");
+    assert_eq!(app.state::<AppState>().profile().name, "staging");
     std::env::set_var(crate::sign_in::BROWSER_HOOK_ENV, "/nonexistent/browser-must-not-run");
     let problem = invoke(&window, "sign_in", json!({})).unwrap_err();
-    assert_eq!(problem["status"], 503);
-    assert!(problem["message"].as_str().unwrap().contains("no console service"), "{problem}");
+    assert_eq!(problem["status"], 409);
+    assert!(problem["message"].as_str().unwrap().contains("D1 signing key of the staging profile"), "{problem}");
+}
+
+#[test]
+fn profiles_are_refused_in_words_and_listed_without_secrets() {
+    let (_app, window) = mock_window();
+    let mut bad = Profile::sandbox(&"http://127.0.0.1:9/".parse().unwrap()).unwrap();
+    bad.name = "prod".into();
+    bad.environment = console_api::gateway::Environment::Production;
+    let refused = invoke(&window, "api", json!({ "call": {
+        "method": "PUT", "path": "/api/desktop/profiles/prod", "body": serde_json::to_string(&bad).unwrap(),
+    }})).unwrap();
+    assert_eq!(refused["status"], 400);
+    let problem: Value = serde_json::from_str(refused["body"].as_str().unwrap()).unwrap();
+    assert!(problem["message"].as_str().unwrap().contains("https://"), "{problem}");
+    let renamed = invoke(&window, "api", json!({ "call": {
+        "method": "PUT", "path": "/api/desktop/profiles/other", "body": serde_json::to_string(&bad).unwrap(),
+    }})).unwrap();
+    assert_eq!(renamed["status"], 400);
+    let relative = invoke(&window, "api", json!({ "call": {
+        "method": "PUT", "path": "/api/desktop/profiles/sandbox/secrets/d1Key", "body": "{\"file\": \"key.pem\"}",
+    }})).unwrap();
+    assert_eq!(relative["status"], 400, "the sandbox's secrets come with the app");
+    let listed = invoke(&window, "api", json!({ "call": { "method": "GET", "path": "/api/desktop/profiles" } })).unwrap();
+    assert_eq!(listed["status"], 200);
+    let body: Value = serde_json::from_str(listed["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["active"], "sandbox");
+    assert!(!listed["body"].as_str().unwrap().contains("DEMO-ONLY"), "no secret in the list");
 }
 
 #[test]
@@ -136,7 +179,7 @@ fn signing_out_forgets_the_caller_and_the_refresh_token() {
     state.set_host(Arc::new(RouterHost(echo_router())));
     let before = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/api/things/1", "body": "{}" } })).unwrap();
     assert_eq!(before["status"], 201);
-    state.keychain.set(&crate::keychain::refresh_entry("sandbox"), b"refresh-1").unwrap();
+    state.keychain.set(&crate::keychain::refresh_entry("sandbox"), br#"{"sub":"u1","refresh_token":"refresh-1"}"#).unwrap();
     // Revocation goes to the (closed) sandbox port and fails: signed out all the same.
     let answer = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/auth/logout" } })).unwrap();
     assert_eq!(answer["status"], 204);

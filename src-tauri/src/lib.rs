@@ -7,37 +7,58 @@ mod commands;
 pub mod d1_key;
 pub mod keychain;
 pub mod loopback;
+pub mod profile;
+pub mod service_host;
+mod settings_api;
 pub mod sign_in;
 pub mod state;
+
+use tauri::Manager;
 
 /// Where `cargo xtask desktop` runs the sandbox; `CONSOLE_DESKTOP_SANDBOX` points the app elsewhere.
 pub const DEFAULT_SANDBOX: &str = "http://127.0.0.1:8081/";
 
 /// Starts the app (the binary's `main`).
 pub fn run() {
-    let sandbox = std::env::var("CONSOLE_DESKTOP_SANDBOX").unwrap_or_else(|_| DEFAULT_SANDBOX.into());
-    let environment = match url::Url::parse(&sandbox).and_then(|base| state::ActiveEnvironment::sandbox(&base)) {
-        Ok(environment) => environment,
+    tracing_subscriber::fmt().with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
+    ).with_writer(std::io::stderr).init();
+    let base = std::env::var("CONSOLE_DESKTOP_SANDBOX").unwrap_or_else(|_| DEFAULT_SANDBOX.into());
+    let sandbox = match url::Url::parse(&base).and_then(|base| profile::Profile::sandbox(&base)) {
+        Ok(sandbox) => sandbox,
         Err(e) => {
-            eprintln!("console-desktop: CONSOLE_DESKTOP_SANDBOX={sandbox:?} is not a URL: {e}");
+            eprintln!("console-desktop: CONSOLE_DESKTOP_SANDBOX={base:?} is not a URL: {e}");
             std::process::exit(2);
         }
     };
     // Before the window: at most keychain::PROBE_TIMEOUT, and the page's first question may be about it.
-    let state = state::AppState::signed_out(environment, keychain::Keychain::probe(), None);
-    let result = builder(tauri::Builder::default(), state).run(tauri::generate_context!());
+    let keychain = keychain::Keychain::probe();
+    let result = commands(tauri::Builder::default())
+        .setup(move |app| {
+            // ~/.config/<identifier>/profiles.toml and ~/.local/share/<identifier>/audit.jsonl on Linux.
+            let (config, data) = (app.path().app_config_dir()?, app.path().app_data_dir()?);
+            std::fs::create_dir_all(&data)?;
+            let profiles = profile::Profiles::load(&config.join("profiles.toml"), sandbox)?;
+            app.manage(state::AppState::signed_out(profiles, keychain, Some(data.join("audit.jsonl"))));
+            Ok(())
+        })
+        .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("console-desktop: {e}");
         std::process::exit(1);
     }
 }
 
-/// The app's plugins, state and commands on any runtime (the mock runtime in tests).
-pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> tauri::Builder<R> {
+/// The app's plugins and commands on any runtime (the mock runtime in tests).
+pub fn commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_opener::init())
-        .manage(state)
         .invoke_handler(tauri::generate_handler![commands::api, commands::keychain_status, commands::sign_in])
+}
+
+/// [`commands`] with `state`: what the tests build.
+pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> tauri::Builder<R> {
+    commands(builder).manage(state)
 }
 
 #[cfg(test)]

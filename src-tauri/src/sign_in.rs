@@ -75,19 +75,28 @@ pub async fn sign_in(
     Ok(auth.exchange(&code, &request.pkce_verifier, &request.nonce).await?)
 }
 
-/// Revokes a refresh token at the authorization server (RFC 7009; the whole sign-in ends there).
-pub async fn revoke(settings: &SignInSettings, refresh_token: &str) -> Result<(), UserAuthError> {
-    let auth = UserAuth::new(
+/// The app's client at the authorization server for a call that is not a sign-in (its redirect URI is
+/// not used then; a valid URL all the same).
+fn back_channel(settings: &SignInSettings) -> Result<UserAuth, UserAuthError> {
+    UserAuth::new(
         UserAuthConfig {
             base: settings.auth_base.clone(),
             audience: settings.audience.clone(),
             client_id: settings.client_id.clone(),
             client_secret: String::new(),
-            // Not used by a revocation; a valid URL all the same.
             redirect_uri: url::Url::parse("http://127.0.0.1/callback").map_err(|e| UserAuthError::Config(e.to_string()))?,
             scopes: settings.scopes.clone(),
         },
         settings.http_timeout,
-    )?;
-    auth.revoke(refresh_token).await
+    )
+}
+
+/// Revokes a refresh token at the authorization server (RFC 7009; the whole sign-in ends there).
+pub async fn revoke(settings: &SignInSettings, refresh_token: &str) -> Result<(), UserAuthError> {
+    back_channel(settings)?.revoke(refresh_token).await
+}
+
+/// New tokens for `sub`'s sign-in from its refresh token (which rotates).
+pub async fn refresh(settings: &SignInSettings, refresh_token: &str, sub: &str) -> Result<UserTokens, UserAuthError> {
+    back_channel(settings)?.refresh(refresh_token, sub).await
 }

@@ -1,64 +1,45 @@
-//! What every command shares: who answers the page's `/api` calls now.
+//! What every command shares: the active profile, who answers the page's `/api` calls now, the keychain.
 
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
 
-use console_api::gateway::{ApiProblem, Environment, SessionInfo};
-use console_link::user_auth::UserTokens;
+use console_api::gateway::{Environment, SessionInfo};
 
 use crate::api::{ApiHost, SignedOutHost};
 use crate::keychain::Keychain;
-use crate::sign_in::SignInSettings;
-
-/// Makes the host that answers for a person once they are signed in: the console's service router
-/// (`console_link::service`) with their `Caller`. Plugged in by whoever builds the app's state.
-pub type ServiceFactory = Arc<dyn Fn(UserTokens) -> Result<Arc<dyn ApiHost>, ApiProblem> + Send + Sync>;
-
-/// The environment the app works in (from its profile).
-#[derive(Clone, Debug)]
-pub struct ActiveEnvironment {
-    pub environment: Environment,
-    /// The profile's name: keychain entries are per profile.
-    pub name: String,
-    pub sign_in: SignInSettings,
-}
-
-impl ActiveEnvironment {
-    /// The local sandbox at `base` (`http://127.0.0.1:8081` for `cargo xtask desktop`), signing in as its
-    /// public client `console-desktop`.
-    pub fn sandbox(base: &url::Url) -> Result<Self, url::ParseError> {
-        Ok(ActiveEnvironment {
-            environment: Environment::Sandbox,
-            name: "sandbox".into(),
-            sign_in: SignInSettings {
-                auth_base: base.join("auth")?,
-                audience: "sandbox-banking-apis".into(),
-                client_id: "console-desktop".into(),
-                scopes: Vec::new(),
-                http_timeout: Duration::from_secs(15),
-            },
-        })
-    }
-}
+use crate::profile::{Profile, Profiles};
 
 pub const PRODUCT: &str = "Consent & Operations Console";
 
 pub struct AppState {
-    /// Swapped at sign-in and sign-out (and when the environment changes): a call already under way
-    /// finishes on the host it started with.
+    /// Swapped at sign-in and sign-out (and when the profile changes): a call already under way finishes
+    /// on the host it started with.
     host: RwLock<Arc<dyn ApiHost>>,
-    /// Where refresh tokens and the D1 key are kept (probed once at start).
+    /// Where refresh tokens, the D1 key and the service secrets are kept (probed once at start).
     pub keychain: Arc<Keychain>,
-    pub environment: ActiveEnvironment,
-    /// `None`: this build has no service to sign in to (see [`ServiceFactory`]).
-    pub services: Option<ServiceFactory>,
+    /// The profiles (`profiles.toml` in the app's config folder).
+    pub profiles: Mutex<Profiles>,
+    active: RwLock<Profile>,
+    /// The audit log the service appends to (JSON lines in the app's data folder); `None`: the tracing log
+    /// only (tests).
+    pub audit_log: Option<PathBuf>,
+    /// Set once the first call of the run has tried to take up a kept sign-in (`crate::commands::api`).
+    pub resumed: tokio::sync::OnceCell<()>,
 }
 
 impl AppState {
-    /// Nobody signed in yet.
-    pub fn signed_out(environment: ActiveEnvironment, keychain: Keychain, services: Option<ServiceFactory>) -> Self {
-        let host = Arc::new(SignedOutHost { session: signed_out_session(environment.environment.clone()) });
-        AppState { host: RwLock::new(host), keychain: Arc::new(keychain), environment, services }
+    /// Nobody signed in yet, in the profiles' active one.
+    pub fn signed_out(profiles: Profiles, keychain: Keychain, audit_log: Option<PathBuf>) -> Self {
+        let active = profiles.active();
+        let host = Arc::new(SignedOutHost { session: signed_out_session(active.environment.clone()) });
+        AppState {
+            host: RwLock::new(host),
+            keychain: Arc::new(keychain),
+            profiles: Mutex::new(profiles),
+            active: RwLock::new(active),
+            audit_log,
+            resumed: tokio::sync::OnceCell::new(),
+        }
     }
 
     pub fn host(&self) -> Arc<dyn ApiHost> {
@@ -70,9 +51,21 @@ impl AppState {
         *self.host.write().unwrap_or_else(|p| p.into_inner()) = host;
     }
 
+    /// The profile the app works in now.
+    pub fn profile(&self) -> Profile {
+        self.active.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Works in `profile` from now on, signed out: nothing of the previous environment's answers is kept.
+    pub fn switch_to(&self, profile: Profile) {
+        *self.active.write().unwrap_or_else(|p| p.into_inner()) = profile;
+        self.forget_caller();
+    }
+
     /// Nobody is signed in any more: the next call is answered as before any sign-in.
     pub fn forget_caller(&self) {
-        self.set_host(Arc::new(SignedOutHost { session: signed_out_session(self.environment.environment.clone()) }));
+        let environment = self.profile().environment;
+        self.set_host(Arc::new(SignedOutHost { session: signed_out_session(environment) }));
     }
 }
 

@@ -1,0 +1,187 @@
+//! The desktop app's own settings, under `/api/desktop/` through the same `api` command (the web gateway
+//! has none of these routes: a 404 there). Profiles are listed, saved, removed and made active; a
+//! profile's secrets are imported from files the person names, read here: the page never holds a key.
+//!
+//! * `GET /api/desktop/profiles`: every profile, which one is active, which secrets each has.
+//! * `PUT /api/desktop/profiles/{name}`: add or replace (the body is the profile).
+//! * `DELETE /api/desktop/profiles/{name}`: remove it and its keychain entries.
+//! * `POST /api/desktop/profiles/{name}/activate`: work there; signs out first.
+//! * `PUT /api/desktop/profiles/{name}/secrets/{kind}`: `{"file": "/path"}`, imported into the keychain.
+
+use console_api::gateway::{ApiProblem, ProblemKind};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{ApiAnswer, ApiCall};
+use crate::keychain::{refresh_entry, KeychainStatus};
+use crate::profile::{Profile, ProfileError, SecretKind, SANDBOX};
+use crate::state::AppState;
+
+pub const PREFIX: &str = "/api/desktop/";
+
+/// The largest secret file read (a PEM key is under 1 KB).
+const MAX_SECRET_FILE: u64 = 64 * 1024;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProfilesAnswer {
+    active: String,
+    keychain: KeychainStatus,
+    profiles: Vec<ProfileEntry>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProfileEntry {
+    profile: Profile,
+    built_in: bool,
+    /// Which of its secrets are in the keychain (the sandbox's come with the app).
+    secrets: Vec<(SecretKind, bool)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecretFile {
+    file: String,
+}
+
+/// The answer to a call under [`PREFIX`], or `None` for any other path.
+pub async fn answer(state: &AppState, call: &ApiCall) -> Option<Result<ApiAnswer, ApiProblem>> {
+    let rest = call.path.strip_prefix(PREFIX)?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    let answer = match (call.method.as_str(), parts.as_slice()) {
+        ("GET", ["profiles"]) => list(state).await,
+        ("PUT", ["profiles", name]) => save(state, name, call.body.as_deref().unwrap_or_default()).await,
+        ("DELETE", ["profiles", name]) => remove(state, name).await,
+        ("POST", ["profiles", name, "activate"]) => activate(state, name).await,
+        ("PUT", ["profiles", name, "secrets", kind]) => import(state, name, kind, call.body.as_deref().unwrap_or_default()).await,
+        _ => Err(ApiProblem::new(404, ProblemKind::NotFound, "There is no such desktop settings route.")),
+    };
+    Some(Ok(answer.unwrap_or_else(|problem| ApiAnswer {
+        status: problem.status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: serde_json::to_string(&problem).unwrap_or_default(),
+    })))
+}
+
+fn ok<T: Serialize>(value: &T) -> Result<ApiAnswer, ApiProblem> {
+    Ok(ApiAnswer {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: serde_json::to_string(value).map_err(|e| ApiProblem::new(500, ProblemKind::Internal, e.to_string()))?,
+    })
+}
+
+fn problem(e: ProfileError) -> ApiProblem {
+    match e {
+        ProfileError::Invalid { field, message } => ApiProblem { field: Some(field.into()), ..ApiProblem::new(400, ProblemKind::InvalidInput, message) },
+        ProfileError::Unknown(_) => ApiProblem::new(404, ProblemKind::NotFound, e.to_string()),
+        ProfileError::BuiltIn => ApiProblem::new(400, ProblemKind::InvalidInput, e.to_string()),
+        ProfileError::File(_) => ApiProblem::new(500, ProblemKind::Internal, e.to_string()),
+    }
+}
+
+/// Runs keychain calls off the async runtime (they block on D-Bus).
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiProblem> {
+    tauri::async_runtime::spawn_blocking(f).await.map_err(|e| ApiProblem::new(500, ProblemKind::Internal, e.to_string()))
+}
+
+async fn list(state: &AppState) -> Result<ApiAnswer, ApiProblem> {
+    let profiles = state.profiles.lock().unwrap_or_else(|p| p.into_inner()).all();
+    let keychain = state.keychain.clone();
+    let entries = blocking(move || {
+        profiles
+            .into_iter()
+            .map(|profile| {
+                let built_in = profile.name == SANDBOX;
+                let secrets = SecretKind::ALL
+                    .into_iter()
+                    .map(|kind| (kind, built_in || matches!(keychain.get(&kind.entry(&profile.name)), Ok(Some(_)))))
+                    .collect();
+                ProfileEntry { profile, built_in, secrets }
+            })
+            .collect()
+    })
+    .await?;
+    ok(&ProfilesAnswer { active: state.profile().name, keychain: state.keychain.status(), profiles: entries })
+}
+
+async fn save(state: &AppState, name: &str, body: &str) -> Result<ApiAnswer, ApiProblem> {
+    let profile: Profile = serde_json::from_str(body).map_err(|e| {
+        ApiProblem { field: Some("profile".into()), ..ApiProblem::new(400, ProblemKind::InvalidInput, format!("The profile is not one the app reads: {e}")) }
+    })?;
+    if profile.name != name {
+        return Err(ApiProblem { field: Some("name".into()), ..ApiProblem::new(400, ProblemKind::InvalidInput, "A profile cannot be renamed: add a new one.") });
+    }
+    state.profiles.lock().unwrap_or_else(|p| p.into_inner()).save(profile.clone()).map_err(problem)?;
+    tracing::info!(profile = %profile.name, "desktop profile saved");
+    // The active profile edited: the next sign-in uses the new settings; whoever is signed in is signed out.
+    if state.profile().name == profile.name {
+        crate::commands::sign_out(state).await;
+        state.switch_to(profile.clone());
+    }
+    ok(&profile)
+}
+
+async fn remove(state: &AppState, name: &str) -> Result<ApiAnswer, ApiProblem> {
+    if state.profile().name == name {
+        return Err(ApiProblem::new(400, ProblemKind::InvalidInput, "This is the profile in use: switch to another before removing it."));
+    }
+    state.profiles.lock().unwrap_or_else(|p| p.into_inner()).remove(name).map_err(problem)?;
+    let (keychain, name) = (state.keychain.clone(), name.to_string());
+    blocking(move || {
+        for entry in SecretKind::ALL.iter().map(|k| k.entry(&name)).chain([refresh_entry(&name)]) {
+            if let Err(e) = keychain.delete(&entry) {
+                tracing::warn!("removing a profile: {e}");
+            }
+        }
+    })
+    .await?;
+    ok(&serde_json::json!({}))
+}
+
+/// Signs out (the refresh token revoked), then works in `name`: nothing of the old environment stays.
+async fn activate(state: &AppState, name: &str) -> Result<ApiAnswer, ApiProblem> {
+    let profile = state.profiles.lock().unwrap_or_else(|p| p.into_inner()).set_active(name).map_err(problem)?;
+    crate::commands::sign_out(state).await;
+    state.switch_to(profile.clone());
+    tracing::info!(profile = %profile.name, "desktop profile switched");
+    ok(&profile)
+}
+
+async fn import(state: &AppState, name: &str, kind: &str, body: &str) -> Result<ApiAnswer, ApiProblem> {
+    let invalid = |field: &str, message: String| ApiProblem { field: Some(field.into()), ..ApiProblem::new(400, ProblemKind::InvalidInput, message) };
+    let kind: SecretKind = serde_json::from_value(serde_json::Value::String(kind.into()))
+        .map_err(|_| invalid("kind", "The secret is one of d1Key, consentsApiKey, directoryClientSecret, masClientSecret.".into()))?;
+    if name == SANDBOX {
+        return Err(invalid("profile", "The sandbox's secrets come with the app.".into()));
+    }
+    if state.profiles.lock().unwrap_or_else(|p| p.into_inner()).get(name).is_none() {
+        return Err(ApiProblem::new(404, ProblemKind::NotFound, format!("There is no profile named {name:?}.")));
+    }
+    let file: SecretFile = serde_json::from_str(body).map_err(|_| invalid("file", "Name the file to import: {\"file\": \"/path/to/it\"}.".into()))?;
+    let path = std::path::PathBuf::from(&file.file);
+    if !path.is_absolute() {
+        return Err(invalid("file", "Give the file's full path (starting with /).".into()));
+    }
+    let (keychain, profile) = (state.keychain.clone(), name.to_string());
+    blocking(move || -> Result<(), ApiProblem> {
+        let size = std::fs::metadata(&path).map_err(|e| invalid("file", format!("{}: {e}", path.display())))?.len();
+        if size > MAX_SECRET_FILE {
+            return Err(invalid("file", format!("{} is {size} bytes: not a key or secret file.", path.display())));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| invalid("file", format!("{}: {e}", path.display())))?;
+        match kind {
+            SecretKind::D1Key => crate::d1_key::import(&keychain, &profile, &text).map_err(|e| invalid("file", e.to_string())),
+            _ => {
+                let secret = text.trim();
+                if secret.is_empty() || secret.contains(char::is_whitespace) {
+                    return Err(invalid("file", format!("{} should hold the {} alone, on one line.", path.display(), kind.label())));
+                }
+                keychain.set(&kind.entry(&profile), secret.as_bytes()).map_err(|e| ApiProblem::new(500, ProblemKind::Internal, e.to_string()))
+            }
+        }
+    })
+    .await??;
+    tracing::info!(profile = %name, secret = kind.label(), "desktop secret imported");
+    ok(&serde_json::json!({}))
+}
