@@ -56,7 +56,7 @@ pub fn SignedOut() -> impl IntoView {
     view! {
         <section class="card empty signed-out" data-testid="signed-out">
             <h1>"You have signed out"</h1>
-            <p class="lead">"Your session has ended on this browser. Close the tab, or sign in again."</p>
+            <p class="lead">"Your session has ended here. Sign in again when you need the console."</p>
             // rel=external: the router must let the browser go; sign-in runs on the gateway.
             <a class="btn btn-primary" rel="external" data-testid="sign-in-again" href=sign_in_url("/")>"Sign in again"</a>
         </section>

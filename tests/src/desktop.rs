@@ -14,7 +14,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
-use crate::{artifacts_dir, free_port, http_client, poll_until};
+use crate::{artifacts_dir, free_port, http_client, poll_until, WAIT};
 
 /// The app's debug binary: built by `cargo test --workspace` (it is console-desktop's own binary).
 pub fn app_binary() -> PathBuf {
@@ -85,6 +85,8 @@ fn start_xvfb() -> (Stopped, u32) {
 /// The app running in a window, driven through WebDriver.
 pub struct Desktop {
     pub client: Client,
+    /// When the app was asked to start (the WebDriver session's request): its cold start counts from here.
+    pub launched_at: std::time::Instant,
     // Dropped in this order: the driver (and with it the app's WebDriver session), then the display.
     _driver: Stopped,
     _xvfb: Stopped,
@@ -127,11 +129,12 @@ impl Desktop {
         let Value::Object(caps) = caps else { unreachable!("a JSON object literal") };
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(caps);
+        let launched_at = std::time::Instant::now();
         let client = builder
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .unwrap_or_else(|e| panic!("no WebDriver session with the app ({}): {e}", app.display()));
-        Desktop { client, _driver: driver, _xvfb: xvfb }
+        Desktop { client, launched_at, _driver: driver, _xvfb: xvfb }
     }
 
     /// Waits for `[data-testid=id]` in the app's window.
@@ -143,6 +146,47 @@ impl Desktop {
                 panic!("{id} did not show within {timeout:?} ({e}); the window: {}", shot.display())
             }
         }
+    }
+
+    /// Types `text` into `[data-testid=id]` (cleared first).
+    pub async fn type_into(&self, id: &str, text: &str) {
+        let e = self.wait_testid(id, WAIT).await;
+        e.clear().await.unwrap_or_else(|err| panic!("clear {id}: {err}"));
+        e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {id}: {err}"));
+    }
+
+    /// Scrolls `[data-testid=id]` into view and clicks it.
+    pub async fn click_testid(&self, id: &str) {
+        let e = self.wait_testid(id, WAIT).await;
+        let e_ref = serde_json::to_value(&e).expect("element ref");
+        let _ = self.client.execute("arguments[0].scrollIntoView({block: 'center'});", vec![e_ref.clone()]).await;
+        // WebKitWebDriver refuses some clicks on controls a person can click (an empty error, seen on the
+        // header's search button): the element's own click() then, as the page's handlers see it the same.
+        if let Err(err) = e.click().await {
+            self.client.execute("arguments[0].click();", vec![e_ref]).await.unwrap_or_else(|e2| panic!("click {id}: {err}; then {e2}"));
+        }
+    }
+
+    /// Runs `script` in the window and returns its value.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script {script}: {e}"))
+    }
+
+    /// The window's path (`/consumers/demo-busy`).
+    pub async fn path(&self) -> String {
+        self.client.current_url().await.map(|u| u.path().to_string()).unwrap_or_default()
+    }
+
+    /// Waits until the window's path is `path`; a screenshot named `shot` if it never is.
+    pub async fn wait_path(&self, path: &str, shot: &str) {
+        for _ in 0..(WAIT.as_millis() / 100) {
+            if self.path().await == path {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let file = self.screenshot(&format!("desktop-failed-{shot}")).await;
+        panic!("the window never reached {path} (at {}); the window: {}", self.path().await, file.display());
     }
 
     /// A PNG of the app's window as `<artifacts>/<name>.png`.
@@ -158,5 +202,49 @@ impl Desktop {
     /// Ends the WebDriver session (the app's window closes), then the driver and the display.
     pub async fn stop(self) {
         let _ = self.client.clone().close().await;
+    }
+}
+
+/// A session bus of the test's own with a Secret Service on it (gnome-keyring, its `login` collection
+/// unlocked), as a person's desktop session has: the app's keychain path runs for real. Stopped on drop.
+pub struct KeyringSession {
+    /// `DBUS_SESSION_BUS_ADDRESS` for the app.
+    pub address: String,
+    _bus: Stopped,
+    _home: crate::TempDir,
+}
+
+impl KeyringSession {
+    pub fn start() -> KeyringSession {
+        use std::io::{BufRead, BufReader};
+        let home = crate::TempDir::new("desktop-keyring");
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon (Debian package dbus; see cargo xtask desktop-tools)");
+        let mut address = String::new();
+        BufReader::new(bus.stdout.take().expect("its stdout")).read_line(&mut address).expect("the bus address");
+        let bus = Stopped(bus);
+        let address = address.trim().to_string();
+        // The daemon reads the login password on stdin and creates `login` unlocked; it exits with the
+        // bus. It is ready when secret-tool can store an item (it forks before that).
+        let script = r#"printf %s test-password | gnome-keyring-daemon --daemonize --unlock --components=secrets >/dev/null || exit 1
+for _ in $(seq 50); do
+  printf x | secret-tool store --label=ready console-desktop-test ready 2>/dev/null && [ "$(secret-tool lookup console-desktop-test ready)" = x ] && secret-tool clear console-desktop-test ready && sleep 0.5 && exit 0
+  sleep 0.2
+done
+exit 1"#;
+        let ready = Command::new("sh")
+            .args(["-c", script])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("HOME", home.path())
+            .env_remove("DISPLAY")
+            .status()
+            .expect("sh");
+        assert!(ready.success(), "gnome-keyring did not come up on the test's session bus");
+        KeyringSession { address, _bus: bus, _home: home }
     }
 }

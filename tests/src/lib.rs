@@ -828,6 +828,32 @@ pub fn has_hex32(text: &str) -> bool {
     text.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w.len() == 32 && w.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// Revises a document at the sandbox's Consents as its service client (an administrator's act): the
+/// consents given to older revisions become stale, and their people are asked again.
+pub async fn revise_document(http: &reqwest::Client, sandbox_base: &str, type_: &str, uri: &str, revision: &str, revised_at: &str) {
+    let token: serde_json::Value = http
+        .post(format!("{sandbox_base}/auth/oauth2/token"))
+        .basic_auth(console_sandbox::SERVICE_CLIENT_ID, Some(console_sandbox::SERVICE_CLIENT_SECRET))
+        .form(&[("grant_type", "client_credentials"), ("scope", "banking/read banking/write")])
+        .send()
+        .await
+        .expect("the service token")
+        .json()
+        .await
+        .expect("a token answer");
+    let access = token["access_token"].as_str().unwrap_or_else(|| panic!("no access token: {token}"));
+    let body = serde_json::json!({ "uri": uri, "type": type_, "revisionId": revision, "revisedAt": revised_at });
+    let r = http
+        .post(format!("{sandbox_base}/consents/revisedDocuments"))
+        .bearer_auth(access)
+        .header("API-Key", console_sandbox::DEMO_API_KEY)
+        .json(&body)
+        .send()
+        .await
+        .expect("POST revisedDocuments");
+    assert_eq!(r.status().as_u16(), 202, "the sandbox revises {uri}: {}", r.text().await.unwrap_or_default());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

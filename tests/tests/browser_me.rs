@@ -15,29 +15,7 @@ const PRIVACY: &str = "/vault/files/privacy-policy/content";
 
 /// The bank revises a document as its service client would (client credentials, the sandbox's API).
 async fn revise(stack: &Stack, type_: &str, uri: &str, revision: &str, revised_at: &str) {
-    let token: Value = stack
-        .http
-        .post(stack.sandbox("/auth/oauth2/token"))
-        .basic_auth(console_sandbox::SERVICE_CLIENT_ID, Some(console_sandbox::SERVICE_CLIENT_SECRET))
-        .form(&[("grant_type", "client_credentials"), ("scope", "banking/read banking/write")])
-        .send()
-        .await
-        .expect("the service token")
-        .json()
-        .await
-        .expect("a token answer");
-    let access = token["access_token"].as_str().unwrap_or_else(|| panic!("no access token: {token}"));
-    let body = json!({ "uri": uri, "type": type_, "revisionId": revision, "revisedAt": revised_at });
-    let r = stack
-        .http
-        .post(stack.sandbox("/consents/revisedDocuments"))
-        .bearer_auth(access)
-        .header("API-Key", console_sandbox::DEMO_API_KEY)
-        .json(&body)
-        .send()
-        .await
-        .expect("POST revisedDocuments");
-    assert_eq!(r.status().as_u16(), 202, "the sandbox revises {uri}: {}", r.text().await.unwrap_or_default());
+    console_e2e::revise_document(&stack.http, &stack.sandbox(""), type_, uri, revision, revised_at).await;
 }
 
 /// axe-core's violations of impact serious or critical on the page as it is now (`what` names it).

@@ -168,10 +168,14 @@ fn browser_env(cmd: &mut Command, tools: &Tools) {
 }
 
 pub fn run_bench(tools: &Tools, args: &[String]) -> Result<(), String> {
+    // The tests' "system browser" the desktop figures sign in with, beside console-bench.
+    status(Command::new(env!("CARGO")).current_dir(project_root()).args(["build", "--release", "-p", "console-e2e", "--bin", "console-e2e-browser"]))?;
     let mut cmd = Command::new(env!("CARGO"));
     cmd.current_dir(project_root()).args(["run", "--release", "-p", "console-e2e", "--bin", "console-bench", "--"]);
     cmd.args(args);
     browser_env(&mut cmd, tools);
+    // The desktop app as shipped (built by `cargo xtask bench`: release, the UI embedded).
+    cmd.env("CONSOLE_DESKTOP_APP", target_dir().join("release/console-desktop"));
     status(&mut cmd)
 }
 

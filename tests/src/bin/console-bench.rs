@@ -17,7 +17,10 @@
 //! 6. First (before everything else): the sandbox's Consents explorer queries and a document revision
 //!    over 10,000 and 100,000 consents (`console-bench/consents.rs`).
 //!
-//! With the argument `consents`, only 6; with `accounts`, only 5.
+//! 7. Last: the desktop app (`console-bench/desktop.rs`): cold start to a painted timeline, resident memory
+//!    with 523 operations loaded (app + WebKit processes), the .deb's size.
+//!
+//! With the argument `consents`, only 6; with `accounts`, only 5; with `desktop`, only 7.
 //!
 //! Everything is bounded in count and time and stops by itself. Exit code 1 if something could not be
 //! measured (no built UI or one built from other sources, no browser, errors answered) or a route is over
@@ -32,6 +35,8 @@ use std::time::{Duration, Instant};
 mod accounts;
 #[path = "console-bench/consents.rs"]
 mod consents;
+#[path = "console-bench/desktop.rs"]
+mod desktop;
 
 use console_e2e::{dist_dir, dist_matches_sources, http_client, workspace_root, Browser, Stack, DEMO_ISSUER, DEMO_KID, DEMO_PRIVATE_KEY_PEM};
 use serde_json::{json, Value};
@@ -45,6 +50,9 @@ const LOAD_DEADLINE: Duration = Duration::from_secs(120);
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
+    if std::env::args().skip(1).any(|a| a == "desktop") {
+        return if desktop::figures().await { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    }
     let only_accounts = std::env::args().skip(1).any(|a| a == "accounts");
     let mut complete = only_accounts || consents::figures().await;
     // A UI built from other sources than this checkout's would be measured as if it were this one: refused.
@@ -128,6 +136,7 @@ async fn main() -> ExitCode {
     complete &= load(&url, Some(("cookie", cookie)), GATEWAY_REQUESTS).await;
 
     stack.shutdown().await;
+    complete &= desktop::figures().await;
     if !within {
         println!("\nconsole-bench: a route is over its transfer budget (see above)");
     }

@@ -1,0 +1,172 @@
+//! The desktop app end to end in a real window (Xvfb, tauri-driver, WebKitWebDriver) on an in-process
+//! sandbox: people sign in through the loopback flow (the test's `console-e2e-browser` plays the system
+//! browser), staff open `demo-busy`'s timeline, delete a consumer through the dialog and open a customer
+//! page with all three systems; an end user accepts a revised document. Once without a keychain (secrets
+//! in memory only, as the sign-in screen says) and once with a real Secret Service, where the sign-in
+//! outlives the app: started again, it is signed in without a browser.
+
+use std::time::Duration;
+
+use console_e2e::desktop::{Desktop, KeyringSession};
+use console_e2e::{start_sandbox, testid, TempDir, WAIT};
+
+const ALICE: &str = "C-100001";
+const ALICE_PRIVACY: &str = "d311f16d-7407-4757-bfa9-162ba8bf8634";
+const PRIVACY: &str = "/vault/files/privacy-policy/content";
+
+/// Everything an app run needs: the sandbox, its own config and data folders, who the "browser" signs in.
+struct Run {
+    sandbox: console_sandbox::Running,
+    home: TempDir,
+}
+
+impl Run {
+    async fn new() -> Run {
+        Run { sandbox: start_sandbox(Vec::new(), Duration::from_secs(600)).await, home: TempDir::new("desktop-flows") }
+    }
+
+    fn user_file(&self) -> std::path::PathBuf {
+        self.home.path().join("browser-user")
+    }
+
+    /// The app's environment on `bus` (a session bus address; one that leads nowhere: no keychain).
+    fn env(&self, bus: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("DBUS_SESSION_BUS_ADDRESS", bus.to_string()),
+            ("CONSOLE_DESKTOP_SANDBOX", format!("{}/", self.sandbox.base_url())),
+            ("CONSOLE_DESKTOP_BROWSER", env!("CARGO_BIN_EXE_console-e2e-browser").to_string()),
+            ("CONSOLE_E2E_BROWSER_USER_FILE", self.user_file().display().to_string()),
+            ("XDG_CONFIG_HOME", self.home.path().join("config").display().to_string()),
+            ("XDG_DATA_HOME", self.home.path().join("data").display().to_string()),
+        ]
+    }
+
+    /// Signs `user` in from the app's sign-in screen, and waits for the page the app returns to.
+    async fn sign_in(&self, desktop: &Desktop, user: &str) {
+        std::fs::write(self.user_file(), user).unwrap();
+        desktop.wait_testid("desktop-sign-in", Duration::from_secs(30)).await;
+        desktop.click_testid("desktop-sign-in-button").await;
+        for _ in 0..200 {
+            if desktop.path().await != "/auth/login" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let log = std::fs::read_to_string(self.user_file().with_extension("log")).unwrap_or_default();
+        let shot = desktop.screenshot(&format!("desktop-failed-sign-in-{user}")).await;
+        panic!("{user} was not signed in; the browser said: {log}; the window: {}", shot.display());
+    }
+
+    /// The audit lines the app wrote.
+    fn audit(&self) -> Vec<serde_json::Value> {
+        let path = self.home.path().join("data/com.example.console.desktop/audit.jsonl");
+        std::fs::read_to_string(&path).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+    }
+}
+
+/// Searches from the staff header and waits for where it leads.
+async fn search(desktop: &Desktop, text: &str, leads_to: &str) {
+    desktop.type_into("search-input", text).await;
+    desktop.click_testid("search-submit").await;
+    desktop.wait_path(leads_to, "search").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_sign_in_read_a_timeline_delete_a_consumer_and_open_a_customer_page_without_a_keychain() {
+    let run = Run::new().await;
+    let desktop = Desktop::start(&run.env("unix:path=/nonexistent/console-desktop-e2e")).await;
+    desktop.wait_testid("no-keychain", Duration::from_secs(30)).await;
+    run.sign_in(&desktop, "ada").await;
+    let badge = desktop.wait_testid("env-badge", WAIT).await.text().await.unwrap_or_default();
+    assert!(badge.to_lowercase().contains("sandbox"), "{badge}");
+
+    // demo-busy's timeline, read through the service in the app.
+    search(&desktop, "demo-busy", "/consumers/demo-busy").await;
+    desktop.wait_testid("op-row", WAIT).await;
+    desktop.wait_testid("all-loaded", Duration::from_secs(30)).await;
+    desktop.screenshot("desktop-timeline").await;
+
+    // Deleting demo-alice through the dialog: reason, the consumerId typed, submit.
+    search(&desktop, "demo-alice", "/consumers/demo-alice").await;
+    desktop.wait_testid("op-row", WAIT).await;
+    desktop.click_testid("delete-consumer-open").await;
+    desktop.wait_testid("delete-dialog", WAIT).await;
+    desktop.type_into("delete-reason", "customer asked on the phone").await;
+    desktop.type_into("delete-confirm-input", "demo-alice").await;
+    desktop.screenshot("desktop-delete-dialog").await;
+    desktop.click_testid("delete-submit").await;
+    let result = desktop.wait_testid("delete-result", Duration::from_secs(30)).await.text().await.unwrap_or_default();
+    assert!(!result.is_empty());
+    desktop.screenshot("desktop-delete-result").await;
+
+    // Alice's customer page: D1, MasCustomers and Consents side by side.
+    desktop.type_into("search-input", "alice mar").await;
+    desktop.wait_testid("search-person", WAIT).await;
+    desktop.click_testid("search-submit").await;
+    desktop.wait_path(&format!("/customers/{ALICE}"), "customer-page").await;
+    assert_eq!(desktop.wait_testid("person-name", WAIT).await.text().await.unwrap_or_default(), "Alice Martin");
+    for panel in ["panel-d1", "panel-accounts", "panel-consents"] {
+        let script = format!("const p = document.querySelector('{}'); return p ? p.dataset.state : null;", testid(panel));
+        let mut state = serde_json::Value::Null;
+        for _ in 0..150 {
+            state = desktop.js(&script).await;
+            if state == "ready" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(state, "ready", "{panel}");
+    }
+    // Each panel's content, as the person sees it (ready is said before the rows paint).
+    desktop.wait_testid("account-payment", WAIT).await;
+    desktop.wait_testid("consent-row", WAIT).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    desktop.screenshot("desktop-customer-page").await;
+
+    // What was done is in the app's audit log, by ada, from the desktop app; the delete before and after.
+    let audit = run.audit();
+    let by_ada = |action: &str| audit.iter().filter(|l| l["userId"] == "usr-ada" && l["action"] == action).count();
+    assert_eq!(by_ada("session.sign_in"), 1, "{audit:?}");
+    assert!(by_ada("d1.consumer.delete") >= 2, "attempt and outcome: {audit:?}");
+    assert!(audit.iter().all(|l| l["client"] == "desktop app"), "{audit:?}");
+    desktop.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_end_user_accepts_a_revised_document_and_the_keychain_keeps_the_sign_in() {
+    let run = Run::new().await;
+    console_e2e::revise_document(&console_e2e::http_client(), &run.sandbox.base_url(), "privacyPolicy", PRIVACY, "2027:1", "2027-02-01T08:00:00.000Z").await;
+    let keyring = KeyringSession::start();
+    let desktop = Desktop::start(&run.env(&keyring.address)).await;
+    desktop.wait_testid("desktop-sign-in", Duration::from_secs(30)).await;
+    assert!(desktop.client.find(fantoccini::Locator::Css(&testid("no-keychain"))).await.is_err(), "the keychain answered: no warning");
+    run.sign_in(&desktop, "alice").await;
+
+    // The inbox, the document, one accept.
+    desktop.wait_path("/me", "me").await;
+    let privacy = format!("[data-consent-id=\"{ALICE_PRIVACY}\"]");
+    desktop.client.wait().at_most(WAIT).for_element(fantoccini::Locator::Css(&format!("{privacy} [data-testid=read-document]"))).await.expect("the revised privacy policy");
+    desktop.screenshot("desktop-me-inbox").await;
+    desktop.js(&format!("document.querySelector('{privacy} [data-testid=read-document]').click();")).await;
+    desktop.wait_testid("document-frame", WAIT).await;
+    desktop.click_testid("agree").await;
+    desktop.click_testid("accept").await;
+    let receipt = desktop.wait_testid("receipt", WAIT).await.text().await.unwrap_or_default();
+    assert!(receipt.contains("revision 2027:1"), "{receipt}");
+    desktop.screenshot("desktop-me-receipt").await;
+    desktop.stop().await;
+
+    // Started again on the same keychain: the kept refresh token signs alice in, no browser involved.
+    std::fs::write(run.user_file(), "nobody-must-sign-in").unwrap();
+    let desktop = Desktop::start(&run.env(&keyring.address)).await;
+    desktop.wait_testid("my-documents", Duration::from_secs(30)).await;
+    assert_ne!(desktop.path().await, "/auth/login");
+    desktop.screenshot("desktop-resumed").await;
+    // Signing out forgets it: started again, the sign-in screen.
+    desktop.js("document.querySelector('[data-testid=sign-out]').click();").await;
+    desktop.wait_testid("signed-out", WAIT).await;
+    desktop.stop().await;
+    let desktop = Desktop::start(&run.env(&keyring.address)).await;
+    desktop.wait_testid("desktop-sign-in", Duration::from_secs(30)).await;
+    desktop.stop().await;
+}
