@@ -2,12 +2,14 @@
 //! [`ExplorerQuery`], checked before anything is sent), so that a reload, a link or the back button shows
 //! the same list. Counts by state are one small request per state with the same filters.
 
-use console_api::consents::{Consent, ConsentState};
+use console_api::consents::{Consent, ConsentState, ConsentTypeNames};
+use console_api::consents_staff::type_names::{type_alternatives, type_choices, type_filter, TypeChoice};
 use console_api::consents_staff::{thousands, ConsentPage, ExplorerQuery, LIMIT_DEFAULT};
 use console_api::gateway::{routes, ClientError};
 use console_api::page::ErrorView;
 use console_api::validate::ValidationError;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 
@@ -76,15 +78,17 @@ fn url_of(q: &ExplorerQuery) -> String {
 fn Filters(query: Memo<Result<ExplorerQuery, ValidationError>>) -> impl IntoView {
     let current = query.get_untracked().unwrap_or_default();
     let field = |v: &Option<String>| RwSignal::new(v.clone().unwrap_or_default());
-    let (type_, state, user, context, q, sort) =
-        (field(&current.type_), field(&current.state), field(&current.user_id), field(&current.context_uri), field(&current.q), field(&current.sort_by));
+    let (state, user, context, q, sort) =
+        (field(&current.state), field(&current.user_id), field(&current.context_uri), field(&current.q), field(&current.sort_by));
+    let types = RwSignal::new(type_alternatives(current.type_.as_deref()));
+    let choices = RwSignal::new(Vec::<TypeChoice>::new());
     let limit = RwSignal::new(current.limit.to_string());
     let problem = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let pairs = [
-            ("type", type_.get_untracked()),
+            ("type", choices.with_untracked(|c| type_filter(c, &types.get_untracked()))),
             ("state", state.get_untracked()),
             ("userId", user.get_untracked().trim().to_string()),
             ("contextUri", context.get_untracked().trim().to_string()),
@@ -111,7 +115,7 @@ fn Filters(query: Memo<Result<ExplorerQuery, ValidationError>>) -> impl IntoView
     };
     view! {
         <form class="card filters" on:submit=submit novalidate data-testid="explorer-filters">
-            {input("filter-type", "Type", type_, "privacyPolicy|electronicConsent")}
+            <TypePicker checked=types choices/>
             <label class="field">
                 <span>"State"</span>
                 <select data-testid="filter-state" prop:value=state on:change=move |ev| state.set(event_target_value(&ev))>
@@ -143,6 +147,55 @@ fn Filters(query: Memo<Result<ExplorerQuery, ValidationError>>) -> impl IntoView
             <button class="btn btn-primary" type="submit" data-testid="filter-apply">"Apply"</button>
             {move || problem.get().map(|p| view! { <p class="form-error" role="alert" data-testid="filter-error">{p}</p> })}
         </form>
+    }
+}
+
+/// The type filter: a checkbox per consent type name the gateway serves, labelled with its default
+/// label (several checked: any of them, the URL's `a|b`). A type the URL names that is not served is
+/// offered too, so that the filter in force can be seen and cleared; if the names cannot be loaded, the
+/// picker says so and still offers the URL's.
+#[component]
+fn TypePicker(checked: RwSignal<Vec<String>>, choices: RwSignal<Vec<TypeChoice>>) -> impl IntoView {
+    let client = expect_context::<Client>();
+    let failed = RwSignal::new(None::<String>);
+    let start = checked.get_untracked();
+    choices.set(type_choices(&ConsentTypeNames::default(), &start));
+    spawn_local(async move {
+        match client.consent_types().await {
+            Ok(r) => {
+                choices.try_set(type_choices(&r.value, &start));
+            }
+            Err(e) => {
+                failed.try_set(Some(format!("The type names could not be loaded: {}", error_of(&e).message)));
+            }
+        }
+    });
+    let toggle = move |name: String, on: bool| {
+        checked.update(|c| {
+            c.retain(|n| *n != name);
+            if on {
+                c.push(name);
+            }
+        })
+    };
+    view! {
+        <fieldset class="field type-picker" data-testid="filter-type">
+            <legend>"Type"</legend>
+            <div class="type-choices">
+                {move || choices.get().into_iter().map(|c| {
+                    let on = checked.with_untracked(|k| k.contains(&c.name));
+                    let name = c.name.clone();
+                    view! {
+                        <label class="check" title=c.name.clone()>
+                            <input type="checkbox" data-testid="filter-type-option" value=c.name.clone() checked=on
+                                on:change=move |ev| toggle(name.clone(), event_target_checked(&ev))/>
+                            {c.label}
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+            {move || failed.get().map(|f| view! { <p class="form-error" data-testid="filter-type-error">{f}</p> })}
+        </fieldset>
     }
 }
 
