@@ -1,5 +1,5 @@
 //! The consent type names as the staff pages use them: the explorer's type picker (its choices are the
-//! names the gateway serves, its value the URL's `type=a|b`), and the type names editor's label in each
+//! names the gateway serves and the URL's `type=a|b`), and the type names editor's label in each
 //! language the console's end-user pages speak ([`Language`]: en, es, fr).
 //!
 //! Seed 004's `localizedLabels`: each name has a list of labels, the first the default; the others name
@@ -41,11 +41,6 @@ pub fn type_choices(served: &ConsentTypeNames, selected: &[String]) -> Vec<TypeC
         }
     }
     choices
-}
-
-/// The checked names as the explorer's `type` value, in the choices' order (`a|b`; empty: any type).
-pub fn type_filter(choices: &[TypeChoice], checked: &[String]) -> String {
-    choices.iter().filter(|c| checked.contains(&c.name)).map(|c| c.name.as_str()).collect::<Vec<_>>().join("|")
 }
 
 /// Whether `label` is `language`'s own (`es`, `es-MX`, ...).
@@ -142,10 +137,6 @@ mod tests {
         let choices = type_choices(&served, &selected);
         let shown: Vec<(&str, &str)> = choices.iter().map(|c| (c.name.as_str(), c.label.as_str())).collect();
         assert_eq!(shown, [("electronicConsent", "E-consent"), ("privacyPolicy", "Privacy Policy"), ("retiredType", "retiredType")]);
-        // Checked in any order, sent in the choices' order, as the URL's `|` alternatives.
-        let checked = ["privacyPolicy".to_string(), "electronicConsent".to_string()];
-        assert_eq!(type_filter(&choices, &checked), "electronicConsent|privacyPolicy");
-        assert_eq!(type_filter(&choices, &[]), "");
         assert!(type_alternatives(None).is_empty() && type_alternatives(Some("")).is_empty());
     }
 

@@ -59,14 +59,6 @@ pub fn TypeNamesPage() -> impl IntoView {
     .into_any()
 }
 
-/// A label column's heading: English is the default the API falls back to.
-fn label_heading(language: Language) -> String {
-    match language {
-        Language::En => "Label: English (default)".to_string(),
-        other => format!("Label: {}", language_name(other)),
-    }
-}
-
 /// A 409 `consentTypeNameInUse`: which names, and how many consents use each.
 fn in_use(p: &ApiProblem) -> Vec<(String, Option<u64>)> {
     let Some(NamesInUse { type_names, counts }) = p.attributes.as_ref().and_then(|a| a.read()) else { return Vec::new() };
@@ -159,7 +151,7 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
             <table class="consents-table" data-testid="types-table">
                 <thead><tr>
                     <th>"Name"</th>
-                    {Language::ALL.map(|l| view! { <th>{label_heading(l)}</th> }).collect_view()}
+                    <th>"Label: English (default)"</th><th>"Label: Spanish"</th><th>"Label: French"</th>
                     <th>"Description"</th><th></th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
@@ -208,13 +200,19 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
 fn NameRow(name: String, draft: RwSignal<Names>, admin: bool) -> impl IntoView {
     let labels = draft.with_untracked(|d| d.get(&name).cloned().unwrap_or_default());
     let description = labels.first().and_then(|l| l.description.clone()).unwrap_or_default();
-    let key = StoredValue::new(name.clone());
-    let cells = Language::ALL.map(|language| {
-        let text = label_in(&labels, language);
-        if !admin {
-            return view! { <td data-testid="type-label-text" lang=language.code()>{text}</td> }.into_any();
+    let code = view! { <td><code>{name.clone()}</code></td> };
+    if !admin {
+        let text = |language: Language| view! { <td data-testid="type-label-text" lang=language.code()>{label_in(&labels, language)}</td> };
+        return view! {
+            <tr data-testid="type-row" data-name=name.clone()>
+                {code}{text(Language::En)}{text(Language::Es)}{text(Language::Fr)}<td>{description}</td><td></td>
+            </tr>
         }
-        let aria = format!("{} label of {name}", language_name(language));
+        .into_any();
+    }
+    let key = StoredValue::new(name.clone());
+    // One input per language, each the same view type (three calls of one closure: no list to rebuild).
+    let input = |language: Language| {
         let edit = move |ev: leptos::ev::Event| {
             let value = event_target_value(&ev);
             draft.update(|d| {
@@ -225,10 +223,9 @@ fn NameRow(name: String, draft: RwSignal<Names>, admin: bool) -> impl IntoView {
         };
         view! {
             <td><input data-testid="type-label" data-language=language.code() lang=language.code() type="text"
-                aria-label=aria value=text on:input=edit/></td>
+                aria-label=format!("{} label of {name}", language_name(language)) value=label_in(&labels, language) on:input=edit/></td>
         }
-        .into_any()
-    });
+    };
     let describe = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         draft.update(|d| {
@@ -239,18 +236,12 @@ fn NameRow(name: String, draft: RwSignal<Names>, admin: bool) -> impl IntoView {
     };
     view! {
         <tr data-testid="type-row" data-name=name.clone()>
-            <td><code>{name.clone()}</code></td>
-            {cells.into_iter().collect_view()}
-            {if admin {
-                view! {
-                    <td><input data-testid="type-description" type="text" aria-label=format!("Description of {name}")
-                        value=description on:input=describe/></td>
-                    <td><button class="btn btn-small btn-danger-outline" data-testid="remove-type"
-                        on:click=move |_| draft.update(|d| { d.remove(&key.get_value()); })>"Remove"</button></td>
-                }.into_any()
-            } else {
-                view! { <td>{description}</td><td></td> }.into_any()
-            }}
+            {code}{input(Language::En)}{input(Language::Es)}{input(Language::Fr)}
+            <td><input data-testid="type-description" type="text" aria-label=format!("Description of {name}")
+                value=description on:input=describe/></td>
+            <td><button class="btn btn-small btn-danger-outline" data-testid="remove-type"
+                on:click=move |_| draft.update(|d| { d.remove(&key.get_value()); })>"Remove"</button></td>
         </tr>
     }
+    .into_any()
 }
