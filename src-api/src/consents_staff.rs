@@ -10,6 +10,8 @@ use crate::gateway::{routes, ClientError, GatewayClient, Reply};
 use crate::transport::{encode_component, Method, Request, Transport};
 use crate::validate::{self, ValidationError};
 
+pub mod type_names;
+
 /// The explorer's page size unless the URL says otherwise.
 pub const LIMIT_DEFAULT: u64 = 50;
 /// Apiture's largest page (the sandbox's too).
@@ -534,10 +536,7 @@ impl<T: Transport> GatewayClient<T> {
     /// Replaces the type names, on the version `etag` names.
     pub async fn put_consent_types(&self, etag: &str, names: &ConsentTypeNames) -> Result<Reply<ConsentTypeNames>, ClientError> {
         for (name, labels) in &names.names {
-            check_type_name("names", name)?;
-            if labels.is_empty() || labels.iter().any(|l| l.label.trim().is_empty()) {
-                return Err(fail("names", format!("'{name}' needs a label")).into());
-            }
+            type_names::check_type_labels(name, labels)?;
         }
         self.call(Request::new(Method::Put, routes::CONSENT_TYPES).header("if-match", etag).json(names), None).await
     }

@@ -5,6 +5,10 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
+pub mod problem;
+
+pub use problem::ProblemText;
+
 /// A language of the end user's pages.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Language {

@@ -72,7 +72,8 @@ async fn the_explorers_filters_sort_and_page_live_in_the_url_and_survive_a_reloa
     let b = Browser::start().await;
     b.sign_in(&stack, "ada", "/consents").await;
     b.wait_testid("consents-table", WAIT).await;
-    b.type_into("filter-type", "productTermsAndConditions").await;
+    let product_terms = format!("{}[value='productTermsAndConditions']", testid("filter-type-option"));
+    b.wait_css(&product_terms, WAIT).await.click().await.expect("check the product terms' type");
     select(&b, "filter-state", "stale").await;
     select(&b, "filter-sort", "-givenAt").await;
     select(&b, "filter-limit", "25").await;
@@ -107,7 +108,12 @@ async fn the_explorers_filters_sort_and_page_live_in_the_url_and_survive_a_reloa
         (again == users).then_some(())
     })
     .await;
-    assert_eq!(b.value_of("filter-type").await, "productTermsAndConditions", "the form shows the URL's filters");
+    // The form shows the URL's filters.
+    b.wait_for("the URL's type checked", "consents-explorer-type", WAIT, || async {
+        let script = "return [...document.querySelectorAll(arguments[0])].filter(e => e.checked).map(e => e.value);";
+        (b.js(script, vec![json!(testid("filter-type-option"))]).await == json!(["productTermsAndConditions"])).then_some(())
+    })
+    .await;
     assert_eq!(b.value_of("filter-state").await, "stale");
     let export = b.wait_testid("export-csv", WAIT).await.attr("href").await.ok().flatten().unwrap_or_default();
     assert!(export.starts_with("/api/consents/export.csv?type=productTermsAndConditions&state=stale"), "{export}");

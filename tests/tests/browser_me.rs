@@ -2,10 +2,12 @@
 //! what changed, reads it in the console's sandboxed frame (served by the gateway), accepts once and
 //! every matching consent is given, gets a receipt, finds it in her history and revokes it behind a
 //! confirmation. The pages in Spanish and French, at phone width, usable with the keyboard, and checked by
-//! axe-core (no serious or critical violation). Screenshots in tests/artifacts/me-*.png.
+//! axe-core (no serious or critical violation). A failure told in the person's language, by its kind.
+//! Screenshots in tests/artifacts/me-*.png.
 
 use std::path::PathBuf;
 
+use console_api::i18n::{Language, ProblemText};
 use console_e2e::{testid, Browser, Stack, WAIT};
 use fantoccini::key::Key;
 use serde_json::{json, Value};
@@ -236,6 +238,57 @@ async fn the_pages_speak_spanish_and_french_and_fit_a_phone() {
         b.screenshot(shot).await;
         assert_accessible(&b, &format!("{path} at 360 px")).await;
     }
+    b.close().await;
+    stack.shutdown().await;
+}
+
+/// Chooses `code` in the page's language switch.
+async fn choose_language(b: &Browser, code: &str, title: &str) {
+    b.js("const s = document.querySelector('[data-testid=language-switch]'); s.value = arguments[0]; s.dispatchEvent(new Event('change', { bubbles: true }));", vec![json!(code)]).await;
+    b.wait_for(&format!("the page in {code}"), &format!("me-error-{code}-switch"), WAIT, || async {
+        (b.js("const h = document.querySelector('h1'); return h ? h.innerText : '';", vec![]).await == json!(title)).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_is_told_in_the_end_users_language_by_its_kind_not_in_the_gateways_english() {
+    let stack = Stack::start().await;
+    let b = Browser::start().await;
+    b.js("localStorage.clear();", vec![]).await;
+    b.sign_in(&stack, "alice", "/me").await;
+    b.wait_css(&testid("needed-consent"), WAIT).await;
+    choose_language(&b, "es", "Mis documentos").await;
+
+    // The Consents service fails her history: the gateway's 502 says so in English, for staff.
+    stack.arm_fault(json!({ "method": "GET", "path": "/consents/consents", "status": 503 })).await;
+    b.goto(&stack.url("/me/history")).await;
+    let error = b.wait_testid("me-error", WAIT).await.text().await.unwrap_or_default();
+    let expected = ProblemText::ServiceUnavailable.in_language(Language::Es);
+    assert!(error.contains(expected), "the Spanish words for an unavailable service: {error}");
+    assert!(error.contains("No se ha podido hacer") && error.contains("Referencia para soporte:"), "{error}");
+    assert!(!error.contains("Consents service") && !error.contains("(503)"), "not the gateway's English: {error}");
+    b.screenshot("me-error-es").await;
+    assert_accessible(&b, "an error in Spanish").await;
+
+    // In French, accepting a document that changed meanwhile (the API's 409 invalidConsentState).
+    b.goto(&stack.url("/me/history")).await;
+    b.wait_testid("history-entry", WAIT).await;
+    choose_language(&b, "fr", "Ce que j’ai accepté").await;
+    b.goto(&stack.url(&format!("/me/documents/{ALICE_PRIVACY}"))).await;
+    b.wait_testid("document-frame", WAIT).await;
+    let already = json!({ "_error": { "type": "invalidConsentState", "message": "The consent is not pending or stale.", "statusCode": 409 } });
+    stack.arm_fault(json!({ "method": "POST", "path": "/consents/givenConsents", "status": 409, "body": already })).await;
+    b.click_testid("agree").await;
+    b.click_testid("accept").await;
+    let error = b.wait_testid("me-error", WAIT).await.text().await.unwrap_or_default();
+    assert!(error.contains(ProblemText::AlreadyChanged.in_language(Language::Fr)), "{error}");
+    assert!(error.contains("Cela n’a pas pu être fait") && error.contains("Référence pour le support"), "{error}");
+    assert!(!error.contains("cannot be changed"), "not the gateway's English: {error}");
+    b.js("document.querySelector('[data-testid=me-error]').scrollIntoView({ block: 'center' });", vec![]).await;
+    b.screenshot("me-error-fr").await;
+    assert_accessible(&b, "an error in French").await;
+    b.js("localStorage.clear();", vec![]).await;
     b.close().await;
     stack.shutdown().await;
 }

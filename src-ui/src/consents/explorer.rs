@@ -2,14 +2,17 @@
 //! [`ExplorerQuery`], checked before anything is sent), so that a reload, a link or the back button shows
 //! the same list. Counts by state are one small request per state with the same filters.
 
-use console_api::consents::{Consent, ConsentState};
+use console_api::consents::{Consent, ConsentState, ConsentTypeNames};
+use console_api::consents_staff::type_names::{type_alternatives, type_choices, TypeChoice};
 use console_api::consents_staff::{thousands, ConsentPage, ExplorerQuery, LIMIT_DEFAULT};
 use console_api::gateway::{routes, ClientError};
 use console_api::page::ErrorView;
 use console_api::validate::ValidationError;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
+use wasm_bindgen::JsCast;
 
 use super::{error_of, is_staff, query_pairs, short_time, StateBadge};
 use crate::common::{ErrorPanel, Forbidden};
@@ -76,15 +79,16 @@ fn url_of(q: &ExplorerQuery) -> String {
 fn Filters(query: Memo<Result<ExplorerQuery, ValidationError>>) -> impl IntoView {
     let current = query.get_untracked().unwrap_or_default();
     let field = |v: &Option<String>| RwSignal::new(v.clone().unwrap_or_default());
-    let (type_, state, user, context, q, sort) =
-        (field(&current.type_), field(&current.state), field(&current.user_id), field(&current.context_uri), field(&current.q), field(&current.sort_by));
+    let (state, user, context, q, sort) =
+        (field(&current.state), field(&current.user_id), field(&current.context_uri), field(&current.q), field(&current.sort_by));
+    let types = type_alternatives(current.type_.as_deref());
     let limit = RwSignal::new(current.limit.to_string());
     let problem = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let pairs = [
-            ("type", type_.get_untracked()),
+            ("type", ev.target().and_then(|form| form.dyn_into().ok()).map(|form| checked_types(&form)).unwrap_or_default()),
             ("state", state.get_untracked()),
             ("userId", user.get_untracked().trim().to_string()),
             ("contextUri", context.get_untracked().trim().to_string()),
@@ -111,7 +115,7 @@ fn Filters(query: Memo<Result<ExplorerQuery, ValidationError>>) -> impl IntoView
     };
     view! {
         <form class="card filters" on:submit=submit novalidate data-testid="explorer-filters">
-            {input("filter-type", "Type", type_, "privacyPolicy|electronicConsent")}
+            <TypePicker selected=types/>
             <label class="field">
                 <span>"State"</span>
                 <select data-testid="filter-state" prop:value=state on:change=move |ev| state.set(event_target_value(&ev))>
@@ -144,6 +148,59 @@ fn Filters(query: Memo<Result<ExplorerQuery, ValidationError>>) -> impl IntoView
             {move || problem.get().map(|p| view! { <p class="form-error" role="alert" data-testid="filter-error">{p}</p> })}
         </form>
     }
+}
+
+/// The type filter: a checkbox per consent type name the gateway serves, labelled with its default
+/// label (several checked: any of them, the URL's `a|b`). A type the URL names that is not served is
+/// offered too, so that the filter in force can be seen and cleared; if the names cannot be loaded, the
+/// picker says so and still offers the URL's. The boxes are read when the form is sent
+/// ([`checked_types`]): a signal and a handler per box cost the bundle more than the whole picker.
+#[component]
+fn TypePicker(selected: Vec<String>) -> impl IntoView {
+    let client = expect_context::<Client>();
+    let loaded = RwSignal::new(None::<Result<Vec<TypeChoice>, String>>);
+    let checked = selected.clone();
+    spawn_local(async move {
+        let answer = match client.consent_types().await {
+            Ok(r) => Ok(type_choices(&r.value, &selected)),
+            Err(e) => Err(format!("The type names could not be loaded: {}", error_of(&e).message)),
+        };
+        loaded.try_set(Some(answer));
+    });
+    let boxes = move || {
+        let (choices, failed) = match loaded.get() {
+            None => (Vec::new(), None),
+            Some(Ok(choices)) => (choices, None),
+            Some(Err(failed)) => (type_choices(&ConsentTypeNames::default(), &checked), Some(failed)),
+        };
+        let boxes = choices.into_iter().map(|c| {
+            let on = checked.contains(&c.name);
+            view! {
+                <label class="check">
+                    <input type="checkbox" name="type" data-testid="filter-type-option" value=c.name checked=on/>
+                    {c.label}
+                </label>
+            }
+        });
+        view! {
+            <div class="type-choices">{boxes.collect_view()}</div>
+            {failed.map(|f| view! { <p class="form-error" data-testid="filter-type-error">{f}</p> })}
+        }
+    };
+    view! {
+        <fieldset class="field type-picker" data-testid="filter-type">
+            <legend>"Type"</legend>
+            {boxes}
+        </fieldset>
+    }
+}
+
+/// The type boxes checked in `form`, in the picker's order, as the explorer's `type` value (`a|b`).
+fn checked_types(form: &web_sys::Element) -> String {
+    let Ok(list) = form.query_selector_all("input[name=type]:checked") else { return String::new() };
+    let names: Vec<String> =
+        (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).collect();
+    names.join("|")
 }
 
 /// The page of consents, and the paging under it.

@@ -1,13 +1,17 @@
-//! `/consent-types`: the consent type names with their default label and description. Admins edit, add
-//! and remove names and save the whole set (`If-Match`); a name still used by consents cannot be removed,
-//! and the page says which consents use it (with a link to them in the explorer). A 412 shows which
-//! names someone else changed and lets the admin apply their edit to the fresh set or drop it.
+//! `/consent-types`: the consent type names with their label in each language of the end user's pages
+//! (en, the default, es, fr) and their default description. Admins edit, add and remove names and save
+//! the whole set (`If-Match`; every name's labels checked before it is sent); a name still used by
+//! consents cannot be removed, and the page says which consents use it (with a link to them in the
+//! explorer). A 412 shows which names someone else changed and lets the admin apply their edit to the
+//! fresh set or drop it.
 
 use std::collections::BTreeMap;
 
 use console_api::consents::{ConsentTypeNames, LocalizedLabel};
+use console_api::consents_staff::type_names::{label_in, language_name, set_label};
 use console_api::consents_staff::{check_type_name, thousands, ExplorerQuery, NamesInUse};
 use console_api::gateway::{ApiProblem, ClientError};
+use console_api::i18n::Language;
 use console_api::page::ErrorView;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -145,7 +149,11 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
     view! {
         <div class="card">
             <table class="consents-table" data-testid="types-table">
-                <thead><tr><th>"Name"</th><th>"Label (default)"</th><th>"Description"</th><th></th></tr></thead>
+                <thead><tr>
+                    <th>"Name"</th>
+                    <th>"Label: English (default)"</th><th>"Label: Spanish"</th><th>"Label: French"</th>
+                    <th>"Description"</th><th></th>
+                </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
@@ -185,36 +193,55 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
     }
 }
 
-/// One name: its default label and description, editable by admins, and its removal.
+/// One name: its label in each language of the end user's pages, its default description, editable by
+/// admins, and its removal. English is the default label; an empty Spanish or French label means the API
+/// shows the default one in that language.
 #[component]
 fn NameRow(name: String, draft: RwSignal<Names>, admin: bool) -> impl IntoView {
-    let first = draft.with_untracked(|d| d.get(&name).and_then(|l| l.first().cloned()));
-    let (label, description) = first.map(|l| (l.label, l.description.unwrap_or_default())).unwrap_or_default();
+    let labels = draft.with_untracked(|d| d.get(&name).cloned().unwrap_or_default());
+    let description = labels.first().and_then(|l| l.description.clone()).unwrap_or_default();
+    let code = view! { <td><code>{name.clone()}</code></td> };
+    if !admin {
+        let text = |language: Language| view! { <td data-testid="type-label-text" lang=language.code()>{label_in(&labels, language)}</td> };
+        return view! {
+            <tr data-testid="type-row" data-name=name.clone()>
+                {code}{text(Language::En)}{text(Language::Es)}{text(Language::Fr)}<td>{description}</td><td></td>
+            </tr>
+        }
+        .into_any();
+    }
     let key = StoredValue::new(name.clone());
-    // Edits go to the first (default) label; the other languages' labels stay as they were.
-    let edit = move |set: fn(&mut LocalizedLabel, String)| {
-        move |ev: leptos::ev::Event| {
+    // One input per language, each the same view type (three calls of one closure: no list to rebuild).
+    let input = |language: Language| {
+        let edit = move |ev: leptos::ev::Event| {
             let value = event_target_value(&ev);
             draft.update(|d| {
-                if let Some(first) = d.get_mut(&key.get_value()).and_then(|l| l.first_mut()) {
-                    set(first, value);
+                if let Some(labels) = d.get_mut(&key.get_value()) {
+                    set_label(labels, language, value);
                 }
             });
+        };
+        view! {
+            <td><input data-testid="type-label" data-language=language.code() lang=language.code() type="text"
+                aria-label=format!("{} label of {name}", language_name(language)) value=label_in(&labels, language) on:input=edit/></td>
         }
+    };
+    let describe = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        draft.update(|d| {
+            if let Some(first) = d.get_mut(&key.get_value()).and_then(|l| l.first_mut()) {
+                first.description = Some(value);
+            }
+        });
     };
     view! {
         <tr data-testid="type-row" data-name=name.clone()>
-            <td><code>{name.clone()}</code></td>
-            {if admin {
-                view! {
-                    <td><input data-testid="type-label" type="text" value=label on:input=edit(|l, v| l.label = v)/></td>
-                    <td><input data-testid="type-description" type="text" value=description on:input=edit(|l, v| l.description = Some(v))/></td>
-                    <td><button class="btn btn-small btn-danger-outline" data-testid="remove-type"
-                        on:click=move |_| draft.update(|d| { d.remove(&key.get_value()); })>"Remove"</button></td>
-                }.into_any()
-            } else {
-                view! { <td data-testid="type-label-text">{label}</td><td>{description}</td><td></td> }.into_any()
-            }}
+            {code}{input(Language::En)}{input(Language::Es)}{input(Language::Fr)}
+            <td><input data-testid="type-description" type="text" aria-label=format!("Description of {name}")
+                value=description on:input=describe/></td>
+            <td><button class="btn btn-small btn-danger-outline" data-testid="remove-type"
+                on:click=move |_| draft.update(|d| { d.remove(&key.get_value()); })>"Remove"</button></td>
         </tr>
     }
+    .into_any()
 }

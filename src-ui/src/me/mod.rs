@@ -11,7 +11,7 @@ mod lang;
 use chrono::{NaiveDate, NaiveDateTime};
 use console_api::consents::{Consent, LabelGroups, LABEL_GROUP_STATE, LABEL_GROUP_TYPE};
 use console_api::gateway::{ClientError, Role};
-use console_api::i18n::{Language, Text};
+use console_api::i18n::{Language, ProblemText, Text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -156,15 +156,14 @@ pub fn revision_line(me: MeCtx, consent: &Consent, revision_id: Option<&str>) ->
     console_api::i18n::revision(me.language.get_untracked(), revision, day_of(&consent.document.revised_at))
 }
 
-/// A failure in the page's language: what happened in the gateway's words, and the reference to quote.
+/// A failure in the page's language: what happened and what to do, chosen by the problem's kind and
+/// status (the gateway's own message is English, for staff), and the reference to quote.
 #[component]
 pub fn MeError(error: ClientError) -> impl IntoView {
     let me = use_me();
     let cid = error.correlation_id().map(str::to_string);
-    let message = match &error {
-        ClientError::Problem(p) => p.message.clone(),
-        other => other.to_string(),
-    };
+    let text = ProblemText::of(&error);
+    let message = text.in_language(me.language.get_untracked());
     view! {
         <div class="error-panel" role="alert" data-testid="me-error">
             <p class="error-title">{me.t(Text::ErrorTitle)}</p>

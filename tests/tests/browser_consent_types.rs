@@ -1,0 +1,191 @@
+//! The consent type names on the staff pages, in real Chromium (the consents bundle): the explorer's type
+//! filter offers the names the gateway serves (several at once, kept in the URL as `a|b`, usable with the
+//! keyboard), and the type names editor edits each name's label in English (the default), Spanish and
+//! French, refuses an empty default before any request, and keeps an admin's edits through a 412.
+//! Screenshots in tests/artifacts/consents-types-*.png.
+
+use console_e2e::{testid, Browser, Stack, WAIT};
+use fantoccini::key::Key;
+use serde_json::{json, Value};
+
+/// The checkbox of `name` in the explorer's type picker.
+fn option(name: &str) -> String {
+    format!("{}[value='{name}']", testid("filter-type-option"))
+}
+
+async fn is_checked(b: &Browser, name: &str) -> bool {
+    b.js("const e = document.querySelector(arguments[0]); return !!(e && e.checked);", vec![json!(option(name))]).await == json!(true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_explorers_type_filter_offers_the_served_type_names_and_keeps_several_in_the_url() {
+    let stack = Stack::start().await;
+    let (status, _, served) = stack.get("/api/consent-types").await;
+    assert_eq!(status, 200, "{served}");
+    let names: Vec<String> = served["names"].as_object().expect("names").keys().cloned().collect();
+    assert!(names.len() >= 4, "the demo's type names: {names:?}");
+
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", "/consents?type=privacyPolicy").await;
+    b.wait_testid("consents-table", WAIT).await;
+    let offered = b
+        .wait_for("a checkbox per served type name", "consents-types-picker", WAIT, || async {
+            let v = b.js("return [...document.querySelectorAll(arguments[0])].map(e => e.value);", vec![json!(testid("filter-type-option"))]).await;
+            let offered: Vec<String> = serde_json::from_value(v).ok()?;
+            (offered.len() == names.len()).then_some(offered)
+        })
+        .await;
+    assert_eq!(offered, names, "the gateway's names, in its order");
+    // Each labelled by the name's default label, inside a fieldset whose legend says what it filters.
+    let labels = b
+        .js(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.labels.length === 1 ? e.labels[0].textContent.trim() : null);",
+            vec![json!(testid("filter-type-option"))],
+        )
+        .await;
+    let expected: Vec<Value> = names.iter().map(|n| served["names"][n][0]["label"].clone()).collect();
+    assert_eq!(labels, json!(expected));
+    assert_eq!(b.js("return document.querySelector(arguments[0] + ' legend').textContent;", vec![json!(testid("filter-type"))]).await, json!("Type"));
+    assert!(is_checked(&b, "privacyPolicy").await, "the URL's type is checked");
+    assert!(!is_checked(&b, "electronicConsent").await);
+
+    // With the keyboard: focus the e-consent's box, Space checks it, Enter on Apply.
+    b.js("document.querySelector(arguments[0]).focus();", vec![json!(option("electronicConsent"))]).await;
+    let active = b.client.active_element().await.expect("the focused checkbox");
+    active.send_keys(&char::from(Key::Space).to_string()).await.expect("Space");
+    assert!(is_checked(&b, "electronicConsent").await, "Space checks the focused type");
+    b.js("document.querySelector(arguments[0]).focus();", vec![json!(testid("filter-apply"))]).await;
+    let apply = b.client.active_element().await.expect("the focused Apply");
+    apply.send_keys(&char::from(Key::Enter).to_string()).await.expect("Enter");
+    b.wait_for("both types in the URL", "consents-types-url", WAIT, || async {
+        let url = b.client.current_url().await.ok()?;
+        url.query().is_some_and(|q| q.contains("type=electronicConsent%7CprivacyPolicy")).then_some(())
+    })
+    .await;
+    b.wait_for("rows of both types and no other", "consents-types-rows", WAIT, || async {
+        let v = b.js("return [...document.querySelectorAll(arguments[0])].map(e => e.textContent);", vec![json!(testid("row-type"))]).await;
+        let types: Vec<String> = serde_json::from_value(v).ok()?;
+        let only = types.iter().all(|t| t == "electronicConsent" || t == "privacyPolicy");
+        (!types.is_empty() && only && types.iter().any(|t| t == "electronicConsent")).then_some(())
+    })
+    .await;
+    let export = b.wait_testid("export-csv", WAIT).await.attr("href").await.ok().flatten().unwrap_or_default();
+    assert!(export.contains("type=electronicConsent%7CprivacyPolicy"), "{export}");
+    b.screenshot("consents-types-picker").await;
+
+    // A reload shows both checked; unchecking both is no type filter at all.
+    b.goto(&b.url().await.to_string()).await;
+    b.wait_for("both checked after a reload", "consents-types-reload", WAIT, || async {
+        (is_checked(&b, "electronicConsent").await && is_checked(&b, "privacyPolicy").await).then_some(())
+    })
+    .await;
+    for name in ["electronicConsent", "privacyPolicy"] {
+        b.js("document.querySelector(arguments[0]).click();", vec![json!(option(name))]).await;
+    }
+    b.click_testid("filter-apply").await;
+    b.wait_for("no type in the URL", "consents-types-none", WAIT, || async {
+        let url = b.client.current_url().await.ok()?;
+        (!url.query().unwrap_or("").contains("type=")).then_some(())
+    })
+    .await;
+    b.close().await;
+    stack.shutdown().await;
+}
+
+/// The label input of `name` in `language` on the editor.
+fn label_input(name: &str, language: &str) -> String {
+    format!("tr[data-name='{name}'] {}[data-language='{language}']", testid("type-label"))
+}
+
+async fn type_label(b: &Browser, name: &str, language: &str, text: &str) {
+    let input = b.wait_css(&label_input(name, language), WAIT).await;
+    input.clear().await.expect("clear the label");
+    // WebDriver's clear fires no `input` event: an emptied field is typed empty, as a person does.
+    let keys = if text.is_empty() { format!("x{}", char::from(Key::Backspace)) } else { text.to_string() };
+    input.send_keys(&keys).await.expect("type the label");
+}
+
+/// The labels of `name` in the saved set, as (language, label).
+fn labels_of(set: &Value, name: &str) -> Vec<(Option<String>, String)> {
+    let labels = set["names"][name].as_array().cloned().unwrap_or_default();
+    labels.iter().map(|l| (l["language"].as_str().map(str::to_string), l["label"].as_str().unwrap_or_default().to_string())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_kept_through_a_412() {
+    let stack = Stack::start().await;
+    let (_, _, before) = stack.get("/api/consent-types").await;
+    let privacy = labels_of(&before, "privacyPolicy");
+    assert_eq!(privacy.iter().map(|(l, _)| l.as_deref()).collect::<Vec<_>>(), [None, Some("es"), Some("fr")], "the demo's: {privacy:?}");
+
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", "/consent-types").await;
+    for (i, language) in ["en", "es", "fr"].into_iter().enumerate() {
+        let input = b.wait_css(&label_input("privacyPolicy", language), WAIT).await;
+        assert_eq!(input.prop("value").await.ok().flatten().unwrap_or_default(), privacy[i].1, "{language}");
+        let aria = input.attr("aria-label").await.ok().flatten().unwrap_or_default();
+        assert!(aria.ends_with("label of privacyPolicy"), "each input is labelled: {aria}");
+    }
+    // electronicConsent's French label is cleared: the API will answer its default one in French.
+    type_label(&b, "privacyPolicy", "es", "Aviso de privacidad").await;
+    type_label(&b, "privacyPolicy", "fr", "Avis de confidentialité").await;
+    type_label(&b, "electronicConsent", "fr", "").await;
+
+    // An empty default is refused on the page: no PUT reaches the gateway.
+    type_label(&b, "privacyPolicy", "en", "").await;
+    b.click_testid("save-types").await;
+    b.click_testid("save-types-confirm").await;
+    let refusal = b.wait_testid("error-panel", WAIT).await.text().await.unwrap_or_default();
+    assert!(refusal.contains("'privacyPolicy' needs its English (default) label"), "{refusal}");
+    assert!(!stack.audit_entries().iter().any(|e| e["action"] == "consents.types.put"), "nothing was sent");
+    type_label(&b, "privacyPolicy", "en", "Privacy Notice").await;
+    b.screenshot("consents-types-editor").await;
+
+    // Meanwhile another admin relabels termsAndConditions: this page's save meets a 412.
+    let other = stack.sign_in("ada").await;
+    let r = other.request(reqwest::Method::GET, "/api/consent-types").send().await.expect("GET");
+    let tag = r.headers().get("etag").and_then(|v| v.to_str().ok()).expect("the set's ETag").to_string();
+    let mut theirs: Value = r.json().await.expect("the set");
+    theirs["names"]["termsAndConditions"][0]["label"] = json!("Account terms");
+    let r = other
+        .request(reqwest::Method::PUT, "/api/consent-types")
+        .header("x-csrf-token", &other.csrf_token)
+        .header("if-match", tag)
+        .json(&json!({ "names": theirs["names"] }))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(r.status().as_u16(), 200);
+
+    b.click_testid("save-types").await;
+    b.click_testid("save-types-confirm").await;
+    let conflict = b.wait_testid("conflict", WAIT).await.text().await.unwrap_or_default();
+    assert!(conflict.contains("termsAndConditions"), "what changed meanwhile: {conflict}");
+    b.screenshot("consents-types-412").await;
+    b.click_testid("conflict-apply").await;
+    b.wait_gone("conflict", WAIT).await;
+
+    let saved = b
+        .wait_for("the edits saved", "consents-types-saved", WAIT, || async {
+            let (_, _, now) = stack.get("/api/consent-types").await;
+            (labels_of(&now, "privacyPolicy").first().map(|l| l.1.as_str()) == Some("Privacy Notice")).then_some(now)
+        })
+        .await;
+    assert_eq!(
+        labels_of(&saved, "privacyPolicy"),
+        [(None, "Privacy Notice".to_string()), (Some("es".into()), "Aviso de privacidad".into()), (Some("fr".into()), "Avis de confidentialité".into())]
+    );
+    assert_eq!(labels_of(&saved, "electronicConsent").iter().filter(|(l, _)| l.as_deref() == Some("fr")).count(), 0, "French cleared");
+    // The page shows what was saved (its inputs rebuilt from the answer).
+    let shown = b.wait_css(&label_input("privacyPolicy", "es"), WAIT).await.prop("value").await.ok().flatten();
+    assert_eq!(shown.as_deref(), Some("Aviso de privacidad"));
+
+    // The end user sees the new labels in their language, and the default where there is none of its own.
+    let alice = stack.sign_in("alice").await;
+    let (_, _, fr) = alice.get("/api/me/labels?lang=fr").await;
+    assert_eq!(fr["groups"]["consentType"]["privacyPolicy"]["label"], "Avis de confidentialité", "{fr}");
+    let e_consent_default = labels_of(&saved, "electronicConsent")[0].1.clone();
+    assert_eq!(fr["groups"]["consentType"]["electronicConsent"]["label"], json!(e_consent_default));
+    b.close().await;
+    stack.shutdown().await;
+}
