@@ -1,6 +1,6 @@
 //! The desktop app's settings screen in a real window (Xvfb, tauri-driver, WebKitWebDriver): from the
 //! sign-in screen to the environments, a staging profile refused with an http:// URL (said beside the
-//! field, nothing saved), saved once fixed, its D1 key imported from a PEM file, made active (the
+//! field, nothing saved), saved once fixed, its D1 key imported from a PEM file, edited, made active (the
 //! sign-in screen then names it), then the sandbox made active again and the profile removed after
 //! a confirmation. The app gets a config and data folder of its own and no keychain (memory only).
 
@@ -98,7 +98,8 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
     let desktop = Desktop::start(&[
         // No keychain: secrets are kept in memory for this run, which is all this test needs.
         ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/console-desktop-e2e".to_string()),
-        ("CONSOLE_DESKTOP_SANDBOX", format!("{}/", closed_port_url())),
+        // Nothing here signs in: the sandbox's address only has to be one that refuses.
+        ("CONSOLE_DESKTOP_SANDBOX", closed_port_url().to_string()),
         ("XDG_CONFIG_HOME", config.display().to_string()),
         ("XDG_DATA_HOME", data.display().to_string()),
     ])
@@ -163,6 +164,18 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
     assert!(!secret_present(&desktop, "staging-test", "consentsApiKey").await);
     assert!(!profiles_file(&config).contains("PRIVATE KEY"), "the key is never written to the profiles file");
     desktop.screenshot("desktop-settings-4-key-imported").await;
+
+    // Edited: the name stays as it is (it keys the secrets), the rest is the form's to change.
+    click(&desktop, "settings-edit-staging-test").await;
+    let name = find(&desktop, "profile-name").await;
+    assert_eq!(name.prop("value").await.unwrap().as_deref(), Some("staging-test"));
+    assert!(name.attr("readonly").await.unwrap().is_some(), "a profile is never renamed");
+    assert_eq!(find(&desktop, "profile-roles-agent").await.prop("value").await.unwrap().as_deref(), Some("console-agents, helpdesk"));
+    type_into(&desktop, "profile-kid", "bank-staging-es256-2027").await;
+    click(&desktop, "profile-save").await;
+    wait_text(&desktop, "settings-status", "Saved staging-test.").await;
+    assert!(profiles_file(&config).contains("kid = \"bank-staging-es256-2027\""), "{}", profiles_file(&config));
+    assert!(secret_present(&desktop, "staging-test", "d1Key").await, "an edit keeps the secrets");
 
     // Made active: back on the sign-in screen, which names it; the choice is kept in the file.
     click(&desktop, "settings-activate-staging-test").await;

@@ -236,7 +236,7 @@ function profileRow(screen, entry, active) {
     // The profile in use cannot be removed (the Rust side refuses too): switch first.
     if (!active) actions.append(button('Remove\u2026', `settings-remove-${name}`, () => confirmRemove(screen, name, actions)));
   }
-  row.append(el('div', { class: 'muted' }, [actions]));
+  if (actions.childElementCount > 0) row.append(el('div', { class: 'muted' }, [actions]));
   if (!builtIn) row.append(importForm(screen, name));
   return row;
 }
