@@ -10,6 +10,7 @@ use std::time::Duration;
 use console_e2e::desktop::Desktop;
 use console_e2e::{closed_port_url, testid, wait_until};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::Locator;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -125,8 +126,9 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
         type_into(&desktop, id, value).await;
     }
     find(&desktop, "profile-environment").await.select_by_value("staging").await.expect("choose staging");
+    // Sent from the keyboard: Enter in a field submits the form.
     type_into(&desktop, "profile-d1Banking", "http://d1.staging.example/banking/v1").await;
-    click(&desktop, "profile-save").await;
+    find(&desktop, "profile-d1Banking").await.send_keys(&char::from(Key::Enter).to_string()).await.expect("Enter");
     let error = wait_text(&desktop, "profile-d1Banking-error", "https://").await;
     assert!(error.contains("D1 banking URL"), "{error}");
     let field = find(&desktop, "profile-d1Banking").await;

@@ -385,7 +385,10 @@ function fieldControl(field, value, editing) {
   const common = { id, name: field.key, testid: id, 'aria-describedby': described };
   let control;
   if (field.choices) {
-    control = el('select', common, field.choices.map(([v, label]) => el('option', { value: v, text: label, selected: v === value })));
+    // A profile written by hand may name another environment (a second sandbox): kept, not silently changed.
+    const known = value === '' || field.choices.some(([v]) => v === value);
+    const choices = known ? field.choices : [...field.choices, [value, ENVIRONMENT_LABELS[value] || value]];
+    control = el('select', common, choices.map(([v, label]) => el('option', { value: v, text: label, selected: v === value })));
   } else {
     // A profile is never renamed (its name keys its secrets): shown, not editable.
     const fixed = editing && field.key === 'name';
