@@ -194,6 +194,10 @@ impl Desktop {
         let dir = artifacts_dir();
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
         let path = dir.join(format!("{name}.png"));
+        // WebKit's snapshot is the last frame painted, which can lag the DOM a test has just seen change:
+        // two animation frames later, what the DOM holds now is drawn.
+        let frames = "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));";
+        let _ = self.client.execute_async(frames, Vec::new()).await;
         let png = self.client.screenshot().await.unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
         std::fs::write(&path, png).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
         path

@@ -138,7 +138,7 @@ async function start() {{
 "#,
         table.join("\n"),
         session = if desktop { DESKTOP_SESSION } else { WEB_SESSION },
-        entry = if desktop { DESKTOP_ENTRY } else { WEB_ENTRY },
+        entry = if desktop { format!("{DESKTOP_SETTINGS}\n{DESKTOP_ENTRY}") } else { WEB_ENTRY.to_string() },
     )
 }
 
@@ -164,12 +164,16 @@ const DESKTOP_SESSION: &str = r#"async function askSession() {
 }
 "#;
 
+/// The desktop app's settings screen (`/settings`: its environments, as profiles), kept as JavaScript of its
+/// own so that it reads as one; the web's loader carries none of it.
+const DESKTOP_SETTINGS: &str = include_str!("desktop_settings.js");
+
 /// The desktop app signs people in itself (the system browser, then back through its loopback listener:
 /// src-tauri/src/sign_in.rs), so its `/auth/login`, where the page sends whoever is not signed in, is this
-/// screen rather than the gateway's redirect. Where secrets are kept is said here, before signing in.
+/// screen rather than the gateway's redirect. Where secrets are kept is said here, before signing in, and
+/// so is the environment signed in to, with the way to the settings screen to change it.
 const DESKTOP_ENTRY: &str = r#"async function desktopSignIn(tauri) {
-  const asked = new URLSearchParams(location.search).get('return_to') || '/';
-  const returnTo = asked.startsWith('/') && !asked.startsWith('//') && !asked.startsWith('/auth/') && !asked.includes('\\') ? asked : '/';
+  const returnTo = returnToAsked();
   await stylesheet(bundles.customer.css);
   const box = document.createElement('section');
   box.className = 'card empty';
@@ -184,7 +188,7 @@ const DESKTOP_ENTRY: &str = r#"async function desktopSignIn(tauri) {
   button.textContent = 'Sign in with your browser';
   const status = document.createElement('p');
   status.setAttribute('role', 'status');
-  box.append(title, text, button, status);
+  box.append(title, await activeEnvironment(returnTo), text, button, status);
   const keychain = await tauri.invoke('keychain_status');
   if (!keychain.persistent) {
     const note = document.createElement('p');
@@ -207,9 +211,28 @@ const DESKTOP_ENTRY: &str = r#"async function desktopSignIn(tauri) {
   });
 }
 
+// Which environment signing in goes to, and the way to change it. If the profiles cannot be read, that is
+// said, and signing in (to whichever is active) still works.
+async function activeEnvironment(returnTo) {
+  const line = el('p', { testid: 'desktop-active-profile' });
+  try {
+    const answer = await desktopApi('GET', 'profiles');
+    const active = answer.profiles.find((entry) => entry.profile.name === answer.active);
+    const environment = active ? ENVIRONMENT_LABELS[active.profile.environment] || active.profile.environment : '';
+    line.append('Environment: ', el('strong', { text: answer.active }), environment ? ` (${environment})` : '');
+  } catch (problem) {
+    line.append(`The environments could not be read: ${problemText(problem)}`);
+  }
+  const settings = returnTo === '/' ? '/settings' : `/settings?return_to=${encodeURIComponent(returnTo)}`;
+  line.append(' ', el('a', { class: 'btn btn-small btn-ghost', href: settings, testid: 'desktop-environments', text: 'Environments' }));
+  return line;
+}
+
 try {
   if (location.pathname === '/auth/login') {
     await desktopSignIn(window.__TAURI_INTERNALS__);
+  } else if (location.pathname === '/settings') {
+    await desktopSettings();
   } else {
     await start();
   }
@@ -534,9 +557,11 @@ mod tests {
     fn each_host_gets_its_own_loader() {
         let (web, desktop) = loaders();
         assert!(!web.contains("__TAURI_INTERNALS__") && !web.contains("desktopSignIn"), "{web}");
+        assert!(!web.contains("desktopSettings") && !web.contains("/api/desktop/") && !web.contains("'/settings'"), "{web}");
         assert!(web.contains("fetch('/api/session'"));
         assert!(desktop.contains("invoke('api'") && desktop.contains("invoke('sign_in')"), "{desktop}");
         assert!(!desktop.contains("fetch('/api/session'"));
+        assert!(desktop.contains("location.pathname === '/settings'") && desktop.contains("async function desktopSettings()"), "{desktop}");
         for loader in [&web, &desktop] {
             assert!(loader.contains("customer: { js: '/assets/c.js', wasm: '/assets/c.wasm', css: '/assets/c.css' },"));
             assert!(!loader.contains("{session}") && !loader.contains("{entry}") && !loader.contains("{{"), "{loader}");
@@ -557,6 +582,59 @@ mod tests {
             drop(node.stdin.take());
             assert!(node.wait().unwrap().success(), "not valid JavaScript:\n{loader}");
         }
+    }
+
+    /// Runs `script` as a module in node; panics with its output unless it succeeds.
+    fn node(script: &str) {
+        let mut node = std::process::Command::new("node")
+            .args(["--input-type=module", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("node");
+        std::io::Write::write_all(node.stdin.as_mut().unwrap(), script.as_bytes()).unwrap();
+        drop(node.stdin.take());
+        let out = node.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// The settings screen's own rules, run by node without a window: what it refuses before any request,
+    /// the profile it sends (the Rust side's `Profile`, camelCase), and where a problem from the Rust
+    /// side is shown.
+    #[test]
+    fn the_desktop_settings_check_a_profile_before_sending_it() {
+        let checks = r#"
+import assert from 'node:assert/strict';
+const good = {
+  name: 'staging-eu', environment: 'staging', d1Banking: 'https://d1.example/banking/v1', d1Authz: 'https://d1.example/authz/v1',
+  issuerId: 'BANKISSUER', kid: 'bank-es256', authBase: 'https://login.example/auth', authAudience: 'banking',
+  clientId: 'console-desktop', consentsBase: 'https://api.example/consents', directoryBase: 'https://api.example/directory/v1',
+  directoryTokenUrl: '', directoryClientId: 'console-directory', masBase: 'https://mas.example/v4',
+  masTokenUrl: 'https://mas.example/oauth/token', masClientId: 'console-mas', masOrg: 'telco',
+  'roles.claim': 'groups', 'roles.admin': 'console-admins, ', 'roles.agent': 'agents,helpdesk', 'roles.customer': '',
+};
+assert.deepEqual(checkProfile(good), []);
+const profile = profileFromValues(good);
+assert.deepEqual(profile.roles, { claim: 'groups', admin: ['console-admins'], agent: ['agents', 'helpdesk'], customer: [] });
+assert.equal('directoryTokenUrl' in profile, false, 'an empty optional URL is left out, not sent as ""');
+assert.deepEqual(valuesFromProfile(profile), { ...good, 'roles.admin': 'console-admins', 'roles.agent': 'agents, helpdesk' });
+const fields = (values) => checkProfile(values).map((p) => p.field);
+assert.deepEqual(fields({ ...good, masTokenUrl: 'http://mas.example/oauth/token' }), ['masTokenUrl']);
+assert.match(checkProfile({ ...good, d1Banking: 'http://d1.example' })[0].message, /D1 banking URL must start with https:\/\//);
+assert.deepEqual(fields({ ...good, consentsBase: 'api.example/consents', authBase: 'https://me:pw@login.example' }), ['authBase', 'consentsBase']);
+assert.deepEqual(fields({ ...good, name: '../x', kid: ' ', 'roles.claim': '' }), ['name', 'kid', 'roles.claim']);
+assert.deepEqual(fields({ ...good, name: 'sandbox' }), ['name']);
+assert.deepEqual(fields({ ...good, issuerId: 'SHORT' }), ['issuerId']);
+assert.deepEqual(fields({ ...good, issuerId: 'BANK/ISSUE' }), ['issuerId']);
+assert.equal(problemPlace({ status: 400, field: 'roles.claim', message: 'x' }), 'roles.claim');
+assert.equal(problemPlace({ status: 400, field: 'urls', message: 'x' }), null);
+assert.equal(problemPlace({ status: 500, message: 'x' }), null);
+assert.equal(secretFileFault('keys/d1.pem'), 'Give the file’s full path, starting with /.');
+assert.equal(secretFileFault('  '), 'Enter the full path of the file to import.');
+assert.equal(secretFileFault('/tmp/d1.pem'), null);
+"#;
+        node(&format!("{}\n{checks}", super::DESKTOP_SETTINGS));
     }
 
     #[test]

@@ -1,0 +1,210 @@
+//! The desktop app's settings screen in a real window (Xvfb, tauri-driver, WebKitWebDriver): from the
+//! sign-in screen to the environments, a staging profile refused with an http:// URL (said beside the
+//! field, nothing saved), saved once fixed, its D1 key imported from a PEM file, edited, made active (the
+//! sign-in screen then names it), then the sandbox made active again and the profile removed after
+//! a confirmation. The app gets a config and data folder of its own and no keychain (memory only).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use console_e2e::desktop::Desktop;
+use console_e2e::{closed_port_url, testid, wait_until};
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::Locator;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The demo issuer's key (worthless outside the sandbox), as a bank's D1 key file would be.
+const DEMO_KEY: &str = include_str!("../../src-sandbox/demo/DEMOISSUER.es256.key.pem");
+
+/// Every field of the profile form (its control's id) with a staging value; the D1 banking URL is
+/// typed separately.
+const STAGING: [(&str, &str); 17] = [
+    ("profile-name", "staging-test"),
+    ("profile-d1Authz", "https://d1.staging.example/authz/v1"),
+    ("profile-issuerId", "BANKISSUER"),
+    ("profile-kid", "bank-staging-es256"),
+    ("profile-authBase", "https://login.staging.example/auth"),
+    ("profile-authAudience", "staging-banking-apis"),
+    ("profile-clientId", "console-desktop"),
+    ("profile-consentsBase", "https://api.staging.example/consents"),
+    ("profile-directoryBase", "https://api.staging.example/directory/v1"),
+    ("profile-directoryClientId", "console-directory"),
+    ("profile-masBase", "https://mas.staging.example/masstack/v4"),
+    ("profile-masTokenUrl", "https://mas.staging.example/oauth/token"),
+    ("profile-masClientId", "console-mas"),
+    ("profile-masOrg", "telco"),
+    ("profile-roles-claim", "groups"),
+    ("profile-roles-admin", "console-admins"),
+    ("profile-roles-agent", "console-agents, helpdesk"),
+];
+
+/// A folder of this test's own, emptied first.
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("console-desktop-settings-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+async fn find(desktop: &Desktop, id: &str) -> Element {
+    desktop.wait_testid(id, WAIT).await
+}
+
+async fn click(desktop: &Desktop, id: &str) {
+    find(desktop, id).await.click().await.unwrap_or_else(|e| panic!("click {id}: {e}"));
+}
+
+async fn type_into(desktop: &Desktop, id: &str, text: &str) {
+    let input = find(desktop, id).await;
+    input.clear().await.unwrap_or_else(|e| panic!("clear {id}: {e}"));
+    input.send_keys(text).await.unwrap_or_else(|e| panic!("type into {id}: {e}"));
+}
+
+async fn text_of(desktop: &Desktop, id: &str) -> String {
+    find(desktop, id).await.text().await.unwrap_or_else(|e| panic!("text of {id}: {e}"))
+}
+
+/// Waits until `[data-testid=id]`'s text contains `part`; answers the whole text.
+async fn wait_text(desktop: &Desktop, id: &str, part: &str) -> String {
+    wait_until(&format!("{id} to say {part:?}"), WAIT, || async move {
+        let element = desktop.client.find(Locator::Css(&testid(id))).await.ok()?;
+        let text = element.text().await.ok()?;
+        text.contains(part).then_some(text)
+    })
+    .await
+}
+
+async fn is_there(desktop: &Desktop, id: &str) -> bool {
+    !desktop.client.find_all(Locator::Css(&testid(id))).await.expect("find_all").is_empty()
+}
+
+/// Whether the settings screen lists `secret` of `profile` as present.
+async fn secret_present(desktop: &Desktop, profile: &str, secret: &str) -> bool {
+    let id = format!("settings-secret-{profile}-{secret}");
+    find(desktop, &id).await.attr("data-present").await.expect("data-present").as_deref() == Some("true")
+}
+
+fn profiles_file(config: &Path) -> String {
+    std::fs::read_to_string(config.join("com.example.console.desktop/profiles.toml")).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn environments_are_added_checked_given_secrets_switched_and_removed_in_the_settings_screen() {
+    let dir = scratch();
+    let (config, data) = (dir.join("config"), dir.join("data"));
+    let key_file = dir.join("bank-d1.pem");
+    std::fs::write(&key_file, DEMO_KEY).expect("write the key file");
+    let desktop = Desktop::start(&[
+        // No keychain: secrets are kept in memory for this run, which is all this test needs.
+        ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/console-desktop-e2e".to_string()),
+        // Nothing here signs in: the sandbox's address only has to be one that refuses.
+        ("CONSOLE_DESKTOP_SANDBOX", closed_port_url().to_string()),
+        ("XDG_CONFIG_HOME", config.display().to_string()),
+        ("XDG_DATA_HOME", data.display().to_string()),
+    ])
+    .await;
+
+    // The sign-in screen names the environment and leads to the settings.
+    desktop.wait_testid("desktop-sign-in", Duration::from_secs(30)).await;
+    let active = wait_text(&desktop, "desktop-active-profile", "sandbox").await;
+    assert!(active.contains("Sandbox"), "{active}");
+    desktop.screenshot("desktop-settings-1-sign-in").await;
+    click(&desktop, "desktop-environments").await;
+    find(&desktop, "desktop-settings").await;
+    assert_eq!(desktop.client.current_url().await.unwrap().path(), "/settings");
+    // The built-in sandbox: listed, active, read-only.
+    find(&desktop, "settings-active-sandbox").await;
+    assert!(!is_there(&desktop, "settings-edit-sandbox").await && !is_there(&desktop, "settings-remove-sandbox").await);
+    assert!(!is_there(&desktop, "import-sandbox").await, "the sandbox's secrets come with the app");
+
+    // A staging profile with an http:// URL: refused beside the field, before any request.
+    click(&desktop, "settings-add").await;
+    find(&desktop, "profile-form").await;
+    for (id, value) in STAGING {
+        type_into(&desktop, id, value).await;
+    }
+    find(&desktop, "profile-environment").await.select_by_value("staging").await.expect("choose staging");
+    // Sent from the keyboard: Enter in a field submits the form.
+    type_into(&desktop, "profile-d1Banking", "http://d1.staging.example/banking/v1").await;
+    find(&desktop, "profile-d1Banking").await.send_keys(&char::from(Key::Enter).to_string()).await.expect("Enter");
+    let error = wait_text(&desktop, "profile-d1Banking-error", "https://").await;
+    assert!(error.contains("D1 banking URL"), "{error}");
+    let field = find(&desktop, "profile-d1Banking").await;
+    assert_eq!(field.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    let focused = desktop.client.active_element().await.unwrap().attr("id").await.unwrap();
+    assert_eq!(focused.as_deref(), Some("profile-d1Banking"), "the faulty field has the focus");
+    assert!(text_of(&desktop, "profile-form-error").await.contains("Check the field"));
+    assert!(!is_there(&desktop, "settings-profile-staging-test").await);
+    assert_eq!(profiles_file(&config), "", "nothing saved");
+    desktop.screenshot("desktop-settings-2-http-refused").await;
+
+    // Fixed: saved, listed with every secret missing, written in the app's config folder.
+    type_into(&desktop, "profile-d1Banking", "https://d1.staging.example/banking/v1").await;
+    click(&desktop, "profile-save").await;
+    wait_text(&desktop, "settings-status", "Saved staging-test").await;
+    find(&desktop, "settings-profile-staging-test").await;
+    assert!(!is_there(&desktop, "profile-form").await, "the form closes once saved");
+    for secret in ["d1Key", "consentsApiKey", "directoryClientSecret", "masClientSecret"] {
+        assert!(!secret_present(&desktop, "staging-test", secret).await, "{secret} of a new profile");
+    }
+    let file = profiles_file(&config);
+    assert!(file.contains("name = \"staging-test\"") && file.contains("https://d1.staging.example/banking/v1"), "{file}");
+    assert!(file.contains("\"helpdesk\"") && !file.contains("directoryTokenUrl"), "{file}");
+    desktop.screenshot("desktop-settings-3-saved").await;
+
+    // The D1 key: a relative path is refused here; the PEM file's full path is imported.
+    type_into(&desktop, "import-file-staging-test", "bank-d1.pem").await;
+    click(&desktop, "import-submit-staging-test").await;
+    wait_text(&desktop, "import-error-staging-test", "full path").await;
+    find(&desktop, "import-kind-staging-test").await.select_by_value("d1Key").await.expect("choose the D1 key");
+    type_into(&desktop, "import-file-staging-test", &key_file.display().to_string()).await;
+    click(&desktop, "import-submit-staging-test").await;
+    wait_text(&desktop, "settings-status", "Imported the D1 signing key (PEM) of staging-test").await;
+    assert!(secret_present(&desktop, "staging-test", "d1Key").await);
+    assert!(!secret_present(&desktop, "staging-test", "consentsApiKey").await);
+    assert!(!profiles_file(&config).contains("PRIVATE KEY"), "the key is never written to the profiles file");
+    desktop.screenshot("desktop-settings-4-key-imported").await;
+
+    // Edited: the name stays as it is (it keys the secrets), the rest is the form's to change.
+    click(&desktop, "settings-edit-staging-test").await;
+    let name = find(&desktop, "profile-name").await;
+    assert_eq!(name.prop("value").await.unwrap().as_deref(), Some("staging-test"));
+    assert!(name.attr("readonly").await.unwrap().is_some(), "a profile is never renamed");
+    assert_eq!(find(&desktop, "profile-roles-agent").await.prop("value").await.unwrap().as_deref(), Some("console-agents, helpdesk"));
+    type_into(&desktop, "profile-kid", "bank-staging-es256-2027").await;
+    click(&desktop, "profile-save").await;
+    wait_text(&desktop, "settings-status", "Saved staging-test.").await;
+    assert!(profiles_file(&config).contains("kid = \"bank-staging-es256-2027\""), "{}", profiles_file(&config));
+    assert!(secret_present(&desktop, "staging-test", "d1Key").await, "an edit keeps the secrets");
+
+    // Made active: back on the sign-in screen, which names it; the choice is kept in the file.
+    click(&desktop, "settings-activate-staging-test").await;
+    let active = wait_text(&desktop, "desktop-active-profile", "staging-test").await;
+    assert!(active.contains("Staging"), "{active}");
+    assert_eq!(desktop.client.current_url().await.unwrap().path(), "/auth/login");
+    assert!(profiles_file(&config).contains("active = \"staging-test\""));
+    desktop.screenshot("desktop-settings-5-active").await;
+
+    // Back to the sandbox, then the profile removed, asked twice (Cancel keeps it).
+    click(&desktop, "desktop-environments").await;
+    find(&desktop, "settings-active-staging-test").await;
+    assert!(!is_there(&desktop, "settings-remove-staging-test").await, "the profile in use cannot be removed");
+    click(&desktop, "settings-activate-sandbox").await;
+    wait_text(&desktop, "desktop-active-profile", "sandbox").await;
+    click(&desktop, "desktop-environments").await;
+    click(&desktop, "settings-remove-staging-test").await;
+    click(&desktop, "settings-remove-cancel-staging-test").await;
+    find(&desktop, "settings-remove-staging-test").await;
+    assert!(profiles_file(&config).contains("staging-test"));
+    click(&desktop, "settings-remove-staging-test").await;
+    desktop.screenshot("desktop-settings-6-remove-asked").await;
+    click(&desktop, "settings-remove-confirm-staging-test").await;
+    wait_text(&desktop, "settings-status", "Removed staging-test").await;
+    assert!(!is_there(&desktop, "settings-profile-staging-test").await);
+    assert!(!profiles_file(&config).contains("staging-test"));
+
+    desktop.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
