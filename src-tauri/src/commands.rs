@@ -46,7 +46,7 @@ pub async fn sign_out(state: &AppState) {
     };
     state.forget_caller();
     let profile = state.profile();
-    let (keychain, entry, name) = (state.keychain.clone(), refresh_entry(&profile.name), profile.name.clone());
+    let (keychain, entry, name) = (state.keychain.clone(), refresh_entry(&profile.keychain_scope()), profile.keychain_scope());
     let taken = tauri::async_runtime::spawn_blocking(move || {
         let kept = KeptSignIn::read(&keychain, &name);
         keychain.delete(&entry).map(|()| kept)
@@ -99,13 +99,29 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     let open = open_with(hook, move |url| app.opener().open_url(url, None::<&str>).map_err(|e| e.to_string()));
     let tokens = crate::sign_in::sign_in(&profile.sign_in(), open, SIGN_IN_TIMEOUT).await.map_err(problem_of)?;
     let refresh = tokens.refresh_token.clone();
-    let host = SignedInHost::open(service, profile.clone(), state.keychain.clone(), tokens)?;
-    if let (Some(refresh), Some(sub)) = (refresh, host.user_id().await) {
-        keep_refresh_token(&state.keychain, &profile.name, &sub, &refresh).await;
-    }
+    // Nothing of this sign-in is kept unless it is used: its refresh token is revoked otherwise.
+    let settings = profile.sign_in();
+    let discard = |refresh: Option<String>| async move {
+        if let Some(refresh) = refresh {
+            if let Err(e) = crate::sign_in::revoke(&settings, &refresh).await {
+                tracing::warn!("an unused sign-in was not revoked upstream: {e}");
+            }
+        }
+    };
     // The profile may have changed while the browser was open: the sign-in was for the old one.
     if state.profile() != profile {
+        discard(refresh).await;
         return Err(ApiProblem::new(409, ProblemKind::InvalidInput, "The environment changed during the sign-in. Sign in again."));
+    }
+    let host = match SignedInHost::open(service, profile.clone(), state.keychain.clone(), tokens) {
+        Ok(host) => host,
+        Err(problem) => {
+            discard(refresh).await;
+            return Err(problem);
+        }
+    };
+    if let (Some(refresh), Some(sub)) = (refresh, host.user_id().await) {
+        keep_refresh_token(&state.keychain, &profile.keychain_scope(), &sub, &refresh).await;
     }
     state.set_host(Arc::new(host));
     Ok(())
@@ -115,7 +131,7 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
 /// Anything wrong (no entry, a refused or unreachable renewal, a missing secret): signed out, as before.
 async fn resume(state: &AppState) {
     let profile = state.profile();
-    let (keychain, name) = (state.keychain.clone(), profile.name.clone());
+    let (keychain, name) = (state.keychain.clone(), profile.keychain_scope());
     let Ok(Some(kept)) = tauri::async_runtime::spawn_blocking(move || KeptSignIn::read(&keychain, &name)).await else {
         return;
     };
@@ -128,7 +144,7 @@ async fn resume(state: &AppState) {
         Err(e) => {
             tracing::info!("the kept sign-in is not resumed: {e}");
             if !matches!(e, UserAuthError::Unreachable(_)) {
-                let (keychain, entry) = (state.keychain.clone(), refresh_entry(&profile.name));
+                let (keychain, entry) = (state.keychain.clone(), refresh_entry(&profile.keychain_scope()));
                 let _ = tauri::async_runtime::spawn_blocking(move || keychain.delete(&entry)).await;
             }
             return;
@@ -138,7 +154,7 @@ async fn resume(state: &AppState) {
     match SignedInHost::open(service, profile.clone(), state.keychain.clone(), tokens) {
         Ok(host) => {
             if let Some(refresh) = refresh {
-                keep_refresh_token(&state.keychain, &profile.name, &kept.sub, &refresh).await;
+                keep_refresh_token(&state.keychain, &profile.keychain_scope(), &kept.sub, &refresh).await;
             }
             state.set_host(Arc::new(host));
         }

@@ -47,7 +47,9 @@ fn es256_der(pem_text: &str) -> Result<Vec<u8>, D1KeyError> {
 /// The credentials the D1 link signs with, the key taken from the keychain (as PEM, in memory only:
 /// `console_link::d1_token` reads PEM).
 pub fn credentials(keychain: &Keychain, environment: &str, issuer_id: &str, kid: &str) -> Result<D1Credentials, D1KeyError> {
-    let der = keychain.get(&d1_key_entry(environment))?.ok_or_else(|| D1KeyError::Missing(environment.to_string()))?;
+    // The scope is `name:digest` (Profile::keychain_scope): the person knows the profile by its name.
+    let missing = || D1KeyError::Missing(environment.split(':').next().unwrap_or(environment).to_string());
+    let der = keychain.get(&d1_key_entry(environment))?.ok_or_else(missing)?;
     let private_key_pem = pem::encode(&pem::Pem::new("PRIVATE KEY", der));
     Ok(D1Credentials { issuer_id: issuer_id.to_string(), kid: kid.to_string(), private_key_pem })
 }

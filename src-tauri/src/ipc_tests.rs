@@ -146,6 +146,65 @@ fn a_profile_without_its_secrets_refuses_sign_in_before_any_browser_opens() {
 }
 
 #[test]
+fn a_profile_sent_elsewhere_loses_the_secrets_imported_for_it() {
+    let (app, window) = mock_window();
+    let mut staging = Profile::sandbox(&"https://api.bank.example/".parse().unwrap()).unwrap();
+    staging.name = "staging".into();
+    staging.environment = console_api::gateway::Environment::Staging;
+    let put = |profile: &Profile| {
+        let call = json!({ "call": { "method": "PUT", "path": "/api/desktop/profiles/staging", "body": serde_json::to_string(profile).unwrap() } });
+        let answer = invoke(&window, "api", call).unwrap();
+        assert_eq!(answer["status"], 200, "{answer}");
+        serde_json::from_str::<Value>(answer["body"].as_str().unwrap()).unwrap()
+    };
+    put(&staging);
+    let dir = std::env::temp_dir().join(format!("console-ipc-secret-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("d1.pem");
+    std::fs::write(&key, include_str!("../../src-sandbox/demo/DEMOISSUER.es256.key.pem")).unwrap();
+    let import = json!({ "call": {
+        "method": "PUT", "path": "/api/desktop/profiles/staging/secrets/d1Key",
+        "body": serde_json::to_string(&json!({ "file": key.display().to_string() })).unwrap(),
+    }});
+    // A file others may read is not a secret file: refused, saying how to fix it.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let refused = invoke(&window, "api", import.clone()).unwrap();
+    assert_eq!(refused["status"], 400);
+    assert!(refused["body"].as_str().unwrap().contains("chmod 600"), "{refused}");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(invoke(&window, "api", import).unwrap()["status"], 200);
+    // Not a regular file, and nothing of a non-key file quoted back.
+    let device = json!({ "call": {
+        "method": "PUT", "path": "/api/desktop/profiles/staging/secrets/consentsApiKey", "body": "{\"file\": \"/dev/zero\"}",
+    }});
+    let refused = invoke(&window, "api", device).unwrap();
+    assert!(refused["body"].as_str().unwrap().contains("not a regular file"), "{refused}");
+    // Under the profile as it is now.
+    let kept = || {
+        let state = app.state::<AppState>();
+        let scope = state.profiles.lock().unwrap().get("staging").unwrap().keychain_scope();
+        state.keychain.get(&crate::keychain::d1_key_entry(&scope)).unwrap().is_some()
+    };
+    assert!(kept());
+    // Saved again as it was: the key stays.
+    assert_eq!(put(&staging)["secretsCleared"], false);
+    assert!(kept());
+    // Another Consents server: whatever was imported for the old addresses is dropped.
+    staging.consents_base = "https://elsewhere.example/consents".parse().unwrap();
+    assert_eq!(put(&staging)["secretsCleared"], true);
+    assert!(!kept(), "a secret imported for one server would have gone to another");
+    // Nor does it come back with the old addresses; and another role mapping is a new scope too.
+    staging.consents_base = "https://api.bank.example/consents".parse().unwrap();
+    put(&staging);
+    assert!(!kept());
+    let before = staging.keychain_scope();
+    staging.roles.admin = vec!["everyone".into()];
+    assert_ne!(staging.keychain_scope(), before, "a page that maps itself to admin loses the secrets");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn profiles_are_refused_in_words_and_listed_without_secrets() {
     let (_app, window) = mock_window();
     let mut bad = Profile::sandbox(&"http://127.0.0.1:9/".parse().unwrap()).unwrap();
@@ -179,11 +238,12 @@ fn signing_out_forgets_the_caller_and_the_refresh_token() {
     state.set_host(Arc::new(RouterHost(echo_router())));
     let before = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/api/things/1", "body": "{}" } })).unwrap();
     assert_eq!(before["status"], 201);
-    state.keychain.set(&crate::keychain::refresh_entry("sandbox"), br#"{"sub":"u1","refresh_token":"refresh-1"}"#).unwrap();
+    let entry = crate::keychain::refresh_entry(&state.profile().keychain_scope());
+    state.keychain.set(&entry, br#"{"sub":"u1","refresh_token":"refresh-1"}"#).unwrap();
     // Revocation goes to the (closed) sandbox port and fails: signed out all the same.
     let answer = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/auth/logout" } })).unwrap();
     assert_eq!(answer["status"], 204);
-    assert_eq!(state.keychain.get(&crate::keychain::refresh_entry("sandbox")), Ok(None));
+    assert_eq!(state.keychain.get(&entry), Ok(None));
     // The signed-in host no longer answers: the same call is now the signed-out 401.
     let after = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/api/things/1", "body": "{}" } })).unwrap();
     assert_eq!(after["status"], 401, "still signed in after signing out: {after}");

@@ -128,6 +128,28 @@ impl Profile {
         urls
     }
 
+    /// Everything that says where the profile's secrets go and as which client: its URLs and client ids.
+    /// (The issuerId, kid and org only name things at the same servers: changing them sends nothing
+    /// elsewhere.)
+    pub fn destinations(&self) -> (Vec<(&'static str, &url::Url)>, [&str; 3]) {
+        (self.urls(), [&self.client_id, &self.directory_client_id, &self.mas_client_id])
+    }
+
+    /// The name its keychain entries are kept under: the profile's name and a digest of where its secrets
+    /// go and who may be what ([`Profile::destinations`], the role mapping, the audience). A profile edited
+    /// to send elsewhere, or to map roles otherwise, finds none of the secrets or the kept sign-in imported
+    /// for it before (they are imported again, deliberately), whatever wrote the change: the settings
+    /// screen or a hand-edited `profiles.toml`.
+    pub fn keychain_scope(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let (urls, ids) = self.destinations();
+        let urls: Vec<(&str, &str)> = urls.into_iter().map(|(name, url)| (name, url.as_str())).collect();
+        let bound = serde_json::json!([self.environment.as_str(), urls, ids, self.auth_audience, self.roles]);
+        let digest = Sha256::digest(bound.to_string().as_bytes());
+        let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        format!("{}:{hex}", self.name)
+    }
+
     /// What a profile must be before it is saved or used; the first fault, in words that say what to fix.
     pub fn check(&self) -> Result<(), ProfileError> {
         let invalid = |field: &'static str, message: String| Err(ProfileError::Invalid { field, message });

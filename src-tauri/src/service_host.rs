@@ -35,14 +35,15 @@ const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The sandbox profile's secrets are its demo ones: put into the keychain on first use, so that the app
 /// reads them from there as it reads a bank's (the keychain path runs in the sandbox too).
-pub fn ensure_sandbox_secrets(keychain: &Keychain) -> Result<(), String> {
+pub fn ensure_sandbox_secrets(keychain: &Keychain, sandbox: &Profile) -> Result<(), String> {
+    let scope = sandbox.keychain_scope();
     for (kind, demo) in SANDBOX_DEMO_SECRETS {
-        let entry = kind.entry(SANDBOX);
+        let entry = kind.entry(&scope);
         if keychain.get(&entry).map_err(|e| e.to_string())?.is_some() {
             continue;
         }
         match kind {
-            SecretKind::D1Key => crate::d1_key::import(keychain, SANDBOX, demo).map_err(|e| e.to_string())?,
+            SecretKind::D1Key => crate::d1_key::import(keychain, &scope, demo).map_err(|e| e.to_string())?,
             _ => keychain.set(&entry, demo.as_bytes()).map_err(|e| e.to_string())?,
         }
     }
@@ -52,7 +53,7 @@ pub fn ensure_sandbox_secrets(keychain: &Keychain) -> Result<(), String> {
 /// A service secret of `profile` as text, or the words that say which one to import.
 fn secret(keychain: &Keychain, profile: &Profile, kind: SecretKind) -> Result<String, String> {
     let missing = || format!("The {} of the {} profile is not in the keychain: import it in the settings.", kind.label(), profile.name);
-    let bytes = keychain.get(&kind.entry(&profile.name)).map_err(|e| e.to_string())?.ok_or_else(missing)?;
+    let bytes = keychain.get(&kind.entry(&profile.keychain_scope())).map_err(|e| e.to_string())?.ok_or_else(missing)?;
     String::from_utf8(bytes).map_err(|_| missing())
 }
 
@@ -60,9 +61,9 @@ fn secret(keychain: &Keychain, profile: &Profile, kind: SecretKind) -> Result<St
 pub fn settings(profile: &Profile, keychain: &Keychain, audit_log: Option<PathBuf>) -> Result<ServiceSettings, String> {
     profile.check().map_err(|e| e.to_string())?;
     if profile.name == SANDBOX {
-        ensure_sandbox_secrets(keychain)?;
+        ensure_sandbox_secrets(keychain, profile)?;
     }
-    let credentials = crate::d1_key::credentials(keychain, &profile.name, &profile.issuer_id, &profile.kid).map_err(|e| e.to_string())?;
+    let credentials = crate::d1_key::credentials(keychain, &profile.keychain_scope(), &profile.issuer_id, &profile.kid).map_err(|e| e.to_string())?;
     let directory_token = match &profile.directory_token_url {
         Some(url) => url.clone(),
         None => join(&profile.auth_base, "oauth2/token")?,
@@ -234,7 +235,7 @@ impl SignedInHost {
                 session.access_token = tokens.access_token;
                 session.expires_at = tokens.expires_at;
                 if let Some(next) = tokens.refresh_token {
-                    keep_refresh_token(&self.keychain, &self.profile.name, &session.user.id, &next).await;
+                    keep_refresh_token(&self.keychain, &self.profile.keychain_scope(), &session.user.id, &next).await;
                     session.refresh_token = Some(next);
                 }
                 Ok(())
@@ -261,7 +262,7 @@ impl SignedInHost {
         session.refresh_token = None;
         let user = &session.user;
         desktop_scope(cid).within(|| self.service.audit.record_because(&user.id, user.role.as_str(), "session.refresh", "", cid.as_str(), 401, why));
-        let (keychain, entry) = (self.keychain.clone(), refresh_entry(&self.profile.name));
+        let (keychain, entry) = (self.keychain.clone(), refresh_entry(&self.profile.keychain_scope()));
         let _ = tauri::async_runtime::spawn_blocking(move || keychain.delete(&entry)).await;
     }
 }
@@ -285,7 +286,7 @@ pub struct KeptSignIn {
 }
 
 impl KeptSignIn {
-    /// `profile`'s, if one is kept and readable. Blocking (keychain).
+    /// The one kept under `scope` (`Profile::keychain_scope`), if readable. Blocking (keychain).
     pub fn read(keychain: &Keychain, profile: &str) -> Option<KeptSignIn> {
         let bytes = keychain.get(&refresh_entry(profile)).ok()??;
         serde_json::from_slice(&bytes).ok()
@@ -297,7 +298,7 @@ fn desktop_scope(cid: &console_api::d1_client::CorrelationId) -> RequestScope {
     RequestScope { origin: Origin::Desktop, request_id: cid.as_str().to_string(), session: None }
 }
 
-/// Keeps `token` as `profile`'s refresh token for `sub`; a keychain failure is logged (the next start asks
+/// Keeps `token` as the refresh token for `sub` under `profile` (its `Profile::keychain_scope`); a keychain failure is logged (the next start asks
 /// again).
 pub async fn keep_refresh_token(keychain: &Arc<Keychain>, profile: &str, sub: &str, token: &str) {
     let kept = KeptSignIn { sub: sub.to_string(), refresh_token: token.to_string() };

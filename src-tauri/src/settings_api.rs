@@ -3,7 +3,8 @@
 //! profile's secrets are imported from files the person names, read here: the page never holds a key.
 //!
 //! * `GET /api/desktop/profiles`: every profile, which one is active, which secrets each has.
-//! * `PUT /api/desktop/profiles/{name}`: add or replace (the body is the profile).
+//! * `PUT /api/desktop/profiles/{name}`: add or replace (the body is the profile); a replacement that
+//!   sends secrets elsewhere (another URL, client, issuer or key id) drops the ones imported before.
 //! * `DELETE /api/desktop/profiles/{name}`: remove it and its keychain entries.
 //! * `POST /api/desktop/profiles/{name}/activate`: work there; signs out first.
 //! * `PUT /api/desktop/profiles/{name}/secrets/{kind}`: `{"file": "/path"}`, imported into the keychain.
@@ -17,6 +18,30 @@ use crate::profile::{Profile, ProfileError, SecretKind, SANDBOX};
 use crate::state::AppState;
 
 pub const PREFIX: &str = "/api/desktop/";
+
+/// A secret file as text, or why not, in words that quote nothing of it. Like the gateway's secret files
+/// (config/console.toml), it is a regular file its owner alone may read: the rule keeps what the settings
+/// screen can name to the files made for this (not `/proc/…`, a device, a FIFO, or a shared file).
+fn read_secret_file(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let shown = path.display();
+    let metadata = std::fs::symlink_metadata(path).map_err(|_| format!("{shown} cannot be read (is the path right?)."))?;
+    if !metadata.is_file() {
+        return Err(format!("{shown} is not a regular file."));
+    }
+    if metadata.mode() & 0o077 != 0 {
+        return Err(format!("{shown} may be read by others than its owner: chmod 600 it first, as a secret file should be."));
+    }
+    let mut text = String::new();
+    let file = std::fs::File::open(path).map_err(|_| format!("{shown} cannot be read."))?;
+    // Bounded whatever the file claims to be.
+    file.take(MAX_SECRET_FILE + 1).read_to_string(&mut text).map_err(|_| format!("{shown} is not a text file."))?;
+    if text.len() as u64 > MAX_SECRET_FILE {
+        return Err(format!("{shown} is larger than a key or secret file."));
+    }
+    Ok(text)
+}
 
 /// The largest secret file read (a PEM key is under 1 KB).
 const MAX_SECRET_FILE: u64 = 64 * 1024;
@@ -95,7 +120,7 @@ async fn list(state: &AppState) -> Result<ApiAnswer, ApiProblem> {
                 let built_in = profile.name == SANDBOX;
                 let secrets = SecretKind::ALL
                     .into_iter()
-                    .map(|kind| (kind, built_in || matches!(keychain.get(&kind.entry(&profile.name)), Ok(Some(_)))))
+                    .map(|kind| (kind, built_in || matches!(keychain.get(&kind.entry(&profile.keychain_scope())), Ok(Some(_)))))
                     .collect();
                 ProfileEntry { profile, built_in, secrets }
             })
@@ -112,30 +137,57 @@ async fn save(state: &AppState, name: &str, body: &str) -> Result<ApiAnswer, Api
     if profile.name != name {
         return Err(ApiProblem { field: Some("name".into()), ..ApiProblem::new(400, ProblemKind::InvalidInput, "A profile cannot be renamed: add a new one.") });
     }
-    state.profiles.lock().unwrap_or_else(|p| p.into_inner()).save(profile.clone()).map_err(problem)?;
+    let before = {
+        let mut profiles = state.profiles.lock().unwrap_or_else(|p| p.into_inner());
+        let before = profiles.get(&profile.name);
+        profiles.save(profile.clone()).map_err(problem)?;
+        before
+    };
     tracing::info!(profile = %profile.name, "desktop profile saved");
+    // Secrets are kept under the profile's addresses and role mapping (Profile::keychain_scope): an edit
+    // that changes them finds none of the old ones, which can never go to a new server. Removed here too,
+    // as they will not be used again.
+    let cleared = before.is_some_and(|before| {
+        let changed = before.keychain_scope() != profile.keychain_scope();
+        if changed {
+            forget_secrets(state, &before.keychain_scope());
+        }
+        changed
+    });
     // The active profile edited: the next sign-in uses the new settings; whoever is signed in is signed out.
     if state.profile().name == profile.name {
         crate::commands::sign_out(state).await;
         state.switch_to(profile.clone());
     }
-    ok(&profile)
+    ok(&serde_json::json!({ "profile": profile, "secretsCleared": cleared }))
+}
+
+/// Deletes the secrets and kept sign-in under `scope` from the keychain, in the background: tidiness,
+/// not safety (a changed profile cannot find them anyway).
+fn forget_secrets(state: &AppState, scope: &str) {
+    let (keychain, scope) = (state.keychain.clone(), scope.to_string());
+    tauri::async_runtime::spawn_blocking(move || {
+        for entry in SecretKind::ALL.iter().map(|k| k.entry(&scope)).chain([refresh_entry(&scope)]) {
+            if let Err(e) = keychain.delete(&entry) {
+                tracing::warn!("forgetting a profile's secrets: {e}");
+            }
+        }
+    });
 }
 
 async fn remove(state: &AppState, name: &str) -> Result<ApiAnswer, ApiProblem> {
     if state.profile().name == name {
         return Err(ApiProblem::new(400, ProblemKind::InvalidInput, "This is the profile in use: switch to another before removing it."));
     }
-    state.profiles.lock().unwrap_or_else(|p| p.into_inner()).remove(name).map_err(problem)?;
-    let (keychain, name) = (state.keychain.clone(), name.to_string());
-    blocking(move || {
-        for entry in SecretKind::ALL.iter().map(|k| k.entry(&name)).chain([refresh_entry(&name)]) {
-            if let Err(e) = keychain.delete(&entry) {
-                tracing::warn!("removing a profile: {e}");
-            }
-        }
-    })
-    .await?;
+    let removed = {
+        let mut profiles = state.profiles.lock().unwrap_or_else(|p| p.into_inner());
+        let removed = profiles.get(name);
+        profiles.remove(name).map_err(problem)?;
+        removed
+    };
+    if let Some(removed) = removed {
+        forget_secrets(state, &removed.keychain_scope());
+    }
     ok(&serde_json::json!({}))
 }
 
@@ -155,23 +207,27 @@ async fn import(state: &AppState, name: &str, kind: &str, body: &str) -> Result<
     if name == SANDBOX {
         return Err(invalid("profile", "The sandbox's secrets come with the app.".into()));
     }
-    if state.profiles.lock().unwrap_or_else(|p| p.into_inner()).get(name).is_none() {
+    let Some(target) = state.profiles.lock().unwrap_or_else(|p| p.into_inner()).get(name) else {
         return Err(ApiProblem::new(404, ProblemKind::NotFound, format!("There is no profile named {name:?}.")));
-    }
+    };
     let file: SecretFile = serde_json::from_str(body).map_err(|_| invalid("file", "Name the file to import: {\"file\": \"/path/to/it\"}.".into()))?;
     let path = std::path::PathBuf::from(&file.file);
     if !path.is_absolute() {
         return Err(invalid("file", "Give the file's full path (starting with /).".into()));
     }
-    let (keychain, profile) = (state.keychain.clone(), name.to_string());
+    let (keychain, profile) = (state.keychain.clone(), target.keychain_scope());
     blocking(move || -> Result<(), ApiProblem> {
-        let size = std::fs::metadata(&path).map_err(|e| invalid("file", format!("{}: {e}", path.display())))?.len();
-        if size > MAX_SECRET_FILE {
-            return Err(invalid("file", format!("{} is {size} bytes: not a key or secret file.", path.display())));
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| invalid("file", format!("{}: {e}", path.display())))?;
+        let text = read_secret_file(&path).map_err(|why| invalid("file", why))?;
         match kind {
-            SecretKind::D1Key => crate::d1_key::import(&keychain, &profile, &text).map_err(|e| invalid("file", e.to_string())),
+            // The key's own parse errors can quote the file: only what is wrong with it is said.
+            SecretKind::D1Key => crate::d1_key::import(&keychain, &profile, &text).map_err(|e| {
+                invalid("file", match e {
+                    crate::d1_key::D1KeyError::NotPem(_) | crate::d1_key::D1KeyError::WrongKind(_) => {
+                        format!("{} is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----).", path.display())
+                    }
+                    other => other.to_string(),
+                })
+            }),
             _ => {
                 let secret = text.trim();
                 if secret.is_empty() || secret.contains(char::is_whitespace) {

@@ -48,8 +48,10 @@ async fn staff_and_end_users_are_answered_by_the_service_with_their_own_role() {
     let audit = dir.join("audit.jsonl");
     let (ada, keychain) = signed_in(&sandbox, "ada", &audit).await;
     // The demo secrets went into the keychain, and the service read them from there.
+    let scope = Profile::sandbox(&format!("{}/", sandbox.base_url()).parse().unwrap()).unwrap().keychain_scope();
+    assert!(scope.starts_with(SANDBOX), "{scope}");
     for kind in SecretKind::ALL {
-        assert!(keychain.get(&kind.entry(SANDBOX)).unwrap().is_some(), "{kind:?} in the keychain");
+        assert!(keychain.get(&kind.entry(&scope)).unwrap().is_some(), "{kind:?} in the keychain");
     }
     let (status, body) = get(&ada, "/api/session").await;
     assert_eq!(status, 200);

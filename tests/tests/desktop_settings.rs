@@ -96,6 +96,9 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
     let (config, data) = (dir.join("config"), dir.join("data"));
     let key_file = dir.join("bank-d1.pem");
     std::fs::write(&key_file, DEMO_KEY).expect("write the key file");
+    // A secret file its owner alone may read, as the app asks.
+    let owner_only = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600);
+    std::fs::set_permissions(&key_file, owner_only).expect("chmod 600");
     let desktop = Desktop::start(&[
         // No keychain: secrets are kept in memory for this run, which is all this test needs.
         ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/console-desktop-e2e".to_string()),
