@@ -53,8 +53,9 @@ fn staff_pages() -> AnyView {
     .into_any()
 }
 
-/// Admins and agents, the consent area (its own bundle): the explorer, a consent, the documents and their
-/// campaigns, the type names. Agents see it all read-only.
+/// Admins and agents, the consent area's consents (its own bundle): the explorer and a consent. The
+/// area's documents and type names are bundles of their own ([`DOCUMENTS`], [`CONSENT_TYPES`]); a link
+/// between them is a full load (`shown_here`). Agents see it all read-only.
 pub const CONSENTS: Routes = Routes { pages: consents_pages, search: Some(search_box) };
 
 fn consents_pages() -> AnyView {
@@ -66,10 +67,41 @@ fn consents_pages() -> AnyView {
         _ if !here.get() => ().into_any(),
         ConsentsPath::Explorer => view! { <Explorer/> }.into_any(),
         ConsentsPath::Consent(id) => view! { <ConsentDetail id/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
+    })
+    .into_any()
+}
+
+/// Admins and agents, the consent area's documents (its own bundle): revise, move, rescind, and a
+/// revision's re-consent campaign.
+pub const DOCUMENTS: Routes = Routes { pages: documents_pages, search: Some(search_box) };
+
+fn documents_pages() -> AnyView {
+    complete_navigations();
+    let path = use_location().pathname;
+    let page = Memo::new(move |_| ConsentsPath::parse(&path.get()));
+    let here = shown_here(Bundle::Documents);
+    (move || match page.get() {
+        _ if !here.get() => ().into_any(),
         ConsentsPath::Documents => view! { <DocumentsPage/> }.into_any(),
         ConsentsPath::Campaign => view! { <CampaignPage/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
+    })
+    .into_any()
+}
+
+/// Admins and agents, the consent area's type names editor (its own bundle, `consent_types`).
+pub const CONSENT_TYPES: Routes = Routes { pages: consent_types_pages, search: Some(search_box) };
+
+fn consent_types_pages() -> AnyView {
+    complete_navigations();
+    let path = use_location().pathname;
+    let page = Memo::new(move |_| ConsentsPath::parse(&path.get()));
+    let here = shown_here(Bundle::ConsentTypes);
+    (move || match page.get() {
+        _ if !here.get() => ().into_any(),
         ConsentsPath::Types => view! { <TypeNamesPage/> }.into_any(),
-        ConsentsPath::NotFound => view! { <NotFound/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
     })
     .into_any()
 }

@@ -78,6 +78,44 @@ async fn every_route_loads_cold_as_its_role_with_its_own_bundle_and_no_console_e
     stack.shutdown().await;
 }
 
+/// The staff consent area's three bundles: each route loads its own and neither of the other two nor the
+/// timeline's, and the header's links between them are full loads of the other bundle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consent_areas_routes_each_load_their_own_bundle() {
+    const AREA: [&str; 4] = ["consents.", "documents.", "consent_types.", "staff."];
+    let stack = Stack::start().await;
+    let b = Browser::start().await;
+    b.sign_in(&stack, "ada", "/consents").await;
+    for (path, ready, mine) in [
+        ("/consents", testid("consents-table"), "consents."),
+        ("/documents", testid("documents-table"), "documents."),
+        ("/consent-types", testid("type-names"), "consent_types."),
+    ] {
+        let transfers = cold_load(&b, &stack, path, &ready).await;
+        for other in AREA.iter().filter(|other| **other != mine) {
+            fetched_only(&transfers, mine, other, path);
+        }
+    }
+    b.screenshot("bundles-consent-types").await;
+
+    // From the type names to the explorer and to the documents through the header: another bundle each.
+    for (link, ready, theirs) in [("nav-consents", "consents-table", "consents."), ("nav-documents", "documents-table", "documents.")] {
+        b.cdp("Network.clearBrowserCache", json!({})).await;
+        b.goto(&stack.url("/consent-types")).await;
+        b.wait_testid("type-names", WAIT).await;
+        b.click_testid(link).await;
+        b.wait_testid(ready, WAIT).await;
+        // A new document: the type names' bundle is not among its files.
+        let transfers = b.transfers().await;
+        assert!(!transfers.assets(theirs).is_empty(), "{link} loaded the {theirs} bundle: {transfers:?}");
+        assert!(transfers.assets("consent_types.").is_empty(), "{link} was a full load: {transfers:?}");
+    }
+    let errors = b.console_errors().await;
+    assert!(errors.is_empty(), "the consent area logged errors: {errors:#?}");
+    b.close().await;
+    stack.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_visit_of_a_route_fetches_no_wasm_js_or_css_again() {
     let stack = Stack::start().await;

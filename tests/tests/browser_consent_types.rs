@@ -1,4 +1,4 @@
-//! The consent type names on the staff pages, in real Chromium (the consents bundle): the explorer's type
+//! The consent type names on the staff pages, in real Chromium (the bundles `consents` and `consent_types`): the explorer's type
 //! filter offers the names the gateway serves (several at once, kept in the URL as `a|b`, usable with the
 //! keyboard), and the type names editor edits each name's label in English (the default), Spanish and
 //! French, refuses an empty default before any request, and keeps an admin's edits through a 412.

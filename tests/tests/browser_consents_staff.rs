@@ -1,4 +1,4 @@
-//! The staff consent area in real headless Chromium (the consents bundle): an admin revises a document
+//! The staff consent area in real headless Chromium (its bundles `consents` and `documents`): an admin revises a document
 //! with its impact shown first and lands on the campaign, the explorer's filters, sort and page survive a
 //! reload, a 412 between two admin sessions is shown and resolved without loss, and an agent sees no
 //! write action at all.

@@ -13,12 +13,14 @@ use crate::tools::Tools;
 
 /// The bundles (see `console_api::route::Bundle`): the package that builds each, its name in
 /// `dist/assets/`, and its stylesheet in `style/` (after `shell.css`; the end user's two share theirs, and
-/// so do the customer page and the account page).
-pub const BUNDLES: [(&str, &str, &str); 6] = [
+/// so do the customer page and the account page, and the consent area's three).
+pub const BUNDLES: [(&str, &str, &str); 8] = [
     ("console-ui-staff", "staff", "staff.css"),
     ("console-ui-customer", "customer", "customer.css"),
     ("console-ui-agreements", "agreements", "customer.css"),
     ("console-ui-consents", "consents", "consents.css"),
+    ("console-ui-documents", "documents", "consents.css"),
+    ("console-ui-consent-types", "consent_types", "consents.css"),
     ("console-ui-people", "people", "accounts.css"),
     ("console-ui-accounts", "accounts", "accounts.css"),
 ];
@@ -59,7 +61,8 @@ struct Built {
 /// `/me/documents/…` and `/me/history` are the end user's agreements; the rest of `/me…` and `/signed-out`
 /// the end user's start (the smallest bundle); at `/` the session says whose start it is
 /// (nobody's yet: the small bundle, which sends them to sign in); `/consents…`, `/documents…` and
-/// `/consent-types…` are the staff consent area's, `/customers/{p}/accounts/{a}…` the account page's, the
+/// `/consent-types…` are the staff consent area's three (`consents`, `documents`, `consent_types`),
+/// `/customers/{p}/accounts/{a}…` the account page's, the
 /// rest of `/customers…` the customer page's (bundle `people`); every other path is the staff console's
 /// (the same rule as `console_api::route::Bundle::for_path`). If a file cannot load, the page says so
 /// with a Reload button: it never stays blank. `desktop`: the desktop app's (`DESKTOP_DIST`), which asks
@@ -82,7 +85,9 @@ async function bundleFor(path) {{
   const [first, second, third, fourth] = path.split('/').filter((segment) => segment !== '');
   if (first === 'me' && (second === 'documents' || second === 'history')) return 'agreements';
   if (first === 'me' || (first === 'signed-out' && second === undefined)) return 'customer';
-  if (['consents', 'documents', 'consent-types'].includes(first)) return 'consents';
+  if (first === 'consents') return 'consents';
+  if (first === 'documents') return 'documents';
+  if (first === 'consent-types') return 'consent_types';
   if (first === 'customers') return third === 'accounts' && fourth !== undefined ? 'accounts' : 'people';
   if (first !== undefined) return 'staff';
   // Unless the session says staff (nobody signed in, or it cannot say), the smaller bundle, which signs

@@ -1,4 +1,5 @@
-//! The staff consent area (the `consents` bundle only): admins act, agents read. Every write button exists
+//! The staff consent area (three bundles: `consents`, `documents`, `consent_types`; see `crate::routes`):
+//! admins act, agents read. Every write button exists
 //! only for admins, is enabled from the consent's own links (`Consent::can`), and asks for a confirmation.
 //!
 //! * [`explorer`]: `/consents`, the list with its filters in the URL, counts by state, CSV export.

@@ -175,11 +175,15 @@ async fn customer_area_only(stack: Stack, ui: bool, stale: Option<String>) -> Ex
 /// Resource Timing after a cold load (empty cache); then a second visit, which should fetch none of them.
 /// Answers whether every route is within its budget.
 async fn route_figures(stack: &Stack) -> Result<bool, String> {
-    const ROUTES: [(&str, &str, &str, u64); 4] = [
+    const ROUTES: [(&str, &str, &str, u64); 7] = [
         ("alice", "/me", "[data-testid=needed-consent]", CUSTOMER_BUDGET),
         ("alice", "/me/history", "[data-testid=history-page]", CUSTOMER_BUDGET),
         ("ada", "/", ".home-card", STAFF_BUDGET),
         ("ada", "/consumers/demo-busy", "[data-testid=op-row]", STAFF_BUDGET),
+        // The staff consent area's three bundles (the explorer's, the documents', the type names').
+        ("ada", "/consents", "[data-testid=consents-table]", STAFF_BUDGET),
+        ("ada", "/documents", "[data-testid=documents-table]", STAFF_BUDGET),
+        ("ada", "/consent-types", "[data-testid=type-names]", STAFF_BUDGET),
     ];
     println!("\nCold first load per route and role (headless Chromium, Resource Timing encodedBodySize; brotli)");
     println!("  {:<24} {:<9} {:>9} {:>9} {:>9} {:>10} {:>9}", "route", "role", "wasm", "js", "css", "total", "budget");
