@@ -191,7 +191,8 @@ impl SignedInHost {
                 product: PRODUCT.into(),
                 version: env!("CARGO_PKG_VERSION").into(),
                 user: Some(caller.user.clone()),
-                issuer_id: Some(self.profile.issuer_id.clone()),
+                // As at the gateway: the D1 issuer is staff's business.
+                issuer_id: caller.user.role.is_staff().then(|| self.profile.issuer_id.clone()),
                 csrf_token: None,
             };
             return json_response(200, &info);

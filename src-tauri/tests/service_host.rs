@@ -66,6 +66,9 @@ async fn staff_and_end_users_are_answered_by_the_service_with_their_own_role() {
     assert_eq!(status, 200, "the directory through its own client: {body}");
 
     let (alice, _) = signed_in(&sandbox, "alice", &audit).await;
+    let (_, body) = get(&alice, "/api/session").await;
+    let session: SessionInfo = serde_json::from_str(&body).unwrap();
+    assert_eq!(session.issuer_id, None, "the D1 issuer is for staff, as at the gateway");
     let (status, body) = get(&alice, "/api/d1/consumers/demo-busy/operations").await;
     assert_eq!(status, 403, "an end user is not staff: {body}");
     let (status, body) = get(&alice, "/api/me/consents/needed").await;

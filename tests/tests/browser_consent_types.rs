@@ -176,6 +176,8 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
         [(None, "Privacy Notice".to_string()), (Some("es".into()), "Aviso de privacidad".into()), (Some("fr".into()), "Avis de confidentialité".into())]
     );
     assert_eq!(labels_of(&saved, "electronicConsent").iter().filter(|(l, _)| l.as_deref() == Some("fr")).count(), 0, "French cleared");
+    // The other admin's change to a name this page did not touch survives the apply.
+    assert_eq!(labels_of(&saved, "termsAndConditions").first().map(|l| l.1.as_str()), Some("Account terms"), "theirs kept");
     // The page shows what was saved (its inputs rebuilt from the answer).
     let shown = b.wait_css(&label_input("privacyPolicy", "es"), WAIT).await.prop("value").await.ok().flatten();
     assert_eq!(shown.as_deref(), Some("Aviso de privacidad"));

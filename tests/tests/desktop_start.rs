@@ -9,11 +9,15 @@ use console_e2e::desktop::Desktop;
 
 #[tokio::test]
 async fn the_app_starts_on_its_sign_in_screen_and_says_there_is_no_keychain() {
+    let home = console_e2e::TempDir::new("desktop-start");
     let desktop = Desktop::start(&[
         // The no-keychain path: a session bus address that leads nowhere fails at once.
         ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/console-desktop-e2e".to_string()),
         // Nothing is signed in here: no sandbox is needed, only somewhere that refuses.
         ("CONSOLE_DESKTOP_SANDBOX", format!("{}/", closed_port_url())),
+        // Its own config and data folders: never the developer's profiles.toml.
+        ("XDG_CONFIG_HOME", home.path().join("config").display().to_string()),
+        ("XDG_DATA_HOME", home.path().join("data").display().to_string()),
     ])
     .await;
     // "/" -> the page's session question (IPC) -> nobody -> the wasm sends the window to /auth/login,

@@ -7,6 +7,8 @@
 //! editor's English is the default label (or an explicit `en` one, when a name has it), and an empty
 //! Spanish or French field means "no label of its own" (the entry is removed, not sent empty).
 
+use std::collections::BTreeMap;
+
 use super::{check_type_name, fail};
 use crate::consents::{ConsentTypeNames, LocalizedLabel};
 use crate::i18n::Language;
@@ -113,8 +115,57 @@ pub fn check_type_labels(name: &str, labels: &[LocalizedLabel]) -> Result<(), Va
     Ok(())
 }
 
+/// The type names after a 412: `theirs` (the fresh set) with what `mine` changed since `base` (the set this
+/// page read) applied on top, name by name, so that another admin's change to other names survives. A name
+/// both changed, differently, is a conflict: theirs is kept, and its name returned for the page to say.
+pub fn merge_names(
+    base: &BTreeMap<String, Vec<LocalizedLabel>>,
+    mine: &BTreeMap<String, Vec<LocalizedLabel>>,
+    theirs: &BTreeMap<String, Vec<LocalizedLabel>>,
+) -> (BTreeMap<String, Vec<LocalizedLabel>>, Vec<String>) {
+    let mut merged = theirs.clone();
+    let mut conflicts = Vec::new();
+    let names: std::collections::BTreeSet<&String> = base.keys().chain(mine.keys()).collect();
+    for name in names {
+        let (was, now, fresh) = (base.get(name), mine.get(name), theirs.get(name));
+        if now == was {
+            continue; // Not mine to change: theirs stands.
+        }
+        if fresh != was && fresh != now {
+            conflicts.push(name.clone());
+            continue;
+        }
+        match now {
+            Some(labels) => merged.insert(name.clone(), labels.clone()),
+            None => merged.remove(name),
+        };
+    }
+    (merged, conflicts)
+}
+
 #[cfg(test)]
 mod tests {
+    fn labelled(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<LocalizedLabel>> {
+        pairs.iter().map(|(n, l)| (n.to_string(), vec![LocalizedLabel { label: l.to_string(), description: None, language: None, code: None }])).collect()
+    }
+
+    #[test]
+    fn a_merge_keeps_the_other_admins_changes_and_names_the_clashes() {
+        let base = labelled(&[("privacyPolicy", "Privacy"), ("termsAndConditions", "Terms"), ("electronicConsent", "E-consent")]);
+        // Mine: privacy relabelled, e-consent removed, a new name added.
+        let mine = labelled(&[("privacyPolicy", "Privacy Notice"), ("termsAndConditions", "Terms"), ("marketing", "Marketing")]);
+        // Theirs: terms relabelled.
+        let theirs = labelled(&[("privacyPolicy", "Privacy"), ("termsAndConditions", "Account terms"), ("electronicConsent", "E-consent")]);
+        let (merged, conflicts) = merge_names(&base, &mine, &theirs);
+        assert_eq!(merged, labelled(&[("privacyPolicy", "Privacy Notice"), ("termsAndConditions", "Account terms"), ("marketing", "Marketing")]));
+        assert!(conflicts.is_empty());
+        // Both relabelled privacy, differently: theirs kept, and said.
+        let theirs = labelled(&[("privacyPolicy", "Privacy statement"), ("termsAndConditions", "Terms"), ("electronicConsent", "E-consent")]);
+        let (merged, conflicts) = merge_names(&base, &mine, &theirs);
+        assert_eq!(merged["privacyPolicy"][0].label, "Privacy statement");
+        assert_eq!(conflicts, ["privacyPolicy"]);
+    }
+
     use std::collections::BTreeMap;
 
     use super::*;

@@ -61,7 +61,11 @@ impl ProblemText {
                 "La dirección de esta página no corresponde a ninguno de sus documentos. Abra el documento desde Mis documentos.",
                 "L’adresse de cette page ne désigne aucun de vos documents. Ouvrez le document depuis Mes documents.",
             ],
-            ProblemText::BadDocumentAddress => super::Text::UnsafeDocument.all_languages(),
+            ProblemText::BadDocumentAddress => [
+                "This document's address is not one the console can show. Contact the bank and give the reference below.",
+                "La dirección de este documento no es una que la consola pueda mostrar. Contacte con el banco e indique la referencia de abajo.",
+                "L’adresse de ce document n’est pas de celles que la console peut afficher. Contactez la banque en indiquant la référence ci-dessous.",
+            ],
             ProblemText::BadLanguage => [
                 "This language is not available. Choose English, Spanish or French.",
                 "Este idioma no está disponible. Elija inglés, español o francés.",
@@ -73,14 +77,14 @@ impl ProblemText {
                 "La demande n’a pas été acceptée. Rechargez la page et réessayez.",
             ],
             ProblemText::AlreadyChanged => [
-                "This document has changed meanwhile (it may already be accepted or withdrawn). Reload the page to see where it stands.",
+                "This document has changed in the meantime (it may already be accepted or withdrawn). Reload the page to see where it stands.",
                 "Este documento ha cambiado mientras tanto (puede que ya esté aceptado o retirado). Vuelva a cargar la página para ver su estado.",
                 "Ce document a changé entre-temps (il est peut-être déjà accepté ou retiré). Rechargez la page pour voir où il en est.",
             ],
             ProblemText::NotFound => [
-                "This document is not among yours, or is no longer available.",
-                "Este documento no está entre los suyos, o ya no está disponible.",
-                "Ce document ne fait pas partie des vôtres, ou n’est plus disponible.",
+                "This document is not among yours, or is no longer available. Go back to My documents to see the ones waiting for you.",
+                "Este documento no está entre los suyos o ya no está disponible. Vuelva a Mis documentos para ver los que tiene pendientes.",
+                "Ce document ne fait pas partie des vôtres ou n’est plus disponible. Revenez à Mes documents pour voir ceux qui vous attendent.",
             ],
             ProblemText::SignedOut => [
                 "Your session has ended. Sign in again to continue.",
@@ -88,9 +92,9 @@ impl ProblemText {
                 "Votre session a pris fin. Reconnectez-vous pour continuer.",
             ],
             ProblemText::NotAllowed => [
-                "Your account cannot do this.",
-                "Su cuenta no permite hacer esto.",
-                "Votre compte ne permet pas de faire cela.",
+                "Your account cannot do this. If you think it should, contact the bank and give the reference below.",
+                "Su cuenta no permite hacer esto. Si cree que es un error, contacte con el banco e indique la referencia de abajo.",
+                "Votre compte ne permet pas de faire cela. Si vous pensez qu’il s’agit d’une erreur, contactez la banque en indiquant la référence ci-dessous.",
             ],
             ProblemText::ServiceUnavailable => [
                 "The service is not available at the moment. Try again in a few minutes.",

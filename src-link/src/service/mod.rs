@@ -65,11 +65,22 @@ pub struct ServiceState {
 }
 
 /// Where Apiture Consents is and the bank's API key for it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ConsentsConfig {
     pub base: url::Url,
     pub api_key: String,
     pub timeout: Duration,
+}
+
+/// The API key is a secret: never in a log line, even through `ServiceSettings`'s `Debug`.
+impl std::fmt::Debug for ConsentsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsentsConfig")
+            .field("base", &self.base.as_str())
+            .field("api_key", &"<redacted>")
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// What the service runs with, already read and checked by the host (the gateway's environment file,

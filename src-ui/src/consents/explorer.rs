@@ -169,7 +169,9 @@ fn TypePicker(selected: Vec<String>) -> impl IntoView {
     });
     let boxes = move || {
         let (choices, failed) = match loaded.get() {
-            None => (Vec::new(), None),
+            // While the names load, the URL's own types are offered (checked): an Apply pressed meanwhile
+            // keeps the filter instead of silently widening it to every type.
+            None => (type_choices(&ConsentTypeNames::default(), &checked), None),
             Some(Ok(choices)) => (choices, None),
             Some(Err(failed)) => (type_choices(&ConsentTypeNames::default(), &checked), Some(failed)),
         };

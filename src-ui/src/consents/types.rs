@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use console_api::consents::{ConsentTypeNames, LocalizedLabel};
-use console_api::consents_staff::type_names::{label_in, language_name, set_label};
+use console_api::consents_staff::type_names::{label_in, language_name, merge_names, set_label};
 use console_api::consents_staff::{check_type_name, thousands, ExplorerQuery, NamesInUse};
 use console_api::gateway::{ApiProblem, ClientError};
 use console_api::i18n::Language;
@@ -131,13 +131,22 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
     // Rebuilt when a name is added or removed, not at every keystroke in a label (the input keeps focus).
     let keys = Memo::new(move |_| draft.with(|d| d.keys().cloned().collect::<Vec<_>>()));
     let rows = move || keys.get().into_iter().map(|name| view! { <NameRow name draft admin/> }).collect_view();
+    // Mine on top of theirs, name by name (`merge_names`): what the other admin changed elsewhere stays.
+    // A name we both changed is not overwritten: the page says which, and nothing is sent.
     let apply = Callback::new({
         let send = send.clone();
         move |()| {
-            if let Some(fresh) = conflict.get_untracked() {
-                conflict.set(None);
-                send(fresh);
+            let Some(fresh) = conflict.get_untracked() else { return };
+            let (merged, clashes) = merge_names(&base.get_value().names, &draft.get_untracked(), &fresh.names);
+            if !clashes.is_empty() {
+                let message = format!("You and the other admin both changed {}: discard yours and make those edits again.", clashes.join(", "));
+                problem.set(Some(ErrorView::of(&ClientError::Invalid(console_api::validate::ValidationError { field: "names", message }), None)));
+                return;
             }
+            conflict.set(None);
+            draft.set(merged);
+            base.set_value(fresh.clone());
+            send(fresh);
         }
     });
     let discard = Callback::new(move |()| {

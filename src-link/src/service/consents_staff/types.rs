@@ -51,6 +51,9 @@ pub async fn put_types(State(state): State<ServiceState>, headers: HeaderMap, Ci
                 let e = console_api::validate::ValidationError { field: "names", message: format!("'{name}' needs at least one label, and no empty one") };
                 return Err(invalid(&e, &cid));
             }
+            // The page's own rules (a default label, one per language, no control characters), here too:
+            // a call that skips the page meets the same checks.
+            console_api::consents_staff::type_names::check_type_labels(name, labels).map_err(|e| invalid(&e, &cid))?;
         }
         Ok((names, if_match(&headers, &cid)?))
     })();
