@@ -120,8 +120,8 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
             return Err(problem);
         }
     };
-    if let (Some(refresh), Some(sub)) = (refresh, host.user_id().await) {
-        keep_refresh_token(&state.keychain, &profile.keychain_scope(), &sub, &refresh).await;
+    if let Some(refresh) = refresh {
+        keep_refresh_token(&state.keychain, &profile.keychain_scope(), &host.user_id().await, &refresh).await;
     }
     state.set_host(Arc::new(host));
     Ok(())

@@ -168,8 +168,8 @@ impl SignedInHost {
     }
 
     /// Who signed in (the authorization server's id).
-    pub async fn user_id(&self) -> Option<String> {
-        Some(self.session.lock().await.user.id.clone())
+    pub async fn user_id(&self) -> String {
+        self.session.lock().await.user.id.clone()
     }
 
     /// The person's refresh token (to revoke it at sign-out).

@@ -181,6 +181,14 @@ pub fn run_bench(tools: &Tools, args: &[String]) -> Result<(), String> {
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
+/// Ctrl-C and SIGTERM set [`STOP`]: the run loops then stop what they started.
+fn stop_on_signals() {
+    unsafe {
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+    }
+}
+
 extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
 }
@@ -216,10 +224,7 @@ fn terminate(child: &mut Child) {
 
 /// Starts the sandbox and the gateway, and keeps them up until Ctrl-C.
 pub fn run_services(root: &std::path::Path, port_ui: &str, port_sandbox: &str) -> Result<(), String> {
-    unsafe {
-        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
-    }
+    stop_on_signals();
     let bin = target_dir().join("debug");
     let data = root.join(".sandbox");
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
@@ -284,10 +289,7 @@ pub fn run_services(root: &std::path::Path, port_ui: &str, port_sandbox: &str) -
 /// Starts the sandbox, then the desktop app against it; stops the sandbox when the app's window closes
 /// (or on Ctrl-C).
 pub fn run_desktop(root: &std::path::Path, port_sandbox: &str) -> Result<(), String> {
-    unsafe {
-        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
-    }
+    stop_on_signals();
     let bin = target_dir().join("debug");
     let data = root.join(".sandbox");
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
