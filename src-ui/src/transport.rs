@@ -65,11 +65,27 @@ extern "C" {
     /// queues calls until the IPC is ready, and resolves with the command's answer or rejects with its error.
     #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], js_name = invoke, catch)]
     async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    /// Tauri's address of a path on one of the app's own schemes (`console://localhost/…`, or
+    /// `http://console.localhost/…` where the webview wants http).
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], js_name = convertFileSrc)]
+    fn tauri_convert_file_src(path: &str, scheme: &str) -> String;
 }
 
 /// Whether the page runs in the desktop app.
 fn in_desktop_app() -> bool {
     web_sys::window().is_some_and(|w| Reflect::has(&w, &JsValue::from_str("__TAURI_INTERNALS__")).unwrap_or(false))
+}
+
+/// Where a frame loads a gateway path from (`path`: `/api/…` with its query). In a browser, the path
+/// itself; in the desktop app, whose page origin answers every path with the page, the app's `console:`
+/// scheme, which the same Rust service answers (src-tauri/src/resources.rs).
+pub fn resource_url(path: &str) -> String {
+    if in_desktop_app() {
+        tauri_convert_file_src(path, "console")
+    } else {
+        path.to_string()
+    }
 }
 
 /// The desktop app's `api` command (src-tauri/src/api.rs): the same exchange as over HTTP, as plain JS

@@ -61,7 +61,7 @@ fn ReadAndAccept(consent: Consent, given: RwSignal<Option<GivenConsents>>) -> im
     };
     let revision = revision_line(me, &consent, None);
     // The inbox links only safe URIs, but this page can be opened by its address: check again.
-    let frame = match document_path(&consent.document.uri) {
+    let frame = match document_path(&consent.document.uri).map(|path| crate::transport::resource_url(&path)) {
         Ok(src) => view! { <iframe class="document-frame" sandbox="" src=src title=title data-testid="document-frame"></iframe> }.into_any(),
         Err(_) => view! { <p class="field-error" data-testid="unsafe-document">{me.t(Text::UnsafeDocument)}</p> }.into_any(),
     };
