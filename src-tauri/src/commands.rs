@@ -21,7 +21,7 @@ use crate::state::AppState;
 /// app's own settings (`crate::settings_api`). `Err`: the call itself was refused before any host saw it
 /// (a method or path the console does not have), as the gateway's 400.
 #[tauri::command]
-pub async fn api(state: State<'_, AppState>, call: ApiCall) -> Result<ApiAnswer, ApiProblem> {
+pub async fn api<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, call: ApiCall) -> Result<ApiAnswer, ApiProblem> {
     // The first call of a run: a sign-in kept in the keychain by an earlier run is taken up again.
     state.resumed.get_or_init(|| resume(&state)).await;
     // The page signs out as it does at the gateway; here the app itself ends the sign-in.
@@ -29,7 +29,8 @@ pub async fn api(state: State<'_, AppState>, call: ApiCall) -> Result<ApiAnswer,
         sign_out(&state).await;
         return Ok(ApiAnswer { status: 204, headers: Vec::new(), body: String::new() });
     }
-    if let Some(answer) = crate::settings_api::answer(&state, &call).await {
+    let dialogs = state.dialogs.clone().unwrap_or_else(|| crate::dialogs::for_app(&app).into());
+    if let Some(answer) = crate::settings_api::answer(&state, dialogs.as_ref(), &call).await {
         return answer;
     }
     let host = state.host();

@@ -31,7 +31,7 @@ pub fn import(keychain: &Keychain, environment: &str, pem_text: &str) -> Result<
 }
 
 /// The PKCS#8 DER of a P-256 private key, checked by signing with it.
-fn es256_der(pem_text: &str) -> Result<Vec<u8>, D1KeyError> {
+pub fn es256_der(pem_text: &str) -> Result<Vec<u8>, D1KeyError> {
     let block = pem::parse(pem_text.trim()).map_err(|e| D1KeyError::NotPem(e.to_string()))?;
     if block.tag() != "PRIVATE KEY" {
         return Err(D1KeyError::WrongKind(block.tag().to_lowercase()));

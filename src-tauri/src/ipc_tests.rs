@@ -13,7 +13,10 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, Moc
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
+use std::path::PathBuf;
+
 use crate::api::{ApiAnswer, RouterHost};
+use crate::dialogs::ScriptedDialogs;
 use crate::keychain::Keychain;
 use crate::profile::{Profile, Profiles};
 use crate::state::AppState;
@@ -47,19 +50,34 @@ fn echo_router() -> Router {
         )
 }
 
-fn test_state() -> AppState {
+/// A state of its own folder, whose `dialogs/` answers the app's dialogs (`ScriptedDialogs`).
+fn test_state_in() -> (AppState, PathBuf) {
     let sandbox = Profile::sandbox(&"http://127.0.0.1:9/".parse().unwrap()).unwrap();
     let dir = std::env::temp_dir().join(format!("console-ipc-tests-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst)));
+    let dialogs = dir.join("dialogs");
+    std::fs::create_dir_all(&dialogs).unwrap();
     let profiles = Profiles::load(&dir.join("profiles.toml"), sandbox).unwrap();
-    AppState::signed_out(profiles, Keychain::memory_only("tests"), None)
+    let state = AppState::signed_out(profiles, Keychain::memory_only("tests"), None).with_dialogs(Arc::new(ScriptedDialogs { dir: dialogs.clone() }));
+    (state, dialogs)
+}
+
+fn test_state() -> AppState {
+    test_state_in().0
 }
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 fn mock_window() -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = crate::builder(mock_builder(), test_state()).build(mock_context(noop_assets())).expect("mock app");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
+    let (app, window, _) = mock_window_with_dialogs();
     (app, window)
+}
+
+/// The app, its main window, and the folder that answers its dialogs.
+fn mock_window_with_dialogs() -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>, PathBuf) {
+    let (state, dialogs) = test_state_in();
+    let app = crate::builder(mock_builder(), state).build(mock_context(noop_assets())).expect("mock app");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
+    (app, window, dialogs)
 }
 
 #[test]
@@ -146,8 +164,86 @@ fn a_profile_without_its_secrets_refuses_sign_in_before_any_browser_opens() {
 }
 
 #[test]
+fn a_secret_is_imported_from_the_file_the_person_chooses_after_they_confirm_where_it_goes() {
+    let (app, window, dialogs) = mock_window_with_dialogs();
+    let mut staging = Profile::sandbox(&"https://api.bank.example/".parse().unwrap()).unwrap();
+    staging.name = "staging".into();
+    staging.environment = console_api::gateway::Environment::Staging;
+    let saved = invoke(&window, "api", json!({ "call": {
+        "method": "PUT", "path": "/api/desktop/profiles/staging", "body": serde_json::to_string(&staging).unwrap(),
+    }})).unwrap();
+    assert_eq!(saved["status"], 200, "{saved}");
+    let import = |kind: &str, body: Option<&str>| {
+        let path = format!("/api/desktop/profiles/staging/secrets/{kind}/import");
+        let answer = invoke(&window, "api", json!({ "call": { "method": "POST", "path": path, "body": body } })).unwrap();
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        (answer["status"].as_u64().unwrap(), body)
+    };
+    let kept = |kind: crate::profile::SecretKind| {
+        let state = app.state::<AppState>();
+        let scope = state.profiles.lock().unwrap().get("staging").unwrap().keychain_scope();
+        state.keychain.get(&kind.entry(&scope)).unwrap().is_some()
+    };
+    let pick = |path: &std::path::Path| std::fs::write(dialogs.join("pick"), path.display().to_string()).unwrap();
+    let asked = || std::fs::read_to_string(dialogs.join("asked.log")).unwrap_or_default();
+
+    // The page cannot name the file: the app asks for it.
+    let (status, problem) = import("d1Key", Some(r#"{"file": "/home/someone/.ssh/id"}"#));
+    assert_eq!(status, 400);
+    assert!(problem["message"].as_str().unwrap().contains("file chooser"), "{problem}");
+    assert_eq!(asked(), "", "no dialog for a refused call");
+
+    // Nothing chosen: nothing imported.
+    assert_eq!(import("d1Key", None), (200, json!({ "imported": false })));
+    assert!(asked().contains("Choose the D1 signing key of staging"), "{}", asked());
+
+    // A file others may read is not a secret file: refused, saying how to fix it, before any confirmation.
+    use std::os::unix::fs::PermissionsExt;
+    let key = dialogs.join("d1.pem");
+    std::fs::write(&key, include_str!("../../src-sandbox/demo/DEMOISSUER.es256.key.pem")).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    pick(&key);
+    let (status, problem) = import("d1Key", Some("{}"));
+    assert_eq!(status, 400);
+    assert!(problem["message"].as_str().unwrap().contains("chmod 600"), "{problem}");
+    assert!(!asked().contains("Import a secret"), "refused before the confirmation");
+
+    // Readable by its owner only: the person is shown the file and where the key will be used, and confirms.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(import("d1Key", None), (200, json!({ "imported": true })));
+    let question = asked();
+    assert!(question.contains(&format!("Import {} as the D1 signing key of the profile staging?", key.display())), "{question}");
+    assert!(question.contains("https://api.bank.example/authz/v1"), "{question}");
+    assert!(kept(crate::profile::SecretKind::D1Key));
+
+    // Declined at the confirmation: nothing kept.
+    let api_key = dialogs.join("consents.key");
+    std::fs::write(&api_key, "a-consents-api-key\n").unwrap();
+    std::fs::set_permissions(&api_key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    pick(&api_key);
+    std::fs::write(dialogs.join("refuse"), "").unwrap();
+    assert_eq!(import("consentsApiKey", None), (200, json!({ "imported": false })));
+    assert!(asked().contains("Apiture Consents at https://api.bank.example/consents"), "{}", asked());
+    assert!(!kept(crate::profile::SecretKind::ConsentsApiKey));
+    std::fs::remove_file(dialogs.join("refuse")).unwrap();
+
+    // Not a regular file, and nothing of a file that is not a secret quoted back.
+    pick(std::path::Path::new("/dev/zero"));
+    let (status, problem) = import("consentsApiKey", None);
+    assert_eq!(status, 400);
+    assert!(problem["message"].as_str().unwrap().contains("not a regular file"), "{problem}");
+    let prose = dialogs.join("notes.txt");
+    std::fs::write(&prose, "my private notes here").unwrap();
+    std::fs::set_permissions(&prose, std::fs::Permissions::from_mode(0o600)).unwrap();
+    pick(&prose);
+    let (status, problem) = import("d1Key", None);
+    assert_eq!(status, 400);
+    assert!(!problem.to_string().contains("private notes"), "{problem}");
+}
+
+#[test]
 fn a_profile_sent_elsewhere_loses_the_secrets_imported_for_it() {
-    let (app, window) = mock_window();
+    let (app, window, dialogs) = mock_window_with_dialogs();
     let mut staging = Profile::sandbox(&"https://api.bank.example/".parse().unwrap()).unwrap();
     staging.name = "staging".into();
     staging.environment = console_api::gateway::Environment::Staging;
@@ -158,28 +254,13 @@ fn a_profile_sent_elsewhere_loses_the_secrets_imported_for_it() {
         serde_json::from_str::<Value>(answer["body"].as_str().unwrap()).unwrap()
     };
     put(&staging);
-    let dir = std::env::temp_dir().join(format!("console-ipc-secret-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let key = dir.join("d1.pem");
-    std::fs::write(&key, include_str!("../../src-sandbox/demo/DEMOISSUER.es256.key.pem")).unwrap();
-    let import = json!({ "call": {
-        "method": "PUT", "path": "/api/desktop/profiles/staging/secrets/d1Key",
-        "body": serde_json::to_string(&json!({ "file": key.display().to_string() })).unwrap(),
-    }});
-    // A file others may read is not a secret file: refused, saying how to fix it.
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let refused = invoke(&window, "api", import.clone()).unwrap();
-    assert_eq!(refused["status"], 400);
-    assert!(refused["body"].as_str().unwrap().contains("chmod 600"), "{refused}");
+    let key = dialogs.join("d1.pem");
+    std::fs::write(&key, include_str!("../../src-sandbox/demo/DEMOISSUER.es256.key.pem")).unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(dialogs.join("pick"), key.display().to_string()).unwrap();
+    let import = json!({ "call": { "method": "POST", "path": "/api/desktop/profiles/staging/secrets/d1Key/import" } });
     assert_eq!(invoke(&window, "api", import).unwrap()["status"], 200);
-    // Not a regular file, and nothing of a non-key file quoted back.
-    let device = json!({ "call": {
-        "method": "PUT", "path": "/api/desktop/profiles/staging/secrets/consentsApiKey", "body": "{\"file\": \"/dev/zero\"}",
-    }});
-    let refused = invoke(&window, "api", device).unwrap();
-    assert!(refused["body"].as_str().unwrap().contains("not a regular file"), "{refused}");
     // Under the profile as it is now.
     let kept = || {
         let state = app.state::<AppState>();
@@ -201,7 +282,35 @@ fn a_profile_sent_elsewhere_loses_the_secrets_imported_for_it() {
     let before = staging.keychain_scope();
     staging.roles.admin = vec!["everyone".into()];
     assert_ne!(staging.keychain_scope(), before, "a page that maps itself to admin loses the secrets");
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_export_is_saved_where_the_person_chooses_and_a_refusal_saves_nothing() {
+    let (app, window, dialogs) = mock_window_with_dialogs();
+    let router = Router::new()
+        .route("/api/consents/export.csv", get(|| async { ([("content-type", "text/csv")], "id,state\nc1,given\n") }))
+        .route(
+            "/api/documents/campaign/outstanding.csv",
+            get(|| async { (StatusCode::FORBIDDEN, Json(json!({ "status": 403, "kind": "forbidden", "message": "Admins only." }))) }),
+        );
+    app.state::<AppState>().set_host(Arc::new(RouterHost(router)));
+    let download = |path: &str, name: &str| {
+        let body = json!({ "path": path, "name": name }).to_string();
+        invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/api/desktop/downloads", "body": body } })).unwrap()
+    };
+    let saved = download("/api/consents/export.csv?state=given", "consents.csv");
+    assert_eq!(saved["status"], 200, "{saved}");
+    let target = dialogs.join("saved/consents.csv");
+    assert_eq!(serde_json::from_str::<Value>(saved["body"].as_str().unwrap()).unwrap()["saved"], target.display().to_string());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "id,state\nc1,given\n");
+    // The service's refusal is the page's to show; no dialog, no file.
+    let refused = download("/api/documents/campaign/outstanding.csv?uri=x", "outstanding.csv");
+    assert_eq!(refused["status"], 403);
+    assert!(!dialogs.join("saved/outstanding.csv").exists());
+    // Only exports: nothing else the service answers becomes a file.
+    let other = download("/api/session", "session.json");
+    assert_eq!(other["status"], 400);
+    assert!(!std::fs::read_to_string(dialogs.join("asked.log")).unwrap().contains("session.json"));
 }
 
 #[test]
@@ -220,10 +329,10 @@ fn profiles_are_refused_in_words_and_listed_without_secrets() {
         "method": "PUT", "path": "/api/desktop/profiles/other", "body": serde_json::to_string(&bad).unwrap(),
     }})).unwrap();
     assert_eq!(renamed["status"], 400);
-    let relative = invoke(&window, "api", json!({ "call": {
-        "method": "PUT", "path": "/api/desktop/profiles/sandbox/secrets/d1Key", "body": "{\"file\": \"key.pem\"}",
+    let sandbox = invoke(&window, "api", json!({ "call": {
+        "method": "POST", "path": "/api/desktop/profiles/sandbox/secrets/d1Key/import",
     }})).unwrap();
-    assert_eq!(relative["status"], 400, "the sandbox's secrets come with the app");
+    assert_eq!(sandbox["status"], 400, "the sandbox's secrets come with the app");
     let listed = invoke(&window, "api", json!({ "call": { "method": "GET", "path": "/api/desktop/profiles" } })).unwrap();
     assert_eq!(listed["status"], 200);
     let body: Value = serde_json::from_str(listed["body"].as_str().unwrap()).unwrap();

@@ -5,9 +5,12 @@
 pub mod api;
 mod commands;
 pub mod d1_key;
+pub mod dialogs;
+mod downloads;
 pub mod keychain;
 pub mod loopback;
 pub mod profile;
+pub mod resources;
 pub mod service_host;
 mod settings_api;
 pub mod sign_in;
@@ -49,11 +52,19 @@ pub fn run() {
     }
 }
 
-/// The app's plugins and commands on any runtime (the mock runtime in tests).
+/// The app's plugins, commands and resource scheme on any runtime (the mock runtime in tests).
 pub fn commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(tauri::generate_handler![commands::api, commands::keychain_status, commands::sign_in])
+        .register_asynchronous_uri_scheme_protocol(resources::SCHEME, |context, request, responder| {
+            let app = context.app_handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let state = app.state::<state::AppState>();
+                let (parts, _) = request.into_parts();
+                responder.respond(resources::answer(state.host().as_ref(), &parts.method, &parts.uri).await);
+            });
+        })
 }
 
 /// [`commands`] with `state`: what the tests build.

@@ -1,18 +1,22 @@
 //! The desktop app's own settings, under `/api/desktop/` through the same `api` command (the web gateway
 //! has none of these routes: a 404 there). Profiles are listed, saved, removed and made active; a
-//! profile's secrets are imported from files the person names, read here: the page never holds a key.
+//! profile's secrets are imported from files the person chooses in the app's own file chooser: the page
+//! never holds a key, and cannot name a file either.
 //!
 //! * `GET /api/desktop/profiles`: every profile, which one is active, which secrets each has.
 //! * `PUT /api/desktop/profiles/{name}`: add or replace (the body is the profile); a replacement that
 //!   sends secrets elsewhere (another URL, client, issuer or key id) drops the ones imported before.
 //! * `DELETE /api/desktop/profiles/{name}`: remove it and its keychain entries.
 //! * `POST /api/desktop/profiles/{name}/activate`: work there; signs out first.
-//! * `PUT /api/desktop/profiles/{name}/secrets/{kind}`: `{"file": "/path"}`, imported into the keychain.
+//! * `POST /api/desktop/profiles/{name}/secrets/{kind}/import` (no body): the app asks the person for the
+//!   file, checks it, asks them to confirm where the secret will be sent, and keeps it in the keychain.
+//! * `POST /api/desktop/downloads`: an export saved where the person chooses (`crate::downloads`).
 
 use console_api::gateway::{ApiProblem, ProblemKind};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::api::{ApiAnswer, ApiCall};
+use crate::dialogs::Dialogs;
 use crate::keychain::{refresh_entry, KeychainStatus};
 use crate::profile::{Profile, ProfileError, SecretKind, SANDBOX};
 use crate::state::AppState;
@@ -63,14 +67,8 @@ struct ProfileEntry {
     secrets: Vec<(SecretKind, bool)>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SecretFile {
-    file: String,
-}
-
 /// The answer to a call under [`PREFIX`], or `None` for any other path.
-pub async fn answer(state: &AppState, call: &ApiCall) -> Option<Result<ApiAnswer, ApiProblem>> {
+pub async fn answer(state: &AppState, dialogs: &dyn Dialogs, call: &ApiCall) -> Option<Result<ApiAnswer, ApiProblem>> {
     let rest = call.path.strip_prefix(PREFIX)?;
     let parts: Vec<&str> = rest.split('/').collect();
     let answer = match (call.method.as_str(), parts.as_slice()) {
@@ -78,7 +76,8 @@ pub async fn answer(state: &AppState, call: &ApiCall) -> Option<Result<ApiAnswer
         ("PUT", ["profiles", name]) => save(state, name, call.body.as_deref().unwrap_or_default()).await,
         ("DELETE", ["profiles", name]) => remove(state, name).await,
         ("POST", ["profiles", name, "activate"]) => activate(state, name).await,
-        ("PUT", ["profiles", name, "secrets", kind]) => import(state, name, kind, call.body.as_deref().unwrap_or_default()).await,
+        ("POST", ["profiles", name, "secrets", kind, "import"]) => import(state, dialogs, name, kind, call.body.as_deref()).await,
+        ("POST", ["downloads"]) => crate::downloads::save(state, dialogs, call.body.as_deref().unwrap_or_default()).await,
         _ => Err(ApiProblem::new(404, ProblemKind::NotFound, "There is no such desktop settings route.")),
     };
     Some(Ok(answer.unwrap_or_else(|problem| ApiAnswer {
@@ -200,44 +199,67 @@ async fn activate(state: &AppState, name: &str) -> Result<ApiAnswer, ApiProblem>
     ok(&profile)
 }
 
-async fn import(state: &AppState, name: &str, kind: &str, body: &str) -> Result<ApiAnswer, ApiProblem> {
+/// Asks the person for the secret's file (the page names none), checks it, shows where the secret will be
+/// sent and asks them to confirm, then keeps it in the keychain. Cancelled at either step: nothing kept,
+/// `{"imported": false}`.
+async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str, body: Option<&str>) -> Result<ApiAnswer, ApiProblem> {
     let invalid = |field: &str, message: String| ApiProblem { field: Some(field.into()), ..ApiProblem::new(400, ProblemKind::InvalidInput, message) };
     let kind: SecretKind = serde_json::from_value(serde_json::Value::String(kind.into()))
         .map_err(|_| invalid("kind", "The secret is one of d1Key, consentsApiKey, directoryClientSecret, masClientSecret.".into()))?;
+    if body.is_some_and(|body| !matches!(body.trim(), "" | "{}")) {
+        return Err(invalid("file", "The app asks for the file itself, in its own file chooser: send no body.".into()));
+    }
     if name == SANDBOX {
         return Err(invalid("profile", "The sandbox's secrets come with the app.".into()));
     }
     let Some(target) = state.profiles.lock().unwrap_or_else(|p| p.into_inner()).get(name) else {
         return Err(ApiProblem::new(404, ProblemKind::NotFound, format!("There is no profile named {name:?}.")));
     };
-    let file: SecretFile = serde_json::from_str(body).map_err(|_| invalid("file", "Name the file to import: {\"file\": \"/path/to/it\"}.".into()))?;
-    let path = std::path::PathBuf::from(&file.file);
-    if !path.is_absolute() {
-        return Err(invalid("file", "Give the file's full path (starting with /).".into()));
-    }
-    let (keychain, profile) = (state.keychain.clone(), target.keychain_scope());
-    blocking(move || -> Result<(), ApiProblem> {
-        let text = read_secret_file(&path).map_err(|why| invalid("file", why))?;
-        match kind {
-            // The key's own parse errors can quote the file: only what is wrong with it is said.
-            SecretKind::D1Key => crate::d1_key::import(&keychain, &profile, &text).map_err(|e| {
-                invalid("file", match e {
-                    crate::d1_key::D1KeyError::NotPem(_) | crate::d1_key::D1KeyError::WrongKind(_) => {
-                        format!("{} is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----).", path.display())
-                    }
-                    other => other.to_string(),
-                })
-            }),
-            _ => {
-                let secret = text.trim();
-                if secret.is_empty() || secret.contains(char::is_whitespace) {
-                    return Err(invalid("file", format!("{} should hold the {} alone, on one line.", path.display(), kind.label())));
-                }
-                keychain.set(&kind.entry(&profile), secret.as_bytes()).map_err(|e| ApiProblem::new(500, ProblemKind::Internal, e.to_string()))
+    let Some(path) = dialogs.pick_file(&format!("Choose the {} of {name}", kind.label())).await else {
+        return ok(&serde_json::json!({ "imported": false }));
+    };
+    let shown = path.display().to_string();
+    let text = blocking(move || read_secret_file(&path)).await?.map_err(|why| invalid("file", why))?;
+    let checked = match kind {
+        // The key's own parse errors can quote the file: only what is wrong with it is said.
+        SecretKind::D1Key => crate::d1_key::es256_der(&text).map_err(|e| match e {
+            crate::d1_key::D1KeyError::NotPem(_) | crate::d1_key::D1KeyError::WrongKind(_) => {
+                format!("{shown} is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----).")
+            }
+            other => other.to_string(),
+        }),
+        _ => {
+            let secret = text.trim();
+            if secret.is_empty() || secret.contains(char::is_whitespace) {
+                Err(format!("{shown} should hold the {} alone, on one line.", kind.label()))
+            } else {
+                Ok(secret.as_bytes().to_vec())
             }
         }
-    })
-    .await??;
+    }
+    .map_err(|why| invalid("file", why))?;
+    let question = format!(
+        "Import {shown} as the {} of the profile {name}?\n\nThe app will use it with {}.",
+        kind.label(),
+        sent_to(&target, kind)
+    );
+    if !dialogs.confirm("Import a secret", &question, "Import").await {
+        return ok(&serde_json::json!({ "imported": false }));
+    }
+    let (keychain, entry) = (state.keychain.clone(), kind.entry(&target.keychain_scope()));
+    blocking(move || keychain.set(&entry, &checked)).await?.map_err(|e| ApiProblem::new(500, ProblemKind::Internal, e.to_string()))?;
     tracing::info!(profile = %name, secret = kind.label(), "desktop secret imported");
-    ok(&serde_json::json!({}))
+    ok(&serde_json::json!({ "imported": true }))
+}
+
+/// Where a secret of `profile` goes, in the words of the confirmation.
+fn sent_to(profile: &Profile, kind: SecretKind) -> String {
+    match kind {
+        SecretKind::D1Key => format!("D1 at {} (it signs the app's requests for D1 tokens)", profile.d1_authz),
+        SecretKind::ConsentsApiKey => format!("Apiture Consents at {}", profile.consents_base),
+        SecretKind::DirectoryClientSecret => {
+            format!("the directory's token server at {}", profile.directory_token_url.as_ref().unwrap_or(&profile.auth_base))
+        }
+        SecretKind::MasClientSecret => format!("MasStack's token server at {}", profile.mas_token_url),
+    }
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use console_api::gateway::{Environment, SessionInfo};
 
 use crate::api::{ApiHost, SignedOutHost};
+use crate::dialogs::Dialogs;
 use crate::keychain::Keychain;
 use crate::profile::{Profile, Profiles};
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub audit_log: Option<PathBuf>,
     /// Set once the first call of the run has tried to take up a kept sign-in (`crate::commands::api`).
     pub resumed: tokio::sync::OnceCell<()>,
+    /// The dialogs the app opens, when not the desktop's own ([`crate::dialogs::for_app`]): tests' scripts.
+    pub dialogs: Option<Arc<dyn Dialogs>>,
 }
 
 impl AppState {
@@ -39,7 +42,13 @@ impl AppState {
             active: RwLock::new(active),
             audit_log,
             resumed: tokio::sync::OnceCell::new(),
+            dialogs: None,
         }
+    }
+
+    /// The same, its dialogs answered by `dialogs`.
+    pub fn with_dialogs(self, dialogs: Arc<dyn Dialogs>) -> Self {
+        AppState { dialogs: Some(dialogs), ..self }
     }
 
     pub fn host(&self) -> Arc<dyn ApiHost> {

@@ -38,6 +38,8 @@ impl Run {
             ("CONSOLE_E2E_BROWSER_USER_FILE", self.user_file().display().to_string()),
             ("XDG_CONFIG_HOME", self.home.path().join("config").display().to_string()),
             ("XDG_DATA_HOME", self.home.path().join("data").display().to_string()),
+            // The app's save dialog, answered by this folder (debug builds only): files land in dialogs/saved/.
+            ("CONSOLE_E2E_DIALOGS", self.dialogs().display().to_string()),
         ]
     }
 
@@ -55,6 +57,13 @@ impl Run {
         let log = std::fs::read_to_string(self.user_file().with_extension("log")).unwrap_or_default();
         let shot = desktop.screenshot(&format!("desktop-failed-sign-in-{user}")).await;
         panic!("{user} was not signed in; the browser said: {log}; the window: {}", shot.display());
+    }
+
+    /// The folder that answers the app's dialogs.
+    fn dialogs(&self) -> std::path::PathBuf {
+        let dir = self.home.path().join("dialogs");
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     /// The audit lines the app wrote.
@@ -85,6 +94,26 @@ async fn staff_sign_in_read_a_timeline_delete_a_consumer_and_open_a_customer_pag
     desktop.wait_testid("op-row", WAIT).await;
     desktop.wait_testid("all-loaded", Duration::from_secs(30)).await;
     desktop.screenshot("desktop-timeline").await;
+    // Its export, saved where the person chooses through the app's save dialog: the whole history.
+    desktop.click_testid("export-csv").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    let said = loop {
+        let said = desktop.js("const s = document.querySelector('[data-testid=desktop-download-status]'); return s ? s.textContent : '';").await;
+        let said = said.as_str().unwrap_or_default().to_string();
+        if said.starts_with("Saved") || said.starts_with("Not saved") {
+            break said;
+        }
+        assert!(std::time::Instant::now() < deadline, "the export was never saved: {said:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let saved = run.dialogs().join("saved");
+    let files: Vec<_> = std::fs::read_dir(&saved).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    assert_eq!(files.len(), 1, "{said}: {files:?}");
+    assert_eq!(said, format!("Saved {}.", files[0].display()));
+    assert!(files[0].extension().is_some_and(|e| e == "csv"), "{files:?}");
+    let csv = std::fs::read_to_string(&files[0]).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 523, "a header and every operation");
+    desktop.screenshot("desktop-export-saved").await;
 
     // Deleting demo-alice through the dialog: reason, the consumerId typed, submit.
     search(&desktop, "demo-alice", "/consumers/demo-alice").await;
@@ -128,6 +157,7 @@ async fn staff_sign_in_read_a_timeline_delete_a_consumer_and_open_a_customer_pag
     let by_ada = |action: &str| audit.iter().filter(|l| l["userId"] == "usr-ada" && l["action"] == action).count();
     assert_eq!(by_ada("session.sign_in"), 1, "{audit:?}");
     assert!(by_ada("d1.consumer.delete") >= 2, "attempt and outcome: {audit:?}");
+    assert!(by_ada("d1.operations.export") >= 1, "the saved export: {audit:?}");
     assert!(audit.iter().all(|l| l["client"] == "desktop app"), "{audit:?}");
     desktop.stop().await;
 }
@@ -148,13 +178,35 @@ async fn an_end_user_accepts_a_revised_document_and_the_keychain_keeps_the_sign_
     desktop.client.wait().at_most(WAIT).for_element(fantoccini::Locator::Css(&format!("{privacy} [data-testid=read-document]"))).await.expect("the revised privacy policy");
     desktop.screenshot("desktop-me-inbox").await;
     desktop.js(&format!("document.querySelector('{privacy} [data-testid=read-document]').click();")).await;
-    desktop.wait_testid("document-frame", WAIT).await;
+    // The document itself, in its sandboxed frame: loaded from the app's own scheme (the page's origin
+    // would answer with the page), through the same service and audit as every call.
+    let frame = desktop.wait_testid("document-frame", WAIT).await;
+    let src = frame.attr("src").await.ok().flatten().unwrap_or_default();
+    assert!(src.starts_with("console://localhost/%2Fapi%2Fme%2Fdocuments%3Furi%3D"), "{src}");
+    frame.enter_frame().await.expect("into the document's frame");
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let text = match desktop.client.find(fantoccini::Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains("Revision 2027:1") && text.contains("What changed") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the document's text never showed in its frame: {text:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    desktop.client.enter_parent_frame().await.expect("back to the page");
+    desktop.screenshot("desktop-me-document").await;
     desktop.click_testid("agree").await;
     desktop.click_testid("accept").await;
     let receipt = desktop.wait_testid("receipt", WAIT).await.text().await.unwrap_or_default();
     assert!(receipt.contains("revision 2027:1"), "{receipt}");
     desktop.screenshot("desktop-me-receipt").await;
     desktop.stop().await;
+    let audit = run.audit();
+    let read = audit.iter().filter(|l| l["userId"] == "usr-alice" && l["action"] == "documents.read.mine" && l["status"] == 200).count();
+    assert!(read >= 1, "the document was read through the service: {audit:?}");
 
     // Started again on the same keychain: the kept refresh token signs alice in, no browser involved.
     std::fs::write(run.user_file(), "nobody-must-sign-in").unwrap();

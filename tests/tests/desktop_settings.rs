@@ -93,7 +93,8 @@ fn profiles_file(config: &Path) -> String {
 #[tokio::test]
 async fn environments_are_added_checked_given_secrets_switched_and_removed_in_the_settings_screen() {
     let dir = scratch();
-    let (config, data) = (dir.join("config"), dir.join("data"));
+    let (config, data, dialogs) = (dir.join("config"), dir.join("data"), dir.join("dialogs"));
+    std::fs::create_dir_all(&dialogs).expect("the dialogs' folder");
     let key_file = dir.join("bank-d1.pem");
     std::fs::write(&key_file, DEMO_KEY).expect("write the key file");
     // A secret file its owner alone may read, as the app asks.
@@ -106,6 +107,8 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
         ("CONSOLE_DESKTOP_SANDBOX", closed_port_url().to_string()),
         ("XDG_CONFIG_HOME", config.display().to_string()),
         ("XDG_DATA_HOME", data.display().to_string()),
+        // The app's file chooser and confirmation, answered by files in this folder (debug builds only).
+        ("CONSOLE_E2E_DIALOGS", dialogs.display().to_string()),
     ])
     .await;
 
@@ -157,17 +160,22 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
     assert!(file.contains("\"helpdesk\"") && !file.contains("directoryTokenUrl"), "{file}");
     desktop.screenshot("desktop-settings-3-saved").await;
 
-    // The D1 key: a relative path is refused here; the PEM file's full path is imported.
-    type_into(&desktop, "import-file-staging-test", "bank-d1.pem").await;
-    click(&desktop, "import-submit-staging-test").await;
-    wait_text(&desktop, "import-error-staging-test", "full path").await;
+    // The D1 key, from the file the person chooses in the app's own file chooser (the page names none).
+    // Nothing chosen: nothing imported.
     find(&desktop, "import-kind-staging-test").await.select_by_value("d1Key").await.expect("choose the D1 key");
-    type_into(&desktop, "import-file-staging-test", &key_file.display().to_string()).await;
+    click(&desktop, "import-submit-staging-test").await;
+    wait_text(&desktop, "settings-status", "Nothing was imported").await;
+    // The key file chosen: the person is asked to confirm where it will be used, then it is kept.
+    std::fs::write(dialogs.join("pick"), key_file.display().to_string()).expect("the file the chooser answers");
     click(&desktop, "import-submit-staging-test").await;
     wait_text(&desktop, "settings-status", "Imported the D1 signing key (PEM) of staging-test").await;
     assert!(secret_present(&desktop, "staging-test", "d1Key").await);
     assert!(!secret_present(&desktop, "staging-test", "consentsApiKey").await);
     assert!(!profiles_file(&config).contains("PRIVATE KEY"), "the key is never written to the profiles file");
+    let asked = std::fs::read_to_string(dialogs.join("asked.log")).unwrap_or_default();
+    assert!(asked.contains("Choose the D1 signing key of staging-test"), "{asked}");
+    assert!(asked.contains(&format!("Import {} as the D1 signing key of the profile staging-test?", key_file.display())), "{asked}");
+    assert!(asked.contains("https://d1.staging.example/authz/v1"), "the confirmation says where the key is used: {asked}");
     desktop.screenshot("desktop-settings-4-key-imported").await;
 
     // Edited: the name stays as it is (it keys the secrets), the rest is the form's to change.

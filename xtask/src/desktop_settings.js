@@ -1,7 +1,9 @@
 // The desktop app's settings screen, `/settings`: the environments the app can work in, as profiles
 // (src-tauri/src/profile.rs) that the Rust side keeps in the app's config folder and answers under
 // `/api/desktop/` through the same `api` command as the console's own calls (src-tauri/src/settings_api.rs).
-// Secrets are imported by naming a file that the Rust side reads: the page never holds a key.
+// Secrets are imported from a file the person chooses in the app's own file chooser, opened and read by the
+// Rust side, which also asks them to confirm where the secret will be sent: the page never holds a key,
+// and cannot name a file either.
 // Plain DOM calls, like the sign-in screen: it must work with nobody signed in and no bundle loaded.
 // Only the desktop's boot.js carries this (xtask/src/ui.rs); the web console has no such routes.
 
@@ -112,13 +114,6 @@ function urlFault(text, strict) {
 function problemPlace(problem) {
   const field = problem && problem.field;
   return PROFILE_FIELDS.some((f) => f.key === field) ? field : null;
-}
-
-// Why a secret's file cannot be imported as typed, or null: the Rust side reads only full paths.
-function secretFileFault(path) {
-  if (path.trim() === '') return 'Enter the full path of the file to import.';
-  if (!path.trim().startsWith('/')) return 'Give the file\u2019s full path, starting with /.';
-  return null;
 }
 
 // The message of anything thrown: an ApiProblem (from the `api` command or the answer's body) or an error.
@@ -295,34 +290,37 @@ function confirmRemove(screen, name, actions) {
   cancel.focus();
 }
 
-// A secret imported from a file the person names (the Rust side reads and checks it).
+// A secret imported from a file: the Rust side opens the file chooser, reads and checks the file, and asks
+// the person to confirm where the secret goes. The page only says which secret.
 function importForm(screen, name) {
-  const ids = { kind: `import-kind-${name}`, file: `import-file-${name}`, error: `import-error-${name}` };
-  const kind = el('select', { id: ids.kind, testid: ids.kind }, SECRETS.map((s) => el('option', { value: s.kind, text: s.label })));
-  const file = el('input', { id: ids.file, testid: ids.file, type: 'text', placeholder: '/home/you/keys/d1.pem', 'aria-describedby': ids.error, autocomplete: 'off', spellcheck: 'false' });
+  const ids = { kind: `import-kind-${name}`, error: `import-error-${name}` };
+  const kind = el('select', { id: ids.kind, testid: ids.kind, 'aria-describedby': ids.error }, SECRETS.map((s) => el('option', { value: s.kind, text: s.label })));
   const error = el('p', { class: 'field-error', id: ids.error, testid: ids.error, role: 'alert' });
+  const submit = el('button', { type: 'submit', class: 'btn', testid: `import-submit-${name}`, text: 'Choose the file…' });
   const form = el('form', { class: 'field-row', testid: `import-${name}`, novalidate: true, 'aria-label': `Import a secret of ${name}` }, [
     el('div', { class: 'field' }, [el('label', { for: ids.kind, text: 'Secret' }), kind]),
-    el('div', { class: 'field' }, [el('label', { for: ids.file, text: 'File (full path)' }), file]),
-    el('div', { class: 'field' }, [el('button', { type: 'submit', class: 'btn', testid: `import-submit-${name}`, text: 'Import' })]),
+    el('div', { class: 'field' }, [submit]),
     error,
   ]);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const fault = secretFileFault(file.value);
-    error.textContent = fault || '';
-    file.setAttribute('aria-invalid', String(Boolean(fault)));
-    if (fault) return file.focus();
     const secret = SECRETS.find((s) => s.kind === kind.value);
+    error.textContent = '';
+    submit.disabled = true;
     try {
-      await desktopApi('PUT', `${profilePath(name)}/secrets/${kind.value}`, { file: file.value.trim() });
-      say(screen, `Imported the ${secret.label} of ${name}.`);
-      await refresh(screen);
-      screen.status.focus();
+      const answer = await desktopApi('POST', `${profilePath(name)}/secrets/${kind.value}/import`);
+      if (answer.imported) {
+        say(screen, `Imported the ${secret.label} of ${name}.`);
+        await refresh(screen);
+        screen.status.focus();
+      } else {
+        say(screen, `Nothing was imported: no file was chosen, or the import was cancelled.`);
+      }
     } catch (problem) {
       error.textContent = problemText(problem);
-      file.setAttribute('aria-invalid', 'true');
-      file.focus();
+      kind.focus();
+    } finally {
+      submit.disabled = false;
     }
   });
   return el('div', { class: 'muted' }, [form]);

@@ -143,7 +143,7 @@ async function start() {{
 "#,
         table.join("\n"),
         session = if desktop { DESKTOP_SESSION } else { WEB_SESSION },
-        entry = if desktop { format!("{DESKTOP_SETTINGS}\n{DESKTOP_ENTRY}") } else { WEB_ENTRY.to_string() },
+        entry = if desktop { format!("{DESKTOP_SETTINGS}\n{DESKTOP_DOWNLOADS}\n{DESKTOP_ENTRY}") } else { WEB_ENTRY.to_string() },
     )
 }
 
@@ -172,6 +172,9 @@ const DESKTOP_SESSION: &str = r#"async function askSession() {
 /// The desktop app's settings screen (`/settings`: its environments, as profiles), kept as JavaScript of its
 /// own so that it reads as one; the web's loader carries none of it.
 const DESKTOP_SETTINGS: &str = include_str!("desktop_settings.js");
+
+/// The desktop app's exports: a click on an export link is saved through the Rust side's save dialog.
+const DESKTOP_DOWNLOADS: &str = include_str!("desktop_downloads.js");
 
 /// The desktop app signs people in itself (the system browser, then back through its loopback listener:
 /// src-tauri/src/sign_in.rs), so its `/auth/login`, where the page sends whoever is not signed in, is this
@@ -233,6 +236,7 @@ async function activeEnvironment(returnTo) {
   return line;
 }
 
+saveExportsNatively();
 try {
   if (location.pathname === '/auth/login') {
     await desktopSignIn(window.__TAURI_INTERNALS__);
@@ -635,11 +639,27 @@ assert.deepEqual(fields({ ...good, issuerId: 'BANK/ISSUE' }), ['issuerId']);
 assert.equal(problemPlace({ status: 400, field: 'roles.claim', message: 'x' }), 'roles.claim');
 assert.equal(problemPlace({ status: 400, field: 'urls', message: 'x' }), null);
 assert.equal(problemPlace({ status: 500, message: 'x' }), null);
-assert.equal(secretFileFault('keys/d1.pem'), 'Give the file’s full path, starting with /.');
-assert.equal(secretFileFault('  '), 'Enter the full path of the file to import.');
-assert.equal(secretFileFault('/tmp/d1.pem'), null);
 "#;
         node(&format!("{}\n{checks}", super::DESKTOP_SETTINGS));
+    }
+
+    #[test]
+    fn the_desktops_export_links_are_recognised_and_their_outcome_worded() {
+        let checks = r#"
+import assert from 'node:assert/strict';
+globalThis.Element = class { constructor(attrs) { this.attrs = attrs; } closest() { return this.attrs ? this : null; } getAttribute(n) { return this.attrs[n] ?? null; } };
+const link = (attrs) => new Element(attrs);
+assert.deepEqual(exportLinkOf(link({ href: '/api/consents/export.csv?state=given', download: 'consents.csv' })), { path: '/api/consents/export.csv?state=given', name: 'consents.csv' });
+assert.deepEqual(exportLinkOf(link({ href: '/api/d1/consumers/x/operations/export?format=csv', download: '' })), { path: '/api/d1/consumers/x/operations/export?format=csv', name: '' });
+assert.equal(exportLinkOf(link({ href: '/api/consents/export.csv', download: '', 'aria-disabled': 'true' })), null, 'a disabled link saves nothing');
+assert.equal(exportLinkOf(link({ href: 'https://elsewhere.example/file', download: '' })), null, 'not the console');
+assert.equal(exportLinkOf(link({ download: '' })), null, 'no href: nothing to export yet');
+assert.equal(exportLinkOf(link(null)), null, 'not a download link');
+assert.equal(exportLinkOf('text'), null);
+assert.equal(downloadOutcome({ saved: '/home/me/consents.csv', bytes: 9 }), 'Saved /home/me/consents.csv.');
+assert.equal(downloadOutcome({ saved: null }), 'Not saved: no place was chosen.');
+"#;
+        node(&format!("{}\n{}\n{checks}", super::DESKTOP_SETTINGS, super::DESKTOP_DOWNLOADS));
     }
 
     #[test]
