@@ -49,6 +49,16 @@ impl Jwks {
         self.clock = clock;
     }
 
+    /// Fetches the set unless a fresh one is at hand: the server answers, and its keys are ready.
+    pub async fn load(&self) -> Result<(), UserAuthError> {
+        let mut cache = self.cache.lock().await;
+        let now = (self.clock)();
+        if cache.stale_at.is_none_or(|at| now >= at) {
+            self.fetch(&mut cache, now).await?;
+        }
+        Ok(())
+    }
+
     /// The published key `kid`, or `None` when the server does not publish it.
     pub async fn key(&self, kid: &str) -> Result<Option<DecodingKey>, UserAuthError> {
         let mut cache = self.cache.lock().await;

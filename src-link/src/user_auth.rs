@@ -249,6 +249,13 @@ impl UserAuth {
         AuthorizationRequest { url, state: state.secret().clone(), pkce_verifier: verifier.secret().clone(), nonce }
     }
 
+    /// Fetches the server's published keys now. A sign-in that starts with this learns at once that the
+    /// server does not answer, rather than after sending the person to a browser that cannot load it; the
+    /// keys that check its tokens are then at hand.
+    pub async fn load_keys(&self) -> Result<(), UserAuthError> {
+        self.jwks.load().await
+    }
+
     /// Exchanges the callback's code (with the verifier and nonce of [`UserAuth::begin`]); the answer must
     /// carry an ID token with that nonce.
     pub async fn exchange(&self, code: &str, pkce_verifier: &str, nonce: &str) -> Result<UserTokens, UserAuthError> {

@@ -13,9 +13,16 @@ use console_api::secret::same_secret;
 use thiserror::Error;
 use tokio::sync::oneshot;
 
-/// The path the authorization server has registered for the app: it matches a loopback redirect URI
-/// exactly but for the port (RFC 8252 section 7.3, and the sandbox's `console-desktop` client).
+/// The path the authorization server has registered for the app: a loopback redirect URI matches it but
+/// for the port (RFC 8252 section 7.3, and the sandbox's `console-desktop` client), and each sign-in comes
+/// back under it at a path of its own ([`single_use_path`]).
 pub const CALLBACK_PATH: &str = "/callback";
+
+/// `/callback/<128 random bits in hex>`: a path no earlier sign-in and no other program on the machine
+/// can know, so nothing but this sign-in's redirect reaches the listener's one read.
+pub fn single_use_path() -> String {
+    format!("{CALLBACK_PATH}/{:032x}", rand::random::<u128>())
+}
 
 /// How long a person has to sign in in the browser.
 pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -179,11 +186,17 @@ mod tests {
 
     #[tokio::test]
     async fn the_right_state_yields_the_code_once() {
-        let mut loopback = Loopback::start(CALLBACK_PATH).await.unwrap();
+        let path = single_use_path();
+        assert_ne!(path, single_use_path(), "each sign-in has a path of its own");
+        let mut loopback = Loopback::start(&path).await.unwrap();
         loopback.expect("s-123".into());
         let uri = loopback.redirect_uri().clone();
-        assert_eq!((uri.host_str(), uri.path()), (Some("127.0.0.1"), CALLBACK_PATH));
+        assert_eq!((uri.host_str(), uri.path()), (Some("127.0.0.1"), path.as_str()));
+        assert!(path.starts_with("/callback/") && path.len() == "/callback/".len() + 32, "{path}");
         assert_ne!(uri.port(), Some(0));
+        // The registered path alone is not this sign-in's: nothing is read there.
+        let (status, _) = get(&format!("http://127.0.0.1:{}/callback?code=c-0&state=s-123", uri.port().unwrap())).await;
+        assert_eq!(status, 404);
         let (status, page) = get(&format!("{uri}?code=c-1&state=s-123")).await;
         assert_eq!(status, 200);
         assert!(page.contains("Return to the Consent"), "{page}");

@@ -8,7 +8,7 @@ use std::time::Duration;
 use console_link::user_auth::{UserAuth, UserAuthConfig, UserAuthError, UserTokens};
 use thiserror::Error;
 
-use crate::loopback::{Loopback, LoopbackError, CALLBACK_PATH};
+use crate::loopback::{single_use_path, Loopback, LoopbackError};
 
 /// Test hook: a command that "plays the system browser" (it is run with the authorization URL as its one
 /// argument). Without it the opener plugin opens the person's default browser.
@@ -55,7 +55,7 @@ pub async fn sign_in(
     open_browser: impl FnOnce(&str) -> Result<(), String>,
     wait: Duration,
 ) -> Result<UserTokens, SignInError> {
-    let mut loopback = Loopback::start(CALLBACK_PATH).await.map_err(|e| SignInError::Listen(e.to_string()))?;
+    let mut loopback = Loopback::start(&single_use_path()).await.map_err(|e| SignInError::Listen(e.to_string()))?;
     let auth = UserAuth::new(
         UserAuthConfig {
             base: settings.auth_base.clone(),
@@ -68,6 +68,8 @@ pub async fn sign_in(
         },
         settings.http_timeout,
     )?;
+    // No sign-in server, no browser: said now, not after the wait.
+    auth.load_keys().await?;
     let request = auth.begin();
     loopback.expect(request.state.clone());
     open_browser(request.url.as_str()).map_err(SignInError::Browser)?;
@@ -99,4 +101,28 @@ pub async fn revoke(settings: &SignInSettings, refresh_token: &str) -> Result<()
 /// New tokens for `sub`'s sign-in from its refresh token (which rotates).
 pub async fn refresh(settings: &SignInSettings, refresh_token: &str, sub: &str) -> Result<UserTokens, UserAuthError> {
     back_channel(settings)?.refresh(refresh_token, sub).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn no_sign_in_server_no_browser_and_no_wait() {
+        // A port nothing listens on: bound, then let go.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let settings = SignInSettings {
+            auth_base: format!("http://127.0.0.1:{port}/auth").parse().unwrap(),
+            audience: "a".into(),
+            client_id: "console-desktop".into(),
+            scopes: vec!["openid".into()],
+            http_timeout: Duration::from_secs(2),
+        };
+        let started = std::time::Instant::now();
+        let opened = std::sync::atomic::AtomicBool::new(false);
+        let outcome = sign_in(&settings, |_| Ok(opened.store(true, std::sync::atomic::Ordering::SeqCst)), Duration::from_secs(300)).await;
+        assert!(matches!(outcome, Err(SignInError::Auth(UserAuthError::Unreachable(_)))), "{outcome:?}");
+        assert!(!opened.load(std::sync::atomic::Ordering::SeqCst), "no browser sent to a server that does not answer");
+        assert!(started.elapsed() < Duration::from_secs(10), "said at once, not after the sign-in's wait");
+    }
 }

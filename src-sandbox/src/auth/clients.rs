@@ -20,7 +20,8 @@ use super::{
 pub enum Redirects {
     /// Exact string match against the defaults and `Config::redirect_uris`.
     Gateway,
-    /// `http://127.0.0.1:{any port}/callback`: exact but the port (RFC 8252 section 7.3).
+    /// `http://127.0.0.1:{any port}/callback`, exact but the port (RFC 8252 section 7.3), or under it a
+    /// single-use segment the app picks for each sign-in (`/callback/{16 to 64 of A-Z a-z 0-9 - _}`).
     Loopback,
     /// No browser flow.
     None,
@@ -96,7 +97,10 @@ impl Client {
                     && port.len() <= 5
                     && port.bytes().all(|b| b.is_ascii_digit())
                     && port.parse::<u16>().is_ok_and(|p| p > 0);
-                port_ok && path == "callback"
+                let single_use = |segment: &str| {
+                    (16..=64).contains(&segment.len()) && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                };
+                port_ok && (path == "callback" || path.strip_prefix("callback/").is_some_and(single_use))
             }
             Redirects::None => false,
         }
@@ -248,6 +252,7 @@ mod tests {
         let desktop = find(DESKTOP_CLIENT_ID).unwrap();
         assert!(desktop.redirect_ok("http://127.0.0.1:1/callback", &auth));
         assert!(desktop.redirect_ok("http://127.0.0.1:65535/callback", &auth));
+        assert!(desktop.redirect_ok("http://127.0.0.1:40000/callback/3q2-7wEAAAAb_c9Xk1mZ0g", &auth));
         for bad in [
             "http://127.0.0.1:0/callback",
             "http://127.0.0.1:65536/callback",
@@ -256,6 +261,10 @@ mod tests {
             "http://127.0.0.1:80/callback#x",
             "http://127.0.0.1:80@evil.example/callback",
             "http://[::1]:80/callback",
+            "http://127.0.0.1:80/callback/short",
+            "http://127.0.0.1:80/callback/3q2-7wEAAAAb_c9Xk1mZ0g/more",
+            "http://127.0.0.1:80/callback/3q2-7wEAAAAb.c9Xk1mZ0g",
+            "http://127.0.0.1:80/callback/3q2-7wEAAAAb_c9Xk1mZ0g?x=1",
         ] {
             assert!(!desktop.redirect_ok(bad, &auth), "{bad}");
         }

@@ -18,7 +18,7 @@ pub async fn play_browser(authorize_url: String, username: &str) -> (u16, String
     let posted = http.post(action).form(&form).send().await.expect("POST the sign-in form");
     assert_eq!(posted.status().as_u16(), 303);
     let back = posted.headers()["location"].to_str().unwrap().to_string();
-    assert!(back.starts_with("http://127.0.0.1:") && back.contains("/callback?"), "back to the app's listener: {back}");
+    assert!(back.starts_with("http://127.0.0.1:") && back.contains("/callback/"), "back to the app's listener: {back}");
     let page = http.get(&back).send().await.expect("the app's listener answers");
     (page.status().as_u16(), page.text().await.unwrap())
 }
