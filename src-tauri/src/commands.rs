@@ -42,7 +42,7 @@ pub async fn api<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, call
 pub async fn sign_out(state: &AppState) {
     let host = state.host();
     let in_hand = match host.as_signed_in() {
-        Some(signed_in) => signed_in.refresh_token().await,
+        Some(signed_in) => signed_in.end_for_sign_out().await,
         None => None,
     };
     state.forget_caller();

@@ -172,9 +172,14 @@ impl SignedInHost {
         self.session.lock().await.user.id.clone()
     }
 
-    /// The person's refresh token (to revoke it at sign-out).
-    pub async fn refresh_token(&self) -> Option<String> {
-        self.session.lock().await.refresh_token.clone()
+    /// Ends this sign-in for a sign-out, and hands over its refresh token to revoke. Under the session's
+    /// lock, as renewals are: one already under way finishes first (and its new token is the one handed
+    /// over); any later one finds the sign-in ended, so no request in flight can renew and keep a token
+    /// in the keychain after the sign-out deleted it.
+    pub async fn end_for_sign_out(&self) -> Option<String> {
+        let mut session = self.session.lock().await;
+        self.ended.store(true, Ordering::SeqCst);
+        session.refresh_token.take()
     }
 
     async fn answer_signed_in(&self, mut request: Request<Body>) -> Response<Body> {
@@ -204,6 +209,10 @@ impl SignedInHost {
     /// The caller for this request, the access token renewed first when it is about to run out.
     async fn caller(&self) -> Result<Caller, ApiProblem> {
         let mut session = self.session.lock().await;
+        // Signed out while this request waited for the lock.
+        if self.ended.load(Ordering::SeqCst) {
+            return Err(ApiProblem::new(401, ProblemKind::Unauthorized, "You signed out. Sign in again."));
+        }
         if session.expires_at <= Instant::now() + REFRESH_MARGIN {
             self.renew(&mut session).await?;
         }

@@ -73,6 +73,11 @@ async fn staff_and_end_users_are_answered_by_the_service_with_their_own_role() {
     assert_eq!(status, 403, "an end user is not staff: {body}");
     let (status, body) = get(&alice, "/api/me/consents/needed").await;
     assert_eq!(status, 200, "{body}");
+    // Signed out: the refresh token is handed over once to revoke, and nothing answers (or renews) after.
+    assert!(alice.end_for_sign_out().await.is_some());
+    assert_eq!(alice.end_for_sign_out().await, None, "handed over once");
+    let (status, _) = get(&alice, "/api/me/consents/needed").await;
+    assert_eq!(status, 401, "a request after the sign-out");
 
     let log = std::fs::read_to_string(&audit).unwrap();
     let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
