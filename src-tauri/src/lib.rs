@@ -9,6 +9,7 @@ pub mod dialogs;
 mod downloads;
 pub mod keychain;
 pub mod loopback;
+mod navigation;
 pub mod profile;
 pub mod resources;
 pub mod service_host;
@@ -56,6 +57,7 @@ pub fn run() {
 pub fn commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_opener::init())
+        .plugin(navigation::guard())
         .invoke_handler(tauri::generate_handler![commands::api, commands::keychain_status, commands::sign_in])
         .register_asynchronous_uri_scheme_protocol(resources::SCHEME, |context, request, responder| {
             let app = context.app_handle().clone();
