@@ -164,10 +164,14 @@ async fn resume(state: &AppState) {
 }
 
 fn problem_of(e: SignInError) -> ApiProblem {
-    let (status, kind) = match &e {
-        SignInError::Auth(UserAuthError::Unreachable(_)) => (503, ProblemKind::UpstreamUnavailable),
-        SignInError::Listen(_) | SignInError::Browser(_) => (500, ProblemKind::Internal),
-        _ => (401, ProblemKind::Unauthorized),
+    let (status, kind, next) = match &e {
+        SignInError::Auth(UserAuthError::Unreachable(_)) => (
+            503,
+            ProblemKind::UpstreamUnavailable,
+            " Check the profile's sign-in server URL under Environments (for the sandbox: is `cargo xtask desktop` running?), then sign in again.",
+        ),
+        SignInError::Listen(_) | SignInError::Browser(_) => (500, ProblemKind::Internal, ""),
+        _ => (401, ProblemKind::Unauthorized, ""),
     };
-    ApiProblem::new(status, kind, format!("Not signed in: {e}."))
+    ApiProblem::new(status, kind, format!("Not signed in: {e}.{next}"))
 }

@@ -9,7 +9,7 @@
 //! the dialogs instead ([`ScriptedDialogs`]). A release build ignores it.
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
 
 use tauri::{AppHandle, Manager, Runtime};
@@ -29,17 +29,11 @@ pub trait Dialogs: Send + Sync {
 
 /// The dialogs for this run: the script in a debug build that names one, else the desktop's own.
 pub fn for_app<R: Runtime>(app: &AppHandle<R>) -> Box<dyn Dialogs> {
-    match scripted() {
-        Some(script) => Box::new(script),
-        None => Box::new(NativeDialogs(app.clone())),
+    #[cfg(debug_assertions)]
+    if let Some(dir) = std::env::var_os(SCRIPT_ENV) {
+        return Box::new(ScriptedDialogs { dir: PathBuf::from(dir) });
     }
-}
-
-fn scripted() -> Option<ScriptedDialogs> {
-    if !cfg!(debug_assertions) {
-        return None;
-    }
-    std::env::var_os(SCRIPT_ENV).map(|dir| ScriptedDialogs { dir: PathBuf::from(dir) })
+    Box::new(NativeDialogs(app.clone()))
 }
 
 /// The desktop's file choosers and message boxes, over the app's main window.
@@ -84,9 +78,11 @@ impl<R: Runtime> Dialogs for NativeDialogs<R> {
 
     fn save_file(&self, title: &str, suggested_name: &str) -> DialogFuture<'_, Option<PathBuf>> {
         let (title, name) = (title.to_string(), suggested_name.to_string());
+        // The person's downloads folder (from user-dirs.dirs), where a browser would have saved it.
+        let downloads = tauri::Manager::path(&self.0).download_dir().ok().filter(|d| d.is_dir());
         let chosen = self.ask(move |window| {
             let mut dialog = rfd::AsyncFileDialog::new().set_title(title).set_file_name(name).set_can_create_directories(true);
-            if let Some(dir) = dirs_download() {
+            if let Some(dir) = downloads {
                 dialog = dialog.set_directory(dir);
             }
             if let Some(window) = &window {
@@ -117,24 +113,19 @@ impl<R: Runtime> Dialogs for NativeDialogs<R> {
     }
 }
 
-/// The person's downloads folder, where a save dialog opens.
-fn dirs_download() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").map(PathBuf::from)?;
-    let downloads = std::env::var_os("XDG_DOWNLOAD_DIR").map(PathBuf::from).unwrap_or_else(|| home.join("Downloads"));
-    downloads.is_dir().then_some(downloads).or(Some(home))
-}
-
 /// Dialogs answered by files in `dir`, for tests:
 /// * a file chooser answers the path written in `dir/pick` (none if there is no such file);
 /// * a confirmation answers yes, unless `dir/refuse` exists;
-/// * a save dialog answers `dir/saved/<suggested name>`.
+/// * a save dialog answers `dir/saved/<suggested name>`, or is cancelled if `dir/cancel-save` exists.
 ///
 /// Every question is appended to `dir/asked.log` (title, then the question), so a test can check what the
-/// person would have been asked.
+/// person would have been asked. Debug builds only: a release build cannot be scripted.
+#[cfg(debug_assertions)]
 pub struct ScriptedDialogs {
     pub dir: PathBuf,
 }
 
+#[cfg(debug_assertions)]
 impl ScriptedDialogs {
     fn log(&self, title: &str, question: &str) {
         use std::io::Write;
@@ -146,6 +137,7 @@ impl ScriptedDialogs {
     }
 }
 
+#[cfg(debug_assertions)]
 impl Dialogs for ScriptedDialogs {
     fn pick_file(&self, title: &str) -> DialogFuture<'_, Option<PathBuf>> {
         self.log(title, "(choose a file)");
@@ -155,8 +147,11 @@ impl Dialogs for ScriptedDialogs {
 
     fn save_file(&self, title: &str, suggested_name: &str) -> DialogFuture<'_, Option<PathBuf>> {
         self.log(title, suggested_name);
+        if self.dir.join("cancel-save").exists() {
+            return Box::pin(std::future::ready(None));
+        }
         let saved = self.dir.join("saved");
-        let path = std::fs::create_dir_all(&saved).ok().map(|()| saved.join(Path::new(suggested_name)));
+        let path = std::fs::create_dir_all(&saved).ok().map(|()| saved.join(std::path::Path::new(suggested_name)));
         Box::pin(std::future::ready(path))
     }
 

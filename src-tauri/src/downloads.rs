@@ -72,15 +72,21 @@ pub async fn save(state: &AppState, dialogs: &dyn Dialogs, body: &str) -> Result
     let bytes = axum::body::to_bytes(body, MAX_ANSWER_BYTES)
         .await
         .map_err(|_| ApiProblem::new(500, ProblemKind::Internal, "The export was too large or broke off; narrow the filter."))?;
-    // A refusal (not signed in, not allowed, a bad filter) is the page's to show, as the service said it.
+    // A refusal (not signed in, not allowed, a bad filter) is the page's to show, as the service said it;
+    // an answer that is not a problem (a framework's plain-text 400) is made one.
     if !parts.status.is_success() {
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        return Ok(ApiAnswer { status: parts.status.as_u16(), headers: vec![("content-type".into(), "application/json".into())], body: text });
+        let status = parts.status.as_u16();
+        let problem = serde_json::from_slice::<ApiProblem>(&bytes).unwrap_or_else(|_| {
+            let said: String = String::from_utf8_lossy(&bytes).chars().filter(|c| !c.is_control()).take(200).collect();
+            ApiProblem::new(status, ProblemKind::UpstreamError, format!("The export was refused ({status}): {said}"))
+        });
+        return Err(problem);
     }
     // The link's own name, else the one the service gives the file (`attachment; filename="…"`).
     let given = parts.headers.get("content-disposition").and_then(|v| v.to_str().ok()).and_then(attachment_name);
     let name = suggested_name(download.name.as_deref().filter(|n| !n.trim().is_empty()).or(given));
     let Some(path) = dialogs.save_file("Save the export", &name).await else {
+        tracing::info!("an export was not saved: the person cancelled the save dialog");
         return answer(serde_json::json!({ "saved": null }));
     };
     let size = bytes.len();
@@ -88,7 +94,9 @@ pub async fn save(state: &AppState, dialogs: &dyn Dialogs, body: &str) -> Result
     tauri::async_runtime::spawn_blocking(move || write_whole(&target, &bytes))
         .await
         .map_err(|e| ApiProblem::new(500, ProblemKind::Internal, e.to_string()))?
-        .map_err(|e| ApiProblem::new(500, ProblemKind::Internal, format!("{} could not be written: {e}", path.display())))?;
+        .map_err(|e| {
+            ApiProblem::new(500, ProblemKind::Internal, format!("{} could not be written ({e}). Export again and choose another folder.", path.display()))
+        })?;
     tracing::info!(bytes = size, "an export was saved");
     answer(serde_json::json!({ "saved": path.display().to_string(), "bytes": size }))
 }
@@ -103,15 +111,15 @@ fn answer(value: serde_json::Value) -> Result<ApiAnswer, ApiProblem> {
 fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file_name = path.file_name().ok_or_else(|| std::io::Error::other("the chosen path names no file"))?;
-    let partial: PathBuf = dir.join(format!(".{}.part-{}", file_name.to_string_lossy(), std::process::id()));
+    // A name of its own: two saves at once never share it, and nobody else's file is ever removed.
+    let partial: PathBuf = dir.join(format!(".{}.part-{:016x}", file_name.to_string_lossy(), rand::random::<u64>()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(&partial).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
+    let mut file = options.open(&partial)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
     match written.and_then(|()| std::fs::rename(&partial, path)) {
         Ok(()) => Ok(()),
         Err(e) => {

@@ -210,7 +210,7 @@ fn a_secret_is_imported_from_the_file_the_person_chooses_after_they_confirm_wher
 
     // Readable by its owner only: the person is shown the file and where the key will be used, and confirms.
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    assert_eq!(import("d1Key", None), (200, json!({ "imported": true })));
+    assert_eq!(import("d1Key", None), (200, json!({ "imported": true, "persistent": false })), "kept for this run only: the tests have no keychain");
     let question = asked();
     assert!(question.contains(&format!("Import {} as the D1 signing key of the profile staging?", key.display())), "{question}");
     assert!(question.contains("https://api.bank.example/authz/v1"), "{question}");
@@ -284,6 +284,16 @@ fn a_profile_sent_elsewhere_loses_the_secrets_imported_for_it() {
     assert_ne!(staging.keychain_scope(), before, "a page that maps itself to admin loses the secrets");
 }
 
+fn invoke_download(window: &WebviewWindow<MockRuntime>, path: &str, name: &str) -> Result<Value, Value> {
+    let body = json!({ "path": path, "name": name }).to_string();
+    let answer = invoke(window, "api", json!({ "call": { "method": "POST", "path": "/api/desktop/downloads", "body": body } })).unwrap();
+    if answer["status"] == 200 {
+        Ok(answer)
+    } else {
+        Err(serde_json::from_str(answer["body"].as_str().unwrap()).unwrap())
+    }
+}
+
 #[test]
 fn an_export_is_saved_where_the_person_chooses_and_a_refusal_saves_nothing() {
     let (app, window, dialogs) = mock_window_with_dialogs();
@@ -294,21 +304,24 @@ fn an_export_is_saved_where_the_person_chooses_and_a_refusal_saves_nothing() {
             get(|| async { (StatusCode::FORBIDDEN, Json(json!({ "status": 403, "kind": "forbidden", "message": "Admins only." }))) }),
         );
     app.state::<AppState>().set_host(Arc::new(RouterHost(router)));
-    let download = |path: &str, name: &str| {
-        let body = json!({ "path": path, "name": name }).to_string();
-        invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/api/desktop/downloads", "body": body } })).unwrap()
-    };
+    let download = |path: &str, name: &str| invoke_download(&window, path, name).unwrap();
     let saved = download("/api/consents/export.csv?state=given", "consents.csv");
     assert_eq!(saved["status"], 200, "{saved}");
     let target = dialogs.join("saved/consents.csv");
     assert_eq!(serde_json::from_str::<Value>(saved["body"].as_str().unwrap()).unwrap()["saved"], target.display().to_string());
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "id,state\nc1,given\n");
+    // The save dialog cancelled: nothing written, and the page is told so.
+    std::fs::write(dialogs.join("cancel-save"), "").unwrap();
+    let cancelled = download("/api/consents/export.csv?state=given", "again.csv");
+    assert_eq!(serde_json::from_str::<Value>(cancelled["body"].as_str().unwrap()).unwrap()["saved"], Value::Null);
+    assert!(!dialogs.join("saved/again.csv").exists());
+    std::fs::remove_file(dialogs.join("cancel-save")).unwrap();
     // The service's refusal is the page's to show; no dialog, no file.
-    let refused = download("/api/documents/campaign/outstanding.csv?uri=x", "outstanding.csv");
-    assert_eq!(refused["status"], 403);
+    let refused = invoke_download(&window, "/api/documents/campaign/outstanding.csv?uri=x", "outstanding.csv").unwrap_err();
+    assert_eq!((refused["status"].clone(), refused["message"].clone()), (json!(403), json!("Admins only.")));
     assert!(!dialogs.join("saved/outstanding.csv").exists());
     // Only exports: nothing else the service answers becomes a file.
-    let other = download("/api/session", "session.json");
+    let other = invoke_download(&window, "/api/session", "session.json").unwrap_err();
     assert_eq!(other["status"], 400);
     assert!(!std::fs::read_to_string(dialogs.join("asked.log")).unwrap().contains("session.json"));
 }

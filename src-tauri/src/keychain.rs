@@ -101,9 +101,9 @@ impl Keychain {
             Some(reason) => KeychainStatus {
                 persistent: false,
                 message: Some(format!(
-                    "No keychain: you will sign in again next start, and import the D1 key again. ({reason}) To keep \
-                     them, sign in to a desktop session with a keychain (GNOME Keyring or KWallet), or start one \
-                     (gnome-keyring-daemon --start --components=secrets) in this session, then restart the app."
+                    "No keychain: you will sign in again next start, and import every secret of your profiles again. \
+                     ({reason}) To keep them, log in to a desktop where GNOME Keyring or KWallet runs, then restart \
+                     the app."
                 )),
             },
         }

@@ -5,13 +5,21 @@
 use tauri::plugin::TauriPlugin;
 use tauri::Runtime;
 
-/// Whether the window may navigate to `url` (`http://<scheme>.localhost` is Windows' and Android's form).
+/// Whether the window may navigate to `url`: the app's page, or a document on its resource scheme.
+/// Windows and Android give the app's schemes as `http(s)://<scheme>.localhost` instead; elsewhere such an
+/// address would be whatever a local program serves there.
 pub fn allowed(url: &url::Url) -> bool {
     let host = url.host_str().unwrap_or_default();
-    match url.scheme() {
-        "tauri" | "console" => host == "localhost",
-        "http" | "https" => host == "tauri.localhost" || host == "console.localhost",
-        _ => false,
+    let app_form = matches!(url.scheme(), "tauri" | "console") && host == "localhost";
+    let http_form = cfg!(any(windows, target_os = "android"))
+        && matches!(url.scheme(), "http" | "https")
+        && url.port().is_none()
+        && matches!(host, "tauri.localhost" | "console.localhost");
+    let scheme = if app_form { url.scheme() } else { host.split('.').next().unwrap_or_default() };
+    match scheme {
+        _ if !app_form && !http_form => false,
+        "console" => url.path().starts_with(crate::resources::DOCUMENT_PREFIX),
+        _ => true,
     }
 }
 
@@ -34,20 +42,28 @@ mod tests {
     use super::allowed;
 
     #[test]
-    fn only_the_apps_own_page_and_resources() {
-        for ok in ["tauri://localhost/consumers/demo-busy", "console://localhost/%2Fapi%2Fme%2Fdocuments", "http://tauri.localhost/", "http://console.localhost/x"] {
+    fn only_the_apps_own_page_and_its_documents() {
+        for ok in ["tauri://localhost/consumers/demo-busy", "console://localhost/%2Fapi%2Fme%2Fdocuments%3Furi%3Dx"] {
             assert!(allowed(&ok.parse().unwrap()), "{ok}");
         }
         for refused in [
             "https://evil.example/",
             "http://127.0.0.1:8081/auth/authorize",
             "tauri://evil.example/",
+            "console://localhost/%2Fapi%2Fsession",
+            "console://evil.example/%2Fapi%2Fme%2Fdocuments%3Furi%3Dx",
             "file:///etc/passwd",
             "javascript:alert(1)",
             "data:text/html,hi",
             "http://tauri.localhost.evil.example/",
+            "http://console.localhost:8080/%2Fapi%2Fme%2Fdocuments%3Furi%3Dx",
         ] {
             assert!(!allowed(&refused.parse().unwrap()), "{refused}");
+        }
+        // Windows' and Android's form of the same addresses, there only.
+        let windows = ["http://tauri.localhost/", "http://console.localhost/%2Fapi%2Fme%2Fdocuments%3Furi%3Dx"];
+        for address in windows {
+            assert_eq!(allowed(&address.parse().unwrap()), cfg!(any(windows, target_os = "android")), "{address}");
         }
     }
 }

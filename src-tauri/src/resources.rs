@@ -27,9 +27,18 @@ pub const RESOURCE_ROUTES: [&str; 1] = [MY_DOCUMENT];
 /// The largest resource answered (a document; the gateway's own bound on them is smaller).
 const MAX_RESOURCE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Headers of the host's answer that reach the frame: what it needs to show the document and the gateway's
-/// own guards on it (the document's CSP sandbox, no sniffing).
-const KEPT_HEADERS: [&str; 4] = ["content-type", "content-security-policy", "x-content-type-options", "content-disposition"];
+/// Headers of the host's answer that reach the frame: what it needs to show the document.
+const KEPT_HEADERS: [&str; 2] = ["content-type", "content-disposition"];
+
+/// The policy of every answer on the scheme, whatever the service said, errors included: no script, no
+/// request of its own, a sandbox (an opaque origin with no IPC, even if the window itself were sent
+/// here), inline styles only; framed by the app's page alone.
+pub const RESOURCE_CSP: &str =
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors tauri://localhost http://tauri.localhost";
+
+/// The start of a document's address on the scheme, as `convertFileSrc` encodes it: the navigation guard
+/// lets the window load nothing else from the scheme.
+pub const DOCUMENT_PREFIX: &str = "/%2Fapi%2Fme%2Fdocuments%3F";
 
 /// The `/api` request a [`SCHEME`] address stands for, or the problem that refuses it. The address's path is
 /// the console's path and query, URL-encoded as one segment (what `convertFileSrc` makes of it).
@@ -69,8 +78,11 @@ pub async fn answer(host: &dyn ApiHost, method: &Method, uri: &axum::http::Uri) 
             answer.headers_mut().insert(name, value.clone());
         }
     }
+    let headers = answer.headers_mut();
+    headers.insert("content-security-policy", HeaderValue::from_static(RESOURCE_CSP));
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     // Whoever is signed in may change: a document shown to one person is never kept for the next.
-    answer.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
     answer
 }
 
@@ -104,7 +116,8 @@ mod tests {
         let answer = answer(&Echo, &Method::GET, &uri(address)).await;
         assert_eq!(answer.status(), 200);
         assert_eq!(std::str::from_utf8(answer.body()).unwrap(), "\"/api/me/documents?uri=%2Fvault%2Ffiles%2Fprivacy%2Fcontent\"");
-        assert_eq!(answer.headers()["content-security-policy"], "sandbox");
+        assert_eq!(answer.headers()["content-security-policy"], RESOURCE_CSP, "the scheme's own policy, not the service's");
+        assert_eq!(answer.headers()["x-content-type-options"], "nosniff");
         assert_eq!(answer.headers()["cache-control"], "no-store");
         assert!(answer.headers().get("set-cookie").is_none());
         // Windows' form of the same address.
@@ -132,6 +145,9 @@ mod tests {
             assert_eq!(answer_status(&Method::GET, other).await, 404, "{other}");
         }
         // A control character smuggled into the query is refused by the api command's own check.
-        assert_eq!(answer_status(&Method::GET, "console://localhost/%2Fapi%2Fme%2Fdocuments%3Furi%3D%250a").await, 400);
+        let refused = answer(&Echo, &Method::GET, &uri("console://localhost/%2Fapi%2Fme%2Fdocuments%3Furi%3D%250a")).await;
+        assert_eq!(refused.status(), 400);
+        assert_eq!(refused.headers()["content-security-policy"], RESOURCE_CSP, "refusals are sandboxed too");
+        assert!(document.starts_with(&format!("console://localhost{DOCUMENT_PREFIX}")));
     }
 }

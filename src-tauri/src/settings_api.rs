@@ -246,10 +246,16 @@ async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str,
     if !dialogs.confirm("Import a secret", &question, "Import").await {
         return ok(&serde_json::json!({ "imported": false }));
     }
+    // The dialogs took their time: the secret goes only to the profile the person confirmed it for.
+    let now = state.profiles.lock().unwrap_or_else(|p| p.into_inner()).get(name);
+    if now.as_ref() != Some(&target) {
+        return Err(ApiProblem::new(409, ProblemKind::InvalidInput, "The profile changed while you chose the file: nothing was imported. Import it again."));
+    }
     let (keychain, entry) = (state.keychain.clone(), kind.entry(&target.keychain_scope()));
     blocking(move || keychain.set(&entry, &checked)).await?.map_err(|e| ApiProblem::new(500, ProblemKind::Internal, e.to_string()))?;
     tracing::info!(profile = %name, secret = kind.label(), "desktop secret imported");
-    ok(&serde_json::json!({ "imported": true }))
+    // Without a keychain it lasts for this run only, which the page says.
+    ok(&serde_json::json!({ "imported": true, "persistent": state.keychain.status().persistent }))
 }
 
 /// Where a secret of `profile` goes, in the words of the confirmation.

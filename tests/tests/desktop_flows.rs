@@ -98,9 +98,9 @@ async fn staff_sign_in_read_a_timeline_delete_a_consumer_and_open_a_customer_pag
     desktop.click_testid("export-csv").await;
     let deadline = std::time::Instant::now() + WAIT;
     let said = loop {
-        let said = desktop.js("const s = document.querySelector('[data-testid=desktop-download-status]'); return s ? s.textContent : '';").await;
+        let said = desktop.js("const s = document.querySelector('[data-testid=desktop-download-text]'); return s ? s.textContent : '';").await;
         let said = said.as_str().unwrap_or_default().to_string();
-        if said.starts_with("Saved") || said.starts_with("Not saved") {
+        if said.starts_with("Saved") || said.starts_with("Not saved") || said.starts_with("Export cancelled") {
             break said;
         }
         assert!(std::time::Instant::now() < deadline, "the export was never saved: {said:?}");
@@ -114,6 +114,12 @@ async fn staff_sign_in_read_a_timeline_delete_a_consumer_and_open_a_customer_pag
     let csv = std::fs::read_to_string(&files[0]).unwrap();
     assert_eq!(csv.lines().count(), 1 + 523, "a header and every operation");
     desktop.screenshot("desktop-export-saved").await;
+    // The window stays the console's: a page sent elsewhere is refused by the navigation guard.
+    desktop.js("location.href = 'https://example.invalid/';").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let url = desktop.client.current_url().await.expect("the window's address");
+    assert_eq!((url.scheme(), url.host_str()), ("tauri", Some("localhost")), "{url}");
+    desktop.wait_testid("op-row", WAIT).await;
 
     // Deleting demo-alice through the dialog: reason, the consumerId typed, submit.
     search(&desktop, "demo-alice", "/consumers/demo-alice").await;

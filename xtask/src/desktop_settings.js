@@ -310,7 +310,8 @@ function importForm(screen, name) {
     try {
       const answer = await desktopApi('POST', `${profilePath(name)}/secrets/${kind.value}/import`);
       if (answer.imported) {
-        say(screen, `Imported the ${secret.label} of ${name}.`);
+        const lasting = answer.persistent ? '' : ' for this run only: there is no keychain to keep it in';
+        say(screen, `Imported the ${secret.label} of ${name}${lasting}.`);
         await refresh(screen);
         screen.status.focus();
       } else {

@@ -55,7 +55,7 @@ const HELP: &str = "usage: cargo xtask <command>
   bundle     release build of the static site (dist/), the server binaries and the desktop app's .deb
   build-ui   build the UI into dist/ (release profile, wasm-opt)
   desktop    build the UI and the desktop app, start the sandbox on 8081 and the app against it
-  desktop-tools  install the desktop app's Debian packages (as root) and npm Tauri tools";
+  desktop-tools  install the npm Tauri tools, and the desktop app's Debian packages when run as root";
 
 fn desktop(args: &[String]) -> Result<(), String> {
     let mut stages = Stages::new();

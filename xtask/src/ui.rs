@@ -657,7 +657,7 @@ assert.equal(exportLinkOf(link({ download: '' })), null, 'no href: nothing to ex
 assert.equal(exportLinkOf(link(null)), null, 'not a download link');
 assert.equal(exportLinkOf('text'), null);
 assert.equal(downloadOutcome({ saved: '/home/me/consents.csv', bytes: 9 }), 'Saved /home/me/consents.csv.');
-assert.equal(downloadOutcome({ saved: null }), 'Not saved: no place was chosen.');
+assert.equal(downloadOutcome({ saved: null }), 'Export cancelled: nothing was saved.');
 "#;
         node(&format!("{}\n{}\n{checks}", super::DESKTOP_SETTINGS, super::DESKTOP_DOWNLOADS));
     }
