@@ -13,7 +13,6 @@ pub mod mas;
 pub mod me;
 pub mod people;
 
-use crate::consents::ConsentCollection;
 use crate::d1::{Operation, OperationResult, OperationsPage, ReasonBody, RegisterAccount};
 use crate::string_enum;
 use crate::transport::{percent_decode, Method, Request, Response, Transport, TransportError};
@@ -384,7 +383,7 @@ impl<T: Transport> GatewayClient<T> {
     }
 
     /// The signed-in customer's own consents still to give: pending ones and stale ones (document revised).
-    pub async fn my_needed_consents(&self) -> Result<Reply<ConsentCollection>, ClientError> {
+    pub async fn my_needed_consents(&self) -> Result<Reply<me::MyConsents>, ClientError> {
         self.call(Request::new(Method::Get, routes::MY_NEEDED_CONSENTS), None).await
     }
 

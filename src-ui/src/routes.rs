@@ -158,8 +158,7 @@ fn customer_pages() -> AnyView {
     .into_any()
 }
 
-/// End users' agreements (their own bundle, so that the inbox stays small): a document to read and
-/// accept, and the history of what they accepted.
+/// End users' agreement (its own bundle, so that the inbox stays small): a document to read and accept.
 pub const AGREEMENTS: Routes = Routes { pages: agreements_pages, search: None };
 
 fn agreements_pages() -> AnyView {
@@ -171,6 +170,22 @@ fn agreements_pages() -> AnyView {
     (move || match page.get() {
         _ if !here.get() => ().into_any(),
         CustomerPath::Document { consent } => crate::me::document_page(consent),
+        _ => view! { <NotFound/> }.into_any(),
+    })
+    .into_any()
+}
+
+/// End users' history (its own bundle, apart from the document's): what they accepted, and revoke.
+pub const HISTORY: Routes = Routes { pages: history_pages, search: None };
+
+fn history_pages() -> AnyView {
+    complete_navigations();
+    crate::me::provide();
+    let path = use_location().pathname;
+    let page = Memo::new(move |_| CustomerPath::parse(&path.get()));
+    let here = shown_here(Bundle::History);
+    (move || match page.get() {
+        _ if !here.get() => ().into_any(),
         CustomerPath::History => crate::me::history_page(),
         _ => view! { <NotFound/> }.into_any(),
     })

@@ -71,9 +71,17 @@ async fn every_route_loads_cold_as_its_role_with_its_own_bundle_and_no_console_e
     assert_eq!(b.url().await.path(), "/me");
     fetched_only(&transfers, "customer.", "staff.", "/ as an end user");
     b.screenshot("bundles-customer-me").await;
-    // A document and the history are the end user's agreements: the inbox's bundle carries neither.
+    // A document and the history are bundles of their own: each route loads its page and neither the
+    // inbox's nor the other's. (The page says whether alice's privacy policy still needs her consent.)
+    let document = "/me/documents/d311f16d-7407-4757-bfa9-162ba8bf8634";
+    let transfers = cold_load(&b, &stack, document, "[data-testid=not-needed], [data-testid=document-frame]").await;
+    for other in ["customer.", "history."] {
+        fetched_only(&transfers, "agreements.", other, document);
+    }
     let transfers = cold_load(&b, &stack, "/me/history", &testid("history-page")).await;
-    fetched_only(&transfers, "agreements.", "customer.", "/me/history");
+    for other in ["customer.", "agreements."] {
+        fetched_only(&transfers, "history.", other, "/me/history");
+    }
     b.close().await;
     stack.shutdown().await;
 }

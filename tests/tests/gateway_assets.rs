@@ -14,7 +14,7 @@ async fn hashed_assets_are_immutable_and_precompressed_and_the_page_is_revalidat
     let stack = Stack::start().await;
     let http = no_redirects();
     let assets = named_assets(&dist_dir());
-    for bundle in ["staff", "customer", "agreements", "consents", "documents", "consent_types", "people", "accounts"] {
+    for bundle in ["staff", "customer", "agreements", "history", "consents", "documents", "consent_types", "people", "accounts"] {
         for ext in ["js", "wasm", "css"] {
             let named = assets.iter().any(|a| a.starts_with(&format!("/assets/{bundle}.")) && a.ends_with(&format!(".{ext}")));
             assert!(named, "boot.js names the {bundle} bundle's {ext}: {assets:?}");

@@ -12,12 +12,13 @@ use crate::stage::{cargo, project_root, status, target_dir};
 use crate::tools::Tools;
 
 /// The bundles (see `console_api::route::Bundle`): the package that builds each, its name in
-/// `dist/assets/`, and its stylesheet in `style/` (after `shell.css`; the end user's two share theirs, and
+/// `dist/assets/`, and its stylesheet in `style/` (after `shell.css`; the end user's three share theirs, and
 /// so do the customer page and the account page, and the consent area's three).
-pub const BUNDLES: [(&str, &str, &str); 8] = [
+pub const BUNDLES: [(&str, &str, &str); 9] = [
     ("console-ui-staff", "staff", "staff.css"),
     ("console-ui-customer", "customer", "customer.css"),
     ("console-ui-agreements", "agreements", "customer.css"),
+    ("console-ui-history", "history", "customer.css"),
     ("console-ui-consents", "consents", "consents.css"),
     ("console-ui-documents", "documents", "consents.css"),
     ("console-ui-consent-types", "consent_types", "consents.css"),
@@ -58,7 +59,7 @@ struct Built {
 }
 
 /// The loader: which bundle a path needs, then its stylesheet, glue and wasm, all fetched at once.
-/// `/me/documents/…` and `/me/history` are the end user's agreements; the rest of `/me…` and `/signed-out`
+/// `/me/documents/…` is the end user's agreement, `/me/history` their history; the rest of `/me…` and `/signed-out`
 /// the end user's start (the smallest bundle); at `/` the session says whose start it is
 /// (nobody's yet: the small bundle, which sends them to sign in); `/consents…`, `/documents…` and
 /// `/consent-types…` are the staff consent area's three (`consents`, `documents`, `consent_types`),
@@ -83,7 +84,8 @@ const bundles = {{
 
 async function bundleFor(path) {{
   const [first, second, third, fourth] = path.split('/').filter((segment) => segment !== '');
-  if (first === 'me' && (second === 'documents' || second === 'history')) return 'agreements';
+  if (first === 'me' && second === 'documents') return 'agreements';
+  if (first === 'me' && second === 'history') return 'history';
   if (first === 'me' || (first === 'signed-out' && second === undefined)) return 'customer';
   if (first === 'consents') return 'consents';
   if (first === 'documents') return 'documents';

@@ -3,10 +3,12 @@
 //! the gateway. The gateway calls Apiture Consents with the person's own token, so the API itself keeps
 //! them to their own consents.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::{ClientError, GatewayClient, Reply};
-use crate::consents::{Consent, ConsentCollection, LabelGroups};
+use crate::consents::{Consent, ConsentDocument, ConsentState, Link};
 use crate::i18n::Language;
 use crate::transport::{encode_component, Method, Request, Transport};
 use crate::validate::{self, CharRule, ValidationError};
@@ -21,7 +23,8 @@ pub mod routes {
     pub const MY_GIVE: &str = "/api/me/consents/{consent_id}/give";
     /// `POST` (anti-CSRF): revokes this consent; answers the consent.
     pub const MY_REVOKE: &str = "/api/me/consents/{consent_id}/revoke";
-    /// `GET ?lang=en|es|fr`: the consent states' and types' labels ([`crate::consents::LabelGroups`]).
+    /// `GET ?lang=en|es|fr`: the consent states' and types' labels ([`crate::consents::LabelGroups`]; the
+    /// page reads them as [`super::ShownLabels`]).
     pub const MY_LABELS: &str = "/api/me/labels";
     /// `GET ?uri=`: the document itself (HTML or PDF), for a sandboxed frame.
     pub const MY_DOCUMENT: &str = "/api/me/documents";
@@ -34,10 +37,82 @@ pub mod routes {
 /// segment and a query (the sandbox's and the seed's are UUIDs).
 pub const CONSENT_ID: CharRule = validate::id_rule("consentId");
 
-/// What one "I agree" gave: the consent named first, then every matching one the API gave with it.
+/// What one "I agree" gave: the consent named first, then every matching one the API gave with it. The
+/// gateway answers whole [`Consent`]s; the page reads them as [`MyConsent`]s.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GivenConsents {
-    pub consents: Vec<Consent>,
+pub struct GivenConsents<C = Consent> {
+    pub consents: Vec<C>,
+}
+
+/// A consent as the end user's pages read it from the gateway's answers (Apiture's [`Consent`]): what
+/// they show and whether it may be revoked. The rest of the consent (its context, user id, profile and
+/// other links) is left unread.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MyConsent {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(rename = "_links", default)]
+    pub links: MyConsentLinks,
+    pub document: ConsentDocument,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub state: ConsentState,
+    #[serde(default)]
+    pub given_at: Option<String>,
+    #[serde(default)]
+    pub request_revoked_at: Option<String>,
+}
+
+/// Of a consent's `_links`, the one the pages follow ([`crate::consents::REL_REVOKE`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct MyConsentLinks {
+    #[serde(rename = "apiture:revoke", default)]
+    pub revoke: Option<Link>,
+}
+
+impl MyConsent {
+    /// Whether the person may revoke it now (the API sends the link only then).
+    pub fn can_revoke(&self) -> bool {
+        self.links.revoke.is_some()
+    }
+}
+
+/// A list of consents as the pages read it: the items of Apiture's `consents` page
+/// ([`crate::consents::ConsentCollection`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct MyConsents {
+    #[serde(rename = "_embedded", default)]
+    pub embedded: MyConsentItems,
+}
+
+/// `_embedded` of [`MyConsents`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct MyConsentItems {
+    #[serde(default)]
+    pub items: Vec<MyConsent>,
+}
+
+/// The consent states' and types' names as the end user's pages show them: per group (`consentState`,
+/// `consentType`), each name's label in the language asked. The labels route answers Apiture's
+/// [`crate::consents::LabelGroups`]; the page reads only this of it, and leaves unread what it never shows (descriptions,
+/// codes, every other language's variants).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct ShownLabels {
+    pub groups: BTreeMap<String, BTreeMap<String, ShownLabel>>,
+}
+
+/// One name's label in the language asked.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ShownLabel {
+    pub label: String,
+}
+
+impl ShownLabels {
+    /// The label of `name` in `group` (e.g. [`crate::consents::LABEL_GROUP_TYPE`]), if the API has one.
+    pub fn label(&self, group: &str, name: &str) -> Option<&str> {
+        Some(self.groups.get(group)?.get(name)?.label.as_str())
+    }
 }
 
 /// What the page says about a document before it is opened: its revision and what changed in it, as the
@@ -67,24 +142,24 @@ fn consent_action(consent_id: &str, action: &str) -> Result<String, ValidationEr
 
 impl<T: Transport> GatewayClient<T> {
     /// Given, stale and revoked consents of the signed-in person, newest first.
-    pub async fn my_history(&self) -> Result<Reply<ConsentCollection>, ClientError> {
+    pub async fn my_history(&self) -> Result<Reply<MyConsents>, ClientError> {
         self.call(Request::new(Method::Get, routes::MY_HISTORY), None).await
     }
 
     /// "I have read and agree": gives the consent and every needed one of the same type and document.
-    pub async fn give_my_consent(&self, consent_id: &str, cid: Option<&str>) -> Result<Reply<GivenConsents>, ClientError> {
+    pub async fn give_my_consent(&self, consent_id: &str, cid: Option<&str>) -> Result<Reply<GivenConsents<MyConsent>>, ClientError> {
         let path = consent_action(consent_id, "give")?;
         self.call(Request::new(Method::Post, path), cid).await
     }
 
     /// Withdraws a given consent.
-    pub async fn revoke_my_consent(&self, consent_id: &str, cid: Option<&str>) -> Result<Reply<Consent>, ClientError> {
+    pub async fn revoke_my_consent(&self, consent_id: &str, cid: Option<&str>) -> Result<Reply<MyConsent>, ClientError> {
         let path = consent_action(consent_id, "revoke")?;
         self.call(Request::new(Method::Post, path), cid).await
     }
 
     /// The labels of consent states and types in `language`.
-    pub async fn my_labels(&self, language: Language) -> Result<Reply<LabelGroups>, ClientError> {
+    pub async fn my_labels(&self, language: Language) -> Result<Reply<ShownLabels>, ClientError> {
         self.call(Request::new(Method::Get, format!("{}?lang={}", routes::MY_LABELS, language.code())), None).await
     }
 
@@ -109,6 +184,59 @@ mod tests {
         for hostile in ["javascript:alert(1)", "data:text/html,x", "//evil.example/x", " /x"] {
             assert_eq!(document_path(hostile).unwrap_err().field, "uri", "{hostile}");
         }
+    }
+
+    /// A consent as the gateway answers it (the seed's example), read for what the pages show.
+    #[test]
+    fn the_page_reads_a_consent_and_whether_it_may_be_revoked() {
+        let answer = r#"{ "_embedded": { "items": [
+          { "_profile": "https://production.api.apiture.com/schemas/consents/consent/v1.1.1/profile.json",
+            "_links": { "self": { "href": "/consents/consents/c-1" },
+                        "apiture:revoke": { "href": "/consents/revokedConsents?consent=c-1" } },
+            "_id": "c-1", "type": "privacyPolicy", "userId": "u-1", "state": "given",
+            "document": { "uri": "/vault/files/p/content", "contentType": "text/html", "revisedAt": "2026-01-01T00:00:00.000Z",
+                          "revisionId": "2026:1" },
+            "contextUri": "/accounts/a-1", "givenAt": "2026-02-01T10:00:00.000Z" },
+          { "_links": { "self": { "href": "/consents/consents/c-2" } }, "_id": "c-2", "type": "privacyPolicy", "userId": "u-1",
+            "state": "revoked", "document": { "uri": "/v", "contentType": "text/html", "revisedAt": "2026-01-01T00:00:00.000Z" },
+            "givenAt": "2026-01-05T10:00:00.000Z", "requestRevokedAt": "2026-01-06T10:00:00.000Z" } ] },
+          "start": 0, "limit": 1000, "count": 2, "name": "consents" }"#;
+        let items = serde_json::from_str::<MyConsents>(answer).unwrap().embedded.items;
+        assert_eq!(items.len(), 2);
+        let (given, revoked) = (&items[0], &items[1]);
+        assert_eq!((given.id.as_str(), given.type_.as_str()), ("c-1", "privacyPolicy"));
+        assert_eq!((&given.state, &revoked.state), (&ConsentState::Given, &ConsentState::Revoked));
+        assert_eq!(given.document.revision_id.as_deref(), Some("2026:1"));
+        assert_eq!(given.given_at.as_deref(), Some("2026-02-01T10:00:00.000Z"));
+        assert!(given.can_revoke() && !revoked.can_revoke());
+        assert_eq!(revoked.request_revoked_at.as_deref(), Some("2026-01-06T10:00:00.000Z"));
+        // What the gateway answers a give, read back by the page.
+        let wire: serde_json::Value = serde_json::from_str(answer).unwrap();
+        let consent: Consent = serde_json::from_value(wire["_embedded"]["items"][0].clone()).unwrap();
+        let sent = serde_json::to_string(&GivenConsents { consents: vec![consent] }).unwrap();
+        let read: GivenConsents<MyConsent> = serde_json::from_str(&sent).unwrap();
+        assert_eq!(read.consents, vec![given.clone()]);
+    }
+
+    /// Apiture's label groups, as the labels route answers them, read for the labels alone.
+    #[test]
+    fn the_page_reads_each_names_label_from_the_label_groups() {
+        let answer = r#"{
+          "_profile": "https://production.api.apiture.com/schemas/common/labelGroups/v1.1.3/profile.json",
+          "groups": {
+            "consentType": {
+              "privacyPolicy": { "label": "Política de privacidad", "description": "Cómo usamos sus datos",
+                "variants": { "en": { "label": "Privacy policy" }, "fr": { "label": "Politique de confidentialité" } },
+                "code": "pp", "hidden": false }
+            },
+            "consentState": { "given": { "label": "Dado" } }
+          }
+        }"#;
+        let labels: ShownLabels = serde_json::from_str(answer).unwrap();
+        assert_eq!(labels.label(crate::consents::LABEL_GROUP_TYPE, "privacyPolicy"), Some("Política de privacidad"));
+        assert_eq!(labels.label(crate::consents::LABEL_GROUP_STATE, "given"), Some("Dado"));
+        assert_eq!(labels.label(crate::consents::LABEL_GROUP_STATE, "revoked"), None);
+        assert_eq!(labels.label("other", "given"), None);
     }
 
     #[test]

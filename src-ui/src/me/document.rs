@@ -4,8 +4,7 @@
 //! inert. "I have read and agree" starts unchecked; Accept gives this consent and every matching one
 //! (`scope=matching`), then a receipt says what was accepted and when.
 
-use console_api::consents::Consent;
-use console_api::gateway::me::{document_path, GivenConsents};
+use console_api::gateway::me::{document_path, GivenConsents, MyConsent};
 use console_api::gateway::{ClientError, Reply};
 use console_api::i18n::{self, Text};
 use leptos::html;
@@ -26,7 +25,7 @@ pub fn DocumentPage(consent: String) -> impl IntoView {
         async move { client.my_needed_consents().await.map(|r| r.value.embedded.items.into_iter().find(|c| c.id == id)) }
     });
     // Kept when accepted: the entry leaves the inbox then, and the receipt still needs it.
-    let given = RwSignal::new(None::<GivenConsents>);
+    let given = RwSignal::new(None::<GivenConsents<MyConsent>>);
     let body = move || match (given.get(), needed.get()) {
         (Some(given), _) => view! { <Receipt given/> }.into_any(),
         (None, None) => view! { <p class="me-loading" role="status">{me.t(Text::DocumentLoading)}</p> }.into_any(),
@@ -51,7 +50,7 @@ pub fn DocumentPage(consent: String) -> impl IntoView {
 
 /// The document in its frame, the agreement and the one Accept button.
 #[component]
-fn ReadAndAccept(consent: Consent, given: RwSignal<Option<GivenConsents>>) -> impl IntoView {
+fn ReadAndAccept(consent: MyConsent, given: RwSignal<Option<GivenConsents<MyConsent>>>) -> impl IntoView {
     let me = use_me();
     let client = expect_context::<Client>();
     let type_ = consent.type_.clone();
@@ -78,7 +77,7 @@ fn ReadAndAccept(consent: Consent, given: RwSignal<Option<GivenConsents>>) -> im
         pending.set(true);
         failed.set(None);
         spawn_local(async move {
-            let result: Result<Reply<GivenConsents>, ClientError> = client.give_my_consent(&id, Some(&new_cid())).await;
+            let result: Result<Reply<GivenConsents<MyConsent>>, ClientError> = client.give_my_consent(&id, Some(&new_cid())).await;
             match result {
                 Ok(reply) => {
                     given.try_set(Some(reply.value));
@@ -115,7 +114,7 @@ fn ReadAndAccept(consent: Consent, given: RwSignal<Option<GivenConsents>>) -> im
 /// What was accepted (document, revision) and when; focus moves here, so that a keyboard or screen
 /// reader user is told at once.
 #[component]
-fn Receipt(given: GivenConsents) -> impl IntoView {
+fn Receipt(given: GivenConsents<MyConsent>) -> impl IntoView {
     let me: MeCtx = use_me();
     let heading = NodeRef::<html::H2>::new();
     Effect::new(move |_| {

@@ -2,7 +2,8 @@
 //! Revoke behind a confirmation dialog (focus kept inside it, Escape cancels, focus back to the button
 //! that opened it). Revoke shows only where the API sent `apiture:revoke`.
 
-use console_api::consents::{Consent, ConsentState, REL_REVOKE};
+use console_api::consents::ConsentState;
+use console_api::gateway::me::MyConsent;
 use console_api::gateway::ClientError;
 use console_api::i18n::{self, Text};
 use leptos::html;
@@ -17,13 +18,13 @@ use crate::util::{focus_selector, new_cid};
 /// The history, reloaded after a revoke.
 #[derive(Clone, Copy)]
 struct HistoryCtx {
-    entries: Loaded<Vec<Consent>>,
+    entries: Loaded<Vec<MyConsent>>,
     /// The consent whose revoke is being confirmed.
-    confirming: RwSignal<Option<Consent>>,
+    confirming: RwSignal<Option<MyConsent>>,
     revoked_notice: RwSignal<bool>,
 }
 
-async fn history_of(client: Client) -> Result<Vec<Consent>, ClientError> {
+async fn history_of(client: Client) -> Result<Vec<MyConsent>, ClientError> {
     client.my_history().await.map(|r| r.value.embedded.items)
 }
 
@@ -64,7 +65,7 @@ pub fn HistoryPage() -> impl IntoView {
 }
 
 #[component]
-fn HistoryEntry(consent: Consent) -> impl IntoView {
+fn HistoryEntry(consent: MyConsent) -> impl IntoView {
     let me = use_me();
     let ctx = expect_context::<HistoryCtx>();
     let revision = revision_line(me, &consent, None);
@@ -79,7 +80,7 @@ fn HistoryEntry(consent: Consent) -> impl IntoView {
         _ => "badge badge-failed",
     };
     let id = consent.id.clone();
-    let revoke = consent.can(REL_REVOKE).then(|| {
+    let revoke = consent.can_revoke().then(|| {
         let consent = consent.clone();
         view! {
             <button type="button" class="btn btn-danger-outline" data-testid="revoke" data-revoke-id=id
@@ -103,7 +104,7 @@ fn HistoryEntry(consent: Consent) -> impl IntoView {
 
 /// "Withdraw your consent?": Cancel (first, and where focus starts) or Withdraw.
 #[component]
-fn RevokeDialog(consent: Consent) -> impl IntoView {
+fn RevokeDialog(consent: MyConsent) -> impl IntoView {
     let me = use_me();
     let ctx = expect_context::<HistoryCtx>();
     let client = expect_context::<Client>();

@@ -3,7 +3,8 @@
 //! person's language, its revision and date, whether it is new or revised, and for a revised one what
 //! changed (the document's own summary, asked through the gateway).
 
-use console_api::consents::{Consent, ConsentState};
+use console_api::consents::ConsentState;
+use console_api::gateway::me::MyConsent;
 use console_api::i18n::{self, Text};
 use console_api::route::CustomerPath;
 use console_api::validate::is_safe_uri;
@@ -48,7 +49,7 @@ pub fn Inbox() -> impl IntoView {
 
 /// One document to accept. A document whose URI is not http(s) or relative is never made a link.
 #[component]
-fn NeededDocument(consent: Consent) -> impl IntoView {
+fn NeededDocument(consent: MyConsent) -> impl IntoView {
     let me = use_me();
     let revised = consent.state == ConsentState::Stale;
     let uri = consent.document.uri.clone();

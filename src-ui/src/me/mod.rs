@@ -9,7 +9,8 @@ mod inbox;
 mod lang;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use console_api::consents::{Consent, LabelGroups, LABEL_GROUP_STATE, LABEL_GROUP_TYPE};
+use console_api::consents::{LABEL_GROUP_STATE, LABEL_GROUP_TYPE};
+use console_api::gateway::me::{MyConsent, ShownLabels};
 use console_api::gateway::{ClientError, Role};
 use console_api::i18n::{Language, ProblemText, Text};
 use leptos::prelude::*;
@@ -27,7 +28,7 @@ pub use lang::LanguageSwitch;
 pub struct MeCtx {
     pub language: RwSignal<Language>,
     /// `None` until loaded (or when they could not be: the pages then show the type names as they are).
-    pub labels: RwSignal<Option<LabelGroups>>,
+    pub labels: RwSignal<Option<ShownLabels>>,
 }
 
 impl MeCtx {
@@ -48,7 +49,7 @@ impl MeCtx {
 
     fn label(self, group: &str, name: &str) -> String {
         self.labels
-            .with(|l| l.as_ref().and_then(|l| l.groups.get(group)?.get(name)).map(|item| item.label.clone()))
+            .with(|labels| labels.as_ref().and_then(|labels| labels.label(group, name)).map(str::to_string))
             .unwrap_or_else(|| name.to_string())
     }
 }
@@ -151,7 +152,7 @@ pub fn local_time(time: &str) -> Option<NaiveDateTime> {
 }
 
 /// The revision line of a consent's document, in the current language.
-pub fn revision_line(me: MeCtx, consent: &Consent, revision_id: Option<&str>) -> String {
+pub fn revision_line(me: MeCtx, consent: &MyConsent, revision_id: Option<&str>) -> String {
     let revision = revision_id.or(consent.document.revision_id.as_deref());
     console_api::i18n::revision(me.language.get_untracked(), revision, day_of(&consent.document.revised_at))
 }

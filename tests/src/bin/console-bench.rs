@@ -20,7 +20,8 @@
 //! 7. Last: the desktop app (`console-bench/desktop.rs`): cold start to a painted timeline, resident memory
 //!    with 523 operations loaded (app + WebKit processes), the .deb's size.
 //!
-//! With the argument `consents`, only 6; with `accounts`, only 5; with `desktop`, only 7.
+//! With the argument `consents`, only 6; with `accounts`, only 5; with `desktop`, only 7; with `routes`,
+//! only 1 (each route's first load and second visit, e.g. after a change to a bundle).
 //!
 //! Everything is bounded in count and time and stops by itself. Exit code 1 if something could not be
 //! measured (no built UI or one built from other sources, no browser, errors answered) or a route is over
@@ -54,7 +55,8 @@ async fn main() -> ExitCode {
         return if desktop::figures().await { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     }
     let only_accounts = std::env::args().skip(1).any(|a| a == "accounts");
-    let mut complete = only_accounts || consents::figures().await;
+    let only_routes = std::env::args().skip(1).any(|a| a == "routes");
+    let mut complete = only_accounts || only_routes || consents::figures().await;
     // A UI built from other sources than this checkout's would be measured as if it were this one: refused.
     let built = dist_dir().join("index.html").is_file();
     let stale = if built { dist_matches_sources(&workspace_root(), &dist_dir()).err() } else { None };
@@ -63,6 +65,9 @@ async fn main() -> ExitCode {
     println!("console-bench: gateway {} -> sandbox {}", stack.gateway_url, stack.sandbox_url);
     if only_accounts {
         return customer_area_only(stack, ui, stale).await;
+    }
+    if only_routes {
+        return routes_only(stack, ui, stale).await;
     }
 
     let mut within = true;
@@ -171,12 +176,38 @@ async fn customer_area_only(stack: Stack, ui: bool, stale: Option<String>) -> Ex
     }
 }
 
+/// `console-bench routes`: only each route's first load and second visit (1.), e.g. after a change to a
+/// bundle.
+async fn routes_only(stack: Stack, ui: bool, stale: Option<String>) -> ExitCode {
+    let outcome = if ui {
+        tokio::time::timeout(Duration::from_secs(300), route_figures(&stack))
+            .await
+            .unwrap_or_else(|_| Err("the route loads took over 5 minutes".into()))
+    } else {
+        Err(no_ui(stale.as_deref()))
+    };
+    stack.shutdown().await;
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            println!("\nconsole-bench: a route is over its transfer budget (see above)");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            println!("  not measured: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// What a first load of each route costs its role: the wasm, js and css bodies as sent (brotli), from
 /// Resource Timing after a cold load (empty cache); then a second visit, which should fetch none of them.
 /// Answers whether every route is within its budget.
 async fn route_figures(stack: &Stack) -> Result<bool, String> {
-    const ROUTES: [(&str, &str, &str, u64); 7] = [
+    const ROUTES: [(&str, &str, &str, u64); 8] = [
+        // The end user's three bundles: the inbox's, a document's (alice's privacy policy), the history's.
         ("alice", "/me", "[data-testid=needed-consent]", CUSTOMER_BUDGET),
+        ("alice", "/me/documents/d311f16d-7407-4757-bfa9-162ba8bf8634", "[data-testid=document-page]", CUSTOMER_BUDGET),
         ("alice", "/me/history", "[data-testid=history-page]", CUSTOMER_BUDGET),
         ("ada", "/", ".home-card", STAFF_BUDGET),
         ("ada", "/consumers/demo-busy", "[data-testid=op-row]", STAFF_BUDGET),
@@ -186,7 +217,7 @@ async fn route_figures(stack: &Stack) -> Result<bool, String> {
         ("ada", "/consent-types", "[data-testid=type-names]", STAFF_BUDGET),
     ];
     println!("\nCold first load per route and role (headless Chromium, Resource Timing encodedBodySize; brotli)");
-    println!("  {:<24} {:<9} {:>9} {:>9} {:>9} {:>10} {:>9}", "route", "role", "wasm", "js", "css", "total", "budget");
+    println!("  {:<52} {:<9} {:>9} {:>9} {:>9} {:>10} {:>9}", "route", "role", "wasm", "js", "css", "total", "budget");
     let mut within = true;
     let mut signed_in: Option<(&str, Browser)> = None;
     for (user, path, ready, budget) in ROUTES {
@@ -210,7 +241,7 @@ async fn route_figures(stack: &Stack) -> Result<bool, String> {
         within &= ok;
         let role = if user == "alice" { "customer" } else { "staff" };
         println!(
-            "  {:<24} {:<9} {:>9} {:>9} {:>9} {:>10} {:>9} {}",
+            "  {:<52} {:<9} {:>9} {:>9} {:>9} {:>10} {:>9} {}",
             path, role, kb(wasm), kb(js), kb(css), kb(total), kb(budget), if ok { "ok" } else { "OVER" }
         );
         // The same route again: the hashed files come from the cache; boot.js is revalidated (a 304).
@@ -220,7 +251,7 @@ async fn route_figures(stack: &Stack) -> Result<bool, String> {
         let again = b.transfers().await;
         let hashed: u64 = again.0.iter().filter(|t| t.path.starts_with("/assets/")).map(|t| t.transfer).sum();
         let boot: u64 = again.0.iter().filter(|t| t.path == "/boot.js").map(|t| t.transfer).sum();
-        println!("  {:<24} {:<9} second visit: {} of wasm, js and css transferred (boot.js revalidated: {} B)", "", "", kb(hashed), boot);
+        println!("  {:<52} {:<9} second visit: {} of wasm, js and css transferred (boot.js revalidated: {} B)", "", "", kb(hashed), boot);
         within &= hashed == 0;
     }
     if let Some((_, b)) = signed_in {
