@@ -136,6 +136,22 @@ fn capabilities_allow_only_the_apps_command_in_the_main_window() {
     assert!(refused.to_string().contains("not allowed"), "{refused}");
 }
 
+/// A staging profile at `https://api.bank.example/` (not saved).
+fn staging() -> Profile {
+    let mut staging = Profile::sandbox(&"https://api.bank.example/".parse().unwrap()).unwrap();
+    staging.name = "staging".into();
+    staging.environment = console_api::gateway::Environment::Staging;
+    staging
+}
+
+/// [`staging`], saved through the settings route.
+fn save_staging(window: &WebviewWindow<MockRuntime>) {
+    let saved = invoke(window, "api", json!({ "call": {
+        "method": "PUT", "path": "/api/desktop/profiles/staging", "body": serde_json::to_string(&staging()).unwrap(),
+    }})).unwrap();
+    assert_eq!(saved["status"], 200, "{saved}");
+}
+
 #[test]
 fn the_page_learns_where_secrets_are_kept() {
     let (_app, window) = mock_window();
@@ -147,13 +163,7 @@ fn the_page_learns_where_secrets_are_kept() {
 #[test]
 fn a_profile_without_its_secrets_refuses_sign_in_before_any_browser_opens() {
     let (app, window) = mock_window();
-    let mut staging = Profile::sandbox(&"https://api.bank.example/".parse().unwrap()).unwrap();
-    staging.name = "staging".into();
-    staging.environment = console_api::gateway::Environment::Staging;
-    let saved = invoke(&window, "api", json!({ "call": {
-        "method": "PUT", "path": "/api/desktop/profiles/staging", "body": serde_json::to_string(&staging).unwrap(),
-    }})).unwrap();
-    assert_eq!(saved["status"], 200, "{saved}");
+    save_staging(&window);
     let switched = invoke(&window, "api", json!({ "call": { "method": "POST", "path": "/api/desktop/profiles/staging/activate" } })).unwrap();
     assert_eq!(switched["status"], 200, "{switched}");
     assert_eq!(app.state::<AppState>().profile().name, "staging");
@@ -166,13 +176,7 @@ fn a_profile_without_its_secrets_refuses_sign_in_before_any_browser_opens() {
 #[test]
 fn a_secret_is_imported_from_the_file_the_person_chooses_after_they_confirm_where_it_goes() {
     let (app, window, dialogs) = mock_window_with_dialogs();
-    let mut staging = Profile::sandbox(&"https://api.bank.example/".parse().unwrap()).unwrap();
-    staging.name = "staging".into();
-    staging.environment = console_api::gateway::Environment::Staging;
-    let saved = invoke(&window, "api", json!({ "call": {
-        "method": "PUT", "path": "/api/desktop/profiles/staging", "body": serde_json::to_string(&staging).unwrap(),
-    }})).unwrap();
-    assert_eq!(saved["status"], 200, "{saved}");
+    save_staging(&window);
     let import = |kind: &str, body: Option<&str>| {
         let path = format!("/api/desktop/profiles/staging/secrets/{kind}/import");
         let answer = invoke(&window, "api", json!({ "call": { "method": "POST", "path": path, "body": body } })).unwrap();
@@ -244,9 +248,7 @@ fn a_secret_is_imported_from_the_file_the_person_chooses_after_they_confirm_wher
 #[test]
 fn a_profile_sent_elsewhere_loses_the_secrets_imported_for_it() {
     let (app, window, dialogs) = mock_window_with_dialogs();
-    let mut staging = Profile::sandbox(&"https://api.bank.example/".parse().unwrap()).unwrap();
-    staging.name = "staging".into();
-    staging.environment = console_api::gateway::Environment::Staging;
+    let mut staging = staging();
     let put = |profile: &Profile| {
         let call = json!({ "call": { "method": "PUT", "path": "/api/desktop/profiles/staging", "body": serde_json::to_string(profile).unwrap() } });
         let answer = invoke(&window, "api", call).unwrap();
