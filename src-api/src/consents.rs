@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod labels;
+
 /// The header that carries the client's API key on every Consents call.
 pub const API_KEY_HEADER: &str = "API-Key";
 /// Apiture's media type for every representation and error (`application/json` is accepted too).

@@ -4,6 +4,7 @@
 mod common;
 
 use common::apiture::Callers;
+use console_api::consents::labels::{MAX_DESCRIPTION_CHARS, MAX_LABEL_CHARS};
 use reqwest::Method;
 use serde_json::json;
 
@@ -48,6 +49,57 @@ async fn type_names_are_replaced_whole_with_if_match_and_names_in_use_stay() {
         assert!(m.contains(says), "{m}");
     }
     c.call(Method::PUT, TYPES, &c.ada, Some(&json!({ "nomes": {} })), &[("If-Match", &etag)]).await.refused(400, "malformedRequestBody");
+    c.stop().await;
+}
+
+/// Seed 004's `localizedLabels`: "the remaining items must have a language"; one tag once per name
+/// (without regard to case); the console's length caps, also stated in the served OpenAPI description.
+#[tokio::test]
+async fn a_label_after_the_first_names_its_language_once_and_labels_fit_their_caps() {
+    let c = Callers::start().await;
+    let current = c.get(TYPES, &c.ada).await;
+    let names = current.ok(200)["names"].clone();
+    let etag = current.header("etag").to_string();
+    let with = |privacy: serde_json::Value| {
+        let mut body = json!({ "names": names.clone() });
+        body["names"]["privacyPolicy"] = privacy;
+        body
+    };
+    let long_label = "x".repeat(MAX_LABEL_CHARS + 1);
+    let long_description = "d".repeat(MAX_DESCRIPTION_CHARS + 1);
+    let (label_cap, description_cap) = (format!("at most {MAX_LABEL_CHARS}"), format!("at most {MAX_DESCRIPTION_CHARS}"));
+    for (privacy, index, property, says) in [
+        (json!([{ "label": "Privacy Policy" }, { "label": "Política de privacidad" }]), 1, "language", "label 2 has no language"),
+        (json!([{ "label": "Privacy Policy" }, { "label": "Política", "language": " " }]), 1, "language", "label 2 has no language"),
+        (json!([{ "label": "Privacy Policy" }, { "label": "Política", "language": "es_MX" }]), 1, "language", "not a language tag"),
+        (json!([{ "label": "Privacy Policy", "language": "en" }, { "label": "Privacy", "language": "EN" }]), 1, "language", "language 'EN' of an earlier label"),
+        (json!([{ "label": "Privacy Policy" }, { "label": "Política", "language": "es" }, { "label": "Otra", "language": "ES" }]), 2, "language", "of an earlier label"),
+        (json!([{ "label": long_label }]), 0, "label", label_cap.as_str()),
+        (json!([{ "label": "Privacy Policy", "description": long_description }]), 0, "description", description_cap.as_str()),
+    ] {
+        let refused = c.call(Method::PUT, TYPES, &c.ada, Some(&with(privacy.clone())), &[("If-Match", &etag)]).await;
+        let message = refused.refused(400, "invalidProperty");
+        assert!(message.contains("'privacyPolicy'") && message.contains(says), "{privacy}: {message}");
+        let attributes = &refused.body["_error"]["attributes"];
+        assert_eq!((attributes["typeName"].as_str(), attributes["labelIndex"].as_u64(), attributes["property"].as_str()),
+            (Some("privacyPolicy"), Some(index), Some(property)), "{privacy}");
+    }
+    assert_eq!(c.get(TYPES, &c.ada).await.header("etag"), etag, "a refused PUT changes nothing");
+
+    // At the caps, a regional tag beside its language, an explicit default language: taken as sent.
+    let fits = json!([
+        { "label": "p".repeat(MAX_LABEL_CHARS), "description": "d".repeat(MAX_DESCRIPTION_CHARS), "language": "en" },
+        { "label": "Política de privacidad", "language": "es" },
+        { "label": "Aviso de privacidad", "language": "es-MX" },
+        { "label": "Politique de confidentialité", "language": "fr" },
+    ]);
+    let taken = c.call(Method::PUT, TYPES, &c.ada, Some(&with(fits.clone())), &[("If-Match", &etag)]).await;
+    assert_eq!(taken.ok(200)["names"]["privacyPolicy"], fits);
+
+    let doc = c.get("/consents/apiDoc", &c.grace).await;
+    let put = doc.ok(200)["paths"]["/consents/consentTypeNames"]["put"]["description"].as_str().unwrap_or_default().to_string();
+    assert!(put.contains(&format!("a label has at most {MAX_LABEL_CHARS} characters and a description at most {MAX_DESCRIPTION_CHARS}")), "{put}");
+    assert!(put.contains("must name its language"), "{put}");
     c.stop().await;
 }
 

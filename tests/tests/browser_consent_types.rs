@@ -1,9 +1,12 @@
 //! The consent type names on the staff pages, in real Chromium (the bundles `consents` and `consent_types`): the explorer's type
 //! filter offers the names the gateway serves (several at once, kept in the URL as `a|b`, usable with the
 //! keyboard), and the type names editor edits each name's label in English (the default), Spanish and
-//! French, refuses an empty default before any request, and keeps an admin's edits through a 412.
+//! French (never removing a default tagged Spanish; no Spanish or French `lang` on English words), checks
+//! every field before the confirmation (each invalid one marked, its message beside it, the first
+//! focused; nothing sent), and keeps an admin's edits through a 412.
 //! Screenshots in tests/artifacts/consents-types-*.png.
 
+use console_api::consents::labels::MAX_LABEL_CHARS;
 use console_e2e::{testid, Browser, Stack, WAIT};
 use fantoccini::key::Key;
 use serde_json::{json, Value};
@@ -111,10 +114,56 @@ fn labels_of(set: &Value, name: &str) -> Vec<(Option<String>, String)> {
     labels.iter().map(|l| (l["language"].as_str().map(str::to_string), l["label"].as_str().unwrap_or_default().to_string())).collect()
 }
 
+/// What `input` (a selector) says of itself: `aria-invalid`, and the texts its `aria-describedby` names
+/// that sit beside it (in its own cell).
+async fn validity(b: &Browser, input: &str) -> (Option<String>, Vec<String>) {
+    let v = b
+        .js(
+            "const e = document.querySelector(arguments[0]);
+             const ids = (e.getAttribute('aria-describedby') || '').split(' ').filter(id => id);
+             const beside = ids.map(id => document.getElementById(id)).filter(d => d && e.closest('tr').contains(d)).map(d => d.textContent);
+             return [e.getAttribute('aria-invalid'), beside];",
+            vec![json!(input)],
+        )
+        .await;
+    (v[0].as_str().map(str::to_string), serde_json::from_value(v[1].clone()).unwrap_or_default())
+}
+
+/// The value of `name`'s label input in `language`.
+async fn value_of(b: &Browser, name: &str, language: &str) -> String {
+    b.wait_css(&label_input(name, language), WAIT).await.prop("value").await.ok().flatten().unwrap_or_default()
+}
+
+/// How many audit lines the type names' PUT has so far.
+fn puts(stack: &Stack) -> usize {
+    stack.audit_entries().iter().filter(|e| e["action"] == "consents.types.put").count()
+}
+
+async fn focused_id(b: &Browser) -> String {
+    b.js("return document.activeElement ? document.activeElement.id : '';", vec![]).await.as_str().unwrap_or_default().to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_kept_through_a_412() {
     let stack = Stack::start().await;
+    // A name whose only (default) label is tagged Spanish, as the API allows (the first label is the
+    // default whatever its language).
+    let setup = stack.sign_in("ada").await;
+    let r = setup.request(reqwest::Method::GET, "/api/consent-types").send().await.expect("GET");
+    let tag = r.headers().get("etag").and_then(|v| v.to_str().ok()).expect("the set's ETag").to_string();
+    let mut set: Value = r.json().await.expect("the set");
+    set["names"]["loyaltyProgram"] = json!([{ "label": "Programa de puntos", "language": "es" }]);
+    let r = setup
+        .request(reqwest::Method::PUT, "/api/consent-types")
+        .header("x-csrf-token", &setup.csrf_token)
+        .header("if-match", tag)
+        .json(&json!({ "names": set["names"] }))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(r.status().as_u16(), 200);
     let (_, _, before) = stack.get("/api/consent-types").await;
+    let puts_before = puts(&stack);
     let privacy = labels_of(&before, "privacyPolicy");
     assert_eq!(privacy.iter().map(|(l, _)| l.as_deref()).collect::<Vec<_>>(), [None, Some("es"), Some("fr")], "the demo's: {privacy:?}");
 
@@ -125,20 +174,47 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
         assert_eq!(input.prop("value").await.ok().flatten().unwrap_or_default(), privacy[i].1, "{language}");
         let aria = input.attr("aria-label").await.ok().flatten().unwrap_or_default();
         assert!(aria.ends_with("label of privacyPolicy"), "each input is labelled: {aria}");
+        // Its name is English words: no `lang` of Spanish or French on it or around it.
+        let lang = b.js("const l = document.querySelector(arguments[0]).closest('[lang]'); return l ? l.lang : '';", vec![json!(label_input("privacyPolicy", language))]).await;
+        assert!(!lang.as_str().unwrap_or_default().starts_with("es") && !lang.as_str().unwrap_or_default().starts_with("fr"), "{language}: lang {lang}");
     }
+    // The default tagged Spanish is the English (default) field's; clearing the Spanish field keeps it.
+    let (english, spanish) = (value_of(&b, "loyaltyProgram", "en").await, value_of(&b, "loyaltyProgram", "es").await);
+    assert_eq!((english.as_str(), spanish.as_str()), ("Programa de puntos", ""));
+    type_label(&b, "loyaltyProgram", "es", "").await;
     // electronicConsent's French label is cleared: the API will answer its default one in French.
     type_label(&b, "privacyPolicy", "es", "Aviso de privacidad").await;
     type_label(&b, "privacyPolicy", "fr", "Avis de confidentialité").await;
     type_label(&b, "electronicConsent", "fr", "").await;
 
-    // An empty default is refused on the page: no PUT reaches the gateway.
+    // Every field is checked before the confirmation: an empty default and a Spanish label over the cap.
+    // Each is marked invalid with its message beside it, the first in the table's order (rows by name)
+    // takes focus, no confirmation is asked and no PUT reaches the gateway.
     type_label(&b, "privacyPolicy", "en", "").await;
+    type_label(&b, "electronicConsent", "es", &"x".repeat(MAX_LABEL_CHARS + 1)).await;
     b.click_testid("save-types").await;
-    b.click_testid("save-types-confirm").await;
-    let refusal = b.wait_testid("error-panel", WAIT).await.text().await.unwrap_or_default();
-    assert!(refusal.contains("'privacyPolicy' needs its English (default) label"), "{refusal}");
-    assert!(!stack.audit_entries().iter().any(|e| e["action"] == "consents.types.put"), "nothing was sent");
+    b.wait_for("the first invalid field focused", "consents-types-focus", WAIT, || async {
+        (focused_id(&b).await == "type-electronicConsent-es").then_some(())
+    })
+    .await;
+    assert_eq!(b.count(&testid("save-types-confirm")).await, 0, "no confirmation while a field is invalid");
+    let (invalid, beside) = validity(&b, &label_input("electronicConsent", "es")).await;
+    assert_eq!(invalid.as_deref(), Some("true"));
+    assert!(beside.len() == 1 && beside[0].contains(&format!("at most {MAX_LABEL_CHARS}")), "{beside:?}");
+    let (invalid, beside) = validity(&b, &label_input("privacyPolicy", "en")).await;
+    assert_eq!(invalid.as_deref(), Some("true"));
+    assert!(beside.len() == 1 && beside[0].contains("'privacyPolicy' needs its English (default) label"), "{beside:?}");
+    assert_eq!(validity(&b, &label_input("privacyPolicy", "fr")).await, (None, Vec::new()), "a valid field is not marked");
+    assert_eq!(puts(&stack), puts_before, "nothing was sent");
+    b.screenshot("consents-types-invalid").await;
+    // Fixed as typed: the mark and the message go.
+    type_label(&b, "electronicConsent", "es", "Acuerdo electrónico").await;
     type_label(&b, "privacyPolicy", "en", "Privacy Notice").await;
+    b.wait_for("the fields valid again", "consents-types-valid", WAIT, || async {
+        let none = (None, Vec::new());
+        (validity(&b, &label_input("electronicConsent", "es")).await == none && validity(&b, &label_input("privacyPolicy", "en")).await == none).then_some(())
+    })
+    .await;
     b.screenshot("consents-types-editor").await;
 
     // Meanwhile another admin relabels termsAndConditions: this page's save meets a 412.
@@ -176,6 +252,7 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
         [(None, "Privacy Notice".to_string()), (Some("es".into()), "Aviso de privacidad".into()), (Some("fr".into()), "Avis de confidentialité".into())]
     );
     assert_eq!(labels_of(&saved, "electronicConsent").iter().filter(|(l, _)| l.as_deref() == Some("fr")).count(), 0, "French cleared");
+    assert_eq!(labels_of(&saved, "loyaltyProgram"), [(Some("es".into()), "Programa de puntos".to_string())], "the default tagged es stays");
     // The other admin's change to a name this page did not touch survives the apply.
     assert_eq!(labels_of(&saved, "termsAndConditions").first().map(|l| l.1.as_str()), Some("Account terms"), "theirs kept");
     // The page shows what was saved (its inputs rebuilt from the answer).

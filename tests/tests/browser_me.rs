@@ -292,3 +292,54 @@ async fn a_failure_is_told_in_the_end_users_language_by_its_kind_not_in_the_gate
     b.close().await;
     stack.shutdown().await;
 }
+
+/// The demo as loaded: alice's privacy consent is stale and still records the revision she accepted
+/// (2025:1); the policy is now 2026:1. The document page says the revision she is asked to accept, the
+/// one its frame shows, not the one she accepted before (nor that revision's date), and so does the
+/// receipt once she accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_page_shows_the_revision_alice_is_asked_to_accept_not_the_one_she_accepted_before() {
+    let stack = Stack::start().await;
+    let b = Browser::start().await;
+    b.js("localStorage.clear();", vec![]).await;
+    b.sign_in(&stack, "alice", &format!("/me/documents/{ALICE_PRIVACY}")).await;
+    let frame = b.wait_testid("document-frame", WAIT).await;
+    let line = b
+        .wait_for("the revision line", "me-revision-now", WAIT, || async {
+            let text = b.text_of("document-revision").await;
+            (!text.is_empty()).then_some(text)
+        })
+        .await;
+    assert!(line.contains("Revision 2026:1"), "the revision to accept: {line}");
+    assert!(!line.contains("2025"), "not the revision accepted before, nor its date: {line}");
+
+    // The frame shows that revision: its document, fetched as alice through the gateway, says so.
+    let src = frame.attr("src").await.ok().flatten().unwrap_or_default();
+    let alice = stack.sign_in("alice").await;
+    let served = alice.request(reqwest::Method::GET, &src).send().await.expect("the frame's document");
+    assert_eq!(served.status().as_u16(), 200);
+    let html = served.text().await.unwrap_or_default();
+    assert!(html.contains(r#"<meta name="revision-id" content="2026:1">"#), "the frame's document is 2026:1");
+
+    // The inbox says the same revision.
+    b.goto(&stack.url("/me")).await;
+    let privacy = format!("[data-consent-id=\"{ALICE_PRIVACY}\"] [data-testid=needed-revision]");
+    let entry = b
+        .wait_for("the inbox's revision line", "me-revision-inbox", WAIT, || async {
+            let v = b.js("const e = document.querySelector(arguments[0]); return e ? e.textContent : '';", vec![json!(privacy)]).await;
+            let text = v.as_str().unwrap_or_default().to_string();
+            text.contains("2026:1").then_some(text)
+        })
+        .await;
+    assert!(!entry.contains("2025"), "{entry}");
+
+    // Accepted: the receipt names the revision she read (the sandbox records it on the given consent).
+    b.goto(&stack.url(&format!("/me/documents/{ALICE_PRIVACY}"))).await;
+    b.wait_testid("document-frame", WAIT).await;
+    b.click_testid("agree").await;
+    b.click_testid("accept").await;
+    let receipt = b.wait_testid("receipt", WAIT).await.text().await.unwrap_or_default();
+    assert!(receipt.contains("revision 2026:1"), "{receipt}");
+    b.close().await;
+    stack.shutdown().await;
+}

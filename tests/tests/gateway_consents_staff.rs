@@ -228,6 +228,33 @@ async fn the_rescind_preview_equals_what_the_rescind_does() {
     stack.shutdown().await;
 }
 
+/// Seed 004's label rule and the length caps are the gateway's too (the page's `check_type_labels`): a
+/// call that skips the page is refused before the Consents API is asked, and the refusal is audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_type_names_label_breaking_the_seeds_rule_is_refused_before_the_consents_api_is_asked() {
+    let stack = Stack::start_with_stub_ui().await;
+    let ada = stack.admin().await;
+    let (status, types, tag) = get_tagged(ada, "/api/consent-types").await;
+    assert_eq!(status, 200, "{types}");
+    let tag = tag.expect("the set's ETag");
+    let long = "x".repeat(console_api::consents::labels::MAX_LABEL_CHARS + 1);
+    for (labels, says) in [
+        (json!([{ "label": "Privacy Policy" }, { "label": "Política de privacidad" }]), "label 2 has no language"),
+        (json!([{ "label": "Privacy Policy", "language": "en" }, { "label": "Privacy", "language": "EN" }]), "has the language of its default label (EN)"),
+        (json!([{ "label": long }]), "at most 200"),
+    ] {
+        let mut names = types["names"].clone();
+        names["privacyPolicy"] = labels;
+        let (status, problem, _) = write(ada, Method::PUT, "/api/consent-types", Some(&tag), &json!({"names": names})).await;
+        assert_eq!((status, problem["field"].as_str()), (400, Some("names")), "{problem}");
+        assert!(problem["message"].as_str().unwrap_or_default().contains(says), "{says}: {problem}");
+    }
+    let entries = stack.audit_entries();
+    assert!(!entries.iter().any(|e| e["action"] == "consents.types.put" && e["outcome"] == "attempt"), "nothing was sent upstream");
+    assert_eq!(entries.iter().filter(|e| e["action"] == "consents.types.put" && e["status"] == 400).count(), 3, "each refusal audited");
+    stack.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_type_name_in_use_cannot_be_removed_and_the_409_says_which_and_how_many() {
     let stack = Stack::start_with_stub_ui().await;

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::{check_type_name, fail};
+use crate::consents::labels::{label_faults, LabelRuleBroken, MAX_DESCRIPTION_CHARS, MAX_LABEL_CHARS};
 use crate::consents::{ConsentTypeNames, LocalizedLabel};
 use crate::i18n::Language;
 use crate::validate::ValidationError;
@@ -50,16 +51,15 @@ fn speaks(label: &LocalizedLabel, language: Language) -> bool {
     label.language.as_deref().and_then(Language::parse) == Some(language)
 }
 
-fn is_default(label: &LocalizedLabel) -> bool {
-    label.language.as_deref().is_none_or(|l| l.trim().is_empty())
-}
-
-/// Which of `labels` the editor shows for `language`: its own label; for English, else the default.
+/// Which of `labels` the editor shows for `language`. Only labels after the first are per language (seed
+/// 004: the first is the default, whatever its tag): Spanish and French are their own label after the
+/// first; English is an explicit `en` one after the first, else the default.
 fn position(labels: &[LocalizedLabel], language: Language) -> Option<usize> {
-    labels.iter().position(|l| speaks(l, language)).or_else(|| match language {
-        Language::En => labels.iter().position(is_default),
-        Language::Es | Language::Fr => None,
-    })
+    let own = labels.iter().enumerate().skip(1).find(|(_, l)| speaks(l, language)).map(|(i, _)| i);
+    match language {
+        Language::En => own.or((!labels.is_empty()).then_some(0)),
+        Language::Es | Language::Fr => own,
+    }
 }
 
 /// The label the editor shows for `language` (empty: the name has none of its own in that language).
@@ -69,7 +69,9 @@ pub fn label_in(labels: &[LocalizedLabel], language: Language) -> String {
 
 /// Sets `language`'s label to `value` as typed. English changes the default label (one is added first if
 /// there was none); an empty Spanish or French one is removed (the API then shows the default), a new one
-/// is added with its language. Descriptions and the other languages stay as they were.
+/// is added with its language. The default is never removed, whatever its tag (a Spanish label of its
+/// own beside a default tagged `es` is refused by [`label_problems`], not resolved by changing the
+/// default). Descriptions and the other languages stay as they were.
 pub fn set_label(labels: &mut Vec<LocalizedLabel>, language: Language, value: String) {
     match (position(labels, language), language) {
         (Some(i), Language::Es | Language::Fr) if value.trim().is_empty() => {
@@ -91,28 +93,103 @@ pub fn language_name(language: Language) -> &'static str {
     }
 }
 
-/// A name's labels before they are sent: the name itself, a default label, no empty label, no control
-/// character, at most one label per language.
-pub fn check_type_labels(name: &str, labels: &[LocalizedLabel]) -> Result<(), ValidationError> {
-    check_type_name("names", name)?;
-    if labels.is_empty() || labels.first().is_some_and(|l| l.label.trim().is_empty()) {
-        return Err(fail("names", format!("'{name}' needs its English (default) label")));
+/// Where the type names editor shows a problem of a name's labels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LabelField {
+    /// The field of one language's label.
+    Label(Language),
+    /// The default description.
+    Description,
+    /// A label the editor has no field for (another language's): said for the name's row.
+    Row,
+}
+
+/// One problem of a name's labels, for the editor to show beside its field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelProblem {
+    pub field: LabelField,
+    pub message: String,
+}
+
+/// The field of the editor that shows `labels[index]`'s text.
+fn field_of(labels: &[LocalizedLabel], index: usize) -> LabelField {
+    Language::ALL.into_iter().find(|&l| position(labels, l) == Some(index)).map_or(LabelField::Row, LabelField::Label)
+}
+
+/// How the staff pages name `labels[index]` ("Spanish", "default").
+fn which(labels: &[LocalizedLabel], index: usize) -> &'static str {
+    match field_of(labels, index) {
+        LabelField::Label(language) => language_name(language),
+        _ => labels[index].language.as_deref().and_then(Language::parse).map_or("default", language_name),
     }
-    for label in labels {
-        let which = label.language.as_deref().and_then(Language::parse).map_or("default", language_name);
-        if label.label.trim().is_empty() {
-            return Err(fail("names", format!("the {which} label of '{name}' is empty: write one or clear the field")));
+}
+
+/// Every problem of a name's labels, in the editor's field order (English, Spanish, French, description,
+/// then the rest): seed 004's rule as the API runs it ([`check_labels`](crate::consents::labels)), the
+/// console's length caps, and the editor's own (no control character; one label per language the editor
+/// shows, so `es` and `es-MX` are two Spanish labels here).
+pub fn label_problems(name: &str, labels: &[LocalizedLabel]) -> Vec<LabelProblem> {
+    let mut problems = Vec::new();
+    let mut say = |field: LabelField, message: String| {
+        if !problems.iter().any(|p: &LabelProblem| p.field == field) {
+            problems.push(LabelProblem { field, message });
         }
+    };
+    if labels.first().is_none_or(|l| l.label.trim().is_empty()) {
+        let field = if labels.is_empty() { LabelField::Label(Language::En) } else { field_of(labels, 0) };
+        say(field, format!("'{name}' needs its English (default) label"));
+    }
+    for (index, label) in labels.iter().enumerate() {
         if label.label.chars().any(char::is_control) {
-            return Err(fail("names", format!("the {which} label of '{name}' has a control character (a line break or tab)")));
+            say(field_of(labels, index), format!("the {} label of '{name}' has a control character (a line break or tab)", which(labels, index)));
         }
+    }
+    for broken in label_faults(labels) {
+        let Some(index) = broken.index() else { continue };
+        let (field, message) = match &broken {
+            LabelRuleBroken::EmptyLabel { .. } => {
+                (field_of(labels, index), format!("the {} label of '{name}' is empty: write one or clear the field", which(labels, index)))
+            }
+            LabelRuleBroken::LabelTooLong { chars, .. } => (
+                field_of(labels, index),
+                format!("the {} label of '{name}' has {chars} characters: at most {MAX_LABEL_CHARS}", which(labels, index)),
+            ),
+            LabelRuleBroken::DescriptionTooLong { chars, .. } if index == 0 => {
+                (LabelField::Description, format!("the description of '{name}' has {chars} characters: at most {MAX_DESCRIPTION_CHARS}"))
+            }
+            LabelRuleBroken::DescriptionTooLong { chars, .. } => (
+                LabelField::Row,
+                format!("the description of the {} label of '{name}' has {chars} characters: at most {MAX_DESCRIPTION_CHARS}", which(labels, index)),
+            ),
+            LabelRuleBroken::SameLanguageTwice { tag, .. } if labels[0].language.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(tag)) => (
+                field_of(labels, index),
+                format!("the {} label of '{name}' has the language of its default label ({tag}), which its readers get already: clear this field", which(labels, index)),
+            ),
+            _ => (field_of(labels, index), format!("'{name}': {broken}")),
+        };
+        say(field, message);
     }
     for language in Language::ALL {
-        if labels.iter().filter(|l| speaks(l, language)).count() > 1 {
-            return Err(fail("names", format!("'{name}' has two {} labels: keep one", language_name(language))));
+        if labels.iter().skip(1).filter(|l| speaks(l, language)).count() > 1 {
+            say(LabelField::Label(language), format!("'{name}' has two {} labels: keep one", language_name(language)));
         }
     }
-    Ok(())
+    let order = |field: &LabelField| match field {
+        LabelField::Label(language) => *language as usize,
+        LabelField::Description => 3,
+        LabelField::Row => 4,
+    };
+    problems.sort_by_key(|p| order(&p.field));
+    problems
+}
+
+/// A name's labels before they are sent: the name itself, then the first of [`label_problems`].
+pub fn check_type_labels(name: &str, labels: &[LocalizedLabel]) -> Result<(), ValidationError> {
+    check_type_name("names", name)?;
+    match label_problems(name, labels).into_iter().next() {
+        Some(problem) => Err(fail("names", problem.message)),
+        None => Ok(()),
+    }
 }
 
 /// The type names after a 412: `theirs` (the fresh set) with what `mine` changed since `base` (the set this
@@ -218,6 +295,47 @@ mod tests {
         let mut explicit = vec![label("Default", None), label("English", Some("en"))];
         set_label(&mut explicit, Language::En, "English, edited".into());
         assert_eq!((explicit[0].label.as_str(), explicit[1].label.as_str()), ("Default", "English, edited"));
+    }
+
+    #[test]
+    fn clearing_spanish_never_removes_a_default_tagged_spanish() {
+        // The first label is the default whatever its tag; only the labels after it are per language.
+        let mut labels = vec![label("Política", Some("es"))];
+        assert_eq!((label_in(&labels, Language::En), label_in(&labels, Language::Es)), ("Política".to_string(), String::new()));
+        set_label(&mut labels, Language::Es, String::new());
+        assert_eq!(labels, [label("Política", Some("es"))], "the default stays");
+        // A Spanish label of its own beside it would name `es` twice: said at the Spanish field; clearing
+        // the field again leaves the default as it was, tag and all.
+        set_label(&mut labels, Language::Es, "Aviso de privacidad".into());
+        assert_eq!((labels.len(), labels[1].language.as_deref()), (2, Some("es")));
+        let problems = label_problems("privacyPolicy", &labels);
+        assert_eq!(problems.iter().map(|p| p.field).collect::<Vec<_>>(), [LabelField::Label(Language::Es)]);
+        assert!(problems[0].message.contains("language of its default label (es)"), "{problems:?}");
+        set_label(&mut labels, Language::Es, " ".into());
+        assert_eq!(labels, [label("Política", Some("es"))], "its own Spanish label goes; the default stays");
+    }
+
+    #[test]
+    fn the_client_refuses_what_the_api_refuses_and_says_it_beside_the_field() {
+        let says = |labels: &[LocalizedLabel]| check_type_labels("privacyPolicy", labels).unwrap_err().message;
+        assert!(says(&[label("Privacy", None), label("Privacidad", None)]).contains("label 2 has no language"));
+        assert!(says(&[label("Privacy", None), label("Privacidad", Some("es_MX"))]).contains("not a language tag"));
+        assert!(says(&[label("Privacy", None), label("Datenschutz", Some("de")), label("Datenschutz", Some("DE"))]).contains("language 'DE' of an earlier label"));
+        let long = "x".repeat(MAX_LABEL_CHARS + 1);
+        assert!(says(&[label("Privacy", None), label(&long, Some("fr"))]).contains(&format!("French label of 'privacyPolicy' has {} characters: at most {MAX_LABEL_CHARS}", MAX_LABEL_CHARS + 1)));
+
+        // Every problem, each at its field, in the editor's order.
+        let mut default = label("", None);
+        default.description = Some("d".repeat(MAX_DESCRIPTION_CHARS + 1));
+        let labels = vec![default, label("Privacidad\n", Some("es")), label("Privacy", Some("de")), label("Privacy", Some("de-AT")), label("x", Some("de-at"))];
+        let problems = label_problems("privacyPolicy", &labels);
+        let fields: Vec<LabelField> = problems.iter().map(|p| p.field).collect();
+        assert_eq!(fields, [LabelField::Label(Language::En), LabelField::Label(Language::Es), LabelField::Description, LabelField::Row]);
+        assert!(problems[0].message.contains("English (default)"), "{problems:?}");
+        assert!(problems[1].message.contains("Spanish label of 'privacyPolicy' has a control character"), "{problems:?}");
+        assert!(problems[2].message.contains(&format!("at most {MAX_DESCRIPTION_CHARS}")), "{problems:?}");
+        assert!(problems[3].message.contains("'de-at' of an earlier label"), "{problems:?}");
+        assert!(label_problems("privacyPolicy", &[label("Privacy", None), label("Privacidad", Some("es"))]).is_empty());
     }
 
     #[test]

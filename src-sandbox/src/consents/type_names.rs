@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use console_api::consents::labels::check_labels;
 use console_api::consents::{
     ConsentTypeNames, Link, Links, LocalizedLabel, CONSENT_TYPE_NAMES_PROFILE, ERR_CONSENT_TYPE_NAME_IN_USE,
     ERR_INVALID_PROPERTY, REL_SELF,
@@ -94,7 +95,11 @@ fn check_name(name: &str) -> bool {
 /// `PUT /consents/consentTypeNames`
 #[utoipa::path(put, path = "/consents/consentTypeNames", tag = "Consent type names",
     description = "Replaces the whole set. Each name: a letter then letters and digits (at most 64), with at least one label \
-(non-empty). A name in use by any consent cannot be left out: 409 consentTypeNameInUse with attributes.typeNames listing them. \
+(non-empty). Seed 004's localizedLabels: the first label is the default; every label after it must name its language (an RFC 7231 / \
+BCP 47 tag such as es or fr-CA), and one tag appears once per name, compared without regard to case (EN is en; es and es-MX are two). \
+Reading chosen where the seed is silent: a label has at most 200 characters and a description at most 1000 (the seed gives no \
+maximum). A name breaking these is refused with 400 invalidProperty (attributes typeName, labelIndex, property): the seed's PUT \
+answers a body it cannot take with 400 and lists no 422, and its own error types have none for labels. A name in use by any consent cannot be left out: 409 consentTypeNameInUse with attributes.typeNames listing them. \
 If-Match is required (412 ifMatchRequired when missing, 412 preconditionFailed when stale). Administrators only, with banking/write.",
     params(("If-Match" = String, Header)),
     request_body(content = crate::openapi_apiture::ConsentTypeNames, content_type = "application/json"),
@@ -122,9 +127,17 @@ pub async fn put_type_names(
             return Err(failure(StatusCode::BAD_REQUEST, ERR_INVALID_PROPERTY, format!("'{name}' is not a type name: a letter, then letters and digits, at most 64."), "Fix the name.")
                 .with_attribute("typeName", serde_json::json!(name)));
         }
-        if labels.is_empty() || labels.iter().any(|l| l.label.trim().is_empty()) {
-            return Err(failure(StatusCode::BAD_REQUEST, ERR_INVALID_PROPERTY, format!("'{name}' needs at least one label, and no empty one."), "Give each name a label.")
-                .with_attribute("typeName", serde_json::json!(name)));
+        // Seed 004's `localizedLabels`: "The first item in the array should be the default label/description;
+        // the remaining items must have a language." (one tag once, case-insensitively; the length caps are
+        // the console's: the seed gives none). The staff client runs the same `check_labels` before sending.
+        if let Err(broken) = check_labels(labels) {
+            let mut refusal = failure(StatusCode::BAD_REQUEST, ERR_INVALID_PROPERTY, format!("'{name}': {broken}."), "Fix that label and send the whole set again.")
+                .with_attribute("typeName", serde_json::json!(name))
+                .with_attribute("property", serde_json::json!(broken.property()));
+            if let Some(index) = broken.index() {
+                refusal = refusal.with_attribute("labelIndex", serde_json::json!(index));
+            }
+            return Err(refusal);
         }
     }
     let (names, tag) = state

@@ -89,7 +89,9 @@ fn UriLink(uri: String) -> impl IntoView {
     }
 }
 
-/// A write behind a confirmation: the first click asks, "Confirm" does it, "Cancel" goes back.
+/// A write behind a confirmation (its buttons submit no form they sit in): the first click asks, "Confirm" does it, "Cancel" goes back. With
+/// `check`, the first click asks only when it answers true (the form's fields are valid): a refusal is
+/// said before the question, not after it.
 #[component]
 fn Confirmed(
     /// The button's words ("Rescind…").
@@ -100,21 +102,23 @@ fn Confirmed(
     #[prop(into)] enabled: Signal<bool>,
     testid: &'static str,
     on_confirm: Callback<()>,
+    #[prop(optional)] check: Option<Callback<(), bool>>,
 ) -> impl IntoView {
     let asking = RwSignal::new(false);
+    let ask = move || asking.set(check.is_none_or(|check| check.run(())));
     view! {
         <Show
             when=move || asking.get()
             fallback=move || view! {
-                <button class="btn btn-danger-outline" data-testid=testid disabled=move || !enabled.get()
-                    on:click=move |_| asking.set(true)>{label}</button>
+                <button type="button" class="btn btn-danger-outline" data-testid=testid disabled=move || !enabled.get()
+                    on:click=move |_| ask()>{label}</button>
             }
         >
             <div class="confirm" role="alertdialog" aria-label="Confirm">
                 <p>{move || question.get()}</p>
-                <button class="btn btn-danger" data-testid=format!("{testid}-confirm")
+                <button type="button" class="btn btn-danger" data-testid=format!("{testid}-confirm")
                     on:click=move |_| { asking.set(false); on_confirm.run(()); }>"Confirm"</button>
-                <button class="btn" on:click=move |_| asking.set(false)>"Cancel"</button>
+                <button type="button" class="btn" on:click=move |_| asking.set(false)>"Cancel"</button>
             </div>
         </Show>
     }

@@ -1,6 +1,7 @@
 //! `/consent-types`: the consent type names with their label in each language of the end user's pages
 //! (en, the default, es, fr) and their default description. Admins edit, add and remove names and save
-//! the whole set (`If-Match`; every name's labels checked before it is sent); a name still used by
+//! the whole set (`If-Match`; every field checked before the confirmation is asked: an invalid one is
+//! `aria-invalid`, says why beside it (`aria-describedby`), and the first takes focus); a name still used by
 //! consents cannot be removed, and the page says which consents use it (with a link to them in the
 //! explorer). A 412 shows which names someone else changed and lets the admin apply their edit to the
 //! fresh set or drop it.
@@ -8,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use console_api::consents::{ConsentTypeNames, LocalizedLabel};
-use console_api::consents_staff::type_names::{label_in, language_name, merge_names, set_label};
+use console_api::consents_staff::type_names::{label_in, label_problems, language_name, merge_names, set_label, LabelField, LabelProblem};
 use console_api::consents_staff::{check_type_name, thousands, ExplorerQuery, NamesInUse};
 use console_api::gateway::{ApiProblem, ClientError};
 use console_api::i18n::Language;
@@ -19,8 +20,39 @@ use leptos::task::spawn_local;
 use super::{error_of, is_staff, may_write, Confirmed};
 use crate::common::{ErrorPanel, Forbidden};
 use crate::transport::Client;
+use crate::util::focus_selector;
 
 type Names = BTreeMap<String, Vec<LocalizedLabel>>;
+
+/// The draft's problems, name by name in the table's order, each at its field.
+type Problems = Vec<(String, LabelProblem)>;
+
+fn problems_of(names: &Names) -> Problems {
+    let mut all = Problems::new();
+    for (name, labels) in names {
+        all.extend(label_problems(name, labels).into_iter().map(|p| (name.clone(), p)));
+        if let Err(e) = check_type_name("names", name) {
+            all.push((name.clone(), LabelProblem { field: LabelField::Row, message: e.message }));
+        }
+    }
+    all
+}
+
+/// The `id` of `field`'s input in `name`'s row (names are letters and digits: safe in an id). A problem of
+/// the row as a whole is told by its English (default) input, the name's first field.
+fn field_id(name: &str, field: LabelField) -> String {
+    let which = match field {
+        LabelField::Label(language) => language.code(),
+        LabelField::Description => "description",
+        LabelField::Row => "row",
+    };
+    format!("type-{name}-{which}")
+}
+
+/// What the draft says at `field` of `name` (several of the row's, joined).
+fn said(problems: &Problems, name: &str, field: LabelField) -> Option<String> {
+    problems.iter().filter(|(n, p)| n == name && p.field == field).map(|(_, p)| p.message.clone()).reduce(|a, b| format!("{a}; {b}"))
+}
 
 /// What the page read, with the set's ETag.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,6 +109,18 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
     let used = RwSignal::new(Vec::<(String, Option<u64>)>::new());
     let conflict = RwSignal::new(None::<Read>);
     let (new_name, new_label) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    // Once a save was tried, each field says its problem as it is typed (and stops when it is fixed).
+    let tried = RwSignal::new(false);
+    let problems = Memo::new(move |_| if tried.get() { draft.with(problems_of) } else { Problems::new() });
+    // Every field before the confirmation: the first invalid one takes focus once it says why.
+    let check = Callback::new(move |()| {
+        tried.set(true);
+        let Some((name, problem)) = draft.with_untracked(problems_of).into_iter().next() else { return true };
+        let field = if problem.field == LabelField::Row { LabelField::Label(Language::En) } else { problem.field };
+        let selector = format!("#{}", field_id(&name, field));
+        set_timeout(move || focus_selector(&selector), std::time::Duration::ZERO);
+        false
+    });
 
     let send = {
         let client = client.clone();
@@ -130,7 +174,7 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
     };
     // Rebuilt when a name is added or removed, not at every keystroke in a label (the input keeps focus).
     let keys = Memo::new(move |_| draft.with(|d| d.keys().cloned().collect::<Vec<_>>()));
-    let rows = move || keys.get().into_iter().map(|name| view! { <NameRow name draft admin/> }).collect_view();
+    let rows = move || keys.get().into_iter().map(|name| view! { <NameRow name draft admin problems/> }).collect_view();
     // Mine on top of theirs, name by name (`merge_names`): what the other admin changed elsewhere stays.
     // A name we both changed is not overwritten: the page says which, and nothing is sent.
     let apply = Callback::new({
@@ -173,7 +217,7 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
                 <label class="field"><span>"Label"</span>
                     <input data-testid="new-type-label" type="text" prop:value=new_label on:input=move |ev| new_label.set(event_target_value(&ev))/></label>
                 <button class="btn" type="submit" data-testid="add-type">"Add"</button>
-                <Confirmed label="Save all…" testid="save-types" enabled=Signal::derive(|| true)
+                <Confirmed label="Save all…" testid="save-types" enabled=Signal::derive(|| true) check
                     question="Replace the consent type names with these?".to_string() on_confirm=save/>
             </form>
         })}
@@ -204,24 +248,44 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
 
 /// One name: its label in each language of the end user's pages, its default description, editable by
 /// admins, and its removal. English is the default label; an empty Spanish or French label means the API
-/// shows the default one in that language.
+/// shows the default one in that language. The inputs carry no `lang`: their accessible names are English
+/// words, which a screen reader would otherwise read as Spanish or French.
 #[component]
-fn NameRow(name: String, draft: RwSignal<Names>, admin: bool) -> impl IntoView {
+fn NameRow(name: String, draft: RwSignal<Names>, admin: bool, problems: Memo<Problems>) -> impl IntoView {
     let labels = draft.with_untracked(|d| d.get(&name).cloned().unwrap_or_default());
     let description = labels.first().and_then(|l| l.description.clone()).unwrap_or_default();
-    let code = view! { <td><code>{name.clone()}</code></td> };
     if !admin {
         let text = |language: Language| view! { <td data-testid="type-label-text" lang=language.code()>{label_in(&labels, language)}</td> };
         return view! {
             <tr data-testid="type-row" data-name=name.clone()>
-                {code}{text(Language::En)}{text(Language::Es)}{text(Language::Fr)}<td>{description}</td><td></td>
+                <td><code>{name.clone()}</code></td>{text(Language::En)}{text(Language::Es)}{text(Language::Fr)}<td>{description}</td><td></td>
             </tr>
         }
         .into_any();
     }
     let key = StoredValue::new(name.clone());
+    let at = move |field: LabelField| move || problems.with(|all| key.with_value(|name| said(all, name, field)));
+    // Its message, beside the field, with the id the field's `aria-describedby` names.
+    let message = move |field: LabelField| {
+        let id = format!("{}-error", field_id(&key.get_value(), field));
+        move || at(field)().map(|text| view! { <span class="field-error" id=id.clone() data-testid="type-field-error">{text}</span> })
+    };
+    // The field's `aria-describedby`: its message, and for English the row's too.
+    let described = move |field: LabelField| {
+        move || {
+            let mut ids: Vec<String> = Vec::new();
+            for (of, shown) in [(field, true), (LabelField::Row, field == LabelField::Label(Language::En))] {
+                if shown && at(of)().is_some() {
+                    ids.push(format!("{}-error", field_id(&key.get_value(), of)));
+                }
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let invalid = move |field: LabelField| move || at(field)().map(|_| "true");
     // One input per language, each the same view type (three calls of one closure: no list to rebuild).
     let input = |language: Language| {
+        let field = LabelField::Label(language);
         let edit = move |ev: leptos::ev::Event| {
             let value = event_target_value(&ev);
             draft.update(|d| {
@@ -231,8 +295,9 @@ fn NameRow(name: String, draft: RwSignal<Names>, admin: bool) -> impl IntoView {
             });
         };
         view! {
-            <td><input data-testid="type-label" data-language=language.code() lang=language.code() type="text"
-                aria-label=format!("{} label of {name}", language_name(language)) value=label_in(&labels, language) on:input=edit/></td>
+            <td><input id=field_id(&name, field) data-testid="type-label" data-language=language.code() type="text"
+                aria-label=format!("{} label of {name}", language_name(language)) aria-invalid=invalid(field) aria-describedby=described(field)
+                value=label_in(&labels, language) on:input=edit/>{message(field)}</td>
         }
     };
     let describe = move |ev: leptos::ev::Event| {
@@ -245,9 +310,11 @@ fn NameRow(name: String, draft: RwSignal<Names>, admin: bool) -> impl IntoView {
     };
     view! {
         <tr data-testid="type-row" data-name=name.clone()>
-            {code}{input(Language::En)}{input(Language::Es)}{input(Language::Fr)}
-            <td><input data-testid="type-description" type="text" aria-label=format!("Description of {name}")
-                value=description on:input=describe/></td>
+            <td><code>{name.clone()}</code>{message(LabelField::Row)}</td>
+            {input(Language::En)}{input(Language::Es)}{input(Language::Fr)}
+            <td><input id=field_id(&name, LabelField::Description) data-testid="type-description" type="text" aria-label=format!("Description of {name}")
+                aria-invalid=invalid(LabelField::Description) aria-describedby=described(LabelField::Description)
+                value=description on:input=describe/>{message(LabelField::Description)}</td>
             <td><button class="btn btn-small btn-danger-outline" data-testid="remove-type"
                 on:click=move |_| draft.update(|d| { d.remove(&key.get_value()); })>"Remove"</button></td>
         </tr>

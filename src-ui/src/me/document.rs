@@ -1,9 +1,12 @@
 //! `/me/documents/{consentId}`: one document, read inside the console and accepted once. The document is
 //! shown in a sandboxed frame (no scripts, no forms, an opaque origin) whose `src` is the gateway's
 //! `/api/me/documents?uri=`: the gateway fetches it from the bank's own document host only, and serves it
-//! inert. "I have read and agree" starts unchecked; Accept gives this consent and every matching one
+//! inert. The revision line is the document's as the frame shows it: for a revised (stale) consent, the
+//! revision the document states now (its summary, as the inbox asks), not the one the consent records,
+//! which can be the revision accepted before. "I have read and agree" starts unchecked; Accept gives this consent and every matching one
 //! (`scope=matching`), then a receipt says what was accepted and when.
 
+use console_api::consents::ConsentState;
 use console_api::gateway::me::{document_path, GivenConsents, MyConsent};
 use console_api::gateway::{ClientError, Reply};
 use console_api::i18n::{self, Text};
@@ -58,7 +61,20 @@ fn ReadAndAccept(consent: MyConsent, given: RwSignal<Option<GivenConsents<MyCons
         let type_ = type_.clone();
         move || i18n::document_title(me.language.get_untracked(), &me.type_name(&type_))
     };
-    let revision = revision_line(me, &consent, None);
+    // A stale consent may still carry the revision accepted before: the line says the one in the frame.
+    let summary = (consent.state == ConsentState::Stale).then(|| {
+        let (client, uri, language) = (client.clone(), consent.document.uri.clone(), me.language.get_untracked());
+        load(async move { client.my_document_summary(&uri, language).await.map(|r| r.value) })
+    });
+    let revision = {
+        let consent = consent.clone();
+        move || match summary.map(|s| s.get()) {
+            None => revision_line(me, &consent, None),
+            Some(Some(Ok(current))) => revision_line(me, &consent, current.revision_id.as_deref()),
+            // Not known yet, or not said: the document in the frame states its own revision.
+            Some(None | Some(Err(_))) => String::new(),
+        }
+    };
     // The inbox links only safe URIs, but this page can be opened by its address: check again.
     let frame = match document_path(&consent.document.uri).map(|path| crate::transport::resource_url(&path)) {
         Ok(src) => view! { <iframe class="document-frame" sandbox="" src=src title=title data-testid="document-frame"></iframe> }.into_any(),

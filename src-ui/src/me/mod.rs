@@ -151,10 +151,14 @@ pub fn local_time(time: &str) -> Option<NaiveDateTime> {
     day.and_hms_opt(d.get_hours(), d.get_minutes(), d.get_seconds())
 }
 
-/// The revision line of a consent's document, in the current language.
-pub fn revision_line(me: MeCtx, consent: &MyConsent, revision_id: Option<&str>) -> String {
-    let revision = revision_id.or(consent.document.revision_id.as_deref());
-    console_api::i18n::revision(me.language.get_untracked(), revision, day_of(&consent.document.revised_at))
+/// The revision line of a consent's document, in the current language. `current`: the revision the
+/// document says it is now, for a stale consent, which may still carry the revision accepted before (the
+/// demo's alice: 2025:1, the policy now 2026:1); the consent's date is said only of its own revision.
+pub fn revision_line(me: MeCtx, consent: &MyConsent, current: Option<&str>) -> String {
+    let recorded = consent.document.revision_id.as_deref();
+    let revision = current.or(recorded);
+    let day = if revision == recorded { day_of(&consent.document.revised_at) } else { None };
+    console_api::i18n::revision(me.language.get_untracked(), revision, day)
 }
 
 /// A failure in the page's language: what happened and what to do, chosen by the problem's kind and
