@@ -139,21 +139,3 @@ async fn rescind_is_for_the_bank_and_checks_its_parameters() {
     assert_eq!(c.count("state=rescinded").await, 1_000, "nothing refused was written");
     c.stop().await;
 }
-
-/// alice's stale privacy consent still names the revision she accepted before (2025:1); the policy is now
-/// 2026:1. Giving it records the revision given, the document's current one, which /vault serves.
-#[tokio::test]
-async fn a_stale_consent_is_given_to_the_documents_current_revision() {
-    let c = Callers::start().await;
-    let before = c.get(&format!("{LIST}/{ALICE_PRIVACY}"), &c.alice).await;
-    assert_eq!((before.ok(200)["state"].as_str(), before.body["document"]["revisionId"].as_str()), (Some("stale"), Some("2025:1")));
-    let served = c.get("/vault/files/privacy-policy/content", &c.alice).await;
-    assert_eq!(served.header("document-revision-id"), "2026:1", "the revision the user reads");
-    let given = c.post(&format!("/consents/givenConsents?consent={ALICE_PRIVACY}"), &c.alice, None).await;
-    let body = given.ok(200);
-    assert_eq!(body["state"], "given");
-    assert_eq!((body["document"]["revisionId"].as_str(), body["document"]["revisedAt"].as_str()), (Some("2026:1"), Some("2026-09-15T08:00:00.000Z")));
-    let stored = c.get(&format!("{LIST}/{ALICE_PRIVACY}"), &c.alice).await;
-    assert_eq!(stored.ok(200)["document"]["revisionId"], "2026:1");
-    c.stop().await;
-}

@@ -295,8 +295,7 @@ async fn a_failure_is_told_in_the_end_users_language_by_its_kind_not_in_the_gate
 
 /// The demo as loaded: alice's privacy consent is stale and still records the revision she accepted
 /// (2025:1); the policy is now 2026:1. The document page says the revision she is asked to accept, the
-/// one its frame shows, not the one she accepted before (nor that revision's date), and so does the
-/// receipt once she accepts.
+/// one its frame shows, not the one she accepted before (nor that revision's date).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_document_page_shows_the_revision_alice_is_asked_to_accept_not_the_one_she_accepted_before() {
     let stack = Stack::start().await;
@@ -332,14 +331,6 @@ async fn the_document_page_shows_the_revision_alice_is_asked_to_accept_not_the_o
         })
         .await;
     assert!(!entry.contains("2025"), "{entry}");
-
-    // Accepted: the receipt names the revision she read (the sandbox records it on the given consent).
-    b.goto(&stack.url(&format!("/me/documents/{ALICE_PRIVACY}"))).await;
-    b.wait_testid("document-frame", WAIT).await;
-    b.click_testid("agree").await;
-    b.click_testid("accept").await;
-    let receipt = b.wait_testid("receipt", WAIT).await.text().await.unwrap_or_default();
-    assert!(receipt.contains("revision 2026:1"), "{receipt}");
     b.close().await;
     stack.shutdown().await;
 }

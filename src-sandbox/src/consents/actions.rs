@@ -9,7 +9,7 @@ use console_api::consents::{
     ERR_INVALID_CONSENT_TYPE, ERR_INVALID_DOCUMENT_URI, REL_SELF,
 };
 use console_api::validate;
-use rusqlite::{params, params_from_iter, OptionalExtension};
+use rusqlite::{params, params_from_iter};
 
 use super::store::{self, row, Stored, COLUMNS};
 use super::{
@@ -47,10 +47,7 @@ fn named(tx: &rusqlite::Transaction<'_>, caller: &ApitureCaller, reference: &str
     description = "The user gives the named consent (pending, stale, or revoked: a user may change their mind). scope=matching \
 (the default) also gives every other needed (pending or stale) consent of the same user, type and document.uri, whatever its \
 context, listed in _embedded.consents; scope=instance only the named one. Only the owner, a bank user with banking/write (the \
-apiture:give link is there exactly then). If-Match, when sent, must be the named consent's ETag (412). Reading chosen: a \
-given consent records the revision given, the document's current one (revisionId and revisedAt of its latest revision among \
-the consents of that document, the one /vault serves), so a stale consent that still names the revision accepted before is \
-given to the revision the user read.",
+apiture:give link is there exactly then). If-Match, when sent, must be the named consent's ETag (412).",
     params(("consent" = String, Query, description = "The consent's _id or URI"), ("scope" = Option<String>, Query, description = "instance | matching (default)"), ("If-Match" = Option<String>, Header)),
     security(("apiKey" = [], "accessToken" = ["banking/write"])),
     responses(
@@ -93,32 +90,16 @@ pub async fn give(
             }
             let c = &stored.consent;
             let now = store::now_text();
-            // The revision given: the document's current one (as /vault serves it), not the one a stale
-            // consent still names (the revision accepted before).
-            let current: Option<(Option<String>, String)> = tx
-                .query_row(
-                    "SELECT revision_id, revised_at FROM consents WHERE document_uri = ?1 AND type = ?2 AND state <> 'rescinded'
-                     ORDER BY revised_at DESC LIMIT 1",
-                    params![c.document.uri, c.type_],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let (revision_id, revised_at) = current.unwrap_or((c.document.revision_id.clone(), c.document.revised_at.clone()));
             let mut others = Vec::new();
             if matching {
                 let mut stmt = tx.prepare_cached(&format!(
-                    "UPDATE consents SET state = 'given', given_at = ?1, version = version + 1, revision_id = ?6, revised_at = ?7
+                    "UPDATE consents SET state = 'given', given_at = ?1, version = version + 1
                      WHERE user_id = ?2 AND type = ?3 AND document_uri = ?4 AND state IN ('pending', 'stale') AND id <> ?5
                      RETURNING {COLUMNS}"
                 ))?;
-                others = stmt
-                    .query_map(params![now, c.user_id, c.type_, c.document.uri, c.id, revision_id, revised_at], row)?
-                    .collect::<Result<Vec<_>, _>>()?;
+                others = stmt.query_map(params![now, c.user_id, c.type_, c.document.uri, c.id], row)?.collect::<Result<Vec<_>, _>>()?;
             }
-            tx.execute(
-                "UPDATE consents SET state = 'given', given_at = ?1, version = version + 1, revision_id = ?3, revised_at = ?4 WHERE id = ?2",
-                params![now, c.id, revision_id, revised_at],
-            )?;
+            tx.execute("UPDATE consents SET state = 'given', given_at = ?1, version = version + 1 WHERE id = ?2", params![now, c.id])?;
             let given = store::by_id(tx, &c.id)?.ok_or_else(|| crate::SandboxError::Internal("consent vanished".into()))?;
             Ok(Ok((given, others)))
         })
