@@ -5,7 +5,8 @@
 //! driven through tauri-driver, on a Secret Service of its own: a first run signs ada in (not timed), and
 //! each timed run is a fresh process that takes that sign-in up from the keychain, as a person's second
 //! start of the day would. Cold start: from the app's launch to demo-busy's first operation row painted
-//! (aim: under 1 s). Memory: the app and its WebKit processes, summed (aim: under 150 MB).
+//! (aim: under 1 s), going there in the app as a person does from the start page. Memory: the app and its
+//! WebKit processes, their proportional set sizes summed (aim: under 150 MB).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -69,13 +70,19 @@ async fn measure() -> Result<(), String> {
     for _ in 0..RUNS {
         let desktop = Desktop::start(&env).await;
         desktop.wait_testid("env-badge", Duration::from_secs(30)).await;
-        desktop.js("location.assign('/consumers/demo-busy');").await;
+        // In the app, as a person goes there from the start page (the router's own navigation, not a
+        // reload of the page, which a person never does).
+        desktop.js("history.pushState(null, '', '/consumers/demo-busy'); dispatchEvent(new PopStateEvent('popstate', { state: null }));").await;
         desktop.wait_testid("op-row", Duration::from_secs(30)).await;
         starts.push(desktop.launched_at.elapsed());
         desktop.wait_testid("all-loaded", Duration::from_secs(60)).await;
         let rows = desktop.js("return document.querySelectorAll('[data-testid=op-row]').length;").await;
-        memory.push(resident_mb(&app_binary()).ok_or("the app's processes were not found in /proc")?);
-        println!("    run: painted in {} ms, {rows} rows shown of 523 loaded, {:.0} MB resident", starts.last().map_or(0, Duration::as_millis), memory.last().copied().unwrap_or_default());
+        let (pss, rss) = memory_mb(&app_binary()).ok_or("the app's processes were not found in /proc")?;
+        memory.push(pss);
+        println!(
+            "    run: painted in {} ms, {rows} rows shown of 523 loaded, {pss:.0} MB proportional ({rss:.0} MB resident, shared pages counted in each process)",
+            starts.last().map_or(0, Duration::as_millis)
+        );
         desktop.stop().await;
     }
     starts.sort();
@@ -84,14 +91,19 @@ async fn measure() -> Result<(), String> {
     let rss = memory[RUNS / 2];
     let mark = |ok: bool| if ok { "within" } else { "OVER" };
     println!("  cold start to a painted timeline: {} ms (aim {} ms: {})", start.as_millis(), COLD_START_AIM.as_millis(), mark(start <= COLD_START_AIM));
-    println!("  resident memory, 523 operations loaded (app + WebKit processes): {rss:.0} MB (aim {MEMORY_AIM_MB:.0} MB: {})", mark(rss <= MEMORY_AIM_MB));
+    println!(
+        "  memory, 523 operations loaded (app + WebKit processes, proportional set size): {rss:.0} MB (aim {MEMORY_AIM_MB:.0} MB: {})",
+        mark(rss <= MEMORY_AIM_MB)
+    );
     sandbox.shutdown().await;
     Ok(())
 }
 
-/// The resident memory of the process running `binary` and all its descendants (WebKit's web and network
-/// processes), in MB.
-fn resident_mb(binary: &Path) -> Option<f64> {
+/// The memory of the process running `binary` and all its descendants (WebKit's web and network
+/// processes), in MB: their proportional set size (each shared page divided among the processes that map
+/// it: what the app costs the machine), and their resident sizes summed (shared libraries counted once
+/// per process).
+fn memory_mb(binary: &Path) -> Option<(f64, f64)> {
     let processes: Vec<(u32, u32, PathBuf)> = std::fs::read_dir("/proc")
         .ok()?
         .flatten()
@@ -112,14 +124,17 @@ fn resident_mb(binary: &Path) -> Option<f64> {
         family.extend(processes.iter().filter(|(_, ppid, _)| *ppid == parent).map(|(pid, _, _)| *pid));
         i += 1;
     }
-    let kb: u64 = family
-        .iter()
-        .filter_map(|pid| {
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-            status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.split_whitespace().next()?.parse::<u64>().ok()
-        })
-        .sum();
-    Some(kb as f64 / 1024.0)
+    let kb = |file: &str, field: &str| -> u64 {
+        family
+            .iter()
+            .filter_map(|pid| {
+                let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok()?;
+                text.lines().find_map(|l| l.strip_prefix(field))?.split_whitespace().next()?.parse::<u64>().ok()
+            })
+            .sum()
+    };
+    let mb = |kb: u64| kb as f64 / 1024.0;
+    Some((mb(kb("smaps_rollup", "Pss:")), mb(kb("status", "VmRSS:"))))
 }
 
 /// The .deb `cargo xtask bundle` made, if any.
