@@ -94,7 +94,14 @@ async fn a_label_after_the_first_names_its_language_once_and_labels_fit_their_ca
         { "label": "Politique de confidentialité", "language": "fr" },
     ]);
     let taken = c.call(Method::PUT, TYPES, &c.ada, Some(&with(fits.clone())), &[("If-Match", &etag)]).await;
+    let etag = taken.header("etag").to_string();
     assert_eq!(taken.ok(200)["names"]["privacyPolicy"], fits);
+
+    // A tag in capitals is the same language when the labels are served: a Spanish reader gets it.
+    let capitals = json!([{ "label": "Privacy Policy" }, { "label": "Política (mayúsculas)", "language": "ES" }]);
+    c.call(Method::PUT, TYPES, &c.ada, Some(&with(capitals)), &[("If-Match", &etag)]).await.ok(200);
+    let spanish = c.call(Method::GET, "/consents/labels", &c.alice, None, &[("Accept-Language", "es")]).await;
+    assert_eq!(spanish.ok(200)["groups"]["consentType"]["privacyPolicy"]["label"], "Política (mayúsculas)");
 
     let doc = c.get("/consents/apiDoc", &c.grace).await;
     let put = doc.ok(200)["paths"]["/consents/consentTypeNames"]["put"]["description"].as_str().unwrap_or_default().to_string();

@@ -81,7 +81,9 @@ pub async fn labels(State(state): State<AppState>, headers: HeaderMap, caller: A
         let variants: BTreeMap<String, SimpleLabel> = LANGUAGES
             .iter()
             .map(|l| {
-                let found = localized.iter().find(|x| x.language.as_deref().is_some_and(|x| x.split('-').next() == Some(*l)));
+                // Tags match whatever their case (`ES` is Spanish), as the PUT's rule compares them.
+                let primary = |tag: &str| tag.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(l));
+                let found = localized.iter().find(|x| x.language.as_deref().is_some_and(primary));
                 let chosen = found.unwrap_or(default);
                 (l.to_string(), SimpleLabel { label: chosen.label.clone(), description: chosen.description.clone() })
             })
