@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::api::{request_of, ApiAnswer, ApiCall, MAX_ANSWER_BYTES};
 use crate::dialogs::Dialogs;
+use crate::settings_api::ok;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -87,7 +88,7 @@ pub async fn save(state: &AppState, dialogs: &dyn Dialogs, body: &str) -> Result
     let name = suggested_name(download.name.as_deref().filter(|n| !n.trim().is_empty()).or(given));
     let Some(path) = dialogs.save_file("Save the export", &name).await else {
         tracing::info!("an export was not saved: the person cancelled the save dialog");
-        return answer(serde_json::json!({ "saved": null }));
+        return ok(&serde_json::json!({ "saved": null }));
     };
     let size = bytes.len();
     let target = path.clone();
@@ -98,11 +99,7 @@ pub async fn save(state: &AppState, dialogs: &dyn Dialogs, body: &str) -> Result
             ApiProblem::new(500, ProblemKind::Internal, format!("{} could not be written ({e}). Export again and choose another folder.", path.display()))
         })?;
     tracing::info!(bytes = size, "an export was saved");
-    answer(serde_json::json!({ "saved": path.display().to_string(), "bytes": size }))
-}
-
-fn answer(value: serde_json::Value) -> Result<ApiAnswer, ApiProblem> {
-    Ok(ApiAnswer { status: 200, headers: vec![("content-type".into(), "application/json".into())], body: value.to_string() })
+    ok(&serde_json::json!({ "saved": path.display().to_string(), "bytes": size }))
 }
 
 /// Writes `bytes` to `path` whole or not at all: into a file beside it, renamed over it when complete, so a

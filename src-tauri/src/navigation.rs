@@ -10,17 +10,16 @@ use tauri::Runtime;
 /// address would be whatever a local program serves there.
 pub fn allowed(url: &url::Url) -> bool {
     let host = url.host_str().unwrap_or_default();
-    let app_form = matches!(url.scheme(), "tauri" | "console") && host == "localhost";
-    let http_form = cfg!(any(windows, target_os = "android"))
-        && matches!(url.scheme(), "http" | "https")
-        && url.port().is_none()
-        && matches!(host, "tauri.localhost" | "console.localhost");
-    let scheme = if app_form { url.scheme() } else { host.split('.').next().unwrap_or_default() };
-    match scheme {
-        _ if !app_form && !http_form => false,
-        "console" => url.path().starts_with(crate::resources::DOCUMENT_PREFIX),
-        _ => true,
-    }
+    let scheme = match url.scheme() {
+        scheme @ ("tauri" | "console") if host == "localhost" => scheme,
+        "http" | "https" if cfg!(any(windows, target_os = "android")) && url.port().is_none() => match host {
+            "tauri.localhost" => "tauri",
+            "console.localhost" => "console",
+            _ => return false,
+        },
+        _ => return false,
+    };
+    scheme == "tauri" || url.path().starts_with(crate::resources::DOCUMENT_PREFIX)
 }
 
 /// The guard, as a plugin (Tauri's way to see every navigation of every webview).

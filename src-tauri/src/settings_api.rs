@@ -87,7 +87,8 @@ pub async fn answer(state: &AppState, dialogs: &dyn Dialogs, call: &ApiCall) -> 
     })))
 }
 
-fn ok<T: Serialize>(value: &T) -> Result<ApiAnswer, ApiProblem> {
+/// A 200 with `value` as its JSON body.
+pub(crate) fn ok<T: Serialize>(value: &T) -> Result<ApiAnswer, ApiProblem> {
     Ok(ApiAnswer {
         status: 200,
         headers: vec![("content-type".into(), "application/json".into())],
