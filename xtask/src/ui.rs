@@ -1,4 +1,4 @@
-//! Builds the UI into `dist/`: one bundle per role (cargo -> wasm-bindgen -> wasm-opt), content-hashed
+//! Builds the UI into `dist/`: one bundle per role (cargo -> wasm-bindgen -> wasm-opt, the glue through esbuild), content-hashed
 //! asset names, the `boot.js` that picks a bundle, precompressed copies for the gateway. Also prints the
 //! files' sizes and largest functions for `bench`.
 
@@ -360,7 +360,7 @@ fn compile(page: &crate::tools::PageToolchain) -> Result<(), String> {
     )
 }
 
-/// One bundle through wasm-bindgen and wasm-opt, in `stage`; answers its glue and its wasm. The
+/// One bundle through wasm-bindgen, wasm-opt and esbuild, in `stage`; answers its glue and its wasm. The
 /// bindgen output (before wasm-opt) stays in `stage` with its function names, for `bench`'s breakdown.
 fn bundle(tools: &Tools, linked: &Path, stage: &Path, name: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
     let _ = std::fs::remove_dir_all(stage);
@@ -395,8 +395,17 @@ fn bundle(tools: &Tools, linked: &Path, stage: &Path, name: &str) -> Result<(Vec
             .arg("-o")
             .arg(&optimized),
     )?;
+    // The glue minified (names shortened, comments and layout gone): generated code nobody reads in
+    // dist/; the readable one stays in `stage`. No `--target`: the syntax is kept as wasm-bindgen wrote it.
+    let minified = stage.join(format!("{name}.min.js"));
+    status(
+        Command::new(&tools.esbuild)
+            .args(["--minify", "--format=esm", "--log-level=warning"])
+            .arg(stage.join(format!("{name}.js")))
+            .arg(format!("--outfile={}", minified.display())),
+    )?;
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
-    Ok((read(&stage.join(format!("{name}.js")))?, read(&optimized)?))
+    Ok((read(&minified)?, read(&optimized)?))
 }
 
 /// The first 16 hex digits of the SHA-256 of the parts: a file's name changes exactly when its content
