@@ -218,6 +218,17 @@ pub fn revision(language: Language, revision_id: Option<&str>, revised: Option<N
     parts.join(" · ")
 }
 
+/// What the document page says when a give was refused because the document was revised while the person
+/// read it (412): nothing was accepted, which revision it is now, and what to do.
+pub fn revised_while_reading(language: Language, revision_id: Option<&str>) -> String {
+    let revision = revision_id.unwrap_or("—");
+    match language {
+        Language::En => format!("This document was revised while you were reading it, so nothing was accepted. It is now revision {revision}: please read it, then accept it."),
+        Language::Es => format!("Este documento se revisó mientras lo leía, así que no se aceptó nada. Ahora es la revisión {revision}: léala y luego acéptela."),
+        Language::Fr => format!("Ce document a été révisé pendant que vous le lisiez : rien n’a été accepté. Il en est maintenant à la révision {revision} : lisez-la, puis acceptez-la."),
+    }
+}
+
 /// The receipt's sentence: what was accepted, which revision, when.
 pub fn receipt(language: Language, document: &str, revision_id: Option<&str>, at: &str) -> String {
     let revision = revision_id.unwrap_or("—");

@@ -352,6 +352,24 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     DROP INDEX consents_by_state;
     CREATE INDEX consents_by_state ON consents (state, seq, type, given_at);
     "#,
+    // 12: one current revision per document (`consents::current`), set only by revisedDocuments and the
+    // demo data. It was the latest revisedAt among the document's consents, so a customer's own consent
+    // dated 2099 made its made-up revision the one served to everyone. Existing databases start from what
+    // was served until now (the latest revision of each document among its consents not rescinded).
+    r#"
+    CREATE TABLE document_revisions (
+        document_uri TEXT PRIMARY KEY,
+        revision_id TEXT NOT NULL,
+        revised_at TEXT NOT NULL,
+        content_type TEXT NOT NULL
+    );
+    INSERT INTO document_revisions (document_uri, revision_id, revised_at, content_type)
+    SELECT document_uri, COALESCE(revision_id, revised_at), revised_at, content_type FROM (
+        SELECT document_uri, revision_id, revised_at, content_type,
+            ROW_NUMBER() OVER (PARTITION BY document_uri ORDER BY revised_at DESC, seq DESC) AS n
+        FROM consents WHERE state <> 'rescinded'
+    ) WHERE n = 1;
+    "#,
 ];
 
 /// The shared connection.

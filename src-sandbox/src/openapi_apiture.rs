@@ -358,7 +358,9 @@ impl Modify for ApitureSecurity {
 create, patch, rescind and revise; agents only read. A consent's apiture:give, apiture:revoke and apiture:rescind links are there \
 exactly when this caller may do that now. Where the seed contradicts itself, the reading chosen and why is in the operation's \
 description: createConsent (200 vs 201), revokeConsent (revoked, not back to pending), rescindConsents (all matches, not the first), \
-patchConsent and updateConsentTypeNames (412 for a missing If-Match), reviseDocument (contentType optional). Errors: 400 malformed, \
+patchConsent and updateConsentTypeNames (412 for a missing If-Match), reviseDocument (contentType optional). Where it is \
+silent: a document has one current revision, set only by reviseDocument (createConsent takes or checks it, giveConsent records it, \
+/vault serves it). Errors: 400 malformed, \
 422 well-formed but invalid (409 where the seed says so: actions in the wrong state, revisions, type names in use)."),
         (name = "Consent actions", description = "Give, revoke, rescind."),
         (name = "Documents", description = "Revise and move documents; the documents themselves (/vault)."),

@@ -98,7 +98,8 @@ async fn alice_sees_her_needed_consents_and_may_give_them() {
     assert_eq!(states, ["stale", "pending", "pending"]);
     assert!(items.iter().all(|c| c.user_id == "usr-alice"));
     assert_eq!(items[0].type_, "privacyPolicy");
-    assert_eq!(items[0].document.revision_id.as_deref(), Some("2025:1"));
+    // Given to 2025:1; it names the revision it asks for now, the policy's current one.
+    assert_eq!(items[0].document.revision_id.as_deref(), Some("2026:1"));
     assert!(items[0].given_at.is_some(), "a stale consent was given to an older revision");
     assert_ne!(items[1].context_uri, items[2].context_uri, "two products, one document");
     for c in items {

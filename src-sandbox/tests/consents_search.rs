@@ -89,9 +89,11 @@ async fn agrees_with_a_scan(c: &Callers, all: &[Value], term: &str) {
     }
 }
 
+/// A consent of a document the bank never revised (no current revision), so that it keeps the odd
+/// revision it names (a tracked document's create must name the current one).
 fn odd_consent(user: &str, revision: &str, secondary: &str) -> Value {
     json!({
-        "document": { "uri": "/vault/files/savings-terms/content", "contentType": "text/html",
+        "document": { "uri": "/vault/files/odd-terms/content", "contentType": "text/html",
                       "revisionId": revision, "revisedAt": "2026-04-01T09:00:00.000Z" },
         "type": "productTermsAndConditions",
         "userId": user,

@@ -110,15 +110,32 @@ async fn alice_reads_a_revised_document_accepts_once_and_revokes_it_from_her_his
     assert_accessible(&b, "the receipt").await;
     assert_eq!(needed_of_alice(&stack).await.len(), 2, "the privacy policy is given; the terms are still needed");
 
-    // The terms of two accounts: one acceptance gives both.
+    // The terms of two accounts, revised by the bank while she reads them: her Accept names the version
+    // she read, so nothing is given; the page says so, shows the new revision unchecked, and she accepts it.
     b.click_testid("receipt-back").await;
     b.wait_css(&testid("read-document"), WAIT).await;
     assert_eq!(b.count(&testid("needed-consent")).await, 1);
     b.click_testid("read-document").await;
+    b.wait_testid("document-frame", WAIT).await;
+    assert!(b.text_of("document-revision").await.contains("Revision 2026:2.1"));
+    revise(&stack, "productTermsAndConditions", "/vault/files/checking-terms/content", "2027:1.0", "2027-03-01T12:00:00.000Z").await;
+    b.click_testid("agree").await;
+    b.click_testid("accept").await;
+    let notice = b.wait_testid("revised-while-reading", WAIT).await.text().await.unwrap_or_default();
+    assert!(notice.contains("revised while you were reading it") && notice.contains("revision 2027:1.0"), "{notice}");
+    assert!(b.text_of("document-revision").await.contains("Revision 2027:1.0"), "the new revision is shown");
+    assert_eq!(b.js("return document.querySelector('[data-testid=agree]').checked;", vec![]).await, json!(false), "asked again, unchecked");
+    assert!(!b.is_enabled("accept").await);
+    assert_eq!(needed_of_alice(&stack).await.len(), 2, "nothing was given unread");
+    // Chromium logs the refused request itself: that line, and nothing else.
+    let logged = b.console_errors().await;
+    assert!(logged.len() == 1 && logged[0].contains("/give") && logged[0].contains("412"), "{logged:#?}");
+    b.screenshot("me-revised-while-reading").await;
+    assert_accessible(&b, "the revised-while-reading notice").await;
     b.click_testid("agree").await;
     b.click_testid("accept").await;
     let text = b.wait_testid("receipt", WAIT).await.text().await.unwrap_or_default();
-    assert!(text.contains("It covers 2 agreements"), "{text}");
+    assert!(text.contains("It covers 2 agreements") && text.contains("revision 2027:1.0"), "{text}");
     assert!(needed_of_alice(&stack).await.is_empty(), "every matching consent was given");
 
     // History: newest first; revoke behind a confirmation, with the focus kept and given back.
@@ -293,9 +310,9 @@ async fn a_failure_is_told_in_the_end_users_language_by_its_kind_not_in_the_gate
     stack.shutdown().await;
 }
 
-/// The demo as loaded: alice's privacy consent is stale and still records the revision she accepted
-/// (2025:1); the policy is now 2026:1. The document page says the revision she is asked to accept, the
-/// one its frame shows, not the one she accepted before (nor that revision's date).
+/// The demo as loaded: alice's privacy consent is stale, given to 2025:1; the policy is now 2026:1. The
+/// document page says the revision she is asked to accept, the one its frame shows, not the one she
+/// accepted before (nor that revision's date), and so does the inbox.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_document_page_shows_the_revision_alice_is_asked_to_accept_not_the_one_she_accepted_before() {
     let stack = Stack::start().await;

@@ -39,6 +39,29 @@ async fn post_empty(who: &SignedIn, path: &str) -> (u16, Value) {
     (status, body)
 }
 
+/// The consent's ETag as the document page reads it (`GET /api/me/consents/{id}`), or "" when refused.
+async fn read_etag(who: &SignedIn, id: &str) -> String {
+    let r = who.request(reqwest::Method::GET, &format!("/api/me/consents/{id}")).send().await.expect("GET the consent");
+    r.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+/// "I have read and agree" as the page sends it: with the anti-CSRF token and, when given, `If-Match`.
+async fn give(who: &SignedIn, id: &str, if_match: Option<&str>) -> (u16, Value) {
+    let mut r = who.request(reqwest::Method::POST, &format!("/api/me/consents/{id}/give")).header("x-csrf-token", &who.csrf_token);
+    if let Some(tag) = if_match {
+        r = r.header("if-match", tag);
+    }
+    let r = r.send().await.expect("POST give");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A give naming the version read, as the document page does.
+async fn give_as_read(who: &SignedIn, id: &str) -> (u16, Value) {
+    let etag = read_etag(who, id).await;
+    give(who, id, Some(&etag)).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_acceptance_gives_every_matching_consent_and_history_shows_it() {
     let stack = Stack::start_with_stub_ui().await;
@@ -54,7 +77,7 @@ async fn one_acceptance_gives_every_matching_consent_and_history_shows_it() {
     let terms_id = terms[0]["_id"].as_str().expect("an id");
     assert!([ALICE_TERMS_1, ALICE_TERMS_2].contains(&terms_id), "{terms_id}");
 
-    let (status, given) = post_empty(&alice, &format!("/api/me/consents/{terms_id}/give")).await;
+    let (status, given) = give_as_read(&alice, terms_id).await;
     assert_eq!(status, 200, "{given}");
     let consents = given["consents"].as_array().cloned().expect("the given consents");
     let mut given_ids = ids(&consents);
@@ -95,6 +118,41 @@ async fn one_acceptance_gives_every_matching_consent_and_history_shows_it() {
     stack.shutdown().await;
 }
 
+/// A give names the version read: the gateway passes its `If-Match` on, refuses (and audits) one that is
+/// missing or not one strong entity tag before the API hears of it, and a revision published while alice
+/// read is a 412 that gives nothing; the version read again gives the new revision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_give_passes_the_version_read_on_and_a_revision_published_meanwhile_is_412() {
+    let stack = Stack::start_with_stub_ui().await;
+    let alice = stack.sign_in("alice").await;
+    let (status, _, read) = alice.get(&format!("/api/me/consents/{ALICE_PRIVACY_STALE}")).await;
+    assert_eq!((status, read["document"]["revisionId"].as_str()), (200, Some("2026:1")), "{read}");
+    let read_etag = read_etag(&alice, ALICE_PRIVACY_STALE).await;
+    assert!(read_etag.starts_with('"') && read_etag.len() > 2, "{read_etag:?}");
+
+    let too_long = format!("\"{}\"", "a".repeat(200));
+    for bad in [None, Some("*"), Some("W/\"a\""), Some("unquoted"), Some("\"a\", \"b\""), Some(too_long.as_str())] {
+        let (status, body) = give(&alice, ALICE_PRIVACY_STALE, bad).await;
+        assert_eq!((status, body["kind"].as_str(), body["field"].as_str()), (400, Some("invalid_input"), Some("If-Match")), "{bad:?}: {body}");
+    }
+    console_e2e::revise_document(&stack.http, &stack.sandbox(""), "privacyPolicy", PRIVACY, "2027:1", "2027-02-01T08:00:00.000Z").await;
+    let (status, body) = give(&alice, ALICE_PRIVACY_STALE, Some(&read_etag)).await;
+    assert_eq!(status, 412, "{body}");
+    assert!(body["message"].as_str().unwrap_or_default().contains("revised while you read it"), "{body}");
+    let (_, _, fresh) = alice.get(&format!("/api/me/consents/{ALICE_PRIVACY_STALE}")).await;
+    assert_eq!((fresh["state"].as_str(), fresh["document"]["revisionId"].as_str()), (Some("stale"), Some("2027:1")), "nothing given: {fresh}");
+
+    let (status, given) = give_as_read(&alice, ALICE_PRIVACY_STALE).await;
+    assert_eq!(status, 200, "{given}");
+    assert_eq!((given["consents"][0]["state"].as_str(), given["consents"][0]["document"]["revisionId"].as_str()), (Some("given"), Some("2027:1")));
+    let lines: Vec<(String, Option<u64>)> = audit_of(&stack, "consents.give.mine").into_iter().map(|(o, s, _)| (o, s)).collect();
+    let refused = ("refused".to_string(), Some(400));
+    let mut expected = vec![refused; 6];
+    expected.extend([("attempt", None), ("refused", Some(412)), ("attempt", None), ("ok", Some(200))].map(|(o, s)| (o.to_string(), s)));
+    assert_eq!(lines, expected, "each bad If-Match refused before any attempt; the stale one tried and refused");
+    stack.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoking_is_audited_and_a_second_revoke_is_a_conflict() {
     let stack = Stack::start_with_stub_ui().await;
@@ -130,12 +188,12 @@ async fn staff_another_users_consent_bad_ids_and_cross_site_writes_are_refused()
         let (status, _, body) = ada.get(path).await;
         assert_eq!((status, body["kind"].as_str()), (403, Some("forbidden")), "{path}: {body}");
     }
-    let (status, body) = post_empty(&ada, &format!("/api/me/consents/{ALICE_TERMS_1}/give")).await;
+    let (status, body) = give(&ada, ALICE_TERMS_1, Some("\"x\"")).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(audit_of(&stack, "consents.give.mine"), [("refused".to_string(), Some(403), "usr-ada".to_string())], "refused before any attempt");
 
     // bob's consent is not alice's: the API says it does not exist for her (ids do not leak).
-    let (status, body) = post_empty(&alice, &format!("/api/me/consents/{BOB_PRIVACY}/give")).await;
+    let (status, body) = give(&alice, BOB_PRIVACY, Some(&format!("\"{BOB_PRIVACY}-v1\""))).await;
     assert_eq!((status, body["kind"].as_str()), (404, Some("not_found")), "{body}");
     let (status, body) = post_empty(&alice, &format!("/api/me/consents/{BOB_PRIVACY}/revoke")).await;
     assert_eq!(status, 404, "{body}");
@@ -144,7 +202,7 @@ async fn staff_another_users_consent_bad_ids_and_cross_site_writes_are_refused()
     assert_eq!(ids(&items(&bobs)), [BOB_PRIVACY], "bob's consent is untouched");
 
     // An id that is not one is refused before the API hears of it (and audited).
-    let (status, body) = post_empty(&alice, "/api/me/consents/a.b/give").await;
+    let (status, body) = give(&alice, "a.b", Some("\"x\"")).await;
     assert_eq!((status, body["field"].as_str()), (400, Some("consentId")), "{body}");
     let give_lines: Vec<(String, Option<u64>)> = audit_of(&stack, "consents.give.mine").into_iter().map(|(o, s, _)| (o, s)).collect();
     let expected = [("refused", Some(403)), ("attempt", None), ("refused", Some(404)), ("refused", Some(400))];

@@ -19,7 +19,11 @@ pub mod routes {
     pub use super::super::routes::MY_NEEDED_CONSENTS;
     /// `GET`: given, stale and revoked consents, newest given first.
     pub const MY_HISTORY: &str = "/api/me/consents/history";
-    /// `POST` (anti-CSRF): gives this consent and every matching needed one; answers [`super::GivenConsents`].
+    /// `GET`: one of the person's consents, with its `ETag` (what a give names in `If-Match`).
+    pub const MY_CONSENT: &str = "/api/me/consents/{consent_id}";
+    /// `POST` (anti-CSRF) with `If-Match` (the ETag of the consent as read, [`super::check_entity_tag`]):
+    /// gives this consent and every matching needed one; answers [`super::GivenConsents`]. 412 when the
+    /// document was revised since.
     pub const MY_GIVE: &str = "/api/me/consents/{consent_id}/give";
     /// `POST` (anti-CSRF): revokes this consent; answers the consent.
     pub const MY_REVOKE: &str = "/api/me/consents/{consent_id}/revoke";
@@ -36,6 +40,24 @@ pub mod routes {
 /// A consent's `_id`: an opaque string to the seed; the console accepts ids that are safe in a path
 /// segment and a query (the sandbox's and the seed's are UUIDs).
 pub const CONSENT_ID: CharRule = validate::id_rule("consentId");
+
+/// The longest entity tag a give may name (the sandbox's are some 45 characters: `"{uuid}-v{version}"`).
+pub const ENTITY_TAG_MAX: usize = 128;
+
+/// An `If-Match` a give names: one strong entity tag as RFC 9110 writes it (`"` etagc* `"`, etagc being
+/// the visible characters but `"`), at most [`ENTITY_TAG_MAX`] characters. Not `*` (it would give
+/// whatever revision is current) nor a weak `W/` tag (If-Match compares strongly: it never matches).
+pub fn check_entity_tag(tag: &str) -> Result<(), ValidationError> {
+    let refused = |message: &str| Err(ValidationError { field: "If-Match", message: message.to_string() });
+    if tag.len() > ENTITY_TAG_MAX {
+        return refused(&format!("at most {ENTITY_TAG_MAX} characters: the ETag of the consent as read"));
+    }
+    let inner = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"'));
+    match inner {
+        Some(inner) if !inner.is_empty() && inner.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b)) => Ok(()),
+        _ => refused("one strong entity tag in double quotes, such as \"c-1-v2\": the ETag of the consent as read"),
+    }
+}
 
 /// What one "I agree" gave: the consent named first, then every matching one the API gave with it. The
 /// gateway answers whole [`Consent`]s; the page reads them as [`MyConsent`]s.
@@ -146,10 +168,18 @@ impl<T: Transport> GatewayClient<T> {
         self.call(Request::new(Method::Get, routes::MY_HISTORY), None).await
     }
 
-    /// "I have read and agree": gives the consent and every needed one of the same type and document.
-    pub async fn give_my_consent(&self, consent_id: &str, cid: Option<&str>) -> Result<Reply<GivenConsents<MyConsent>>, ClientError> {
+    /// One of the person's consents, with its ETag ([`Reply::etag`]).
+    pub async fn my_consent(&self, consent_id: &str) -> Result<Reply<MyConsent>, ClientError> {
+        CONSENT_ID.check(consent_id)?;
+        self.call(Request::new(Method::Get, format!("/api/me/consents/{consent_id}")), None).await
+    }
+
+    /// "I have read and agree": gives the consent and every needed one of the same type and document, if
+    /// it is still the version read (`read`: its ETag then). A revision published since is a 412.
+    pub async fn give_my_consent(&self, consent_id: &str, read: &str, cid: Option<&str>) -> Result<Reply<GivenConsents<MyConsent>>, ClientError> {
         let path = consent_action(consent_id, "give")?;
-        self.call(Request::new(Method::Post, path), cid).await
+        check_entity_tag(read)?;
+        self.call(Request::new(Method::Post, path).header("if-match", read), cid).await
     }
 
     /// Withdraws a given consent.
@@ -237,6 +267,18 @@ mod tests {
         assert_eq!(labels.label(crate::consents::LABEL_GROUP_STATE, "given"), Some("Dado"));
         assert_eq!(labels.label(crate::consents::LABEL_GROUP_STATE, "revoked"), None);
         assert_eq!(labels.label("other", "given"), None);
+    }
+
+    #[test]
+    fn a_give_names_one_strong_entity_tag_of_bounded_length() {
+        for good in ["\"d311f16d-7407-4757-bfa9-162ba8bf8634-v3\"", "\"x\"", "\"!#~\""] {
+            assert_eq!(check_entity_tag(good), Ok(()), "{good}");
+        }
+        let long = format!("\"{}\"", "a".repeat(ENTITY_TAG_MAX - 1));
+        for bad in ["", "*", "c-1-v2", "\"\"", "W/\"c-1-v2\"", "\"a\", \"b\"", "\"a b\"", "\"a\"b\"", "\"\u{e9}\"", "\"a\r\nX: y\"", long.as_str()] {
+            assert_eq!(check_entity_tag(bad).map_err(|e| e.field), Err("If-Match"), "{bad:?}");
+        }
+        assert_eq!(check_entity_tag(&long[1..]).map_err(|e| e.field), Err("If-Match"));
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! route: the API itself keeps a customer to their own consents. Customers only; staff get 403 (audited).
 //!
 //! * `GET /api/me/consents/history`: given, stale and revoked consents, newest given first.
-//! * `POST /api/me/consents/{id}/give`: Apiture's `givenConsents?scope=matching`, answering every consent
-//!   it gave; `POST /api/me/consents/{id}/revoke`: `revokedConsents`. Both audited before and after.
+//! * `GET /api/me/consents/{id}`: one consent and its ETag.
+//! * `POST /api/me/consents/{id}/give` with `If-Match` (that ETag, passed on): Apiture's
+//!   `givenConsents?scope=matching`, answering every consent it gave (412: revised since it was read); `POST /api/me/consents/{id}/revoke`: `revokedConsents`. Both audited before and after.
 //! * `GET /api/me/labels?lang=`: the states' and types' labels, `Accept-Language` upstream.
 //! * `GET /api/me/documents?uri=` and `/api/me/documents/summary?uri=`: the bank's document, fetched here
 //!   from the Consents API's own origin only ([`document`]), never from where the page points.
@@ -13,17 +14,17 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use console_api::consents::{Consent, ConsentCollection, LabelGroups};
 use console_api::d1_client::CorrelationId;
-use console_api::gateway::me::{routes, DocumentSummary, GivenConsents, CONSENT_ID};
+use console_api::gateway::me::{check_entity_tag, routes, DocumentSummary, GivenConsents, CONSENT_ID};
 use console_api::gateway::ProblemKind;
 use console_api::i18n::Language;
 use console_api::validate::ValidationError;
-use crate::apiture::{ApitureError, DocumentUriError, FetchedDocument};
+use crate::apiture::{ApitureError, Call, DocumentUriError, FetchedDocument};
 use serde::Deserialize;
 
 use crate::service::{attempt, audited, invalid, ServiceState, Answer, Cid, Problem};
@@ -32,6 +33,7 @@ use crate::service::{Caller, Need};
 pub fn router() -> Router<ServiceState> {
     Router::new()
         .route(routes::MY_HISTORY, get(history))
+        .route(routes::MY_CONSENT, get(one))
         .route(routes::MY_GIVE, post(give))
         .route(routes::MY_REVOKE, post(revoke))
         .route(routes::MY_LABELS, get(labels))
@@ -63,6 +65,12 @@ fn problem(e: ApitureError, cid: &CorrelationId) -> Problem {
         match body.pointer("/_error/type").and_then(|t| t.as_str()) {
             Some("consentRefNotFound") => {
                 return Problem::of(404, ProblemKind::NotFound, "You have no such consent.", cid).with_technical(technical);
+            }
+            // The consent changed since the version the page names: a revision of its document (every
+            // needed consent of it takes the new one), or an answer from another tab.
+            _ if *status == 412 => {
+                let message = "The document was revised while you read it, so nothing was accepted. Read the new revision, then accept it.";
+                return Problem::of(412, ProblemKind::InvalidInput, message, cid).with_technical(technical);
             }
             Some("invalidConsentState") if *status == 409 => {
                 let message = "This consent cannot be changed that way now (it may already be done). Reload the page.";
@@ -99,16 +107,60 @@ struct GivenEmbedded {
     consents: Vec<Consent>,
 }
 
-/// `POST /api/me/consents/{id}/give`: "I have read and agree". `scope=matching`: every needed consent of
-/// this person with the same type and document is given with it (the inbox shows them as one).
-async fn give(State(state): State<ServiceState>, Path(consent_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<Answer<GivenConsents>, Problem> {
+/// `GET /api/me/consents/{id}`: one of the person's consents and its ETag, which a give names.
+async fn one(State(state): State<ServiceState>, Path(consent_id): Path<String>, Cid(cid): Cid, caller: Caller) -> Result<Response, Problem> {
+    const ACTION: &str = "consents.get.mine";
+    caller.require(Need::Customer, &state, ACTION, &consent_id, &cid)?;
+    let result = match CONSENT_ID.check(&consent_id) {
+        Err(e) => Err(invalid(&e, &cid)),
+        Ok(()) => {
+            let path = format!("consents/{consent_id}");
+            let result = state.consents.call::<Consent>(Call::get(&path, &[]), &caller.access_token, cid.as_str()).await;
+            upstream(&caller, result, &cid)
+        }
+    };
+    let answer = audited(&state, &caller, ACTION, &consent_id, &cid, result)?;
+    let mut response = Answer(answer.value, cid).into_response();
+    if let Some(tag) = answer.etag.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    Ok(response)
+}
+
+/// `POST /api/me/consents/{id}/give` with `If-Match`: "I have read and agree" to the consent as read.
+/// `scope=matching`: every needed consent of this person with the same type and document is given with
+/// it (the inbox shows them as one). The ETag is passed on, so that a revision published while the person
+/// read (it changes the ETag of every needed consent of the document) is a 412, never given unread.
+async fn give(
+    State(state): State<ServiceState>,
+    Path(consent_id): Path<String>,
+    headers: HeaderMap,
+    Cid(cid): Cid,
+    caller: Caller,
+) -> Result<Answer<GivenConsents>, Problem> {
     const ACTION: &str = "consents.give.mine";
-    checked_action(&state, &caller, ACTION, &consent_id, &cid)?;
+    caller.require(Need::Customer, &state, ACTION, &consent_id, &cid)?;
+    let read = match CONSENT_ID.check(&consent_id).and_then(|()| read_version(&headers)) {
+        Ok(read) => read,
+        Err(e) => return audited(&state, &caller, ACTION, &consent_id, &cid, Err(invalid(&e, &cid))),
+    };
+    attempt(&state, &caller, ACTION, &consent_id, &cid)?;
     let query = [("consent", consent_id.as_str()), ("scope", "matching")];
-    let result = state.consents.post::<GivenWire>("givenConsents", &query, &caller.access_token, cid.as_str()).await;
+    let call = Call { method: reqwest::Method::POST, ..Call::get("givenConsents", &query) }.if_match(Some(&read));
+    let result = state.consents.call::<GivenWire>(call, &caller.access_token, cid.as_str()).await.map(|a| a.value);
     let result = upstream(&caller, result, &cid)
         .map(|wire| GivenConsents { consents: std::iter::once(wire.consent).chain(wire.embedded.consents).collect() });
     audited(&state, &caller, ACTION, &consent_id, &cid, result).map(|v| Answer(v, cid))
+}
+
+/// The `If-Match` of a give: required (a give names the version read), one strong entity tag of bounded
+/// length ([`check_entity_tag`]), so that nothing else is passed upstream.
+fn read_version(headers: &HeaderMap) -> Result<String, ValidationError> {
+    let missing = || ValidationError { field: "If-Match", message: "required: the ETag of the consent as read (GET it first)".into() };
+    let tag = headers.get(header::IF_MATCH).ok_or_else(missing)?;
+    let tag = tag.to_str().map_err(|_| ValidationError { field: "If-Match", message: "visible ASCII only: the ETag of the consent as read".into() })?;
+    check_entity_tag(tag)?;
+    Ok(tag.to_string())
 }
 
 /// `POST /api/me/consents/{id}/revoke`

@@ -11,6 +11,7 @@ use console_api::consents::{
 use console_api::validate;
 use rusqlite::{params, params_from_iter};
 
+use super::current;
 use super::store::{self, row, Stored, COLUMNS};
 use super::{
     authorize, bad_query, can_give, can_rescind, can_revoke, check_if_match, consent_not_found, consent_ref, failure,
@@ -47,7 +48,10 @@ fn named(tx: &rusqlite::Transaction<'_>, caller: &ApitureCaller, reference: &str
     description = "The user gives the named consent (pending, stale, or revoked: a user may change their mind). scope=matching \
 (the default) also gives every other needed (pending or stale) consent of the same user, type and document.uri, whatever its \
 context, listed in _embedded.consents; scope=instance only the named one. Only the owner, a bank user with banking/write (the \
-apiture:give link is there exactly then). If-Match, when sent, must be the named consent's ETag (412).",
+apiture:give link is there exactly then). If-Match, when sent, must be the named consent's ETag (412). Reading chosen: a given \
+consent records the document's current revision (revisionId, revisedAt: the one /vault serves, set only by revisedDocuments), so \
+the receipt names what was read. A revision changes the ETag of every needed consent of its document, so a client that sends the \
+ETag it read with the document gets 412 when the document was revised meanwhile: it never gives a revision its user did not read.",
     params(("consent" = String, Query, description = "The consent's _id or URI"), ("scope" = Option<String>, Query, description = "instance | matching (default)"), ("If-Match" = Option<String>, Header)),
     security(("apiKey" = [], "accessToken" = ["banking/write"])),
     responses(
@@ -90,16 +94,27 @@ pub async fn give(
             }
             let c = &stored.consent;
             let now = store::now_text();
+            // The revision given: the document's current one (what /vault serves), so that the receipt
+            // names what was read; a document the bank never revised keeps the consent's own.
+            let (revision_id, revised_at) = match current::of(tx, &c.document.uri)? {
+                Some(p) => (Some(p.revision_id), p.revised_at),
+                None => (c.document.revision_id.clone(), c.document.revised_at.clone()),
+            };
             let mut others = Vec::new();
             if matching {
                 let mut stmt = tx.prepare_cached(&format!(
-                    "UPDATE consents SET state = 'given', given_at = ?1, version = version + 1
+                    "UPDATE consents SET state = 'given', given_at = ?1, version = version + 1, revision_id = ?6, revised_at = ?7
                      WHERE user_id = ?2 AND type = ?3 AND document_uri = ?4 AND state IN ('pending', 'stale') AND id <> ?5
                      RETURNING {COLUMNS}"
                 ))?;
-                others = stmt.query_map(params![now, c.user_id, c.type_, c.document.uri, c.id], row)?.collect::<Result<Vec<_>, _>>()?;
+                others = stmt
+                    .query_map(params![now, c.user_id, c.type_, c.document.uri, c.id, revision_id, revised_at], row)?
+                    .collect::<Result<Vec<_>, _>>()?;
             }
-            tx.execute("UPDATE consents SET state = 'given', given_at = ?1, version = version + 1 WHERE id = ?2", params![now, c.id])?;
+            tx.execute(
+                "UPDATE consents SET state = 'given', given_at = ?1, version = version + 1, revision_id = ?3, revised_at = ?4 WHERE id = ?2",
+                params![now, c.id, revision_id, revised_at],
+            )?;
             let given = store::by_id(tx, &c.id)?.ok_or_else(|| crate::SandboxError::Internal("consent vanished".into()))?;
             Ok(Ok((given, others)))
         })

@@ -14,7 +14,7 @@ use console_api::consents::{
 use console_api::validate;
 use rusqlite::params;
 
-use super::{store, terms};
+use super::{current, store, terms};
 use super::{authorize, failure, forbidden, json_body, may_administer};
 use crate::auth::bearer::{hal, ApitureCaller, ApitureFailure};
 use crate::auth::SCOPE_WRITE;
@@ -50,8 +50,11 @@ fn administrators_only(caller: &ApitureCaller) -> Result<(), ApitureFailure> {
     description = "A document was revised: every consent of this uri and type (and contextUri, when given) that is not rescinded \
 takes the new revisionId and revisedAt (and contentType and newUri when given); the given ones among them become stale \
 (staleAt set), except those already at this revisedAt (and revisionId, when sent). revisionId defaults to revisedAt. \
-A revisedAt older than the document's latest is 409 invalidDocumentRevision (attributes.revisedAt: the latest); an unknown \
-type 409 invalidConsentType (the seed gives this operation 409 for semantically invalid data). One UPDATE in one transaction. \
+The request becomes the document's current revision (at newUri when given): the one /vault serves, a give records and a \
+customer's create takes; only this operation (and the demo data) sets it, never a consent's own revisedAt. Every needed \
+(pending or stale) consent of the document, of any type or context, takes it too (a new ETag: a give that names the ETag read \
+before is 412). A revisedAt older than the document's current revision is 409 invalidDocumentRevision (attributes.revisedAt: \
+the current one); a document never revised has none, so its first revision sets it. An unknown type 409 invalidConsentType (the seed gives this operation 409 for semantically invalid data). One UPDATE in one transaction. \
 The 202 header consents-made-stale says how many became stale. Administrators and service clients with banking/write.",
     request_body(content = crate::openapi_apiture::RevisedDocument, content_type = "application/json"),
     security(("apiKey" = [], "accessToken" = ["banking/write"])),
@@ -124,22 +127,25 @@ pub fn apply_revision(tx: &rusqlite::Transaction<'_>, r: &RevisedDocument) -> Re
     let scope = format!("document_uri = ?1 AND type = ?2 {context} AND state <> 'rescinded'");
     // Already at this revision: the time stamp, and the revision id when the request names one.
     let current = "(revised_at = ?4 AND (?5 IS NULL OR revision_id IS ?5))";
-    // The document's latest revision and how many given consents the revision makes stale, in one pass
-    // over the document's consents (the UPDATE below reads the same pages again, from the cache).
-    let (latest, staled, touched): (Option<String>, i64, i64) = tx.query_row(
-        &format!("SELECT MAX(revised_at), COALESCE(SUM(state = 'given' AND NOT {current}), 0), COUNT(*) FROM consents WHERE {scope}"),
-        params![r.uri, r.type_, r.context_uri, r.revised_at, r.revision_id],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-    )?;
-    if let Some(latest) = latest.filter(|l| *l > r.revised_at) {
+    // The document's current revision (never its consents' latest: a customer's own consent may name
+    // any date). A document the bank never revised has none: its first revision sets it.
+    let published = current::of(tx, &r.uri)?;
+    if let Some(latest) = published.as_ref().map(|p| &p.revised_at).filter(|l| **l > r.revised_at) {
         return Ok(Err(failure(
             StatusCode::CONFLICT,
             ERR_INVALID_DOCUMENT_REVISION,
-            format!("revisedAt {} predates the document's latest revision, {latest}.", r.revised_at),
+            format!("revisedAt {} predates the document's current revision, {latest}.", r.revised_at),
             "Revised documents must have newer time stamps.",
         )
         .with_attribute("revisedAt", serde_json::json!(latest))));
     }
+    // How many given consents the revision makes stale, in one pass over the document's consents (the
+    // UPDATE below reads the same pages again, from the cache).
+    let (staled, touched, content_type): (i64, i64, Option<String>) = tx.query_row(
+        &format!("SELECT COALESCE(SUM(state = 'given' AND NOT {current}), 0), COUNT(*), MAX(content_type) FROM consents WHERE {scope}"),
+        params![r.uri, r.type_, r.context_uri, r.revised_at, r.revision_id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
     let revision_id = r.revision_id.clone().unwrap_or_else(|| r.revised_at.clone());
     // A revision rewrites every matching row and its index entries: the connection may keep more pages
     // in memory than SQLite's default 2 MB, so that they are written once (measured: a third faster at
@@ -171,13 +177,23 @@ pub fn apply_revision(tx: &rusqlite::Transaction<'_>, r: &RevisedDocument) -> Re
     if let Some(new_uri) = &r.new_uri {
         terms::add(tx, "document_uri", new_uri)?;
     }
+    // The document's current revision from now on, where it is now; then every consent still asking for
+    // it asks for this one (a new ETag each: a give read before this revision is refused).
+    let target = r.new_uri.as_deref().unwrap_or(&r.uri);
+    let content_type = r.content_type.clone().or(published.map(|p| p.content_type)).or(content_type).unwrap_or_else(|| "text/html".into());
+    current::set(tx, target, &current::Revision { revision_id, revised_at: r.revised_at.clone(), content_type })?;
+    if target != r.uri {
+        current::moved(tx, &r.uri, target)?;
+    }
+    current::follow(tx, target)?;
     Ok(Ok(staled.max(0) as u64))
 }
 
 /// `POST /consents/movedDocuments`
 #[utoipa::path(post, path = "/consents/movedDocuments", tag = "Documents",
     description = "A document moved: every consent of this uri and type (and contextUri, when given) takes newUri as its \
-document.uri; states do not change. One UPDATE in one transaction. Unknown type: 409 invalidConsentType. Administrators and \
+document.uri; states do not change. newUri takes the document's current revision unless it has one of its own (its needed \
+consents then ask for that one); uri keeps it while consents still point there. One UPDATE in one transaction. Unknown type: 409 invalidConsentType. Administrators and \
 service clients with banking/write.",
     request_body(content = crate::openapi_apiture::MovedDocument, content_type = "application/json"),
     security(("apiKey" = [], "accessToken" = ["banking/write"])),
@@ -212,6 +228,7 @@ pub async fn move_document(
                 params![request.new_uri, request.uri, request.type_, request.context_uri],
             )?;
             terms::add(tx, "document_uri", &request.new_uri)?;
+            current::moved(tx, &request.uri, &request.new_uri)?;
             Ok(Ok(n as u64))
         })
         .await??;

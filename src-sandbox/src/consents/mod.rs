@@ -9,6 +9,7 @@
 //!   documents themselves, one file per revision.
 //! * [`type_names`]: `consentTypeNames` GET and PUT. [`labels`]: `labels` (Accept-Language), the API root
 //!   and `apiDoc`.
+//! * [`current`]: each document's current revision, set only by a revision (and the demo data).
 //! * [`store`]: rows and shared queries. [`terms`]: the term index that answers `q`, `search()` and
 //!   `contains()` without scanning every consent.
 //!
@@ -23,6 +24,7 @@
 //! that now ([`with_links`]); the UI enables its buttons from them.
 
 pub mod actions;
+pub mod current;
 pub mod documents;
 pub mod labels;
 pub mod list;

@@ -6,13 +6,14 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use console_api::consents::{
-    check_context, CreateConsent, ERR_INVALID_CONSENT_TYPE, ERR_INVALID_CONTEXT_URI,
+    check_context, CreateConsent, ERR_INVALID_CONSENT_TYPE, ERR_INVALID_CONTEXT_URI, ERR_INVALID_DOCUMENT_REVISION,
     ERR_INVALID_PROPERTY, ERR_MALFORMED_REQUEST_BODY,
 };
 use console_api::validate;
 use rusqlite::params;
 use serde_json::Value;
 
+use super::current;
 use super::store::{self, Stored};
 use super::{authorize, check_if_match, consent_not_found, failure, forbidden, json_body, may_administer, may_see, none_match_hits, with_etag, with_links};
 use crate::auth::bearer::{hal, ApitureCaller, ApitureFailure};
@@ -46,6 +47,13 @@ Reading chosen where the seed contradicts itself: the seed's 200 says the reques
 consent of the document and user, but a consent has one contextUri, and the overview makes consents of different contexts \
 independent. So 200 answers exactly when a consent that is not rescinded already has the same userId, type, document.uri, \
 contextUri and secondaryContextUri: it is returned unchanged. Anything else (another context, another document) is a new consent. \
+Reading chosen for the document's revision (the seed lets the creator name it; here a document has one current revision, \
+set only by revisedDocuments): a bank customer's create takes the document's current revision (and contentType) whatever it \
+names, since a customer cannot state the bank's revisions and one dated 2099 must not become what anyone is served; an \
+administrator's or service's create must name the current revision (revisedAt, and revisionId when sent), else 422 \
+invalidDocumentRevision with the current one in attributes (revisionId, revisedAt): a service holding another revision is told \
+rather than silently corrected, and publishes a newer one with revisedDocuments first. A document the bank never revised has no \
+current revision: the consent keeps the one named, which sets nothing for anyone else. \
 document.uri and the contexts must be http(s) or relative (400 invalidDocumentUri / invalidContextUri); the type must be a \
 consent type name (422 invalidConsentType). Administrators and service clients with banking/write; a bank customer only for themselves.",
     request_body(content = crate::openapi_apiture::CreateConsent, content_type = "application/json"),
@@ -56,7 +64,7 @@ consent type name (422 invalidConsentType). Administrators and service clients w
             headers(("Location" = String), ("ETag" = String))),
         (status = 400, description = "malformedRequestBody, invalidDocumentUri, invalidContextUri, invalidProperty", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
         (status = 403, description = "forbidden", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
-        (status = 422, description = "invalidConsentType", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
+        (status = 422, description = "invalidConsentType, invalidDocumentRevision", body = crate::openapi_apiture::ErrorResponse, content_type = "application/hal+json"),
     ))]
 pub async fn create_consent(
     State(state): State<AppState>,
@@ -76,7 +84,8 @@ pub async fn create_consent(
     }
     new.document.revised_at = store::normalize_time(&new.document.revised_at)
         .ok_or_else(|| bad_property("document.revisedAt: must be an RFC 3339 time such as 2026-09-15T08:00:00.000Z"))?;
-    let (created, stored) = state.db.tx(move |tx| create(tx, &new)).await??;
+    let administers = may_administer(&caller);
+    let (created, stored) = state.db.tx(move |tx| create(tx, &mut new, administers)).await??;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     let location = format!("/consents/consents/{}", stored.consent.id);
     let mut response = answer(status, stored, &caller);
@@ -92,10 +101,46 @@ fn bad_property(message: impl Into<String>) -> ApitureFailure {
     failure(StatusCode::BAD_REQUEST, ERR_INVALID_PROPERTY, message, "Fix the property and retry.")
 }
 
+/// The document of a new consent, at its current revision ([`current`]) when the bank has published one.
+/// A customer's create takes it whatever it names (a document's revision is the bank's to state, and a
+/// customer's stale or made-up one must not reach anyone, themselves included); an administrator's or
+/// service's create must name it (422 invalidDocumentRevision otherwise: a service holding another
+/// revision is told, not silently corrected; a newer one is published with revisedDocuments first). A
+/// document without a current revision keeps what the create names, which sets nothing for anyone else.
+fn at_current_revision(tx: &rusqlite::Transaction<'_>, new: &mut CreateConsent, administers: bool) -> Result<Result<(), ApitureFailure>, crate::SandboxError> {
+    let Some(published) = current::of(tx, &new.document.uri)? else { return Ok(Ok(())) };
+    let document = &mut new.document;
+    let same = document.revised_at == published.revised_at && document.revision_id.as_ref().is_none_or(|r| *r == published.revision_id);
+    if administers && !same {
+        return Ok(Err(unprocessable(
+            ERR_INVALID_DOCUMENT_REVISION,
+            format!(
+                "document: revision {} of {} is not the document's current one, {} of {}.",
+                document.revision_id.as_deref().unwrap_or("(none)"),
+                document.revised_at,
+                published.revision_id,
+                published.revised_at
+            ),
+            "Name the document's current revision (attributes), or publish the new one with POST /consents/revisedDocuments first.",
+        )
+        .with_attribute("revisionId", serde_json::json!(published.revision_id))
+        .with_attribute("revisedAt", serde_json::json!(published.revised_at))));
+    }
+    if !administers {
+        document.content_type = published.content_type;
+    }
+    document.revision_id = Some(published.revision_id);
+    document.revised_at = published.revised_at;
+    Ok(Ok(()))
+}
+
 /// Locates an identical consent or inserts a new one: `(created, consent)`.
-fn create(tx: &rusqlite::Transaction<'_>, new: &CreateConsent) -> Result<Result<(bool, Stored), ApitureFailure>, crate::SandboxError> {
+fn create(tx: &rusqlite::Transaction<'_>, new: &mut CreateConsent, administers: bool) -> Result<Result<(bool, Stored), ApitureFailure>, crate::SandboxError> {
     if !store::type_exists(tx, &new.type_)? {
         return Ok(Err(invalid_type(&new.type_)));
+    }
+    if let Err(refused) = at_current_revision(tx, new, administers)? {
+        return Ok(Err(refused));
     }
     let existing: Option<String> = tx
         .prepare_cached(

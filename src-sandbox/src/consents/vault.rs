@@ -2,17 +2,15 @@
 //! `src-sandbox/documents/{fileId}/{revision}.html` (one per revision, each stating its revision id and
 //! what changed, also in `<meta name="revision-id">` and `<meta name="what-changed">`).
 //!
-//! Without `?revisionId=` it serves the document's current revision: the one the consents of this URI
-//! carry (the latest `revisedAt`); a revision the sandbox has no file for is a 404. Some files are the
-//! *next* revisions, ready for a demo or test to revise to: privacy-policy 2027:1, checking-terms 2027:1.0,
-//! e-sign-agreement 2026:2.
+//! Without `?revisionId=` it serves the document's current revision ([`super::current`]: set only by a
+//! revision and the demo data, never by a consent's own revisedAt); a document without one, or a revision
+//! the sandbox has no file for, is a 404. Some files are the *next* revisions, ready for a demo or test to
+//! revise to: privacy-policy 2027:1, checking-terms 2027:1.0, e-sign-agreement 2026:2.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use rusqlite::{params, OptionalExtension};
-
-use super::{authorize, failure, query_map};
+use super::{authorize, current, failure, query_map};
 use crate::auth::bearer::{ApitureCaller, ApitureFailure};
 use crate::auth::SCOPE_READ;
 use crate::AppState;
@@ -64,7 +62,7 @@ fn not_found(message: String) -> ApitureFailure {
 
 /// `GET /vault/files/{fileId}/content`
 #[utoipa::path(get, path = "/vault/files/{fileId}/content", tag = "Documents",
-    description = "The document a consent points at, as HTML: the current revision (the one its consents carry), or ?revisionId=. \
+    description = "The document a consent points at, as HTML: the document's current revision (set only by revisedDocuments, never by a consent's own revisedAt), or ?revisionId=. \
 Headers document-revision-id and document-revised-at say which; the page itself says what changed. Served with a CSP that runs \
 no script (sandbox). API key and banking/read, like the API.",
     params(("fileId" = String, Path), ("revisionId" = Option<String>, Query)),
@@ -89,25 +87,10 @@ pub async fn content(
         Some(r) => r.clone(),
         None => {
             let uri = uri_of(&file_id);
-            let current: Option<String> = state
-                .db
-                .tx(move |tx| {
-                    Ok(tx
-                        .query_row(
-                            "SELECT revision_id FROM consents WHERE document_uri = ?1 AND state <> 'rescinded'
-                             ORDER BY revised_at DESC LIMIT 1",
-                            params![uri],
-                            |r| r.get::<_, Option<String>>(0),
-                        )
-                        .optional()?
-                        .flatten())
-                })
-                .await?;
-            match current {
-                Some(r) => r,
-                // No consent names it: the newest file.
-                None => DOCUMENTS.iter().filter(|d| d.file_id == file_id).max_by_key(|d| d.revised_at).map(|d| d.revision_id.to_string()).unwrap_or_default(),
-            }
+            let published = state.db.tx(move |tx| current::of(tx, &uri)).await?;
+            published.map(|p| p.revision_id).ok_or_else(|| {
+                not_found(format!("{file_id} has no current revision: the bank has not published one (POST /consents/revisedDocuments)."))
+            })?
         }
     };
     let doc = find(&file_id, &revision).ok_or_else(|| not_found(format!("The sandbox has no file for revision {revision} of {file_id}.")))?;

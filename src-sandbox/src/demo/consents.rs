@@ -65,6 +65,16 @@ pub const E_SIGN_2024: (&str, &str) = ("2024:1.0", "2024-11-04T10:30:00.000Z");
 pub const SAVINGS_2026: (&str, &str) = ("2026:1", "2026-04-01T09:00:00.000Z");
 pub const ACCOUNT_2026: (&str, &str) = ("2026:1", "2026-01-15T09:00:00.000Z");
 
+/// Each demo document's current revision (`consents::current`): what /vault serves, what a give records.
+/// The files of later revisions (privacy 2027:1, ...) are not current until a revision publishes them.
+pub const CURRENT: [(&str, (&str, &str)); 5] = [
+    (PRIVACY, PRIVACY_2026),
+    (CHECKING_TERMS, CHECKING_2026),
+    (E_SIGN, E_SIGN_2024),
+    (SAVINGS_TERMS, SAVINGS_2026),
+    (ACCOUNT_TERMS, ACCOUNT_2026),
+];
+
 /// Registers the demo type names with their labels.
 pub fn load_type_names(tx: &Transaction<'_>) -> Result<(), SandboxError> {
     for (name, labels) in CONSENT_TYPES {
@@ -84,7 +94,8 @@ pub fn load_type_names(tx: &Transaction<'_>) -> Result<(), SandboxError> {
 }
 
 /// Wipes the consents and loads the demo ones (fixed ids and times: consents have no retention window).
-/// alice: a STALE privacy policy (given to 2025:1, the policy is now 2026:1), two PENDING terms of the same
+/// alice: a STALE privacy policy (given to 2025:1; the policy is now 2026:1, which, as a revision does, the
+/// stale consent names: the revision it asks for), two PENDING terms of the same
 /// document for two products, a GIVEN e-consent. bob: a PENDING privacy policy, GIVEN terms. carol: all GIVEN.
 /// Then the bulk population, unless it is there unchanged. Returns how many consents there are.
 pub fn load_consents(tx: &Transaction<'_>) -> Result<usize, SandboxError> {
@@ -123,7 +134,7 @@ fn load_people(tx: &Transaction<'_>) -> Result<usize, SandboxError> {
         created_at: "2025-01-10T09:00:00.000Z",
     };
     let all = [
-        c("d311f16d-7407-4757-bfa9-162ba8bf8634", "usr-alice", "privacyPolicy", PRIVACY, PRIVACY_2025, None, None, "stale", Some("2025-03-04T18:12:40.000Z")),
+        c("d311f16d-7407-4757-bfa9-162ba8bf8634", "usr-alice", "privacyPolicy", PRIVACY, PRIVACY_2026, None, None, "stale", Some("2025-03-04T18:12:40.000Z")),
         c("9f6d94f0-121b-4ad4-8c8a-e1eb93ccd3d9", "usr-alice", "productTermsAndConditions", CHECKING_TERMS, terms, Some(EVERYDAY), Some("/accounts/accounts/acc-alice-chk-01"), "pending", None),
         c("babafaa6-9208-4b65-9f42-c07fa894b26a", "usr-alice", "productTermsAndConditions", CHECKING_TERMS, terms, Some(PREMIUM), Some("/accounts/accounts/acc-alice-chk-02"), "pending", None),
         c("ad276625-349e-47c2-a0a6-17f99c9ceb69", "usr-alice", "electronicConsent", E_SIGN, E_SIGN_2024, None, None, "given", Some("2025-01-10T09:05:12.000Z")),
@@ -138,5 +149,6 @@ fn load_people(tx: &Transaction<'_>) -> Result<usize, SandboxError> {
     }
     // alice's stale consent: made stale when the policy was revised to 2026:1.
     tx.execute("UPDATE consents SET stale_at = ?1 WHERE id = 'd311f16d-7407-4757-bfa9-162ba8bf8634'", [PRIVACY_2026.1])?;
+    crate::consents::current::load(tx, &CURRENT)?;
     Ok(all.len())
 }

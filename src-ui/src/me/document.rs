@@ -1,10 +1,17 @@
 //! `/me/documents/{consentId}`: one document, read inside the console and accepted once. The document is
 //! shown in a sandboxed frame (no scripts, no forms, an opaque origin) whose `src` is the gateway's
 //! `/api/me/documents?uri=`: the gateway fetches it from the bank's own document host only, and serves it
-//! inert. The revision line is the document's as the frame shows it: for a revised (stale) consent, the
-//! revision the document states now (its summary, as the inbox asks), not the one the consent records,
-//! which can be the revision accepted before. "I have read and agree" starts unchecked; Accept gives this consent and every matching one
-//! (`scope=matching`), then a receipt says what was accepted and when.
+//! inert. The page reads the consent itself, with its ETag; its revision line is the consent's (the
+//! revision it asks for: [`super::revision_line`], as the inbox says it). "I have read and agree" starts
+//! unchecked; Accept gives this consent and every matching one (`scope=matching`) naming that ETag, then a
+//! receipt says what was accepted and when.
+//!
+//! What the give names is the consent's ETag, not the revision id shown: a revision of the document
+//! changes the ETag of every consent still asking for it, and an ETag is what HTTP and the Consents API
+//! compare (`If-Match`), so the API itself refuses a give read before a revision, in the same transaction
+//! as the give; a revision id would have to be compared by the gateway, a step apart from the write. On
+//! that refusal (412) the page reads the consent again, says that the document was revised while the
+//! person read it, shows the new revision in a fresh frame, and asks again, unchecked.
 
 use console_api::consents::ConsentState;
 use console_api::gateway::me::{document_path, GivenConsents, MyConsent};
@@ -14,33 +21,51 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{load, local_time, revision_line, use_me, MeCtx, MeError, MeHeader};
+use super::{local_time, revision_line, use_me, MeCtx, MeError, MeHeader};
 use crate::transport::Client;
 use crate::util::new_cid;
+
+/// The consent as read: its answer and ETag, or why it could not be read. `None` while it loads.
+type Read = RwSignal<Option<Result<Reply<MyConsent>, ClientError>>>;
+
+/// Reads the consent (again) into `read`.
+fn read_consent(client: Client, id: String, read: Read) {
+    read.set(None);
+    spawn_local(async move {
+        read.try_set(Some(client.my_consent(&id).await));
+    });
+}
 
 #[component]
 pub fn DocumentPage(consent: String) -> impl IntoView {
     let me = use_me();
     let client = expect_context::<Client>();
-    // The inbox's entry for this consent (still needed?), asked again so that the page stands on a reload.
-    let needed = load({
-        let (client, id) = (client.clone(), consent.clone());
-        async move { client.my_needed_consents().await.map(|r| r.value.embedded.items.into_iter().find(|c| c.id == id)) }
-    });
-    // Kept when accepted: the entry leaves the inbox then, and the receipt still needs it.
+    let read: Read = RwSignal::new(None);
+    read_consent(client.clone(), consent.clone(), read);
+    // Set when a give was refused because the document was revised while the person read it.
+    let revised_while_reading = RwSignal::new(false);
+    let reread = move || {
+        revised_while_reading.set(true);
+        read_consent(client.clone(), consent.clone(), read);
+    };
+    // Kept when accepted: the consent is no longer needed then, and the receipt still needs it.
     let given = RwSignal::new(None::<GivenConsents<MyConsent>>);
-    let body = move || match (given.get(), needed.get()) {
+    let body = move || match (given.get(), read.get()) {
         (Some(given), _) => view! { <Receipt given/> }.into_any(),
         (None, None) => view! { <p class="me-loading" role="status">{me.t(Text::DocumentLoading)}</p> }.into_any(),
         (None, Some(Err(error))) => view! { <MeError error/> }.into_any(),
-        (None, Some(Ok(None))) => view! {
+        (None, Some(Ok(reply))) if !matches!(reply.value.state, ConsentState::Pending | ConsentState::Stale) => view! {
             <div class="card empty-state" data-testid="not-needed">
                 <p class="empty-title">{me.t(Text::NoLongerNeeded)}</p>
                 <p><a href="/me">{me.t(Text::BackToInbox)}</a></p>
             </div>
         }
         .into_any(),
-        (None, Some(Ok(Some(consent)))) => view! { <ReadAndAccept consent given/> }.into_any(),
+        (None, Some(Ok(reply))) => {
+            let (consent, etag) = (reply.value, reply.etag.unwrap_or_default());
+            let revised = revised_while_reading.get_untracked();
+            view! { <ReadAndAccept consent etag revised given reread=reread.clone()/> }.into_any()
+        }
     };
     view! {
         <section class="my-documents" data-testid="document-page" lang=me.language.get_untracked().code()>
@@ -51,9 +76,16 @@ pub fn DocumentPage(consent: String) -> impl IntoView {
     }
 }
 
-/// The document in its frame, the agreement and the one Accept button.
+/// The document in its frame, the agreement and the one Accept button. `etag`: the consent's as read,
+/// named by the give. `revised`: the last give was refused because the document was revised meanwhile.
 #[component]
-fn ReadAndAccept(consent: MyConsent, given: RwSignal<Option<GivenConsents<MyConsent>>>) -> impl IntoView {
+fn ReadAndAccept(
+    consent: MyConsent,
+    etag: String,
+    revised: bool,
+    given: RwSignal<Option<GivenConsents<MyConsent>>>,
+    reread: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let me = use_me();
     let client = expect_context::<Client>();
     let type_ = consent.type_.clone();
@@ -61,21 +93,20 @@ fn ReadAndAccept(consent: MyConsent, given: RwSignal<Option<GivenConsents<MyCons
         let type_ = type_.clone();
         move || i18n::document_title(me.language.get_untracked(), &me.type_name(&type_))
     };
-    // A stale consent may still carry the revision accepted before: the line says the one in the frame.
-    let summary = (consent.state == ConsentState::Stale).then(|| {
-        let (client, uri, language) = (client.clone(), consent.document.uri.clone(), me.language.get_untracked());
-        load(async move { client.my_document_summary(&uri, language).await.map(|r| r.value) })
+    let revision = revision_line(me, &consent);
+    // Said where the focus goes (the Accept button that had it is gone), so that a keyboard or screen
+    // reader user reads it before the new revision.
+    let notice = revised.then(|| {
+        let text = i18n::revised_while_reading(me.language.get_untracked(), consent.document.revision_id.as_deref());
+        let said = NodeRef::<html::P>::new();
+        Effect::new(move |_| {
+            if let Some(p) = said.get() {
+                let _ = p.focus();
+            }
+        });
+        view! { <p class="revised-notice" role="alert" tabindex="-1" node_ref=said data-testid="revised-while-reading">{text}</p> }
     });
-    let revision = {
-        let consent = consent.clone();
-        move || match summary.map(|s| s.get()) {
-            None => revision_line(me, &consent, None),
-            Some(Some(Ok(current))) => revision_line(me, &consent, current.revision_id.as_deref()),
-            // Not known yet, or not said: the document in the frame states its own revision.
-            Some(None | Some(Err(_))) => String::new(),
-        }
-    };
-    // The inbox links only safe URIs, but this page can be opened by its address: check again.
+    // The page can be opened by its address: the URI is checked again, as the inbox checks it.
     let frame = match document_path(&consent.document.uri).map(|path| crate::transport::resource_url(&path)) {
         Ok(src) => view! { <iframe class="document-frame" sandbox="" src=src title=title data-testid="document-frame"></iframe> }.into_any(),
         Err(_) => view! { <p class="field-error" data-testid="unsafe-document">{me.t(Text::UnsafeDocument)}</p> }.into_any(),
@@ -89,15 +120,16 @@ fn ReadAndAccept(consent: MyConsent, given: RwSignal<Option<GivenConsents<MyCons
         if !agreed.get_untracked() || pending.get_untracked() {
             return;
         }
-        let (client, id) = (client.clone(), id.clone());
+        let (client, id, etag, reread) = (client.clone(), id.clone(), etag.clone(), reread.clone());
         pending.set(true);
         failed.set(None);
         spawn_local(async move {
-            let result: Result<Reply<GivenConsents<MyConsent>>, ClientError> = client.give_my_consent(&id, Some(&new_cid())).await;
-            match result {
+            match client.give_my_consent(&id, &etag, Some(&new_cid())).await {
                 Ok(reply) => {
                     given.try_set(Some(reply.value));
                 }
+                // Revised while read: never accepted unread. The page asks again with the new revision.
+                Err(ClientError::Problem(p)) if p.status == 412 => reread(),
                 Err(e) => {
                     failed.try_set(Some(e));
                 }
@@ -108,6 +140,7 @@ fn ReadAndAccept(consent: MyConsent, given: RwSignal<Option<GivenConsents<MyCons
     view! {
         <article class="card document-card">
             <h2 class="document-type">{move || me.type_name(&type_)}</h2>
+            {notice}
             <p class="muted" data-testid="document-revision">{revision}</p>
             {frame}
             <form class="accept-form" on:submit=accept>

@@ -68,7 +68,7 @@ pub fn HistoryPage() -> impl IntoView {
 fn HistoryEntry(consent: MyConsent) -> impl IntoView {
     let me = use_me();
     let ctx = expect_context::<HistoryCtx>();
-    let revision = revision_line(me, &consent, None);
+    let revision = revision_line(me, &consent);
     let language = me.language.get_untracked();
     let accepted = consent.given_at.as_deref().and_then(day_of).map(|d| i18n::accepted_on(language, d));
     let withdrawn = consent.request_revoked_at.as_deref().and_then(day_of).map(|d| i18n::withdrawn_on(language, d));
@@ -161,7 +161,7 @@ fn RevokeDialog(consent: MyConsent) -> impl IntoView {
             _ => {}
         }
     };
-    let what = move || format!("{} — {}", me.type_name(&consent.type_), revision_line(me, &consent, None));
+    let what = move || format!("{} — {}", me.type_name(&consent.type_), revision_line(me, &consent));
     view! {
         <div class="modal-backdrop">
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="revoke-title" aria-describedby="revoke-text"

@@ -60,13 +60,8 @@ fn NeededDocument(consent: MyConsent) -> impl IntoView {
         let language = me.language.get_untracked();
         load(async move { client.my_document_summary(&uri, language).await.map(|r| r.value) })
     });
-    let revision = {
-        let consent = consent.clone();
-        move || {
-            let latest = summary.and_then(|s| s.with(|s| s.as_ref()?.as_ref().ok()?.revision_id.clone()));
-            revision_line(me, &consent, latest.as_deref())
-        }
-    };
+    // The revision it asks for, at once (not after the summary loads): the same line as the document page's.
+    let revision = revision_line(me, &consent);
     let what_changed = move || {
         summary.and_then(|s| s.with(|s| s.as_ref()?.as_ref().ok()?.what_changed.clone())).map(|text| {
             view! { <p class="what-changed" data-testid="what-changed"><strong>{me.t(Text::WhatChanged)}</strong> " " {text}</p> }

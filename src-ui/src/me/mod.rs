@@ -151,14 +151,15 @@ pub fn local_time(time: &str) -> Option<NaiveDateTime> {
     day.and_hms_opt(d.get_hours(), d.get_minutes(), d.get_seconds())
 }
 
-/// The revision line of a consent's document, in the current language. `current`: the revision the
-/// document says it is now, for a stale consent, which may still carry the revision accepted before (the
-/// demo's alice: 2025:1, the policy now 2026:1); the consent's date is said only of its own revision.
-pub fn revision_line(me: MeCtx, consent: &MyConsent, current: Option<&str>) -> String {
-    let recorded = consent.document.revision_id.as_deref();
-    let revision = current.or(recorded);
-    let day = if revision == recorded { day_of(&consent.document.revised_at) } else { None };
-    console_api::i18n::revision(me.language.get_untracked(), revision, day)
+/// The revision line of a consent's document, in the current language: for a needed consent, the
+/// revision this entry asks the person to accept, the one inbox and document page both say. It is the
+/// consent's own: the Consents API keeps a needed consent at its document's current revision (a revision
+/// moves every needed consent of the document with it, and a consent is given to the current one), so
+/// it is the revision the frame shows, known with the consent rather than after a summary loads. For a
+/// given consent it is the revision accepted.
+pub fn revision_line(me: MeCtx, consent: &MyConsent) -> String {
+    let day = day_of(&consent.document.revised_at);
+    console_api::i18n::revision(me.language.get_untracked(), consent.document.revision_id.as_deref(), day)
 }
 
 /// A failure in the page's language: what happened and what to do, chosen by the problem's kind and

@@ -1,6 +1,6 @@
 //! The bulk demo population: `usr-demo-0000` .. `usr-demo-0999`, 20 consents each (a privacy policy, an
 //! e-consent, 12 product terms over five products and 6 account terms), 20,000 in all, in every state:
-//! half given, a fifth pending, 15 % stale (given to the document's older revision), 10 % revoked, 5 %
+//! half given, a fifth pending, 15 % stale (given to the document's older revision, naming the current one as a revision leaves them), 10 % revoked, 5 %
 //! rescinded. Arithmetic only (no RNG): the same data every time, so tests and figures can count on it.
 //! One prepared statement in the caller's transaction.
 
@@ -110,9 +110,12 @@ pub fn load(tx: &Transaction<'_>, users: usize) -> Result<usize, SandboxError> {
                 _ => ("termsAndConditions", ACCOUNT_TERMS, ACCOUNT_2026, Some(ACCOUNT_2025), Some(account), None),
             };
             let state = if state == "stale" && older.is_none() { "given" } else { state };
-            let (revision, revised_at) = if state == "stale" { older.unwrap_or(current) } else { current };
+            // A stale consent was given to the older revision and, as a revision does, now names the
+            // current one (the one it asks for): its givenAt is from the older one's time.
+            let (revision, revised_at) = current;
+            let answered_revision = if state == "stale" { older.unwrap_or(current).1 } else { revised_at };
             let offset = (u * 131 + k * 17) % 90_000 + 60;
-            let answered = matches!(state, "given" | "stale" | "revoked").then(|| later(revised_at, offset));
+            let answered = matches!(state, "given" | "stale" | "revoked").then(|| later(answered_revision, offset));
             let revoked_at = (state == "revoked").then(|| later(revised_at, offset + 1440));
             let rescinded_at = (state == "rescinded").then(|| later(revised_at, offset));
             let stale_at = (state == "stale").then_some(current.1);
