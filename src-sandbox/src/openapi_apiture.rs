@@ -177,16 +177,23 @@ pub struct MovedDocument {
     pub new_uri: String,
 }
 
-/// `localizedLabel` (v1.0.0).
+/// `localizedLabel` (v1.0.0), with the console's caps (the seed gives none; `console_api::consents::labels`).
 #[derive(Serialize, ToSchema)]
 pub struct LocalizedLabel {
+    /// One line: no control character.
+    #[schema(max_length = 200)]
     pub label: String,
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
-    /// Absent: the default label.
+    /// Absent: the default label. A BCP 47 tag, unique per name without regard to case.
+    #[schema(max_length = 35)]
     pub language: Option<String>,
+    /// A lookup code, key or URI of an external standard.
+    #[schema(max_length = 2048)]
+    pub code: Option<String>,
 }
 
-/// `consentTypeNames` (v1.0.2).
+/// `consentTypeNames` (v1.0.2): at most 20 labels per name.
 #[derive(Serialize, ToSchema)]
 pub struct ConsentTypeNames {
     pub names: std::collections::BTreeMap<String, Vec<LocalizedLabel>>,

@@ -4,7 +4,7 @@
 mod common;
 
 use common::apiture::Callers;
-use console_api::consents::labels::{MAX_DESCRIPTION_CHARS, MAX_LABEL_CHARS};
+use console_api::consents::labels::{MAX_CODE_CHARS, MAX_DESCRIPTION_CHARS, MAX_LABELS, MAX_LABEL_CHARS, MAX_LANGUAGE_TAG_CHARS};
 use reqwest::Method;
 use serde_json::json;
 
@@ -53,7 +53,8 @@ async fn type_names_are_replaced_whole_with_if_match_and_names_in_use_stay() {
 }
 
 /// Seed 004's `localizedLabels`: "the remaining items must have a language"; one tag once per name
-/// (without regard to case); the console's length caps, also stated in the served OpenAPI description.
+/// (without regard to case); a label is one line; the console's caps, also stated in the served OpenAPI.
+/// Each refusal names the label by its tag (message and `attributes.language`).
 #[tokio::test]
 async fn a_label_after_the_first_names_its_language_once_and_labels_fit_their_caps() {
     let c = Callers::start().await;
@@ -68,27 +69,41 @@ async fn a_label_after_the_first_names_its_language_once_and_labels_fit_their_ca
     let long_label = "x".repeat(MAX_LABEL_CHARS + 1);
     let long_description = "d".repeat(MAX_DESCRIPTION_CHARS + 1);
     let (label_cap, description_cap) = (format!("at most {MAX_LABEL_CHARS}"), format!("at most {MAX_DESCRIPTION_CHARS}"));
-    for (privacy, index, property, says) in [
-        (json!([{ "label": "Privacy Policy" }, { "label": "Política de privacidad" }]), 1, "language", "label 2 has no language"),
-        (json!([{ "label": "Privacy Policy" }, { "label": "Política", "language": " " }]), 1, "language", "label 2 has no language"),
-        (json!([{ "label": "Privacy Policy" }, { "label": "Política", "language": "es_MX" }]), 1, "language", "not a language tag"),
-        (json!([{ "label": "Privacy Policy", "language": "en" }, { "label": "Privacy", "language": "EN" }]), 1, "language", "language 'EN' of an earlier label"),
-        (json!([{ "label": "Privacy Policy" }, { "label": "Política", "language": "es" }, { "label": "Otra", "language": "ES" }]), 2, "language", "of an earlier label"),
-        (json!([{ "label": long_label }]), 0, "label", label_cap.as_str()),
-        (json!([{ "label": "Privacy Policy", "description": long_description }]), 0, "description", description_cap.as_str()),
+    let tag35 = "de-Latn-DE-1996-abcdefgh-x-abcdefgh";
+    let long_tag = format!("{tag35}1");
+    assert_eq!((tag35.len(), long_tag.len()), (MAX_LANGUAGE_TAG_CHARS, MAX_LANGUAGE_TAG_CHARS + 1));
+    let (tag_cap, code_cap) = (format!("at most {MAX_LANGUAGE_TAG_CHARS}"), format!("at most {MAX_CODE_CHARS}"));
+    let many: Vec<serde_json::Value> = (0..=MAX_LABELS).map(|i| json!({ "label": format!("Label {i}"), "language": format!("de-{i}") })).collect();
+    let label_count = format!("has {} labels: at most {MAX_LABELS}", MAX_LABELS + 1);
+    for (privacy, index, tag, property, says) in [
+        (json!([{ "label": "Privacy Policy" }, { "label": "Política de privacidad" }]), Some(1), None, "language", "label 2 has no language"),
+        (json!([{ "label": "Privacy Policy" }, { "label": "Política", "language": " " }]), Some(1), None, "language", "label 2 has no language"),
+        (json!([{ "label": "Privacy Policy" }, { "label": "Política", "language": "es_MX" }]), Some(1), Some("es_MX"), "language", "not a language tag"),
+        (json!([{ "label": "Privacy Policy", "language": "en" }, { "label": "Privacy", "language": "EN" }]), Some(1), Some("EN"), "language", "the label tagged 'EN' has the language of an earlier label"),
+        (json!([{ "label": "Privacy Policy" }, { "label": "Política", "language": "es" }, { "label": "Otra", "language": "ES" }]), Some(2), Some("ES"), "language", "of an earlier label"),
+        (json!([{ "label": long_label }]), Some(0), None, "label", label_cap.as_str()),
+        (json!([{ "label": "Privacy Policy", "description": long_description }]), Some(0), None, "description", description_cap.as_str()),
+        // One line: the rule the editor had alone is the API's too, said of the label by its tag.
+        (json!([{ "label": "Privacy Policy" }, { "label": "Aviso\nde privacidad", "language": "es-MX" }]), Some(1), Some("es-MX"), "label", "the label tagged 'es-MX' has a control character"),
+        (json!([{ "label": "Privacy\tPolicy", "language": "en" }]), Some(0), Some("en"), "label", "the default label (en) has a control character"),
+        (json!([{ "label": "Privacy Policy" }, { "label": "Datenschutz", "language": long_tag }]), Some(1), Some(long_tag.as_str()), "language", tag_cap.as_str()),
+        (json!([{ "label": "Privacy Policy", "code": "c".repeat(MAX_CODE_CHARS + 1) }]), Some(0), None, "code", code_cap.as_str()),
+        (json!(many), None, None, "label", label_count.as_str()),
     ] {
         let refused = c.call(Method::PUT, TYPES, &c.ada, Some(&with(privacy.clone())), &[("If-Match", &etag)]).await;
         let message = refused.refused(400, "invalidProperty");
         assert!(message.contains("'privacyPolicy'") && message.contains(says), "{privacy}: {message}");
         let attributes = &refused.body["_error"]["attributes"];
         assert_eq!((attributes["typeName"].as_str(), attributes["labelIndex"].as_u64(), attributes["property"].as_str()),
-            (Some("privacyPolicy"), Some(index), Some(property)), "{privacy}");
+            (Some("privacyPolicy"), index, Some(property)), "{privacy}");
+        assert_eq!(attributes["language"].as_str(), tag, "the label's tag: {privacy}");
     }
     assert_eq!(c.get(TYPES, &c.ada).await.header("etag"), etag, "a refused PUT changes nothing");
 
     // At the caps, a regional tag beside its language, an explicit default language: taken as sent.
     let fits = json!([
-        { "label": "p".repeat(MAX_LABEL_CHARS), "description": "d".repeat(MAX_DESCRIPTION_CHARS), "language": "en" },
+        { "label": "p".repeat(MAX_LABEL_CHARS), "description": "d".repeat(MAX_DESCRIPTION_CHARS), "language": "en", "code": "c".repeat(MAX_CODE_CHARS) },
+        { "label": "Datenschutz", "language": tag35 },
         { "label": "Política de privacidad", "language": "es" },
         { "label": "Aviso de privacidad", "language": "es-MX" },
         { "label": "Politique de confidentialité", "language": "fr" },
@@ -106,7 +121,14 @@ async fn a_label_after_the_first_names_its_language_once_and_labels_fit_their_ca
     let doc = c.get("/consents/apiDoc", &c.grace).await;
     let put = doc.ok(200)["paths"]["/consents/consentTypeNames"]["put"]["description"].as_str().unwrap_or_default().to_string();
     assert!(put.contains(&format!("a label has at most {MAX_LABEL_CHARS} characters and a description at most {MAX_DESCRIPTION_CHARS}")), "{put}");
+    assert!(put.contains(&format!("a name has at most {MAX_LABELS} labels, a language tag at most {MAX_LANGUAGE_TAG_CHARS} characters")), "{put}");
+    assert!(put.contains(&format!("a code at most {MAX_CODE_CHARS}")) && put.contains("no control character"), "{put}");
     assert!(put.contains("must name its language"), "{put}");
+    // The schema says the same caps.
+    let schema = &doc.body["components"]["schemas"]["LocalizedLabel"]["properties"];
+    let caps: Vec<Option<u64>> = ["label", "description", "language", "code"].iter().map(|p| schema[p]["maxLength"].as_u64()).collect();
+    let expected = [MAX_LABEL_CHARS, MAX_DESCRIPTION_CHARS, MAX_LANGUAGE_TAG_CHARS, MAX_CODE_CHARS].map(|c| Some(c as u64));
+    assert_eq!(caps, expected, "{schema}");
     c.stop().await;
 }
 

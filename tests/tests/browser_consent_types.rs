@@ -1,9 +1,11 @@
 //! The consent type names on the staff pages, in real Chromium (the bundles `consents` and `consent_types`): the explorer's type
 //! filter offers the names the gateway serves (several at once, kept in the URL as `a|b`, usable with the
-//! keyboard), and the type names editor edits each name's label in English (the default), Spanish and
-//! French (never removing a default tagged Spanish; no Spanish or French `lang` on English words), checks
-//! every field before the confirmation (each invalid one marked, its message beside it, the first
-//! focused; nothing sent), and keeps an admin's edits through a 412.
+//! keyboard), and the type names editor edits each name's label in English, Spanish and French as the API
+//! serves them (a field owns every label of its language, es-MX included; English edits an English label,
+//! never a default tagged Spanish; no Spanish or French `lang` on English words), shows every language at
+//! phone width, checks every field before the confirmation (each invalid one marked, its message naming
+//! the label by its tag beside it, the first focused; nothing sent), refuses to add a name that exists,
+//! keeps an admin's edits through a 412, and leaves focus on the status that says the save.
 //! Screenshots in tests/artifacts/consents-types-*.png.
 
 use console_api::consents::labels::MAX_LABEL_CHARS;
@@ -143,6 +145,20 @@ async fn focused_id(b: &Browser) -> String {
     b.js("return document.activeElement ? document.activeElement.id : '';", vec![]).await.as_str().unwrap_or_default().to_string()
 }
 
+/// The focused element's `data-testid` (empty: none, or the page's body).
+async fn focused_testid(b: &Browser) -> String {
+    b.js("const e = document.activeElement; return e && e.dataset ? (e.dataset.testid || '') : '';", vec![]).await.as_str().unwrap_or_default().to_string()
+}
+
+/// Sets `input`'s value by script and fires `input`, as typing does: for a character no key types.
+async fn set_value(b: &Browser, input: &str, value: &str) {
+    b.js(
+        "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![json!(input), json!(value)],
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_kept_through_a_412() {
     let stack = Stack::start().await;
@@ -153,6 +169,11 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
     let tag = r.headers().get("etag").and_then(|v| v.to_str().ok()).expect("the set's ETag").to_string();
     let mut set: Value = r.json().await.expect("the set");
     set["names"]["loyaltyProgram"] = json!([{ "label": "Programa de puntos", "language": "es" }]);
+    // Spanish variants: typing in the Spanish field keeps one, clearing it removes them all.
+    set["names"]["marketingConsent"] =
+        json!([{ "label": "Marketing" }, { "label": "Mercadeo", "language": "es" }, { "label": "Mercadotecnia", "language": "ES-mx" }]);
+    let privacy_mx = json!({ "label": "Aviso de privacidad (MX)", "language": "es-MX" });
+    set["names"]["privacyPolicy"].as_array_mut().expect("privacy's labels").push(privacy_mx);
     let r = setup
         .request(reqwest::Method::PUT, "/api/consent-types")
         .header("x-csrf-token", &setup.csrf_token)
@@ -165,10 +186,26 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
     let (_, _, before) = stack.get("/api/consent-types").await;
     let puts_before = puts(&stack);
     let privacy = labels_of(&before, "privacyPolicy");
-    assert_eq!(privacy.iter().map(|(l, _)| l.as_deref()).collect::<Vec<_>>(), [None, Some("es"), Some("fr")], "the demo's: {privacy:?}");
+    assert_eq!(privacy.iter().map(|(l, _)| l.as_deref()).collect::<Vec<_>>(), [None, Some("es"), Some("fr"), Some("es-MX")], "the demo's and one: {privacy:?}");
 
     let b = Browser::start().await;
     b.sign_in(&stack, "ada", "/consent-types").await;
+    // At phone width every language's column is there (the explorer's narrow-screen rule hides its own
+    // 4th column only): the French field shows, and scrolls into view inside its card.
+    b.cdp("Emulation.setDeviceMetricsOverride", json!({ "width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true })).await;
+    let french = b
+        .js(
+            "const e = document.querySelector(arguments[0]); e.scrollIntoView({ block: 'center', inline: 'center' });
+             const r = e.getBoundingClientRect(); const th = document.querySelectorAll('[data-testid=types-table] th')[3];
+             return [getComputedStyle(e.closest('td')).display, getComputedStyle(th).display, th.textContent, r.width > 0 && r.left >= 0 && r.right <= innerWidth];",
+            vec![json!(label_input("privacyPolicy", "fr"))],
+        )
+        .await;
+    assert_eq!(french, json!(["table-cell", "table-cell", "Label: French", true]), "the French column at 360 px");
+    let width = b.js("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await;
+    assert!(width[0].as_u64() <= width[1].as_u64(), "the page does not overflow at 360 px (the table's card scrolls): {width}");
+    b.screenshot("consents-types-phone").await;
+    b.cdp("Emulation.clearDeviceMetricsOverride", json!({})).await;
     for (i, language) in ["en", "es", "fr"].into_iter().enumerate() {
         let input = b.wait_css(&label_input("privacyPolicy", language), WAIT).await;
         assert_eq!(input.prop("value").await.ok().flatten().unwrap_or_default(), privacy[i].1, "{language}");
@@ -178,10 +215,26 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
         let lang = b.js("const l = document.querySelector(arguments[0]).closest('[lang]'); return l ? l.lang : '';", vec![json!(label_input("privacyPolicy", language))]).await;
         assert!(!lang.as_str().unwrap_or_default().starts_with("es") && !lang.as_str().unwrap_or_default().starts_with("fr"), "{language}: lang {lang}");
     }
-    // The default tagged Spanish is the English (default) field's; clearing the Spanish field keeps it.
+    // The default tagged Spanish is the Spanish field's (marked the default); English has no label of
+    // its own, and writing one adds an English label: what Spanish readers see does not change.
     let (english, spanish) = (value_of(&b, "loyaltyProgram", "en").await, value_of(&b, "loyaltyProgram", "es").await);
-    assert_eq!((english.as_str(), spanish.as_str()), ("Programa de puntos", ""));
-    type_label(&b, "loyaltyProgram", "es", "").await;
+    assert_eq!((english.as_str(), spanish.as_str()), ("", "Programa de puntos"));
+    let marked = b.js("const m = document.querySelector(\"tr[data-name='loyaltyProgram'] [data-testid=default-mark]\"); return m ? m.closest('td').querySelector('input').dataset.language : null;", vec![]).await;
+    assert_eq!(marked, json!("es"), "the Spanish field holds the default");
+    type_label(&b, "loyaltyProgram", "en", "Loyalty program").await;
+    // The Spanish field shows the Spanish label readers get (the first), and owns its es-MX variants.
+    assert_eq!(value_of(&b, "marketingConsent", "es").await, "Mercadeo");
+    type_label(&b, "marketingConsent", "es", "").await;
+    // Adding a name that exists is refused beside the name field, nothing replaced.
+    b.type_into("new-type-name", "privacyPolicy").await;
+    b.type_into("new-type-label", "Replaced").await;
+    b.click_testid("add-type").await;
+    let refusal = b.wait_testid("new-type-error", WAIT).await.text().await.unwrap_or_default();
+    assert_eq!(refusal, "a type named privacyPolicy exists: edit it in its row");
+    assert_eq!(focused_id(&b).await, "new-type-name", "the name field takes focus");
+    let name_field = b.js("const e = document.getElementById('new-type-name'); return [e.getAttribute('aria-invalid'), e.getAttribute('aria-describedby')];", vec![]).await;
+    assert_eq!(name_field, json!(["true", "new-type-name-error"]));
+    assert_eq!(value_of(&b, "privacyPolicy", "en").await, privacy[0].1, "the existing name is untouched");
     // electronicConsent's French label is cleared: the API will answer its default one in French.
     type_label(&b, "privacyPolicy", "es", "Aviso de privacidad").await;
     type_label(&b, "privacyPolicy", "fr", "Avis de confidentialité").await;
@@ -203,16 +256,28 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
     assert!(beside.len() == 1 && beside[0].contains(&format!("at most {MAX_LABEL_CHARS}")), "{beside:?}");
     let (invalid, beside) = validity(&b, &label_input("privacyPolicy", "en")).await;
     assert_eq!(invalid.as_deref(), Some("true"));
-    assert!(beside.len() == 1 && beside[0].contains("'privacyPolicy' needs its English (default) label"), "{beside:?}");
+    assert!(beside.len() == 1 && beside[0].contains("'privacyPolicy': the default label (English) is empty"), "{beside:?}");
     assert_eq!(validity(&b, &label_input("privacyPolicy", "fr")).await, (None, Vec::new()), "a valid field is not marked");
     assert_eq!(puts(&stack), puts_before, "nothing was sent");
+    // A control character (no key types it): the API's rule, said beside the field, the label named by its tag.
+    set_value(&b, &label_input("privacyPolicy", "fr"), "Avis\u{7}").await;
+    let (invalid, beside) = validity(&b, &label_input("privacyPolicy", "fr")).await;
+    assert_eq!(invalid.as_deref(), Some("true"));
+    assert!(beside.len() == 1 && beside[0].contains("the label tagged 'fr' has a control character"), "{beside:?}");
     b.screenshot("consents-types-invalid").await;
     // Fixed as typed: the mark and the message go.
     type_label(&b, "electronicConsent", "es", "Acuerdo electrónico").await;
     type_label(&b, "privacyPolicy", "en", "Privacy Notice").await;
+    type_label(&b, "privacyPolicy", "fr", "Avis de confidentialité").await;
     b.wait_for("the fields valid again", "consents-types-valid", WAIT, || async {
         let none = (None, Vec::new());
-        (validity(&b, &label_input("electronicConsent", "es")).await == none && validity(&b, &label_input("privacyPolicy", "en")).await == none).then_some(())
+        let fields = [("electronicConsent", "es"), ("privacyPolicy", "en"), ("privacyPolicy", "fr")];
+        for (name, language) in fields {
+            if validity(&b, &label_input(name, language)).await != none {
+                return None;
+            }
+        }
+        Some(())
     })
     .await;
     b.screenshot("consents-types-editor").await;
@@ -234,6 +299,7 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
     assert_eq!(r.status().as_u16(), 200);
 
     b.click_testid("save-types").await;
+    assert_eq!(focused_testid(&b).await, "save-types-cancel", "the question takes focus, on its harmless choice");
     b.click_testid("save-types-confirm").await;
     let conflict = b.wait_testid("conflict", WAIT).await.text().await.unwrap_or_default();
     assert!(conflict.contains("termsAndConditions"), "what changed meanwhile: {conflict}");
@@ -247,12 +313,26 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
             (labels_of(&now, "privacyPolicy").first().map(|l| l.1.as_str()) == Some("Privacy Notice")).then_some(now)
         })
         .await;
+    // Typing in Spanish kept one Spanish label: the es-MX variant went.
     assert_eq!(
         labels_of(&saved, "privacyPolicy"),
         [(None, "Privacy Notice".to_string()), (Some("es".into()), "Aviso de privacidad".into()), (Some("fr".into()), "Avis de confidentialité".into())]
     );
     assert_eq!(labels_of(&saved, "electronicConsent").iter().filter(|(l, _)| l.as_deref() == Some("fr")).count(), 0, "French cleared");
-    assert_eq!(labels_of(&saved, "loyaltyProgram"), [(Some("es".into()), "Programa de puntos".to_string())], "the default tagged es stays");
+    assert_eq!(
+        labels_of(&saved, "loyaltyProgram"),
+        [(Some("es".into()), "Programa de puntos".to_string()), (Some("en".into()), "Loyalty program".to_string())],
+        "the default tagged es stays as it was; English got its own"
+    );
+    assert_eq!(labels_of(&saved, "marketingConsent"), [(None, "Marketing".to_string())], "clearing Spanish removed es and ES-mx");
+    // Focus rests on the status that says the save (the editor was rebuilt from the answer).
+    let status = b
+        .wait_for("focus on the saved status", "consents-types-saved-focus", WAIT, || async {
+            (focused_testid(&b).await == "types-saved").then_some(())?;
+            b.js("return document.querySelector('[data-testid=types-saved]').textContent;", vec![]).await.as_str().map(str::to_string)
+        })
+        .await;
+    assert!(status.starts_with("Saved:"), "{status}");
     // The other admin's change to a name this page did not touch survives the apply.
     assert_eq!(labels_of(&saved, "termsAndConditions").first().map(|l| l.1.as_str()), Some("Account terms"), "theirs kept");
     // The page shows what was saved (its inputs rebuilt from the answer).
@@ -265,6 +345,11 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
     assert_eq!(fr["groups"]["consentType"]["privacyPolicy"]["label"], "Avis de confidentialité", "{fr}");
     let e_consent_default = labels_of(&saved, "electronicConsent")[0].1.clone();
     assert_eq!(fr["groups"]["consentType"]["electronicConsent"]["label"], json!(e_consent_default));
+    let (_, _, es) = alice.get("/api/me/labels?lang=es").await;
+    assert_eq!(es["groups"]["consentType"]["loyaltyProgram"]["label"], "Programa de puntos", "Spanish readers as before: {es}");
+    assert_eq!(es["groups"]["consentType"]["marketingConsent"]["label"], "Marketing", "no Spanish label left: the default");
+    let (_, _, en) = alice.get("/api/me/labels?lang=en").await;
+    assert_eq!(en["groups"]["consentType"]["loyaltyProgram"]["label"], "Loyalty program", "{en}");
     b.close().await;
     stack.shutdown().await;
 }

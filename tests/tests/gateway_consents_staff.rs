@@ -238,20 +238,26 @@ async fn a_type_names_label_breaking_the_seeds_rule_is_refused_before_the_consen
     assert_eq!(status, 200, "{types}");
     let tag = tag.expect("the set's ETag");
     let long = "x".repeat(console_api::consents::labels::MAX_LABEL_CHARS + 1);
-    for (labels, says) in [
-        (json!([{ "label": "Privacy Policy" }, { "label": "Política de privacidad" }]), "label 2 has no language"),
-        (json!([{ "label": "Privacy Policy", "language": "en" }, { "label": "Privacy", "language": "EN" }]), "has the language of its default label (EN)"),
-        (json!([{ "label": long }]), "at most 200"),
+    // Refused as the Consents API refuses them (invalidProperty), the label named by its position and tag.
+    for (labels, says, attributes) in [
+        (json!([{ "label": "Privacy Policy" }, { "label": "Política de privacidad" }]), "label 2 has no language",
+            json!({ "typeName": "privacyPolicy", "labelIndex": 1, "property": "language" })),
+        (json!([{ "label": "Privacy Policy", "language": "en" }, { "label": "Privacy", "language": "EN" }]), "the label tagged 'EN' has the language of an earlier label",
+            json!({ "typeName": "privacyPolicy", "labelIndex": 1, "language": "EN", "property": "language" })),
+        (json!([{ "label": long }]), "at most 200", json!({ "typeName": "privacyPolicy", "labelIndex": 0, "property": "label" })),
+        (json!([{ "label": "Privacy Policy" }, { "label": "Aviso\tMX", "language": "es-MX" }]), "the label tagged 'es-MX' has a control character",
+            json!({ "typeName": "privacyPolicy", "labelIndex": 1, "language": "es-MX", "property": "label" })),
     ] {
         let mut names = types["names"].clone();
         names["privacyPolicy"] = labels;
         let (status, problem, _) = write(ada, Method::PUT, "/api/consent-types", Some(&tag), &json!({"names": names})).await;
-        assert_eq!((status, problem["field"].as_str()), (400, Some("names")), "{problem}");
+        assert_eq!((status, problem["field"].as_str(), problem["errorType"].as_str()), (400, Some("names"), Some("invalidProperty")), "{problem}");
         assert!(problem["message"].as_str().unwrap_or_default().contains(says), "{says}: {problem}");
+        assert_eq!(problem["attributes"], attributes, "{problem}");
     }
     let entries = stack.audit_entries();
     assert!(!entries.iter().any(|e| e["action"] == "consents.types.put" && e["outcome"] == "attempt"), "nothing was sent upstream");
-    assert_eq!(entries.iter().filter(|e| e["action"] == "consents.types.put" && e["status"] == 400).count(), 3, "each refusal audited");
+    assert_eq!(entries.iter().filter(|e| e["action"] == "consents.types.put" && e["status"] == 400).count(), 4, "each refusal audited");
     stack.shutdown().await;
 }
 

@@ -2,15 +2,24 @@
 //! names the gateway serves and the URL's `type=a|b`), and the type names editor's label in each
 //! language the console's end-user pages speak ([`Language`]: en, es, fr).
 //!
-//! Seed 004's `localizedLabels`: each name has a list of labels, the first the default; the others name
-//! their `language`. The API answers a language without a label of its own with the default one, so the
-//! editor's English is the default label (or an explicit `en` one, when a name has it), and an empty
-//! Spanish or French field means "no label of its own" (the entry is removed, not sent empty).
+//! The editor's model of seed 004's `localizedLabels` (each name has a list of labels, the first the
+//! default; the others name their `language`), following how the API serves them to a reader of a
+//! language: the first label tagged with that language (`es`, `es-MX`, `ES`: by the primary subtag,
+//! any case, at any position, the first included), else the default.
+//! * The first label is the default, whatever its language: readers of a language without a label of
+//!   its own get it. It is never removed (a name needs one), only edited, in the field of its language.
+//! * The English, Spanish and French fields each edit that language's label: the one the API serves to
+//!   its readers. English is the label tagged `en`; when none is, an untagged default (the console's
+//!   default language is English). A default tagged `es` is the Spanish field's, and the English field
+//!   is then empty (English readers get the default) until an English label is written.
+//! * A field owns every label of its language: clearing it removes them all (readers then get the
+//!   default); typing in it keeps one (`es-MX` beside `es` is a variant no reader is served, since the
+//!   API takes the first match). The default stays whatever is typed: clearing its field is refused.
 
 use std::collections::BTreeMap;
 
 use super::{check_type_name, fail};
-use crate::consents::labels::{label_faults, LabelRuleBroken, MAX_DESCRIPTION_CHARS, MAX_LABEL_CHARS};
+use crate::consents::labels::{label_faults, language_of, tag_is_language, Fault};
 use crate::consents::{ConsentTypeNames, LocalizedLabel};
 use crate::i18n::Language;
 use crate::validate::ValidationError;
@@ -46,41 +55,53 @@ pub fn type_choices(served: &ConsentTypeNames, selected: &[String]) -> Vec<TypeC
     choices
 }
 
-/// Whether `label` is `language`'s own (`es`, `es-MX`, ...).
-fn speaks(label: &LocalizedLabel, language: Language) -> bool {
-    label.language.as_deref().and_then(Language::parse) == Some(language)
+/// Whether `label` is tagged `language` (`es`, `es-MX`, `ES`...), as the API serves labels.
+fn tagged(label: &LocalizedLabel, language: Language) -> bool {
+    language_of(label).is_some_and(|tag| tag_is_language(tag, language.code()))
 }
 
-/// Which of `labels` the editor shows for `language`. Only labels after the first are per language (seed
-/// 004: the first is the default, whatever its tag): Spanish and French are their own label after the
-/// first; English is an explicit `en` one after the first, else the default.
+/// Which of `labels` the editor shows for `language`: the one the API serves to its readers as their own
+/// (the first tagged with it); for English, when none is, an untagged default.
 fn position(labels: &[LocalizedLabel], language: Language) -> Option<usize> {
-    let own = labels.iter().enumerate().skip(1).find(|(_, l)| speaks(l, language)).map(|(i, _)| i);
-    match language {
-        Language::En => own.or((!labels.is_empty()).then_some(0)),
-        Language::Es | Language::Fr => own,
-    }
+    let own = labels.iter().position(|l| tagged(l, language));
+    let untagged_default = labels.first().is_some_and(|l| language_of(l).is_none());
+    own.or((language == Language::En && untagged_default).then_some(0))
 }
 
-/// The label the editor shows for `language` (empty: the name has none of its own in that language).
+/// The label the editor shows for `language` (empty: the name has none of its own in that language, and
+/// its readers get the default).
 pub fn label_in(labels: &[LocalizedLabel], language: Language) -> String {
     position(labels, language).map(|i| labels[i].label.clone()).unwrap_or_default()
 }
 
-/// Sets `language`'s label to `value` as typed. English changes the default label (one is added first if
-/// there was none); an empty Spanish or French one is removed (the API then shows the default), a new one
-/// is added with its language. The default is never removed, whatever its tag (a Spanish label of its
-/// own beside a default tagged `es` is refused by [`label_problems`], not resolved by changing the
-/// default). Descriptions and the other languages stay as they were.
+/// The field that holds the default label (the first), if one does (a default tagged `de` has none).
+pub fn default_field(labels: &[LocalizedLabel]) -> Option<Language> {
+    Language::ALL.into_iter().find(|&l| position(labels, l) == Some(0))
+}
+
+/// Sets `language`'s label to `value` as typed: the field owns every label of its language. A value sets
+/// the served one's text and drops the language's other labels (after the first); a blank one removes
+/// them all, except the default, which is kept with the blank text for [`label_problems`] to refuse at its
+/// field. A language without a label gets one added with its tag (English: untagged, when the name has
+/// no label at all). Descriptions, codes and the other languages stay as they were.
 pub fn set_label(labels: &mut Vec<LocalizedLabel>, language: Language, value: String) {
-    match (position(labels, language), language) {
-        (Some(i), Language::Es | Language::Fr) if value.trim().is_empty() => {
-            labels.remove(i);
+    let Some(at) = position(labels, language) else {
+        if value.trim().is_empty() {
+            return;
         }
-        (Some(i), _) => labels[i].label = value,
-        (None, _) if value.trim().is_empty() && language != Language::En => {}
-        (None, Language::En) => labels.insert(0, LocalizedLabel { label: value, description: None, language: None, code: None }),
-        (None, _) => labels.push(LocalizedLabel { label: value, description: None, language: Some(language.code().into()), code: None }),
+        let tag = (!(language == Language::En && labels.is_empty())).then(|| language.code().to_string());
+        labels.push(LocalizedLabel { label: value, description: None, language: tag, code: None });
+        return;
+    };
+    let keep = if value.trim().is_empty() && at != 0 { None } else { Some(at) };
+    let mut index = 0;
+    labels.retain(|l| {
+        let drop = index != 0 && Some(index) != keep && (index == at || tagged(l, language));
+        index += 1;
+        !drop
+    });
+    if let Some(at) = keep {
+        labels[at].label = value;
     }
 }
 
@@ -96,11 +117,12 @@ pub fn language_name(language: Language) -> &'static str {
 /// Where the type names editor shows a problem of a name's labels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LabelField {
-    /// The field of one language's label.
+    /// The field of one language's label (all the labels of that language).
     Label(Language),
     /// The default description.
     Description,
-    /// A label the editor has no field for (another language's): said for the name's row.
+    /// A label the editor has no field for (another language's, or a property it does not edit): said
+    /// for the name's row.
     Row,
 }
 
@@ -109,69 +131,50 @@ pub enum LabelField {
 pub struct LabelProblem {
     pub field: LabelField,
     pub message: String,
+    /// For a problem of the row: the label after the first it is about, which the row offers to remove
+    /// (the only fix the editor has for a label it shows no field for).
+    pub removable: Option<usize>,
 }
 
-/// The field of the editor that shows `labels[index]`'s text.
+/// The field of the editor that edits `labels[index]`'s text: its language's (a label tagged `es-MX`
+/// beside `es` too, as clearing or typing in the Spanish field removes it), else the row.
 fn field_of(labels: &[LocalizedLabel], index: usize) -> LabelField {
-    Language::ALL.into_iter().find(|&l| position(labels, l) == Some(index)).map_or(LabelField::Row, LabelField::Label)
+    let owner = Language::ALL.into_iter().find(|&l| position(labels, l) == Some(index) || tagged(&labels[index], l));
+    owner.map_or(LabelField::Row, LabelField::Label)
 }
 
-/// How the staff pages name `labels[index]` ("Spanish", "default").
-fn which(labels: &[LocalizedLabel], index: usize) -> &'static str {
-    match field_of(labels, index) {
-        LabelField::Label(language) => language_name(language),
-        _ => labels[index].language.as_deref().and_then(Language::parse).map_or("default", language_name),
+/// Where [`label_problems`] puts a fault of `labels[index]`'s `property`.
+fn field_for(labels: &[LocalizedLabel], index: usize, property: &str) -> LabelField {
+    match property {
+        "label" | "language" => field_of(labels, index),
+        "description" if index == 0 => LabelField::Description,
+        _ => LabelField::Row,
     }
 }
 
 /// Every problem of a name's labels, in the editor's field order (English, Spanish, French, description,
-/// then the rest): seed 004's rule as the API runs it ([`check_labels`](crate::consents::labels)), the
-/// console's length caps, and the editor's own (no control character; one label per language the editor
-/// shows, so `es` and `es-MX` are two Spanish labels here).
+/// then the rest): seed 004's rule and the console's caps as the API runs them
+/// ([`label_faults`](crate::consents::labels::label_faults)), each message naming the label by its tag,
+/// at the field that edits it. Only the first of a field is kept.
 pub fn label_problems(name: &str, labels: &[LocalizedLabel]) -> Vec<LabelProblem> {
-    let mut problems = Vec::new();
-    let mut say = |field: LabelField, message: String| {
-        if !problems.iter().any(|p: &LabelProblem| p.field == field) {
-            problems.push(LabelProblem { field, message });
-        }
-    };
-    if labels.first().is_none_or(|l| l.label.trim().is_empty()) {
-        let field = if labels.is_empty() { LabelField::Label(Language::En) } else { field_of(labels, 0) };
-        say(field, format!("'{name}' needs its English (default) label"));
-    }
-    for (index, label) in labels.iter().enumerate() {
-        if label.label.chars().any(char::is_control) {
-            say(field_of(labels, index), format!("the {} label of '{name}' has a control character (a line break or tab)", which(labels, index)));
-        }
-    }
+    let mut problems: Vec<LabelProblem> = Vec::new();
     for broken in label_faults(labels) {
-        let Some(index) = broken.index() else { continue };
-        let (field, message) = match &broken {
-            LabelRuleBroken::EmptyLabel { .. } => {
-                (field_of(labels, index), format!("the {} label of '{name}' is empty: write one or clear the field", which(labels, index)))
+        let (field, removable) = match broken.index {
+            None if broken.fault == Fault::NoLabel => (LabelField::Label(Language::En), None),
+            None => (LabelField::Row, None),
+            Some(index) => {
+                let field = field_for(labels, index, broken.property());
+                (field, (field == LabelField::Row && index > 0).then_some(index))
             }
-            LabelRuleBroken::LabelTooLong { chars, .. } => (
-                field_of(labels, index),
-                format!("the {} label of '{name}' has {chars} characters: at most {MAX_LABEL_CHARS}", which(labels, index)),
-            ),
-            LabelRuleBroken::DescriptionTooLong { chars, .. } if index == 0 => {
-                (LabelField::Description, format!("the description of '{name}' has {chars} characters: at most {MAX_DESCRIPTION_CHARS}"))
-            }
-            LabelRuleBroken::DescriptionTooLong { chars, .. } => (
-                LabelField::Row,
-                format!("the description of the {} label of '{name}' has {chars} characters: at most {MAX_DESCRIPTION_CHARS}", which(labels, index)),
-            ),
-            LabelRuleBroken::SameLanguageTwice { tag, .. } if labels[0].language.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(tag)) => (
-                field_of(labels, index),
-                format!("the {} label of '{name}' has the language of its default label ({tag}), which its readers get already: clear this field", which(labels, index)),
-            ),
-            _ => (field_of(labels, index), format!("'{name}': {broken}")),
         };
-        say(field, message);
-    }
-    for language in Language::ALL {
-        if labels.iter().skip(1).filter(|l| speaks(l, language)).count() > 1 {
-            say(LabelField::Label(language), format!("'{name}' has two {} labels: keep one", language_name(language)));
+        let message = match (&broken.fault, broken.index, field) {
+            (Fault::EmptyLabel, Some(0), LabelField::Label(language)) => {
+                format!("'{name}': the default label ({}) is empty: write it (a name keeps its default label)", language_name(language))
+            }
+            _ => format!("'{name}': {broken}"),
+        };
+        if !problems.iter().any(|p| p.field == field) {
+            problems.push(LabelProblem { field, message, removable });
         }
     }
     let order = |field: &LabelField| match field {
@@ -189,6 +192,42 @@ pub fn check_type_labels(name: &str, labels: &[LocalizedLabel]) -> Result<(), Va
     match label_problems(name, labels).into_iter().next() {
         Some(problem) => Err(fail("names", problem.message)),
         None => Ok(()),
+    }
+}
+
+/// A refusal of the labels by the gateway or the API (400 with `attributes` `typeName` and `labelIndex`,
+/// as both give them), placed at the field of `names` that edits that label; none when the refusal does
+/// not say which label or the draft no longer has it.
+pub fn refusal_at(names: &BTreeMap<String, Vec<LocalizedLabel>>, attributes: &serde_json::Value, message: &str) -> Option<(String, LabelProblem)> {
+    let name = attributes.get("typeName")?.as_str()?;
+    let labels = names.get(name)?;
+    let property = attributes.get("property").and_then(|p| p.as_str()).unwrap_or("label");
+    let field = match attributes.get("labelIndex").and_then(|i| i.as_u64()).map(|i| i as usize) {
+        Some(index) if index < labels.len() => field_for(labels, index, property),
+        Some(_) => return None,
+        None => LabelField::Label(Language::En),
+    };
+    Some((name.to_string(), LabelProblem { field, message: message.to_string(), removable: None }))
+}
+
+/// Which field of the editor's "Add" form a problem is at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewField {
+    Name,
+    Label,
+}
+
+/// A new name before it joins the draft: a type name not already there (adding it again would replace
+/// the existing one's labels), with a label that meets the rule.
+pub fn check_new_name(names: &BTreeMap<String, Vec<LocalizedLabel>>, name: &str, label: &str) -> Result<LocalizedLabel, (NewField, String)> {
+    check_type_name("name", name).map_err(|e| (NewField::Name, e.message))?;
+    if names.contains_key(name) {
+        return Err((NewField::Name, format!("a type named {name} exists: edit it in its row")));
+    }
+    let new = LocalizedLabel { label: label.trim().to_string(), description: None, language: None, code: None };
+    match label_problems(name, std::slice::from_ref(&new)).into_iter().next() {
+        Some(problem) => Err((NewField::Label, problem.message)),
+        None => Ok(new),
     }
 }
 
@@ -246,6 +285,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::consents::labels::{MAX_DESCRIPTION_CHARS, MAX_LABEL_CHARS};
 
     fn label(text: &str, language: Option<&str>) -> LocalizedLabel {
         LocalizedLabel { label: text.into(), description: Some(format!("about {text}")), language: language.map(str::to_string), code: None }
@@ -268,51 +308,86 @@ mod tests {
         assert!(type_alternatives(None).is_empty() && type_alternatives(Some("")).is_empty());
     }
 
+
+    fn tags(labels: &[LocalizedLabel]) -> Vec<(Option<&str>, &str)> {
+        labels.iter().map(|l| (l.language.as_deref(), l.label.as_str())).collect()
+    }
+
     #[test]
-    fn each_language_edits_its_own_label_and_english_the_default() {
+    fn each_language_edits_its_own_label_and_english_an_untagged_default() {
         let mut labels = vec![label("Privacy Policy", None), label("Política de privacidad", Some("es-ES"))];
         assert_eq!(label_in(&labels, Language::En), "Privacy Policy");
         assert_eq!(label_in(&labels, Language::Es), "Política de privacidad");
         assert_eq!(label_in(&labels, Language::Fr), "", "no French label of its own");
+        assert_eq!(default_field(&labels), Some(Language::En));
 
         set_label(&mut labels, Language::Fr, "Politique de confidentialité".into());
         set_label(&mut labels, Language::Es, "Aviso de privacidad".into());
         set_label(&mut labels, Language::En, "Privacy notice".into());
         assert_eq!(labels[0], LocalizedLabel { label: "Privacy notice".into(), ..label("Privacy Policy", None) }, "the description stays");
-        assert_eq!((labels[1].label.as_str(), labels[1].language.as_deref()), ("Aviso de privacidad", Some("es-ES")));
-        assert_eq!((labels[2].label.as_str(), labels[2].language.as_deref()), ("Politique de confidentialité", Some("fr")));
+        assert_eq!(tags(&labels), [(None, "Privacy notice"), (Some("es-ES"), "Aviso de privacidad"), (Some("fr"), "Politique de confidentialité")]);
         assert!(check_type_labels("privacyPolicy", &labels).is_ok());
 
-        // Clearing Spanish removes its entry (the API falls back to the default); English stays, and must not be empty.
+        // Clearing Spanish removes its entry (the API falls back to the default); the default cannot be cleared.
         set_label(&mut labels, Language::Es, "  ".into());
         assert_eq!(labels.len(), 2);
         assert_eq!(label_in(&labels, Language::Es), "");
         set_label(&mut labels, Language::En, String::new());
-        let e = check_type_labels("privacyPolicy", &labels).unwrap_err();
-        assert!(e.message.contains("English (default)"), "{e}");
+        assert_eq!(labels.len(), 2, "the default is kept, empty, to be refused");
+        let problems = label_problems("privacyPolicy", &labels);
+        assert_eq!(problems.iter().map(|p| p.field).collect::<Vec<_>>(), [LabelField::Label(Language::En)]);
+        assert!(problems[0].message.contains("the default label (English) is empty"), "{problems:?}");
 
-        // An explicit `en` label is the one English edits.
+        // An explicit `en` label is the one English edits, wherever it is; the untagged default stays.
         let mut explicit = vec![label("Default", None), label("English", Some("en"))];
         set_label(&mut explicit, Language::En, "English, edited".into());
-        assert_eq!((explicit[0].label.as_str(), explicit[1].label.as_str()), ("Default", "English, edited"));
+        assert_eq!(tags(&explicit), [(None, "Default"), (Some("en"), "English, edited")]);
     }
 
     #[test]
-    fn clearing_spanish_never_removes_a_default_tagged_spanish() {
-        // The first label is the default whatever its tag; only the labels after it are per language.
-        let mut labels = vec![label("Política", Some("es"))];
-        assert_eq!((label_in(&labels, Language::En), label_in(&labels, Language::Es)), ("Política".to_string(), String::new()));
+    fn a_field_owns_every_label_of_its_language_in_any_case() {
+        // Clearing Spanish leaves no Spanish label: es, es-MX and ES all go.
+        let mut labels = vec![label("Privacy", None), label("Privacidad", Some("es")), label("Aviso", Some("es-MX")), label("Confidentialité", Some("fr")), label("AVISO", Some("ES-419"))];
+        assert_eq!(label_in(&labels, Language::Es), "Privacidad", "the one Spanish readers are served: the first");
+        assert!(label_problems("privacyPolicy", &labels).is_empty(), "variants are the API's right");
         set_label(&mut labels, Language::Es, String::new());
-        assert_eq!(labels, [label("Política", Some("es"))], "the default stays");
-        // A Spanish label of its own beside it would name `es` twice: said at the Spanish field; clearing
-        // the field again leaves the default as it was, tag and all.
-        set_label(&mut labels, Language::Es, "Aviso de privacidad".into());
-        assert_eq!((labels.len(), labels[1].language.as_deref()), (2, Some("es")));
-        let problems = label_problems("privacyPolicy", &labels);
-        assert_eq!(problems.iter().map(|p| p.field).collect::<Vec<_>>(), [LabelField::Label(Language::Es)]);
-        assert!(problems[0].message.contains("language of its default label (es)"), "{problems:?}");
+        assert_eq!(tags(&labels), [(None, "Privacy"), (Some("fr"), "Confidentialité")]);
+
+        // Typing keeps one Spanish label, the served one, under its own tag.
+        let mut labels = vec![label("Privacy", None), label("Aviso", Some("ES-mx")), label("Privacidad", Some("es"))];
+        assert_eq!(label_in(&labels, Language::Es), "Aviso");
+        set_label(&mut labels, Language::Es, "Política".into());
+        assert_eq!(tags(&labels), [(None, "Privacy"), (Some("ES-mx"), "Política")]);
+        // A problem of a variant is the Spanish field's: clearing or typing there fixes it.
+        let variant = vec![label("Privacy", None), label("Privacidad", Some("es")), label("Aviso\tMX", Some("es-MX"))];
+        let problems = label_problems("privacyPolicy", &variant);
+        assert_eq!((problems.len(), problems[0].field), (1, LabelField::Label(Language::Es)), "{problems:?}");
+        assert!(problems[0].message.contains("the label tagged 'es-MX' has a control character"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_default_tagged_spanish_is_the_spanish_fields_and_english_gets_its_own() {
+        // The first label is the default whatever its tag: Spanish readers are served it as theirs.
+        let mut labels = vec![label("Programa de puntos", Some("es"))];
+        assert_eq!((label_in(&labels, Language::En), label_in(&labels, Language::Es)), (String::new(), "Programa de puntos".to_string()));
+        assert_eq!(default_field(&labels), Some(Language::Es));
+        // Writing English adds an English label: what Spanish readers see does not change.
+        set_label(&mut labels, Language::En, "Loyalty program".into());
+        assert_eq!(tags(&labels), [(Some("es"), "Programa de puntos"), (Some("en"), "Loyalty program")]);
+        assert!(check_type_labels("loyaltyProgram", &labels).is_ok());
+        // Editing Spanish edits the default; clearing it is refused at the Spanish field, the default kept.
+        set_label(&mut labels, Language::Es, "Programa de lealtad".into());
+        assert_eq!(labels[0].label, "Programa de lealtad");
         set_label(&mut labels, Language::Es, " ".into());
-        assert_eq!(labels, [label("Política", Some("es"))], "its own Spanish label goes; the default stays");
+        assert_eq!(labels.len(), 2);
+        let problems = label_problems("loyaltyProgram", &labels);
+        assert_eq!(problems.iter().map(|p| p.field).collect::<Vec<_>>(), [LabelField::Label(Language::Es)]);
+        assert!(problems[0].message.contains("default label (Spanish) is empty"), "{problems:?}");
+        // Clearing English removes its label again: English readers get the default.
+        set_label(&mut labels, Language::En, String::new());
+        assert_eq!(tags(&labels), [(Some("es"), " ")]);
+        // A default of a language without a field has none; nothing else moves into it.
+        assert_eq!(default_field(&[label("Datenschutz", Some("de"))]), None);
     }
 
     #[test]
@@ -320,31 +395,59 @@ mod tests {
         let says = |labels: &[LocalizedLabel]| check_type_labels("privacyPolicy", labels).unwrap_err().message;
         assert!(says(&[label("Privacy", None), label("Privacidad", None)]).contains("label 2 has no language"));
         assert!(says(&[label("Privacy", None), label("Privacidad", Some("es_MX"))]).contains("not a language tag"));
-        assert!(says(&[label("Privacy", None), label("Datenschutz", Some("de")), label("Datenschutz", Some("DE"))]).contains("language 'DE' of an earlier label"));
+        assert!(says(&[label("Privacy", None), label("Datenschutz", Some("de")), label("Datenschutz", Some("DE"))]).contains("the label tagged 'DE' has the language of an earlier label"));
         let long = "x".repeat(MAX_LABEL_CHARS + 1);
-        assert!(says(&[label("Privacy", None), label(&long, Some("fr"))]).contains(&format!("French label of 'privacyPolicy' has {} characters: at most {MAX_LABEL_CHARS}", MAX_LABEL_CHARS + 1)));
+        assert!(says(&[label("Privacy", None), label(&long, Some("fr"))]).contains(&format!("the label tagged 'fr' has {} characters: at most {MAX_LABEL_CHARS}", MAX_LABEL_CHARS + 1)));
 
-        // Every problem, each at its field, in the editor's order.
+        // Every problem, each at its field, in the editor's order; a label without a field is the row's,
+        // which offers to remove it.
         let mut default = label("", None);
         default.description = Some("d".repeat(MAX_DESCRIPTION_CHARS + 1));
         let labels = vec![default, label("Privacidad\n", Some("es")), label("Privacy", Some("de")), label("Privacy", Some("de-AT")), label("x", Some("de-at"))];
         let problems = label_problems("privacyPolicy", &labels);
         let fields: Vec<LabelField> = problems.iter().map(|p| p.field).collect();
         assert_eq!(fields, [LabelField::Label(Language::En), LabelField::Label(Language::Es), LabelField::Description, LabelField::Row]);
-        assert!(problems[0].message.contains("English (default)"), "{problems:?}");
-        assert!(problems[1].message.contains("Spanish label of 'privacyPolicy' has a control character"), "{problems:?}");
+        assert!(problems[0].message.contains("the default label (English) is empty"), "{problems:?}");
+        assert!(problems[1].message.contains("the label tagged 'es' has a control character"), "{problems:?}");
         assert!(problems[2].message.contains(&format!("at most {MAX_DESCRIPTION_CHARS}")), "{problems:?}");
-        assert!(problems[3].message.contains("'de-at' of an earlier label"), "{problems:?}");
+        assert!(problems[3].message.contains("the label tagged 'de-at' has the language of an earlier label"), "{problems:?}");
+        assert_eq!(problems[3].removable, Some(4));
         assert!(label_problems("privacyPolicy", &[label("Privacy", None), label("Privacidad", Some("es"))]).is_empty());
     }
 
     #[test]
-    fn labels_are_refused_before_sending_when_the_api_would_refuse_them_or_they_are_ambiguous() {
+    fn a_refusal_of_the_api_is_placed_at_the_field_of_the_label_it_names() {
+        let names = BTreeMap::from([("privacyPolicy".to_string(), vec![label("Privacy", None), label("Privacidad", Some("es")), label("Aviso", Some("es-MX")), label("Datenschutz", Some("de"))])]);
+        let at = |attributes: serde_json::Value| refusal_at(&names, &attributes, "refused").map(|(n, p)| (n, p.field));
+        let name = || "privacyPolicy".to_string();
+        assert_eq!(at(serde_json::json!({"typeName": "privacyPolicy", "labelIndex": 2, "language": "es-MX", "property": "label"})), Some((name(), LabelField::Label(Language::Es))));
+        assert_eq!(at(serde_json::json!({"typeName": "privacyPolicy", "labelIndex": 0, "property": "description"})), Some((name(), LabelField::Description)));
+        assert_eq!(at(serde_json::json!({"typeName": "privacyPolicy", "labelIndex": 3, "property": "label"})), Some((name(), LabelField::Row)));
+        assert_eq!(at(serde_json::json!({"typeName": "privacyPolicy", "property": "label"})), Some((name(), LabelField::Label(Language::En))));
+        assert_eq!(at(serde_json::json!({"typeName": "privacyPolicy", "labelIndex": 9})), None, "a label the draft no longer has");
+        assert_eq!(at(serde_json::json!({"typeName": "other", "labelIndex": 0})), None);
+    }
+
+    #[test]
+    fn a_new_name_must_not_exist_and_its_label_meets_the_rule() {
+        let names = BTreeMap::from([("privacyPolicy".to_string(), vec![label("Privacy", None)])]);
+        assert_eq!(check_new_name(&names, "privacyPolicy", "Other"), Err((NewField::Name, "a type named privacyPolicy exists: edit it in its row".to_string())));
+        assert_eq!(check_new_name(&names, "bad name", "x").unwrap_err().0, NewField::Name);
+        let (field, message) = check_new_name(&names, "loyaltyProgram", " ").unwrap_err();
+        assert_eq!(field, NewField::Label);
+        assert!(message.contains("default label (English) is empty"), "{message}");
+        assert_eq!(check_new_name(&names, "loyaltyProgram", "a\tb").unwrap_err().0, NewField::Label);
+        let added = check_new_name(&names, "loyaltyProgram", " Loyalty ").expect("a new name");
+        assert_eq!((added.label.as_str(), added.language), ("Loyalty", None));
+    }
+
+    #[test]
+    fn labels_are_refused_before_sending_when_the_api_would_refuse_them() {
         assert!(check_type_labels("privacy policy", &[label("x", None)]).unwrap_err().message.contains("not a consent type name"));
-        assert!(check_type_labels("a", &[]).unwrap_err().message.contains("English (default)"));
+        assert!(check_type_labels("a", &[]).unwrap_err().message.contains("needs at least one label"));
         let tab = check_type_labels("a", &[label("x", None), label("a\tb", Some("fr"))]).unwrap_err();
-        assert!(tab.message.contains("French label of 'a' has a control character"), "{tab}");
-        let twice = check_type_labels("a", &[label("x", None), label("y", Some("es")), label("z", Some("es-MX"))]).unwrap_err();
-        assert!(twice.message.contains("two Spanish labels"), "{twice}");
+        assert!(tab.message.contains("the label tagged 'fr' has a control character"), "{tab}");
+        // es and es-MX are two tags: the API takes both, and so does the client.
+        assert!(check_type_labels("a", &[label("x", None), label("y", Some("es")), label("z", Some("es-MX"))]).is_ok());
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
+use console_api::consents::labels::tag_is_language;
 use console_api::consents::{
     LabelGroups, LabelItem, Link, Links, SimpleLabel, LABEL_GROUPS_PROFILE, LABEL_GROUP_STATE, LABEL_GROUP_TYPE,
     REL_SELF, ROOT_PROFILE,
@@ -82,8 +83,7 @@ pub async fn labels(State(state): State<AppState>, headers: HeaderMap, caller: A
             .iter()
             .map(|l| {
                 // Tags match whatever their case (`ES` is Spanish), as the PUT's rule compares them.
-                let primary = |tag: &str| tag.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(l));
-                let found = localized.iter().find(|x| x.language.as_deref().is_some_and(primary));
+                let found = localized.iter().find(|x| x.language.as_deref().is_some_and(|tag| tag_is_language(tag, l)));
                 let chosen = found.unwrap_or(default);
                 (l.to_string(), SimpleLabel { label: chosen.label.clone(), description: chosen.description.clone() })
             })

@@ -97,8 +97,11 @@ fn check_name(name: &str) -> bool {
     description = "Replaces the whole set. Each name: a letter then letters and digits (at most 64), with at least one label \
 (non-empty). Seed 004's localizedLabels: the first label is the default; every label after it must name its language (an RFC 7231 / \
 BCP 47 tag such as es or fr-CA), and one tag appears once per name, compared without regard to case (EN is en; es and es-MX are two). \
-Reading chosen where the seed is silent: a label has at most 200 characters and a description at most 1000 (the seed gives no \
-maximum). A name breaking these is refused with 400 invalidProperty (attributes typeName, labelIndex, property): the seed's PUT \
+Reading chosen where the seed is silent: a label is one line (no control character such as a line break or tab), a label has at \
+most 200 characters and a description at most 1000, a name has at most 20 labels, a language tag at most 35 characters (BCP 47's \
+practical bound) and a code at most 2048 (the seed gives no maximum). A name breaking these is refused with 400 invalidProperty \
+(attributes typeName, labelIndex, property, and language: the label's tag, when it has one; the message names the label by its \
+tag): the seed's PUT \
 answers a body it cannot take with 400 and lists no 422, and its own error types have none for labels. A name in use by any consent cannot be left out: 409 consentTypeNameInUse with attributes.typeNames listing them. \
 If-Match is required (412 ifMatchRequired when missing, 412 preconditionFailed when stale). Administrators only, with banking/write.",
     params(("If-Match" = String, Header)),
@@ -128,14 +131,18 @@ pub async fn put_type_names(
                 .with_attribute("typeName", serde_json::json!(name)));
         }
         // Seed 004's `localizedLabels`: "The first item in the array should be the default label/description;
-        // the remaining items must have a language." (one tag once, case-insensitively; the length caps are
-        // the console's: the seed gives none). The staff client runs the same `check_labels` before sending.
+        // the remaining items must have a language." (one tag once, case-insensitively; one line; the caps are
+        // the console's: the seed gives none). The gateway and the staff client run the same `check_labels`.
         if let Err(broken) = check_labels(labels) {
             let mut refusal = failure(StatusCode::BAD_REQUEST, ERR_INVALID_PROPERTY, format!("'{name}': {broken}."), "Fix that label and send the whole set again.")
                 .with_attribute("typeName", serde_json::json!(name))
                 .with_attribute("property", serde_json::json!(broken.property()));
             if let Some(index) = broken.index() {
                 refusal = refusal.with_attribute("labelIndex", serde_json::json!(index));
+            }
+            // The label's tag, so that a client can say it beside the field of that language.
+            if let Some(language) = &broken.language {
+                refusal = refusal.with_attribute("language", serde_json::json!(language));
             }
             return Err(refusal);
         }

@@ -238,7 +238,7 @@ fn Table(page: ConsentPage, query: Memo<Result<ExplorerQuery, ValidationError>>)
         .into_any();
     }
     view! {
-        <table class="consents-table" data-testid="consents-table">
+        <table class="consents-table explorer-table" data-testid="consents-table">
             <thead><tr>
                 <th>"User"</th><th>"Type"</th><th>"Document"</th><th>"Contexts"</th><th>"State"</th><th>"Given"</th><th>"Revised"</th>
             </tr></thead>

@@ -91,7 +91,9 @@ fn UriLink(uri: String) -> impl IntoView {
 
 /// A write behind a confirmation (its buttons submit no form they sit in): the first click asks, "Confirm" does it, "Cancel" goes back. With
 /// `check`, the first click asks only when it answers true (the form's fields are valid): a refusal is
-/// said before the question, not after it.
+/// said before the question, not after it. Focus follows the keyboard user: into the question (on
+/// Cancel, the harmless choice) when it opens, and back to the button after Confirm or Cancel (the
+/// button is rebuilt, so focus would otherwise fall to the page's body).
 #[component]
 fn Confirmed(
     /// The button's words ("Rescind…").
@@ -106,19 +108,39 @@ fn Confirmed(
 ) -> impl IntoView {
     let asking = RwSignal::new(false);
     let ask = move || asking.set(check.is_none_or(|check| check.run(())));
+    let (opener, cancel) = (NodeRef::<leptos::html::Button>::new(), NodeRef::<leptos::html::Button>::new());
+    // Set by Confirm and Cancel: the rebuilt button takes focus once it is there.
+    let refocus = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(button) = cancel.get() {
+            let _ = button.focus();
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(button) = opener.get() {
+            if refocus.get_untracked() {
+                refocus.set(false);
+                let _ = button.focus();
+            }
+        }
+    });
+    let close = move || {
+        refocus.set(true);
+        asking.set(false);
+    };
     view! {
         <Show
             when=move || asking.get()
             fallback=move || view! {
                 <button type="button" class="btn btn-danger-outline" data-testid=testid disabled=move || !enabled.get()
-                    on:click=move |_| ask()>{label}</button>
+                    node_ref=opener on:click=move |_| ask()>{label}</button>
             }
         >
             <div class="confirm" role="alertdialog" aria-label="Confirm">
                 <p>{move || question.get()}</p>
                 <button type="button" class="btn btn-danger" data-testid=format!("{testid}-confirm")
-                    on:click=move |_| { asking.set(false); on_confirm.run(()); }>"Confirm"</button>
-                <button type="button" class="btn" on:click=move |_| asking.set(false)>"Cancel"</button>
+                    on:click=move |_| { close(); on_confirm.run(()); }>"Confirm"</button>
+                <button type="button" class="btn" data-testid=format!("{testid}-cancel") node_ref=cancel on:click=move |_| close()>"Cancel"</button>
             </div>
         </Show>
     }

@@ -1,15 +1,18 @@
 //! `/consent-types`: the consent type names with their label in each language of the end user's pages
-//! (en, the default, es, fr) and their default description. Admins edit, add and remove names and save
-//! the whole set (`If-Match`; every field checked before the confirmation is asked: an invalid one is
-//! `aria-invalid`, says why beside it (`aria-describedby`), and the first takes focus); a name still used by
-//! consents cannot be removed, and the page says which consents use it (with a link to them in the
-//! explorer). A 412 shows which names someone else changed and lets the admin apply their edit to the
-//! fresh set or drop it.
+//! (en, es, fr; the model is `console_api::consents_staff::type_names`'s, said on the page) and their
+//! default description. Admins edit, add and remove names and save the whole set (`If-Match`; every field
+//! checked before the confirmation is asked: an invalid one is `aria-invalid`, says why beside it
+//! (`aria-describedby`), and the first takes focus; a refusal of the API naming a label is placed the same
+//! way); a name still used by consents cannot be removed, and the page says which consents use it (with a
+//! link to them in the explorer). A 412 shows which names someone else changed and lets the admin apply
+//! their edit to the fresh set or drop it. After a save, focus is on the status that says it.
 
 use std::collections::BTreeMap;
 
 use console_api::consents::{ConsentTypeNames, LocalizedLabel};
-use console_api::consents_staff::type_names::{label_in, label_problems, language_name, merge_names, set_label, LabelField, LabelProblem};
+use console_api::consents_staff::type_names::{
+    check_new_name, default_field, label_in, label_problems, language_name, merge_names, refusal_at, set_label, LabelField, LabelProblem, NewField,
+};
 use console_api::consents_staff::{check_type_name, thousands, ExplorerQuery, NamesInUse};
 use console_api::gateway::{ApiProblem, ClientError};
 use console_api::i18n::Language;
@@ -32,7 +35,7 @@ fn problems_of(names: &Names) -> Problems {
     for (name, labels) in names {
         all.extend(label_problems(name, labels).into_iter().map(|p| (name.clone(), p)));
         if let Err(e) = check_type_name("names", name) {
-            all.push((name.clone(), LabelProblem { field: LabelField::Row, message: e.message }));
+            all.push((name.clone(), LabelProblem { field: LabelField::Row, message: e.message, removable: None }));
         }
     }
     all
@@ -54,6 +57,20 @@ fn said(problems: &Problems, name: &str, field: LabelField) -> Option<String> {
     problems.iter().filter(|(n, p)| n == name && p.field == field).map(|(_, p)| p.message.clone()).reduce(|a, b| format!("{a}; {b}"))
 }
 
+/// The label after the first that a problem of `name`'s row is about (a label without a field: the row
+/// offers to remove it, the one fix the editor has for it).
+fn removable(problems: &Problems, name: &str) -> Option<usize> {
+    problems.iter().find(|(n, p)| n == name && p.field == LabelField::Row).and_then(|(_, p)| p.removable)
+}
+
+/// Focuses the input of `field` of `name` (a row's problem: its English input, the row's first field)
+/// once the page has drawn its message.
+fn focus_field(name: &str, field: LabelField) {
+    let field = if field == LabelField::Row { LabelField::Label(Language::En) } else { field };
+    let selector = format!("#{}", field_id(name, field));
+    set_timeout(move || focus_selector(&selector), std::time::Duration::ZERO);
+}
+
 /// What the page read, with the set's ETag.
 #[derive(Clone, Debug, PartialEq)]
 struct Read {
@@ -68,6 +85,8 @@ pub fn TypeNamesPage() -> impl IntoView {
     }
     let client = expect_context::<Client>();
     let read = RwSignal::new(None::<Result<Read, ErrorView>>);
+    // What the last save did; outside the editor, which a save rebuilds, so that focus can rest on it.
+    let saved = RwSignal::new(String::new());
     {
         let client = client.clone();
         spawn_local(async move {
@@ -81,10 +100,17 @@ pub fn TypeNamesPage() -> impl IntoView {
                 <p class="eyebrow">"Consents"</p>
                 <h1>"Consent types"</h1>
             </div>
+            <p class="muted types-help" id="types-help" data-testid="types-help">
+                "The first label of a name is its default: readers of a language without a label of their own get it. "
+                "Each language's field edits the label its readers get, every label tagged with that language (es, es-MX, ES…): "
+                "clearing it removes them, and its readers get the default; typing keeps one. English is the label tagged en, "
+                "or else an untagged default. The field marked “default” holds the default label, which a name always keeps."
+            </p>
+            <p class="saved-status" role="status" tabindex="-1" data-testid="types-saved">{move || saved.get()}</p>
             {move || match read.get() {
                 None => view! { <p class="loading" role="status">"Loading the type names…"</p> }.into_any(),
                 Some(Err(error)) => view! { <ErrorPanel error/> }.into_any(),
-                Some(Ok(r)) => view! { <Editor read=r reload=read client=client.clone()/> }.into_any(),
+                Some(Ok(r)) => view! { <Editor read=r reload=read saved client=client.clone()/> }.into_any(),
             }}
         </section>
     }
@@ -101,7 +127,7 @@ fn in_use(p: &ApiProblem) -> Vec<(String, Option<u64>)> {
 }
 
 #[component]
-fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client: Client) -> impl IntoView {
+fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, saved: RwSignal<String>, client: Client) -> impl IntoView {
     let admin = may_write();
     let draft = RwSignal::new(read.names.clone());
     let base = StoredValue::new(read);
@@ -109,16 +135,27 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
     let used = RwSignal::new(Vec::<(String, Option<u64>)>::new());
     let conflict = RwSignal::new(None::<Read>);
     let (new_name, new_label) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    // A problem of the "Add" form, said beside its field.
+    let add_problem = RwSignal::new(None::<(NewField, String)>);
     // Once a save was tried, each field says its problem as it is typed (and stops when it is fixed).
     let tried = RwSignal::new(false);
-    let problems = Memo::new(move |_| if tried.get() { draft.with(problems_of) } else { Problems::new() });
+    // A refusal of the API naming a label, with the draft it refused: said at that label's field until
+    // the draft changes.
+    let refused = RwSignal::new(None::<(Names, (String, LabelProblem))>);
+    let problems = Memo::new(move |_| {
+        let mut all = if tried.get() { draft.with(problems_of) } else { Problems::new() };
+        if let Some((of, problem)) = refused.get() {
+            if draft.with(|d| *d == of) {
+                all.push(problem);
+            }
+        }
+        all
+    });
     // Every field before the confirmation: the first invalid one takes focus once it says why.
     let check = Callback::new(move |()| {
         tried.set(true);
         let Some((name, problem)) = draft.with_untracked(problems_of).into_iter().next() else { return true };
-        let field = if problem.field == LabelField::Row { LabelField::Label(Language::En) } else { problem.field };
-        let selector = format!("#{}", field_id(&name, field));
-        set_timeout(move || focus_selector(&selector), std::time::Duration::ZERO);
+        focus_field(&name, problem.field);
         false
     });
 
@@ -129,7 +166,21 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
             let names = ConsentTypeNames { names: draft.get_untracked(), ..ConsentTypeNames::default() };
             spawn_local(async move {
                 match client.put_consent_types(&on.etag, &names).await {
-                    Ok(r) => reload.set(Some(Ok(Read { names: r.value.names, etag: r.etag.unwrap_or_default() }))),
+                    Ok(r) => {
+                        saved.set(format!("Saved: {} consent type names.", r.value.names.len()));
+                        reload.set(Some(Ok(Read { names: r.value.names, etag: r.etag.unwrap_or_default() })));
+                        set_timeout(|| focus_selector("[data-testid=types-saved]"), std::time::Duration::ZERO);
+                    }
+                    Err(ClientError::Problem(p)) if p.status == 400 && p.attributes.is_some() => {
+                        let attributes = p.attributes.as_ref().and_then(|a| a.read()).unwrap_or_default();
+                        match refusal_at(&names.names, &attributes, &p.message) {
+                            Some((name, at)) => {
+                                focus_field(&name, at.field);
+                                refused.set(Some((names.names, (name, at))));
+                            }
+                            None => problem.set(Some(error_of(&ClientError::Problem(p)))),
+                        }
+                    }
                     Err(ClientError::Problem(p)) if p.status == 409 && !in_use(&p).is_empty() => {
                         used.set(in_use(&p));
                         problem.set(Some(error_of(&ClientError::Problem(p))));
@@ -151,27 +202,33 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
         Callback::new(move |()| {
             problem.set(None);
             used.set(Vec::new());
+            refused.set(None);
+            saved.set(String::new());
             send(base.get_value());
         })
     };
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (name, label) = (new_name.get_untracked().trim().to_string(), new_label.get_untracked().trim().to_string());
-        if let Err(e) = check_type_name("name", &name) {
-            problem.set(Some(ErrorView::of(&ClientError::Invalid(e), None)));
-            return;
+        let name = new_name.get_untracked().trim().to_string();
+        // An existing name is refused, not replaced: its labels are edited in its row.
+        let checked = draft.with_untracked(|d| check_new_name(d, &name, &new_label.get_untracked()));
+        match checked {
+            Err((field, message)) => {
+                add_problem.set(Some((field, message)));
+                let id = if field == NewField::Name { "new-type-name" } else { "new-type-label" };
+                set_timeout(move || focus_selector(&format!("#{id}")), std::time::Duration::ZERO);
+            }
+            Ok(label) => {
+                add_problem.set(None);
+                draft.update(|d| {
+                    d.insert(name, vec![label]);
+                });
+                new_name.set(String::new());
+                new_label.set(String::new());
+            }
         }
-        if label.is_empty() {
-            problem.set(Some(ErrorView::of(&ClientError::Invalid(console_api::validate::ValidationError { field: "label", message: "is required".into() }), None)));
-            return;
-        }
-        problem.set(None);
-        draft.update(|d| {
-            d.insert(name, vec![LocalizedLabel { label, description: None, language: None, code: None }]);
-        });
-        new_name.set(String::new());
-        new_label.set(String::new());
     };
+    let add_said = move |field: NewField| move || add_problem.get().filter(|(f, _)| *f == field).map(|(_, message)| message);
     // Rebuilt when a name is added or removed, not at every keystroke in a label (the input keeps focus).
     let keys = Memo::new(move |_| draft.with(|d| d.keys().cloned().collect::<Vec<_>>()));
     let rows = move || keys.get().into_iter().map(|name| view! { <NameRow name draft admin problems/> }).collect_view();
@@ -200,12 +257,13 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
         }
     });
     view! {
-        <div class="card">
-            <table class="consents-table" data-testid="types-table">
+        // Scrolls sideways on a narrow screen rather than hiding a language.
+        <div class="card table-scroll">
+            <table class="consents-table types-table" data-testid="types-table" aria-describedby="types-help">
                 <thead><tr>
                     <th>"Name"</th>
-                    <th>"Label: English (default)"</th><th>"Label: Spanish"</th><th>"Label: French"</th>
-                    <th>"Description"</th><th></th>
+                    <th>"Label: English"</th><th>"Label: Spanish"</th><th>"Label: French"</th>
+                    <th>"Description (default label's)"</th><th></th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -213,9 +271,17 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
         {admin.then(|| view! {
             <form class="card inline-form" on:submit=add novalidate>
                 <label class="field"><span>"New name"</span>
-                    <input data-testid="new-type-name" type="text" placeholder="marketingConsent" prop:value=new_name on:input=move |ev| new_name.set(event_target_value(&ev))/></label>
-                <label class="field"><span>"Label"</span>
-                    <input data-testid="new-type-label" type="text" prop:value=new_label on:input=move |ev| new_label.set(event_target_value(&ev))/></label>
+                    <input id="new-type-name" data-testid="new-type-name" type="text" placeholder="marketingConsent" prop:value=new_name
+                        aria-invalid=move || add_said(NewField::Name)().map(|_| "true")
+                        aria-describedby=move || add_said(NewField::Name)().map(|_| "new-type-name-error")
+                        on:input=move |ev| new_name.set(event_target_value(&ev))/>
+                    {move || add_said(NewField::Name)().map(|text| view! { <span class="field-error" id="new-type-name-error" data-testid="new-type-error">{text}</span> })}</label>
+                <label class="field"><span>"Label (the default)"</span>
+                    <input id="new-type-label" data-testid="new-type-label" type="text" prop:value=new_label
+                        aria-invalid=move || add_said(NewField::Label)().map(|_| "true")
+                        aria-describedby=move || add_said(NewField::Label)().map(|_| "new-type-label-error")
+                        on:input=move |ev| new_label.set(event_target_value(&ev))/>
+                    {move || add_said(NewField::Label)().map(|text| view! { <span class="field-error" id="new-type-label-error" data-testid="new-type-error">{text}</span> })}</label>
                 <button class="btn" type="submit" data-testid="add-type">"Add"</button>
                 <Confirmed label="Save all…" testid="save-types" enabled=Signal::derive(|| true) check
                     question="Replace the consent type names with these?".to_string() on_confirm=save/>
@@ -246,10 +312,11 @@ fn Editor(read: Read, reload: RwSignal<Option<Result<Read, ErrorView>>>, client:
     }
 }
 
-/// One name: its label in each language of the end user's pages, its default description, editable by
-/// admins, and its removal. English is the default label; an empty Spanish or French label means the API
-/// shows the default one in that language. The inputs carry no `lang`: their accessible names are English
-/// words, which a screen reader would otherwise read as Spanish or French.
+/// One name: its label in each language of the end user's pages (the field holding the default label
+/// marked so), its default description, editable by admins, and its removal. An empty field means the
+/// API shows the default label in that language. A problem of a label without a field is said in the
+/// name's cell with a button that removes that label. The inputs carry no `lang`: their accessible names
+/// are English words, which a screen reader would otherwise read as Spanish or French.
 #[component]
 fn NameRow(name: String, draft: RwSignal<Names>, admin: bool, problems: Memo<Problems>) -> impl IntoView {
     let labels = draft.with_untracked(|d| d.get(&name).cloned().unwrap_or_default());
@@ -270,10 +337,18 @@ fn NameRow(name: String, draft: RwSignal<Names>, admin: bool, problems: Memo<Pro
         let id = format!("{}-error", field_id(&key.get_value(), field));
         move || at(field)().map(|text| view! { <span class="field-error" id=id.clone() data-testid="type-field-error">{text}</span> })
     };
-    // The field's `aria-describedby`: its message, and for English the row's too.
+    let holds_default = move |language: Language| {
+        move || draft.with(|d| key.with_value(|name| d.get(name).is_some_and(|l| default_field(l) == Some(language))))
+    };
+    // The field's `aria-describedby`: its message, for English the row's too, and whether it holds the default.
     let described = move |field: LabelField| {
         move || {
             let mut ids: Vec<String> = Vec::new();
+            if let LabelField::Label(language) = field {
+                if holds_default(language)() {
+                    ids.push(format!("{}-default", field_id(&key.get_value(), field)));
+                }
+            }
             for (of, shown) in [(field, true), (LabelField::Row, field == LabelField::Label(Language::En))] {
                 if shown && at(of)().is_some() {
                     ids.push(format!("{}-error", field_id(&key.get_value(), of)));
@@ -283,6 +358,21 @@ fn NameRow(name: String, draft: RwSignal<Names>, admin: bool, problems: Memo<Pro
         }
     };
     let invalid = move |field: LabelField| move || at(field)().map(|_| "true");
+    // A problem of a label without a field: its removal, the one fix the row has for it.
+    let remove_label = move || {
+        let index = problems.with(|all| key.with_value(|name| removable(all, name)))?;
+        let remove = move |_| {
+            draft.update(|d| {
+                if let Some(labels) = d.get_mut(&key.get_value()) {
+                    if index < labels.len() {
+                        labels.remove(index);
+                    }
+                }
+            });
+        };
+        let tag = draft.with(|d| key.with_value(|name| d.get(name).and_then(|l| l.get(index)).and_then(|l| l.language.clone()).unwrap_or_default()));
+        Some(view! { <button type="button" class="btn btn-small" data-testid="remove-label" on:click=remove>{format!("Remove the label tagged '{tag}'")}</button> })
+    };
     // One input per language, each the same view type (three calls of one closure: no list to rebuild).
     let input = |language: Language| {
         let field = LabelField::Label(language);
@@ -297,7 +387,12 @@ fn NameRow(name: String, draft: RwSignal<Names>, admin: bool, problems: Memo<Pro
         view! {
             <td><input id=field_id(&name, field) data-testid="type-label" data-language=language.code() type="text"
                 aria-label=format!("{} label of {name}", language_name(language)) aria-invalid=invalid(field) aria-describedby=described(field)
-                value=label_in(&labels, language) on:input=edit/>{message(field)}</td>
+                value=label_in(&labels, language) on:input=edit/>
+                {move || holds_default(language)().then(|| {
+                    let id = format!("{}-default", field_id(&key.get_value(), field));
+                    view! { <span class="default-mark" id=id data-testid="default-mark">"default"</span> }
+                })}
+                {message(field)}</td>
         }
     };
     let describe = move |ev: leptos::ev::Event| {
@@ -310,7 +405,7 @@ fn NameRow(name: String, draft: RwSignal<Names>, admin: bool, problems: Memo<Pro
     };
     view! {
         <tr data-testid="type-row" data-name=name.clone()>
-            <td><code>{name.clone()}</code>{message(LabelField::Row)}</td>
+            <td><code>{name.clone()}</code>{message(LabelField::Row)}{remove_label}</td>
             {input(Language::En)}{input(Language::Es)}{input(Language::Fr)}
             <td><input id=field_id(&name, LabelField::Description) data-testid="type-description" type="text" aria-label=format!("Description of {name}")
                 aria-invalid=invalid(LabelField::Description) aria-describedby=described(LabelField::Description)

@@ -6,7 +6,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
-use console_api::consents::{ConsentTypeNames, ERR_CONSENT_TYPE_NAME_IN_USE};
+use console_api::consents::labels::{check_labels, LabelRuleBroken};
+use console_api::consents::{ConsentTypeNames, ERR_CONSENT_TYPE_NAME_IN_USE, ERR_INVALID_PROPERTY};
+use console_api::validate::ValidationError;
 use console_api::consents_staff::check_type_name;
 use console_api::d1_client::CorrelationId;
 use crate::apiture::Call;
@@ -47,13 +49,11 @@ pub async fn put_types(State(state): State<ServiceState>, headers: HeaderMap, Ci
         let names: ConsentTypeNames = body(&bytes, &cid)?;
         for (name, labels) in &names.names {
             check_type_name("names", name).map_err(|e| invalid(&e, &cid))?;
-            if labels.is_empty() || labels.iter().any(|l| l.label.trim().is_empty()) {
-                let e = console_api::validate::ValidationError { field: "names", message: format!("'{name}' needs at least one label, and no empty one") };
-                return Err(invalid(&e, &cid));
+            // The API's own label rule (`check_labels`, the page's too), refused as the API refuses it:
+            // `invalidProperty`, its attributes naming the label by position and tag.
+            if let Err(broken) = check_labels(labels) {
+                return Err(labels_refused(name, &broken, &cid));
             }
-            // The page's own rules (a default label, one per language, no control characters), here too:
-            // a call that skips the page meets the same checks.
-            console_api::consents_staff::type_names::check_type_labels(name, labels).map_err(|e| invalid(&e, &cid))?;
         }
         Ok((names, if_match(&headers, &cid)?))
     })();
@@ -83,6 +83,23 @@ pub async fn put_types(State(state): State<ServiceState>, headers: HeaderMap, Ci
     };
     let (names, etag) = audited(&state, &caller, ACTION, &target, &cid, result)?;
     Ok(with_etag(Answer(names, cid).into_response(), etag.as_deref()))
+}
+
+/// A 400 for `name`'s labels breaking the rule, with the attributes the Consents API gives the same
+/// refusal (`typeName`, `labelIndex`, `language`, `property`), so that the page places it at its field.
+fn labels_refused(name: &str, broken: &LabelRuleBroken, cid: &CorrelationId) -> Problem {
+    let e = ValidationError { field: "names", message: format!("'{name}': {broken}") };
+    let mut attributes = serde_json::json!({ "typeName": name, "property": broken.property() });
+    if let Some(index) = broken.index() {
+        attributes["labelIndex"] = index.into();
+    }
+    if let Some(language) = &broken.language {
+        attributes["language"] = language.as_str().into();
+    }
+    let mut p = invalid(&e, cid);
+    p.0.error_type = Some(ERR_INVALID_PROPERTY.to_string());
+    p.0.attributes = console_api::gateway::JsonText::of(&attributes);
+    p
 }
 
 /// Adds `counts` (type name -> consents using it) to a `consentTypeNameInUse` problem, and words it.
