@@ -116,14 +116,14 @@ fn labels_of(set: &Value, name: &str) -> Vec<(Option<String>, String)> {
     labels.iter().map(|l| (l["language"].as_str().map(str::to_string), l["label"].as_str().unwrap_or_default().to_string())).collect()
 }
 
-/// What `input` (a selector) says of itself: `aria-invalid`, and the texts its `aria-describedby` names
-/// that sit beside it (in its own cell).
+/// What `input` (a selector) says of itself: `aria-invalid`, and the messages (not the "default" mark)
+/// its `aria-describedby` names that sit beside it (in its own row).
 async fn validity(b: &Browser, input: &str) -> (Option<String>, Vec<String>) {
     let v = b
         .js(
             "const e = document.querySelector(arguments[0]);
              const ids = (e.getAttribute('aria-describedby') || '').split(' ').filter(id => id);
-             const beside = ids.map(id => document.getElementById(id)).filter(d => d && e.closest('tr').contains(d)).map(d => d.textContent);
+             const beside = ids.map(id => document.getElementById(id)).filter(d => d && d.classList.contains('field-error') && e.closest('tr').contains(d)).map(d => d.textContent);
              return [e.getAttribute('aria-invalid'), beside];",
             vec![json!(input)],
         )
