@@ -4,9 +4,9 @@
 //! 1. In headless Chromium against the in-process gateway + sandbox, per route and role: the wasm, js and
 //!    css a cold first load transfers (Resource Timing `encodedBodySize`, brotli) against its budget (`/me`
 //!    120 KB, staff routes 200 KB), and what a second visit transfers (budget: nothing).
-//! 2. demo-busy's timeline, from navigation start, median of 5 fresh pages: 50 op-rows rendered (budget
-//!    120 ms), all 523 loaded and counted in the background (budget 400 ms), the DOM's element count and
-//!    the JS heap.
+//! 2. demo-busy's timeline (`console-bench/timeline.rs`), from navigation start, median of 5 fresh pages,
+//!    warm and cold: 50 op-rows rendered (budget 120 ms), all 523 loaded and counted in the background
+//!    (budget 400 ms), the DOM's element count and the JS heap; the waterfall of one load.
 //! 3. The end user's inbox: from navigation start to its first needed consent shown, median of 5.
 //! 4. The sandbox's list latency and throughput: a bounded load generator on loopback (8 tasks, 4000
 //!    requests of `limit=50` pages of demo-busy at varying offsets, a real D1 token), p50 / p99 / max and
@@ -21,7 +21,8 @@
 //!    with 523 operations loaded (app + WebKit processes), the .deb's size.
 //!
 //! With the argument `consents`, only 6; with `accounts`, only 5; with `desktop`, only 7; with `routes`,
-//! only 1 (each route's first load and second visit, e.g. after a change to a bundle).
+//! only 1 (each route's first load and second visit, e.g. after a change to a bundle); with `timeline`,
+//! only 2 (`console-bench/timeline.rs`, with the waterfall of one load).
 //!
 //! Everything is bounded in count and time and stops by itself. Exit code 1 if something could not be
 //! measured (no built UI or one built from other sources, no browser, errors answered) or a route is over
@@ -38,6 +39,8 @@ mod accounts;
 mod consents;
 #[path = "console-bench/desktop.rs"]
 mod desktop;
+#[path = "console-bench/timeline.rs"]
+mod timeline;
 
 use console_e2e::{dist_dir, dist_matches_sources, http_client, workspace_root, Browser, Stack, DEMO_ISSUER, DEMO_KID, DEMO_PRIVATE_KEY_PEM};
 use serde_json::{json, Value};
@@ -56,7 +59,8 @@ async fn main() -> ExitCode {
     }
     let only_accounts = std::env::args().skip(1).any(|a| a == "accounts");
     let only_routes = std::env::args().skip(1).any(|a| a == "routes");
-    let mut complete = only_accounts || only_routes || consents::figures().await;
+    let only_timeline = std::env::args().skip(1).any(|a| a == "timeline");
+    let mut complete = only_accounts || only_routes || only_timeline || consents::figures().await;
     // A UI built from other sources than this checkout's would be measured as if it were this one: refused.
     let built = dist_dir().join("index.html").is_file();
     let stale = if built { dist_matches_sources(&workspace_root(), &dist_dir()).err() } else { None };
@@ -68,6 +72,9 @@ async fn main() -> ExitCode {
     }
     if only_routes {
         return routes_only(stack, ui, stale).await;
+    }
+    if only_timeline {
+        return timeline_only(stack, ui, stale).await;
     }
 
     let mut within = true;
@@ -87,7 +94,7 @@ async fn main() -> ExitCode {
 
     println!("\nUI in headless Chromium (demo-busy, from navigation start; median of {RUNS}, fresh page each)");
     if ui {
-        match tokio::time::timeout(Duration::from_secs(600), browser_figures(&stack)).await {
+        match tokio::time::timeout(Duration::from_secs(600), timeline::figures(&stack)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 println!("  not measured: {e}");
@@ -173,6 +180,26 @@ async fn customer_area_only(stack: Stack, ui: bool, stale: Option<String>) -> Ex
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `console-bench timeline`: only demo-busy's timeline (2.), e.g. after a change to its loading.
+async fn timeline_only(stack: Stack, ui: bool, stale: Option<String>) -> ExitCode {
+    println!("\nUI in headless Chromium (demo-busy, from navigation start; median of {RUNS}, fresh page each)");
+    let outcome = if ui {
+        tokio::time::timeout(Duration::from_secs(600), timeline::figures(&stack))
+            .await
+            .unwrap_or_else(|_| Err("the browser runs took over 10 minutes".into()))
+    } else {
+        Err(no_ui(stale.as_deref()))
+    };
+    stack.shutdown().await;
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            println!("  not measured: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -266,98 +293,6 @@ const STAFF_BUDGET: u64 = 200_000;
 
 fn kb(n: u64) -> String {
     format!("{:.1} KB", n as f64 / 1000.0)
-}
-
-/// In the page, from navigation start (`performance.now()`, ms): when 50 op-rows are rendered, and when
-/// all 523 are loaded and counted (the all-loaded marker shown and the status counts summing to 523), with
-/// no scrolling; the DOM's element count then, and again after scrolling to the end (every row revealed);
-/// the JS heap at the end. Or an error text.
-const MEASURE_JS: &str = r#"
-const done = arguments[arguments.length - 1];
-const q = (id) => document.querySelector('[data-testid="' + id + '"]');
-const rows = () => document.querySelectorAll('[data-testid="op-row"]').length;
-const counted = () => Array.from(document.querySelectorAll('[data-testid="status-counts"] .count-n'))
-  .reduce((sum, n) => sum + Number(n.textContent), 0);
-const nodes = () => document.getElementsByTagName('*').length;
-const started = performance.now();
-let first50 = null, all = null, nodesLoaded = null;
-function tick() {
-  const now = performance.now();
-  if (now - started > 110000) { done({ error: 'timed out with ' + rows() + ' rows, ' + counted() + ' counted' }); return; }
-  if (first50 === null && rows() >= 50) first50 = now;
-  if (all === null && q('all-loaded') && counted() === 523) { all = now; nodesLoaded = nodes(); }
-  if (first50 !== null && all !== null) {
-    // Then to the end of the list: every row revealed.
-    const more = q('show-more');
-    if (!more && rows() === 523) {
-      done({ first50, all, nodesLoaded, nodesScrolled: nodes(), rows: rows(),
-             heap: performance.memory ? performance.memory.usedJSHeapSize : null });
-      return;
-    }
-    const s = q('scroll-sentinel'); if (s) s.scrollIntoView();
-    if (more) more.click();
-  }
-  requestAnimationFrame(tick);
-}
-tick();
-"#;
-
-async fn browser_figures(stack: &Stack) -> Result<(), String> {
-    // Budgets from issue 8, on this machine kind.
-    const FIRST_50_BUDGET_MS: f64 = 120.0;
-    const ALL_LOADED_BUDGET_MS: f64 = 400.0;
-    let b = Browser::start().await;
-    b.client
-        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
-            Some(Duration::from_secs(120)),
-            Some(Duration::from_secs(60)),
-            Some(Duration::from_secs(0)),
-        ))
-        .await
-        .map_err(|e| format!("timeouts: {e}"))?;
-    // Signed in once; the session cookie then serves every run.
-    b.sign_in(stack, "ada", "/consumers/demo-busy").await;
-    let url = stack.url("/consumers/demo-busy");
-    let (mut first50, mut all, mut nodes_loaded, mut nodes_scrolled, mut heap) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for run in 0..RUNS {
-        b.client.goto("about:blank").await.map_err(|e| e.to_string())?;
-        b.client.goto(&url).await.map_err(|e| format!("navigate: {e}"))?;
-        let v = b.client.execute_async(MEASURE_JS, vec![]).await.map_err(|e| format!("run {run}: {e}"))?;
-        if let Some(e) = v.get("error").and_then(Value::as_str) {
-            return Err(format!("run {run}: {e}"));
-        }
-        let figure = |name: &str| v[name].as_f64().ok_or(format!("run {run}: no {name} figure"));
-        let (f, a, nl, ns) = (figure("first50")?, figure("all")?, figure("nodesLoaded")?, figure("nodesScrolled")?);
-        if v["rows"] != json!(523) {
-            return Err(format!("run {run}: {} rows at the end, expected 523", v["rows"]));
-        }
-        let h = v["heap"].as_f64().map(|bytes| bytes / 1e6);
-        println!(
-            "  run {}: first 50 rows {f:>6.0} ms   all 523 loaded and counted {a:>6.0} ms   DOM elements {nl:>5.0} loaded, \
-             {ns:>5.0} scrolled to the end   JS heap {}",
-            run + 1,
-            h.map(|h| format!("{h:.1} MB")).unwrap_or_else(|| "n/a".into())
-        );
-        first50.push(f);
-        all.push(a);
-        nodes_loaded.push(nl);
-        nodes_scrolled.push(ns);
-        heap.extend(h);
-    }
-    b.screenshot("bench-demo-busy-all-loaded").await;
-    b.close().await;
-    let within = |v: f64, budget: f64| if v <= budget { "within" } else { "OVER" };
-    let (f, a) = (median(&mut first50), median(&mut all));
-    println!("  median: first 50 rows {f:>6.0} ms (budget {FIRST_50_BUDGET_MS:.0} ms: {})", within(f, FIRST_50_BUDGET_MS));
-    println!("          all 523 loaded and counted {a:>6.0} ms (budget {ALL_LOADED_BUDGET_MS:.0} ms: {})", within(a, ALL_LOADED_BUDGET_MS));
-    println!(
-        "          DOM elements {:.0} when loaded, {:.0} scrolled to the end   JS heap {}",
-        median(&mut nodes_loaded),
-        median(&mut nodes_scrolled),
-        if heap.is_empty() { "n/a".to_string() } else { format!("{:.1} MB", median(&mut heap)) }
-    );
-    Ok(())
 }
 
 /// In the page, from navigation start: when the inbox shows its first needed consent. Or an error text.
