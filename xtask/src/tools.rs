@@ -212,17 +212,11 @@ fn binaryen(dir: &Path) -> Result<PathBuf, String> {
     if have.contains(&format!("version {}", BINARYEN_VERSION.split('.').next().unwrap_or(""))) {
         return Ok(bin);
     }
-    println!("installing binaryen {BINARYEN_VERSION} from npm");
-    status(
-        Command::new("npm")
-            .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
-            .arg(dir)
-            .arg(format!("binaryen@{BINARYEN_VERSION}")),
-    )?;
+    npm_install(dir, "binaryen", BINARYEN_VERSION)?;
     Ok(bin)
 }
 
-/// esbuild from npm, in its own prefix (an `npm install --no-save` into another's would prune it). npm
+/// esbuild from npm, in its own prefix (see [`npm_install`]). npm
 /// brings its native binary as the optional dependency `@esbuild/linux-x64`, from the same registry.
 fn esbuild(dir: &Path) -> Result<PathBuf, String> {
     let prefix = dir.join("esbuild");
@@ -231,17 +225,11 @@ fn esbuild(dir: &Path) -> Result<PathBuf, String> {
     if have.trim() == ESBUILD_VERSION {
         return Ok(bin);
     }
-    println!("installing esbuild {ESBUILD_VERSION} from npm");
-    status(
-        Command::new("npm")
-            .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
-            .arg(format!("esbuild@{ESBUILD_VERSION}")),
-    )?;
+    npm_install(&prefix, "esbuild", ESBUILD_VERSION)?;
     Ok(bin)
 }
 
-/// axe-core from npm, in its own prefix: an `npm install --no-save` into binaryen's would prune it.
+/// axe-core from npm, in its own prefix (see [`npm_install`]).
 fn axe_core(dir: &Path) -> Result<PathBuf, String> {
     let prefix = dir.join("axe-core");
     let package = prefix.join("node_modules/axe-core");
@@ -249,14 +237,20 @@ fn axe_core(dir: &Path) -> Result<PathBuf, String> {
     if have.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")) {
         return Ok(package.join("axe.min.js"));
     }
-    println!("installing axe-core {AXE_CORE_VERSION} from npm");
+    npm_install(&prefix, "axe-core", AXE_CORE_VERSION)?;
+    Ok(package.join("axe.min.js"))
+}
+
+/// `npm install` of one package at its pinned version into `prefix`. `--no-save`: no package.json is
+/// written, so a second package installed into the same prefix would prune the first; each has its own.
+fn npm_install(prefix: &Path, package: &str, version: &str) -> Result<(), String> {
+    println!("installing {package} {version} from npm");
     status(
         Command::new("npm")
             .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
-            .arg(format!("axe-core@{AXE_CORE_VERSION}")),
-    )?;
-    Ok(package.join("axe.min.js"))
+            .arg(prefix)
+            .arg(format!("{package}@{version}")),
+    )
 }
 
 fn chromium() -> Result<(PathBuf, PathBuf), String> {
