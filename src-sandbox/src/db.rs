@@ -354,8 +354,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "#,
     // 12: one current revision per document (`consents::current`), set only by revisedDocuments and the
     // demo data. It was the latest revisedAt among the document's consents, so a customer's own consent
-    // dated 2099 made its made-up revision the one served to everyone. Existing databases start from what
-    // was served until now (the latest revision of each document among its consents not rescinded).
+    // dated 2099 made its made-up revision the one served to everyone. Existing databases start from the
+    // latest revision of each document among its consents not rescinded and not dated after the migration
+    // (a made-up future date is the poisoning this table ends; a past one is superseded by the bank's next
+    // revision), and the consents that may be given then carry it, as `consents::current::follow` keeps them.
     r#"
     CREATE TABLE document_revisions (
         document_uri TEXT PRIMARY KEY,
@@ -367,8 +369,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     SELECT document_uri, COALESCE(revision_id, revised_at), revised_at, content_type FROM (
         SELECT document_uri, revision_id, revised_at, content_type,
             ROW_NUMBER() OVER (PARTITION BY document_uri ORDER BY revised_at DESC, seq DESC) AS n
-        FROM consents WHERE state <> 'rescinded'
+        FROM consents WHERE state <> 'rescinded' AND revised_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
     ) WHERE n = 1;
+    UPDATE consents SET (revision_id, revised_at, content_type) =
+        (SELECT d.revision_id, d.revised_at, d.content_type FROM document_revisions d WHERE d.document_uri = consents.document_uri),
+        version = version + 1
+    WHERE state IN ('pending', 'stale', 'revoked') AND EXISTS (
+        SELECT 1 FROM document_revisions d WHERE d.document_uri = consents.document_uri
+            AND (d.revision_id IS NOT consents.revision_id OR d.revised_at <> consents.revised_at));
     "#,
 ];
 

@@ -136,3 +136,42 @@ async fn the_served_openapi_states_the_readings_of_the_current_revision() {
     assert!(describe("/vault/files/{fileId}/content", "get").contains("never by a consent's own revisedAt"));
     c.stop().await;
 }
+
+#[tokio::test]
+async fn a_revoked_consent_follows_a_revision_of_another_context_so_a_give_of_it_is_of_what_was_read() {
+    let c = Callers::start().await;
+    c.post(&format!("/consents/revokedConsents?consent={BOB_EVERYDAY}"), &c.bob, None).await.ok(200);
+    let read = c.get(&format!("{LIST}/{BOB_EVERYDAY}"), &c.bob).await;
+    assert_eq!((read.ok(200)["state"].as_str(), read.body["document"]["revisionId"].as_str()), (Some("revoked"), Some("2026:2.1")));
+    let read_etag = read.header("etag").to_string();
+    // A revision narrowed to premium checking: bob's everyday terms are out of its scope, yet they may be
+    // given again, so they ask for the new revision (a new ETag).
+    let mut premium = revision(CHECKING, "productTermsAndConditions", "2027:1.0", "2027-03-01T12:00:00Z");
+    premium["contextUri"] = json!("/products/products/premium-checking");
+    c.post("/consents/revisedDocuments", &c.ada, Some(&premium)).await.ok(202);
+    let give = format!("/consents/givenConsents?consent={BOB_EVERYDAY}");
+    c.call(Method::POST, &give, &c.bob, None, &[("if-match", &read_etag)]).await.refused(412, "preconditionFailed");
+    let fresh = c.get(&format!("{LIST}/{BOB_EVERYDAY}"), &c.bob).await;
+    assert_eq!((fresh.ok(200)["state"].as_str(), fresh.body["document"]["revisionId"].as_str()), (Some("revoked"), Some("2027:1.0")));
+    let fresh_etag = fresh.header("etag").to_string();
+    let given = c.call(Method::POST, &give, &c.bob, None, &[("if-match", &fresh_etag)]).await;
+    assert_eq!((given.ok(200)["state"].as_str(), given.body["document"]["revisionId"].as_str()), (Some("given"), Some("2027:1.0")));
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn a_first_revision_never_takes_its_content_type_from_a_customers_consent() {
+    let c = Callers::start().await;
+    const ODD: &str = "/vault/files/odd-terms/content";
+    let mut own = privacy_consent("usr-bob", "1", "2026-01-01T00:00:00Z");
+    own["document"]["uri"] = json!(ODD);
+    own["document"]["contentType"] = json!("zzz/x");
+    c.post(LIST, &c.bob, Some(&own)).await.ok(201);
+    // The bank's first revision of the document names no content type: text/html, not bob's.
+    c.post("/consents/revisedDocuments", &c.ada, Some(&revision(ODD, "privacyPolicy", "2", "2026-06-01T00:00:00Z"))).await.ok(202);
+    let mut alices = privacy_consent("usr-alice", "2", "2026-06-01T00:00:00Z");
+    alices["document"]["uri"] = json!(ODD);
+    let created = c.post(LIST, &c.alice, Some(&alices)).await;
+    assert_eq!((created.ok(201)["document"]["revisionId"].as_str(), created.body["document"]["contentType"].as_str()), (Some("2"), Some("text/html")));
+    c.stop().await;
+}

@@ -7,8 +7,8 @@
 //! consents, so a customer who created a consent of their own with a made-up revision dated 2099 made it
 //! the revision served to everyone, and every revision after it "predated" it.
 //!
-//! The rule that keeps the pages honest: a needed (pending or stale) consent of a tracked document
-//! carries its current revision ([`follow`]), so that what a person is asked to accept is the consent's
+//! The rule that keeps the pages honest: a consent of a tracked document that may be given (pending,
+//! stale or revoked) carries its current revision ([`follow`]), so that what a person is asked to accept is the consent's
 //! own `document`, and a revision changes the ETag of every consent still asking for the document: a
 //! give that names the ETag read before the revision is refused (412), never recorded unread.
 
@@ -43,15 +43,17 @@ pub fn set(tx: &Transaction<'_>, uri: &str, revision: &Revision) -> Result<(), S
     Ok(())
 }
 
-/// Every needed (pending or stale) consent of `uri` that carries another revision takes the current one,
-/// its version bumped (a new ETag). Given, revoked and rescinded consents keep the revision they name:
-/// that is their history. Returns how many changed.
+/// Every consent of `uri` that may be given (pending, stale, or revoked: a person may give again what
+/// they revoked) and carries another revision takes the current one, its version bumped (a new ETag), so
+/// that a give, which records the current revision, is always of the revision the consent named when it
+/// was read. Given and rescinded consents keep the revision they name: that is their history. Returns
+/// how many changed.
 pub fn follow(tx: &Transaction<'_>, uri: &str) -> Result<usize, SandboxError> {
     let Some(current) = of(tx, uri)? else { return Ok(0) };
     Ok(tx
         .prepare_cached(
             "UPDATE consents SET revision_id = ?2, revised_at = ?3, content_type = ?4, version = version + 1
-             WHERE document_uri = ?1 AND (state = 'pending' OR state = 'stale')
+             WHERE document_uri = ?1 AND state IN ('pending', 'stale', 'revoked')
                AND (revision_id IS NOT ?2 OR revised_at <> ?3)",
         )?
         .execute(params![uri, current.revision_id, current.revised_at, current.content_type])?)
@@ -76,12 +78,14 @@ pub fn moved(tx: &Transaction<'_>, from: &str, to: &str) -> Result<(), SandboxEr
     Ok(())
 }
 
-/// The demo's documents and their current revisions, replacing whatever was there.
+/// The demo's documents and their current revisions, replacing whatever was there; their consents that
+/// may be given then carry them.
 pub fn load(tx: &Transaction<'_>, documents: &[(&str, (&str, &str))]) -> Result<(), SandboxError> {
     tx.execute("DELETE FROM document_revisions", [])?;
     for (uri, (revision_id, revised_at)) in documents {
         let revision = Revision { revision_id: revision_id.to_string(), revised_at: revised_at.to_string(), content_type: "text/html".into() };
         set(tx, uri, &revision)?;
+        follow(tx, uri)?;
     }
     Ok(())
 }

@@ -51,8 +51,8 @@ fn administrators_only(caller: &ApitureCaller) -> Result<(), ApitureFailure> {
 takes the new revisionId and revisedAt (and contentType and newUri when given); the given ones among them become stale \
 (staleAt set), except those already at this revisedAt (and revisionId, when sent). revisionId defaults to revisedAt. \
 The request becomes the document's current revision (at newUri when given): the one /vault serves, a give records and a \
-customer's create takes; only this operation (and the demo data) sets it, never a consent's own revisedAt. Every needed \
-(pending or stale) consent of the document, of any type or context, takes it too (a new ETag: a give that names the ETag read \
+customer's create takes; only this operation (and the demo data) sets it, never a consent's own revisedAt. Every consent of the \
+document that may be given (pending, stale or revoked), of any type or context, takes it too (a new ETag: a give that names the ETag read \
 before is 412). A revisedAt older than the document's current revision is 409 invalidDocumentRevision (attributes.revisedAt: \
 the current one); a document never revised has none, so its first revision sets it. An unknown type 409 invalidConsentType (the seed gives this operation 409 for semantically invalid data). One UPDATE in one transaction. \
 The 202 header consents-made-stale says how many became stale. Administrators and service clients with banking/write.",
@@ -141,10 +141,10 @@ pub fn apply_revision(tx: &rusqlite::Transaction<'_>, r: &RevisedDocument) -> Re
     }
     // How many given consents the revision makes stale, in one pass over the document's consents (the
     // UPDATE below reads the same pages again, from the cache).
-    let (staled, touched, content_type): (i64, i64, Option<String>) = tx.query_row(
-        &format!("SELECT COALESCE(SUM(state = 'given' AND NOT {current}), 0), COUNT(*), MAX(content_type) FROM consents WHERE {scope}"),
+    let (staled, touched): (i64, i64) = tx.query_row(
+        &format!("SELECT COALESCE(SUM(state = 'given' AND NOT {current}), 0), COUNT(*) FROM consents WHERE {scope}"),
         params![r.uri, r.type_, r.context_uri, r.revised_at, r.revision_id],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
     let revision_id = r.revision_id.clone().unwrap_or_else(|| r.revised_at.clone());
     // A revision rewrites every matching row and its index entries: the connection may keep more pages
@@ -180,7 +180,9 @@ pub fn apply_revision(tx: &rusqlite::Transaction<'_>, r: &RevisedDocument) -> Re
     // The document's current revision from now on, where it is now; then every consent still asking for
     // it asks for this one (a new ETag each: a give read before this revision is refused).
     let target = r.new_uri.as_deref().unwrap_or(&r.uri);
-    let content_type = r.content_type.clone().or(published.map(|p| p.content_type)).or(content_type).unwrap_or_else(|| "text/html".into());
+    // The request's content type, else the current revision's; never one read from the consents, where a
+    // customer's own consent may name any.
+    let content_type = r.content_type.clone().or(published.map(|p| p.content_type)).unwrap_or_else(|| "text/html".into());
     current::set(tx, target, &current::Revision { revision_id, revised_at: r.revised_at.clone(), content_type })?;
     if target != r.uri {
         current::moved(tx, &r.uri, target)?;
