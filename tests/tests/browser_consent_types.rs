@@ -1,8 +1,9 @@
 //! The consent type names on the staff pages, in real Chromium (the bundles `consents` and `consent_types`): the explorer's type
 //! filter offers the names the gateway serves (several at once, kept in the URL as `a|b`, usable with the
 //! keyboard), and the type names editor edits each name's label in English, Spanish and French as the API
-//! serves them (a field owns every label of its language, es-MX included; English edits an English label,
-//! never a default tagged Spanish; no Spanish or French `lang` on English words), shows every language at
+//! serves them (typing changes the label readers get, clearing removes every label of the language, es-MX
+//! included; English edits an English label, never a default tagged Spanish; no Spanish or French `lang`
+//! on English words), shows every language at
 //! phone width, checks every field before the confirmation (each invalid one marked, its message naming
 //! the label by its tag beside it, the first focused; nothing sent), refuses to add a name that exists,
 //! keeps an admin's edits through a 412, and leaves focus on the status that says the save.
@@ -222,7 +223,7 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
     let marked = b.js("const m = document.querySelector(\"tr[data-name='loyaltyProgram'] [data-testid=default-mark]\"); return m ? m.closest('td').querySelector('input').dataset.language : null;", vec![]).await;
     assert_eq!(marked, json!("es"), "the Spanish field holds the default");
     type_label(&b, "loyaltyProgram", "en", "Loyalty program").await;
-    // The Spanish field shows the Spanish label readers get (the first), and owns its es-MX variants.
+    // The Spanish field shows the Spanish label readers get (the first); clearing it removes the ES-mx one too.
     assert_eq!(value_of(&b, "marketingConsent", "es").await, "Mercadeo");
     type_label(&b, "marketingConsent", "es", "").await;
     // Adding a name that exists is refused beside the name field, nothing replaced.
@@ -313,10 +314,15 @@ async fn an_admin_edits_a_type_names_label_in_each_language_checked_first_and_ke
             (labels_of(&now, "privacyPolicy").first().map(|l| l.1.as_str()) == Some("Privacy Notice")).then_some(now)
         })
         .await;
-    // Typing in Spanish kept one Spanish label: the es-MX variant went.
+    // Typing in Spanish changed the Spanish label readers get; the es-MX variant stayed as it was.
     assert_eq!(
         labels_of(&saved, "privacyPolicy"),
-        [(None, "Privacy Notice".to_string()), (Some("es".into()), "Aviso de privacidad".into()), (Some("fr".into()), "Avis de confidentialité".into())]
+        [
+            (None, "Privacy Notice".to_string()),
+            (Some("es".into()), "Aviso de privacidad".into()),
+            (Some("fr".into()), "Avis de confidentialité".into()),
+            (Some("es-MX".into()), "Aviso de privacidad (MX)".into())
+        ]
     );
     assert_eq!(labels_of(&saved, "electronicConsent").iter().filter(|(l, _)| l.as_deref() == Some("fr")).count(), 0, "French cleared");
     assert_eq!(

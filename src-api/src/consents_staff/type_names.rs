@@ -12,9 +12,9 @@
 //!   its readers. English is the label tagged `en`; when none is, an untagged default (the console's
 //!   default language is English). A default tagged `es` is the Spanish field's, and the English field
 //!   is then empty (English readers get the default) until an English label is written.
-//! * A field owns every label of its language: clearing it removes them all (readers then get the
-//!   default); typing in it keeps one (`es-MX` beside `es` is a variant no reader is served, since the
-//!   API takes the first match). The default stays whatever is typed: clearing its field is refused.
+//! * Typing in a field changes the label its readers are served and no other: a regional variant
+//!   (`es-MX` beside `es`) stays as it is. Clearing a field removes every label of its language
+//!   (readers then get the default). The default stays whatever is typed: clearing its field is refused.
 
 use std::collections::BTreeMap;
 
@@ -79,11 +79,13 @@ pub fn default_field(labels: &[LocalizedLabel]) -> Option<Language> {
     Language::ALL.into_iter().find(|&l| position(labels, l) == Some(0))
 }
 
-/// Sets `language`'s label to `value` as typed: the field owns every label of its language. A value sets
-/// the served one's text and drops the language's other labels (after the first); a blank one removes
-/// them all, except the default, which is kept with the blank text for [`label_problems`] to refuse at its
-/// field. A language without a label gets one added with its tag (English: untagged, when the name has
-/// no label at all). Descriptions, codes and the other languages stay as they were.
+/// Sets `language`'s label to `value` as typed. A value sets the text of the label its readers are
+/// served, and only that one: other labels of the language (regional variants such as `es-MX`) stay as
+/// they are, since dropping them unseen would lose what someone wrote. A blank one removes every label of
+/// the language (its readers then get the default), except the default, which is kept with the blank
+/// text for [`label_problems`] to refuse at its field. A language without a label gets one added with
+/// its tag (English: untagged, when the name has no label at all). Descriptions, codes and the other
+/// languages stay as they were.
 pub fn set_label(labels: &mut Vec<LocalizedLabel>, language: Language, value: String) {
     let Some(at) = position(labels, language) else {
         if value.trim().is_empty() {
@@ -93,15 +95,18 @@ pub fn set_label(labels: &mut Vec<LocalizedLabel>, language: Language, value: St
         labels.push(LocalizedLabel { label: value, description: None, language: tag, code: None });
         return;
     };
-    let keep = if value.trim().is_empty() && at != 0 { None } else { Some(at) };
+    if !value.trim().is_empty() {
+        labels[at].label = value;
+        return;
+    }
     let mut index = 0;
     labels.retain(|l| {
-        let drop = index != 0 && Some(index) != keep && (index == at || tagged(l, language));
+        let drop = index != 0 && (index == at || tagged(l, language));
         index += 1;
         !drop
     });
-    if let Some(at) = keep {
-        labels[at].label = value;
+    if at == 0 {
+        labels[0].label = value;
     }
 }
 
@@ -345,7 +350,7 @@ mod tests {
     }
 
     #[test]
-    fn a_field_owns_every_label_of_its_language_in_any_case() {
+    fn clearing_a_field_removes_every_label_of_its_language_and_typing_changes_only_the_served_one() {
         // Clearing Spanish leaves no Spanish label: es, es-MX and ES all go.
         let mut labels = vec![label("Privacy", None), label("Privacidad", Some("es")), label("Aviso", Some("es-MX")), label("Confidentialité", Some("fr")), label("AVISO", Some("ES-419"))];
         assert_eq!(label_in(&labels, Language::Es), "Privacidad", "the one Spanish readers are served: the first");
@@ -353,11 +358,11 @@ mod tests {
         set_label(&mut labels, Language::Es, String::new());
         assert_eq!(tags(&labels), [(None, "Privacy"), (Some("fr"), "Confidentialité")]);
 
-        // Typing keeps one Spanish label, the served one, under its own tag.
+        // Typing changes the served Spanish label under its own tag; the other Spanish one stays.
         let mut labels = vec![label("Privacy", None), label("Aviso", Some("ES-mx")), label("Privacidad", Some("es"))];
         assert_eq!(label_in(&labels, Language::Es), "Aviso");
         set_label(&mut labels, Language::Es, "Política".into());
-        assert_eq!(tags(&labels), [(None, "Privacy"), (Some("ES-mx"), "Política")]);
+        assert_eq!(tags(&labels), [(None, "Privacy"), (Some("ES-mx"), "Política"), (Some("es"), "Privacidad")]);
         // A problem of a variant is the Spanish field's: clearing or typing there fixes it.
         let variant = vec![label("Privacy", None), label("Privacidad", Some("es")), label("Aviso\tMX", Some("es-MX"))];
         let problems = label_problems("privacyPolicy", &variant);

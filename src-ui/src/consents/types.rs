@@ -102,8 +102,8 @@ pub fn TypeNamesPage() -> impl IntoView {
             </div>
             <p class="muted types-help" id="types-help" data-testid="types-help">
                 "The first label of a name is its default: readers of a language without a label of their own get it. "
-                "Each language's field edits the label its readers get, every label tagged with that language (es, es-MX, ES…): "
-                "clearing it removes them, and its readers get the default; typing keeps one. English is the label tagged en, "
+                "Each language's field edits the label its readers get; other labels of that language (such as es-MX) stay as "
+                "they are. Clearing a field removes every label of its language, and its readers get the default. English is the label tagged en, "
                 "or else an untagged default. The field marked “default” holds the default label, which a name always keeps."
             </p>
             <p class="saved-status" role="status" tabindex="-1" data-testid="types-saved">{move || saved.get()}</p>
