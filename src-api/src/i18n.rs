@@ -223,9 +223,9 @@ pub fn revision(language: Language, revision_id: Option<&str>, revised: Option<N
 pub fn revised_while_reading(language: Language, revision_id: Option<&str>) -> String {
     let revision = revision_id.unwrap_or("—");
     match language {
-        Language::En => format!("This document was revised while you were reading it, so nothing was accepted. It is now revision {revision}: please read it, then accept it."),
-        Language::Es => format!("Este documento se revisó mientras lo leía, así que no se aceptó nada. Ahora es la revisión {revision}: léala y luego acéptela."),
-        Language::Fr => format!("Ce document a été révisé pendant que vous le lisiez : rien n’a été accepté. Il en est maintenant à la révision {revision} : lisez-la, puis acceptez-la."),
+        Language::En => format!("This document was revised while you were reading it, so nothing was accepted. It is now revision {revision}: please read it, tick “I have read and agree” again, then accept it."),
+        Language::Es => format!("Este documento se revisó mientras lo leía, así que no se aceptó nada. Ahora es la revisión {revision}: léalo, vuelva a marcar «He leído y acepto» y luego acéptelo."),
+        Language::Fr => format!("Ce document a été révisé pendant que vous le lisiez : rien n’a été accepté. Il en est maintenant à la révision {revision} : lisez-le, cochez à nouveau « J’ai lu et j’accepte », puis acceptez-le."),
     }
 }
 
