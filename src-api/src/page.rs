@@ -24,9 +24,8 @@ pub const PAGE_SIZE: u32 = validate::LIMIT_MAX;
 /// bounded, but a consumer could still have tens of thousands: the page says plainly that it stopped.
 pub const MAX_OPERATIONS: u32 = 5_000;
 
-/// How many pages of a history the page asks at once: as many as a browser opens connections to one
-/// host over HTTP/1.1 (six), so that none waits in the browser behind the others.
-pub const PARALLEL_PAGES: usize = 6;
+/// How many pages of a history the page asks at once.
+pub const PARALLEL_PAGES: usize = 4;
 
 /// "showing 12 of 120 loaded" while the history loads, "showing 12 of 523" once it is all there.
 pub fn filter_summary(shown: usize, loaded: usize, finished: bool) -> String {

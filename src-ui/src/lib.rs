@@ -32,10 +32,6 @@ pub use app::App;
 pub fn start(routes: routes::Routes) {
     wasm_bindgen_futures::spawn_local(async move {
         let client = transport::client();
-        // What the route's page asks first travels beside the session's question.
-        if let Some(early) = routes.early {
-            early(&client);
-        }
         if let Some(session) = session::ask(&client).await {
             leptos::mount::mount_to_body(move || leptos::view! { <App client=client session=session routes=routes/> });
         }

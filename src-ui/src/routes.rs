@@ -18,18 +18,14 @@ use crate::customers::{AccountPage, CustomerPage};
 use crate::home::Home;
 use crate::search::SearchBox;
 use crate::session::use_role;
-use crate::timeline::{ask_first_page, ConsumerPage};
-use crate::transport::Client;
+use crate::timeline::ConsumerPage;
 
 /// A bundle's pages, shown inside the shell's router once someone is signed in, and the staff search box
-/// of its header (`None` in the end user's bundle, which then carries none of its code). `early`: asks,
-/// at the page's start and beside `/api/session`, what the page in the address bar will ask first (the
-/// timeline's first page), so that its answer does not wait for the session and the shell.
+/// of its header (`None` in the end user's bundle, which then carries none of its code).
 #[derive(Clone, Copy)]
 pub struct Routes {
     pub pages: fn() -> AnyView,
     pub search: Option<fn() -> AnyView>,
-    pub early: Option<fn(&Client)>,
 }
 
 fn search_box() -> AnyView {
@@ -37,7 +33,7 @@ fn search_box() -> AnyView {
 }
 
 /// Admins and agents: the start page and a consumer's timeline (with an operation's drawer over it).
-pub const STAFF: Routes = Routes { pages: staff_pages, search: Some(search_box), early: Some(ask_first_page) };
+pub const STAFF: Routes = Routes { pages: staff_pages, search: Some(search_box) };
 
 fn staff_pages() -> AnyView {
     complete_navigations();
@@ -60,7 +56,7 @@ fn staff_pages() -> AnyView {
 /// Admins and agents, the consent area's consents (its own bundle): the explorer and a consent. The
 /// area's documents and type names are bundles of their own ([`DOCUMENTS`], [`CONSENT_TYPES`]); a link
 /// between them is a full load (`shown_here`). Agents see it all read-only.
-pub const CONSENTS: Routes = Routes { pages: consents_pages, search: Some(search_box), early: None };
+pub const CONSENTS: Routes = Routes { pages: consents_pages, search: Some(search_box) };
 
 fn consents_pages() -> AnyView {
     complete_navigations();
@@ -78,7 +74,7 @@ fn consents_pages() -> AnyView {
 
 /// Admins and agents, the consent area's documents (its own bundle): revise, move, rescind, and a
 /// revision's re-consent campaign.
-pub const DOCUMENTS: Routes = Routes { pages: documents_pages, search: Some(search_box), early: None };
+pub const DOCUMENTS: Routes = Routes { pages: documents_pages, search: Some(search_box) };
 
 fn documents_pages() -> AnyView {
     complete_navigations();
@@ -95,7 +91,7 @@ fn documents_pages() -> AnyView {
 }
 
 /// Admins and agents, the consent area's type names editor (its own bundle, `consent_types`).
-pub const CONSENT_TYPES: Routes = Routes { pages: consent_types_pages, search: Some(search_box), early: None };
+pub const CONSENT_TYPES: Routes = Routes { pages: consent_types_pages, search: Some(search_box) };
 
 fn consent_types_pages() -> AnyView {
     complete_navigations();
@@ -112,7 +108,7 @@ fn consent_types_pages() -> AnyView {
 
 /// Admins and agents, the customer page (its own bundle, `people`): one person across D1, MasCustomers and the
 /// consents. Agents read; customers are refused.
-pub const PEOPLE: Routes = Routes { pages: people_pages, search: Some(search_box), early: None };
+pub const PEOPLE: Routes = Routes { pages: people_pages, search: Some(search_box) };
 
 fn people_pages() -> AnyView {
     complete_navigations();
@@ -129,7 +125,7 @@ fn people_pages() -> AnyView {
 }
 
 /// Admins and agents, one MasCustomers account (its own bundle, beside the customer page's).
-pub const ACCOUNTS: Routes = Routes { pages: accounts_pages, search: Some(search_box), early: None };
+pub const ACCOUNTS: Routes = Routes { pages: accounts_pages, search: Some(search_box) };
 
 fn accounts_pages() -> AnyView {
     complete_navigations();
@@ -146,7 +142,7 @@ fn accounts_pages() -> AnyView {
 
 /// End users' start: the documents that need their consent. (A customer's "/" is replaced by "/me" before
 /// the router starts.)
-pub const CUSTOMER: Routes = Routes { pages: customer_pages, search: None, early: None };
+pub const CUSTOMER: Routes = Routes { pages: customer_pages, search: None };
 
 fn customer_pages() -> AnyView {
     complete_navigations();
@@ -163,7 +159,7 @@ fn customer_pages() -> AnyView {
 }
 
 /// End users' agreement (its own bundle, so that the inbox stays small): a document to read and accept.
-pub const AGREEMENTS: Routes = Routes { pages: agreements_pages, search: None, early: None };
+pub const AGREEMENTS: Routes = Routes { pages: agreements_pages, search: None };
 
 fn agreements_pages() -> AnyView {
     complete_navigations();
@@ -180,7 +176,7 @@ fn agreements_pages() -> AnyView {
 }
 
 /// End users' history (its own bundle, apart from the document's): what they accepted, and revoke.
-pub const HISTORY: Routes = Routes { pages: history_pages, search: None, early: None };
+pub const HISTORY: Routes = Routes { pages: history_pages, search: None };
 
 fn history_pages() -> AnyView {
     complete_navigations();

@@ -7,9 +7,7 @@
 //! - [`stats`]: counts by status and the weekly chart.
 //! - [`filters`]: type, status, requestor and date range.
 //! - [`export`]: links to the gateway's export of what the filter shows.
-//! - [`early`]: the first page, asked beside the session when a page load opens on a consumer.
 
-mod early;
 mod export;
 mod filters;
 mod list;
@@ -37,7 +35,6 @@ use crate::transport::Client;
 use crate::util::new_cid;
 
 use export::ExportLinks;
-pub use early::ask_first_page;
 use filters::Filters;
 use list::{ListFooter, TimelineList};
 use stats::Stats;
@@ -87,75 +84,32 @@ struct PageErrors {
     more: RwSignal<Option<ErrorView>>,
 }
 
-/// The pages of the history that arrive before the first rows are painted are taken without telling the
-/// view (they still free their place for the next pages to be asked), and shown together after that
-/// paint: the first 50 rows reach the screen without the background's work in between.
-#[derive(Clone, Copy)]
-struct FirstPaint {
-    painted: StoredValue<bool>,
-    /// Pages taken and not shown yet.
-    unseen: StoredValue<bool>,
-}
-
-/// Asks the pages the timeline still needs, up to [`PARALLEL_PAGES`] at a time.
-fn ask_pages(client: &Client, ctx: TimelineCtx, errors: PageErrors, paint: FirstPaint) {
+/// Asks the pages the timeline still needs, up to [`PARALLEL_PAGES`] at a time. Each answer goes to the
+/// timeline (in whatever order they come), unless the person has since left for another consumer.
+fn ask_pages(client: &Client, ctx: TimelineCtx, errors: PageErrors) {
     let Some(consumer) = ctx.consumer.try_get_untracked() else { return };
     let cid = ctx.cid.get_untracked();
     // Marking a page as asked changes nothing on screen: no one is notified.
     while let Some(offset) = ctx.timeline.try_update_untracked(|t| t.next_to_ask(PARALLEL_PAGES)).flatten() {
-        let (client, asked_for) = (client.clone(), (consumer.clone(), cid.clone()));
+        let (client, consumer, cid) = (client.clone(), consumer.clone(), cid.clone());
         spawn_local(async move {
-            let result = client.operations(&asked_for.0, offset, PAGE_SIZE, Some(&asked_for.1)).await;
-            take_page(&client, ctx, errors, paint, asked_for, offset, result.map(|reply| reply.value));
+            let result = client.operations(&consumer, offset, PAGE_SIZE, Some(&cid)).await;
+            let current = ctx.consumer.try_get_untracked().zip(ctx.cid.try_get_untracked());
+            if current != Some((consumer, cid.clone())) {
+                return; // an answer for a use case we left
+            }
+            match result {
+                Ok(reply) => {
+                    ctx.timeline.update(|t| t.apply_page(offset, reply.value));
+                }
+                Err(e) => {
+                    let shown_in = if offset == 0 { errors.first } else { errors.more };
+                    shown_in.set(Some(ErrorView::of(&e, Some(&cid))));
+                    ctx.timeline.update(|t| t.page_failed(offset));
+                }
+            }
         });
     }
-}
-
-/// Takes the answer for `offset`, asked for `asked_for` (consumer, correlation id), in whatever order the
-/// answers come; dropped if the person has since left for another consumer. Each answer asks the pages
-/// still needed at once, before the page is drawn, so that they travel while it is.
-fn take_page(
-    client: &Client,
-    ctx: TimelineCtx,
-    errors: PageErrors,
-    paint: FirstPaint,
-    asked_for: (String, String),
-    offset: u32,
-    result: early::Answer,
-) {
-    let current = ctx.consumer.try_get_untracked().zip(ctx.cid.try_get_untracked());
-    if current.as_ref() != Some(&asked_for) {
-        return; // an answer for a use case we left
-    }
-    match result {
-        Ok(page) if offset != 0 && !paint.painted.get_value() => {
-            ctx.timeline.update_untracked(|t| t.apply_page(offset, page));
-            paint.unseen.set_value(true);
-        }
-        Ok(page) => {
-            ctx.timeline.update(|t| t.apply_page(offset, page));
-            if offset == 0 && !paint.painted.get_value() {
-                // The first task after the frame that shows the first rows.
-                request_animation_frame(move || {
-                    set_timeout(
-                        move || {
-                            paint.painted.try_set_value(true);
-                            if paint.unseen.try_update_value(std::mem::take) == Some(true) {
-                                ctx.timeline.try_update(|_| ());
-                            }
-                        },
-                        Duration::ZERO,
-                    )
-                });
-            }
-        }
-        Err(e) => {
-            let shown_in = if offset == 0 { errors.first } else { errors.more };
-            shown_in.set(Some(ErrorView::of(&e, Some(&asked_for.1))));
-            ctx.timeline.update(|t| t.page_failed(offset));
-        }
-    }
-    ask_pages(client, ctx, errors, paint);
 }
 
 /// The filter keys of the URL query.
@@ -172,26 +126,15 @@ pub fn ConsumerPage() -> impl IntoView {
     let consumer = Memo::new(move |_| path.with(|p| p.consumer().unwrap_or_default().to_string()));
     // The drawer of `/consumers/{id}/operations/{op}`: opened and closed over the page, which stays.
     let drawer_open = Memo::new(move |_| path.with(|p| p.operation().is_some()));
-    // The first page, if it was asked beside the session for this consumer, and its use case.
-    let first_consumer = consumer.get_untracked();
-    let early = early::take(&first_consumer);
     let ctx = TimelineCtx {
         consumer,
         timeline: RwSignal::new(LoadedTimeline::new(Local)),
-        cid: RwSignal::new(early.as_ref().map_or_else(new_cid, |(cid, _)| cid.clone())),
+        cid: RwSignal::new(new_cid()),
         now: RwSignal::new(Utc::now()),
     };
     provide_context(ctx);
     let timeline = ctx.timeline;
     let errors = PageErrors { first: RwSignal::new(None), more: RwSignal::new(None) };
-    let paint = FirstPaint { painted: StoredValue::new(false), unseen: StoredValue::new(false) };
-    if let Some((cid, when_answered)) = early {
-        // Offset 0 is that page: marked as asked, and taken when it comes.
-        if timeline.update_untracked(|t| t.next_to_ask(PARALLEL_PAGES)) == Some(0) {
-            let client = client.clone();
-            when_answered(Box::new(move |answer| take_page(&client, ctx, errors, paint, (first_consumer, cid), 0, answer)));
-        }
-    }
     // How many matching rows the list shows: 50, then 50 more as the reader nears the end.
     let shown = RwSignal::new(PAGE_SIZE as usize);
 
@@ -224,7 +167,6 @@ pub fn ConsumerPage() -> impl IntoView {
             errors.first.set(None);
             errors.more.set(None);
             shown.set(PAGE_SIZE as usize);
-            paint.painted.set_value(false);
         }
         id
     });
@@ -233,7 +175,7 @@ pub fn ConsumerPage() -> impl IntoView {
     let page_client = StoredValue::new(client.clone());
     Effect::new(move |_| {
         timeline.track();
-        page_client.with_value(|client| ask_pages(client, ctx, errors, paint));
+        page_client.with_value(|client| ask_pages(client, ctx, errors));
     });
     let retry = Callback::new(move |()| {
         errors.more.set(None);
