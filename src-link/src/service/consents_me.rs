@@ -27,7 +27,7 @@ use console_api::validate::ValidationError;
 use crate::apiture::{ApitureError, Call, DocumentUriError, FetchedDocument};
 use serde::Deserialize;
 
-use crate::service::{attempt, audited, invalid, ServiceState, Answer, Cid, Problem};
+use crate::service::{attempt, audited, invalid, with_etag, ServiceState, Answer, Cid, Problem};
 use crate::service::{Caller, Need};
 
 pub fn router() -> Router<ServiceState> {
@@ -120,11 +120,7 @@ async fn one(State(state): State<ServiceState>, Path(consent_id): Path<String>, 
         }
     };
     let answer = audited(&state, &caller, ACTION, &consent_id, &cid, result)?;
-    let mut response = Answer(answer.value, cid).into_response();
-    if let Some(tag) = answer.etag.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
-        response.headers_mut().insert(header::ETAG, tag);
-    }
-    Ok(response)
+    Ok(with_etag(Answer(answer.value, cid).into_response(), answer.etag.as_deref()))
 }
 
 /// `POST /api/me/consents/{id}/give` with `If-Match`: "I have read and agree" to the consent as read.

@@ -49,7 +49,7 @@ use crate::{D1Config, D1Link, LinkError, UpstreamTls};
 pub use audit::{AuditLog, RequestScope};
 pub use audited::{attempt, audited, unwritable_log, AuditedReads};
 pub use caller::{not_signed_in, Caller, Need, Origin, SignInEnded};
-pub use problem::{body, invalid, Answer, Cid, Problem};
+pub use problem::{body, invalid, with_etag, Answer, Cid, Problem};
 
 /// What every handler shares: the links to each upstream (each holds its own tokens) and the audit log.
 #[derive(Clone)]

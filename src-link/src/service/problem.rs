@@ -64,6 +64,14 @@ impl<T: Serialize> IntoResponse for Answer<T> {
     }
 }
 
+/// `response` with the upstream's `ETag`, when it has one (what a later `If-Match` names).
+pub fn with_etag(mut response: Response, etag: Option<&str>) -> Response {
+    if let Some(v) = etag.and_then(|t| HeaderValue::from_str(t).ok()) {
+        response.headers_mut().insert(axum::http::header::ETAG, v);
+    }
+    response
+}
+
 /// The use case's correlation id: the page's, when it sent a valid one, else a fresh one. Kept in the
 /// request's extensions, so that every extractor of one request (a handler's and its [`super::Caller`])
 /// sees the same id.

@@ -13,7 +13,7 @@ use console_api::export::neutralise_formula;
 use crate::apiture::Call;
 
 use super::{explorer_query, if_match, scan, upstream_problem};
-use crate::service::{attempt, audited, body, invalid, ServiceState, Answer, Cid, Problem};
+use crate::service::{attempt, audited, body, invalid, with_etag, ServiceState, Answer, Cid, Problem};
 use crate::service::audit::RequestScope;
 use crate::service::{Caller, Need};
 
@@ -176,13 +176,6 @@ pub async fn fetch(state: &ServiceState, caller: &Caller, consent_id: &str, cid:
         Ok(answer) => Ok((for_staff(answer.value), answer.etag)),
         Err(e) => Err(upstream_problem(caller, e, cid)),
     }
-}
-
-pub fn with_etag(mut response: Response, etag: Option<&str>) -> Response {
-    if let Some(v) = etag.and_then(|t| HeaderValue::from_str(t).ok()) {
-        response.headers_mut().insert(header::ETAG, v);
-    }
-    response
 }
 
 /// `PATCH /api/consents/{id}` with `If-Match`: changes the consent's contexts (all the API lets the bank

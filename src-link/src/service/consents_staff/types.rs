@@ -13,7 +13,7 @@ use console_api::consents_staff::check_type_name;
 use console_api::d1_client::CorrelationId;
 use crate::apiture::Call;
 
-use super::explorer::with_etag;
+use crate::service::with_etag;
 use super::{if_match, scan, upstream_problem};
 use crate::service::{attempt, audited, body, invalid, ServiceState, Answer, Cid, Problem};
 use crate::service::{Caller, Need};
