@@ -22,8 +22,9 @@ use crate::state::AppState;
 /// (a method or path the console does not have), as the gateway's 400.
 #[tauri::command]
 pub async fn api<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, call: ApiCall) -> Result<ApiAnswer, ApiProblem> {
-    // The first call of a run: a sign-in kept in the keychain by an earlier run is taken up again.
-    state.resumed.get_or_init(|| resume(&state)).await;
+    // A sign-in kept in the keychain by an earlier run is taken up before the run's first answer: the app
+    // starts it at launch (`crate::run`); a call that comes first (tests, which have no launch) starts it.
+    resume_once(&state).await;
     // The page signs out as it does at the gateway; here the app itself ends the sign-in.
     if call.method == "POST" && call.path == routes::AUTH_LOGOUT {
         sign_out(&state).await;
@@ -126,6 +127,11 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     }
     state.set_host(Arc::new(host));
     Ok(())
+}
+
+/// [`resume`], once per run: callers after the first wait for its outcome.
+pub async fn resume_once(state: &AppState) {
+    state.resumed.get_or_init(|| resume(state)).await;
 }
 
 /// A sign-in kept from an earlier run: its refresh token renewed, the person signed in without a browser.

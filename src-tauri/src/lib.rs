@@ -16,6 +16,7 @@ pub mod service_host;
 mod settings_api;
 pub mod sign_in;
 pub mod state;
+mod webview_settings;
 
 use tauri::Manager;
 
@@ -35,15 +36,23 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    // Before the window: at most keychain::PROBE_TIMEOUT, and the page's first question may be about it.
-    let keychain = keychain::Keychain::probe();
+    // At most keychain::PROBE_TIMEOUT (D-Bus round trips), while GTK starts and Tauri creates the window
+    // and WebKit's processes: `setup` runs after the window is made and waits for it there, before the
+    // event loop (and so before any call of the page, whose first question may be about it).
+    let keychain = std::thread::Builder::new().name("keychain-start".into()).spawn(keychain::Keychain::probe);
     let result = commands(tauri::Builder::default())
         .setup(move |app| {
+            webview_settings::apply(app, "main")?;
             // ~/.config/<identifier>/profiles.toml and ~/.local/share/<identifier>/audit.jsonl on Linux.
             let (config, data) = (app.path().app_config_dir()?, app.path().app_data_dir()?);
             std::fs::create_dir_all(&data)?;
             let profiles = profile::Profiles::load(&config.join("profiles.toml"), sandbox)?;
+            let keychain = keychain?.join().map_err(|_| "the keychain probe failed")?;
             app.manage(state::AppState::signed_out(profiles, keychain, Some(data.join("audit.jsonl"))));
+            // A sign-in kept by an earlier run is taken up now, while WebKit starts and loads the page,
+            // rather than at the page's first call (which waits for it if it is still under way).
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move { commands::resume_once(&handle.state::<state::AppState>()).await });
             Ok(())
         })
         .run(tauri::generate_context!());
