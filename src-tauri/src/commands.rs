@@ -95,6 +95,8 @@ async fn service(state: &AppState, profile: &Profile) -> Result<ServiceState, Ap
 /// reloads, and `/api/session` says who is signed in.
 #[tauri::command]
 pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<(), ApiProblem> {
+    // The kept sign-in taken up at launch finishes first, so that it never replaces this one afterwards.
+    resume_once(&state).await;
     let profile = state.profile();
     let service = service(&state, &profile).await?;
     let hook = std::env::var(BROWSER_HOOK_ENV).ok();
@@ -158,6 +160,10 @@ async fn resume(state: &AppState) {
         }
     };
     let refresh = tokens.refresh_token.clone();
+    // The environment may have been switched meanwhile: this sign-in was for the one before.
+    if state.profile() != profile {
+        return tracing::info!("the kept sign-in is not resumed: the environment changed");
+    }
     match SignedInHost::open(service, profile.clone(), state.keychain.clone(), tokens) {
         Ok(host) => {
             if let Some(refresh) = refresh {
