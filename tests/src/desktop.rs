@@ -82,6 +82,26 @@ fn start_xvfb() -> (Stopped, u32) {
     panic!("no free X display between :120 and :199");
 }
 
+/// WebKitWebDriver's snapshot waits for the page's next paint. The app paints without GL compositing
+/// (src-tauri/src/webview_settings.rs), and then an idle page does not paint at all: the snapshot waited
+/// for ever (seen in CI: a test stuck over 3 minutes at its first screenshot). So for 3 seconds a pixel
+/// the person cannot see (1 px, in the corner, switching between two fully transparent colours) is
+/// repainted every 50 ms; the picture is unchanged, and the element goes away afterwards. It hangs off
+/// `<html>`, outside the `<body>` the UI renders into.
+const PAINT_FOR_SNAPSHOT: &str = "
+    const dot = document.createElement('div');
+    dot.setAttribute('aria-hidden', 'true');
+    dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647;background:rgba(0,0,0,0)';
+    document.documentElement.appendChild(dot);
+    let n = 0;
+    const blink = setInterval(() => {
+        dot.style.background = n++ % 2 ? 'rgba(0,0,0,0)' : 'rgba(255,255,255,0)';
+        if (n >= 60) { clearInterval(blink); dot.remove(); }
+    }, 50);";
+
+/// How long a screenshot may take before the test fails (rather than hangs): normally about 0.2 s.
+const SNAPSHOT_WAIT: Duration = Duration::from_secs(30);
+
 /// The app running in a window, driven through WebDriver.
 pub struct Desktop {
     pub client: Client,
@@ -198,7 +218,11 @@ impl Desktop {
         // two animation frames later, what the DOM holds now is drawn.
         let frames = "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));";
         let _ = self.client.execute_async(frames, Vec::new()).await;
-        let png = self.client.screenshot().await.unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+        let _ = self.client.execute(PAINT_FOR_SNAPSHOT, Vec::new()).await;
+        let png = match tokio::time::timeout(SNAPSHOT_WAIT, self.client.screenshot()).await {
+            Ok(png) => png.unwrap_or_else(|e| panic!("screenshot {name}: {e}")),
+            Err(_) => panic!("screenshot {name}: WebKit's snapshot did not come within {SNAPSHOT_WAIT:?} (it waits for the page's next paint)"),
+        };
         std::fs::write(&path, png).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
         path
     }
