@@ -7,7 +7,12 @@
 //!   a VM, a remote session, Xvfb) those textures are ordinary memory: the web process holds about 250 MB
 //!   with the timeline open with it, 146 MB without (no slower to a painted timeline, measured). The console's pages have nothing compositing speeds up (no canvas, WebGL,
 //!   video or 3D transforms), so WebKit paints them on the CPU on every machine, which also avoids the
-//!   blank windows accelerated compositing gives on some GPU drivers.
+//!   blank windows accelerated compositing gives on some GPU drivers. One consequence for tooling only:
+//!   an idle page then does not paint, and WebKit's snapshot (WebDriver's screenshot) waits for the next
+//!   paint, so the end-to-end tests give it one (tests/src/desktop.rs, `PAINT_FOR_SNAPSHOT`); without it
+//!   the first screenshot hung for ever. `WEBKIT_DISABLE_COMPOSITING_MODE=1` is the same mode and hangs
+//!   the same; Skia's CPU painting with compositing kept (`WEBKIT_SKIA_ENABLE_CPU_RENDERING=1`) does
+//!   not hang but saves 40 MB where this saves 110 MB (web process, timeline open, measured).
 //! - Cache model "document viewer": WebKit's own advice for an app without browsing; its memory caches
 //!   (for pages and resources one may come back to) are sized for a browser otherwise. The page comes
 //!   from the binary, so there is nothing for them to save.
