@@ -81,9 +81,17 @@ async fn is_there(desktop: &Desktop, id: &str) -> bool {
 }
 
 /// Whether the settings screen lists `secret` of `profile` as present.
+/// Read in one script once the row is there: the list is drawn again after a save, and a row found by
+/// one WebDriver call could be gone by the next (StaleElementReference, seen after "Saved").
 async fn secret_present(desktop: &Desktop, profile: &str, secret: &str) -> bool {
     let id = format!("settings-secret-{profile}-{secret}");
-    find(desktop, &id).await.attr("data-present").await.expect("data-present").as_deref() == Some("true")
+    let script = format!("const row = document.querySelector('{}'); return row ? row.dataset.present : null;", testid(&id));
+    let present = wait_until(&format!("{id} in the settings"), WAIT, || {
+        let script = script.clone();
+        async move { desktop.client.execute(&script, Vec::new()).await.ok()?.as_str().map(str::to_string) }
+    })
+    .await;
+    present == "true"
 }
 
 fn profiles_file(config: &Path) -> String {
