@@ -33,7 +33,18 @@ pub fn start(routes: routes::Routes) {
     wasm_bindgen_futures::spawn_local(async move {
         let client = transport::client();
         if let Some(session) = session::ask(&client).await {
-            leptos::mount::mount_to_body(move || leptos::view! { <App client=client session=session routes=routes/> });
+            let ahead = routes.ahead.and_then(|ask| ask(&client, &session));
+            if let Some(ahead) = &ahead {
+                // A first page that comes within a quarter of a second is mounted with the page, in one
+                // frame; one that takes longer gets the skeleton meanwhile.
+                ahead.settled_within(std::time::Duration::from_millis(250)).await;
+            }
+            leptos::mount::mount_to_body(move || {
+                if let Some(ahead) = ahead {
+                    leptos::prelude::provide_context(ahead);
+                }
+                leptos::view! { <App client=client session=session routes=routes/> }
+            });
         }
     });
 }

@@ -7,6 +7,7 @@
 //! `match` on `console_api::route`, not a `Routes` tree: the nested route machinery cost about 26 KB of
 //! brotli wasm in every bundle (measured in issue 8), and these pages need none of it.
 
+use console_api::gateway::{ClientError, SessionInfo};
 use console_api::route::{AccountsPath, Bundle, ConsentsPath, CustomerPath, StaffArea, StaffPath};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -18,7 +19,8 @@ use crate::customers::{AccountPage, CustomerPage};
 use crate::home::Home;
 use crate::search::SearchBox;
 use crate::session::use_role;
-use crate::timeline::ConsumerPage;
+use crate::timeline::{ConsumerPage, FirstPageAhead};
+use crate::transport::Client;
 
 /// A bundle's pages, shown inside the shell's router once someone is signed in, and the staff search box
 /// of its header (`None` in the end user's bundle, which then carries none of its code).
@@ -26,6 +28,9 @@ use crate::timeline::ConsumerPage;
 pub struct Routes {
     pub pages: fn() -> AnyView,
     pub search: Option<fn() -> AnyView>,
+    /// Asks, once the session is known and before the shell is built, the first data its page will
+    /// need (the staff bundle: a consumer's first page of operations).
+    pub ahead: Option<fn(&Client, &Result<SessionInfo, ClientError>) -> Option<FirstPageAhead>>,
 }
 
 fn search_box() -> AnyView {
@@ -33,7 +38,7 @@ fn search_box() -> AnyView {
 }
 
 /// Admins and agents: the start page and a consumer's timeline (with an operation's drawer over it).
-pub const STAFF: Routes = Routes { pages: staff_pages, search: Some(search_box) };
+pub const STAFF: Routes = Routes { pages: staff_pages, search: Some(search_box), ahead: Some(FirstPageAhead::ask) };
 
 fn staff_pages() -> AnyView {
     complete_navigations();
@@ -56,7 +61,7 @@ fn staff_pages() -> AnyView {
 /// Admins and agents, the consent area's consents (its own bundle): the explorer and a consent. The
 /// area's documents and type names are bundles of their own ([`DOCUMENTS`], [`CONSENT_TYPES`]); a link
 /// between them is a full load (`shown_here`). Agents see it all read-only.
-pub const CONSENTS: Routes = Routes { pages: consents_pages, search: Some(search_box) };
+pub const CONSENTS: Routes = Routes { pages: consents_pages, search: Some(search_box), ahead: None };
 
 fn consents_pages() -> AnyView {
     complete_navigations();
@@ -74,7 +79,7 @@ fn consents_pages() -> AnyView {
 
 /// Admins and agents, the consent area's documents (its own bundle): revise, move, rescind, and a
 /// revision's re-consent campaign.
-pub const DOCUMENTS: Routes = Routes { pages: documents_pages, search: Some(search_box) };
+pub const DOCUMENTS: Routes = Routes { pages: documents_pages, search: Some(search_box), ahead: None };
 
 fn documents_pages() -> AnyView {
     complete_navigations();
@@ -91,7 +96,7 @@ fn documents_pages() -> AnyView {
 }
 
 /// Admins and agents, the consent area's type names editor (its own bundle, `consent_types`).
-pub const CONSENT_TYPES: Routes = Routes { pages: consent_types_pages, search: Some(search_box) };
+pub const CONSENT_TYPES: Routes = Routes { pages: consent_types_pages, search: Some(search_box), ahead: None };
 
 fn consent_types_pages() -> AnyView {
     complete_navigations();
@@ -108,7 +113,7 @@ fn consent_types_pages() -> AnyView {
 
 /// Admins and agents, the customer page (its own bundle, `people`): one person across D1, MasCustomers and the
 /// consents. Agents read; customers are refused.
-pub const PEOPLE: Routes = Routes { pages: people_pages, search: Some(search_box) };
+pub const PEOPLE: Routes = Routes { pages: people_pages, search: Some(search_box), ahead: None };
 
 fn people_pages() -> AnyView {
     complete_navigations();
@@ -125,7 +130,7 @@ fn people_pages() -> AnyView {
 }
 
 /// Admins and agents, one MasCustomers account (its own bundle, beside the customer page's).
-pub const ACCOUNTS: Routes = Routes { pages: accounts_pages, search: Some(search_box) };
+pub const ACCOUNTS: Routes = Routes { pages: accounts_pages, search: Some(search_box), ahead: None };
 
 fn accounts_pages() -> AnyView {
     complete_navigations();
@@ -142,7 +147,7 @@ fn accounts_pages() -> AnyView {
 
 /// End users' start: the documents that need their consent. (A customer's "/" is replaced by "/me" before
 /// the router starts.)
-pub const CUSTOMER: Routes = Routes { pages: customer_pages, search: None };
+pub const CUSTOMER: Routes = Routes { pages: customer_pages, search: None, ahead: None };
 
 fn customer_pages() -> AnyView {
     complete_navigations();
@@ -159,7 +164,7 @@ fn customer_pages() -> AnyView {
 }
 
 /// End users' agreement (its own bundle, so that the inbox stays small): a document to read and accept.
-pub const AGREEMENTS: Routes = Routes { pages: agreements_pages, search: None };
+pub const AGREEMENTS: Routes = Routes { pages: agreements_pages, search: None, ahead: None };
 
 fn agreements_pages() -> AnyView {
     complete_navigations();
@@ -176,7 +181,7 @@ fn agreements_pages() -> AnyView {
 }
 
 /// End users' history (its own bundle, apart from the document's): what they accepted, and revoke.
-pub const HISTORY: Routes = Routes { pages: history_pages, search: None };
+pub const HISTORY: Routes = Routes { pages: history_pages, search: None, ahead: None };
 
 fn history_pages() -> AnyView {
     complete_navigations();

@@ -27,25 +27,50 @@ fn method(m: Method) -> HttpMethod {
     }
 }
 
+/// The answer to `GET /api/session` that `boot.js` asked while the bundle loaded (`consoleSessionAhead`,
+/// xtask/src/ui.rs), taken once, by the same request: asking it again would add a round trip before
+/// anything of the console shows.
+fn session_asked_ahead(request: &Request) -> Option<js_sys::Promise> {
+    if request.method != Method::Get || request.path != routes::SESSION || !request.headers.is_empty() {
+        return None;
+    }
+    let window: JsValue = web_sys::window()?.into();
+    let key = JsValue::from_str("consoleSessionAhead");
+    let ahead = Reflect::get(&window, &key).ok()?.dyn_into::<js_sys::Promise>().ok()?;
+    let _ = Reflect::delete_property(window.unchecked_ref::<Object>(), &key);
+    Some(ahead)
+}
+
 impl Transport for FetchTransport {
     async fn send(&self, request: Request) -> Result<Response, TransportError> {
-        let mut builder = RequestBuilder::new(&request.path).method(method(request.method));
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        let built = match &request.body {
-            Some(body) => builder.body(js_sys::Uint8Array::from(body.as_slice())),
-            None => builder.build(),
-        }
-        .map_err(|e| TransportError::Other(e.to_string()))?;
-        // fetch rejects only when no response came: the network, CORS, or the server being down.
-        let response = built.send().await.map_err(|e| TransportError::Connect(e.to_string()))?;
+        let response = match session_asked_ahead(&request) {
+            Some(ahead) => match wasm_bindgen_futures::JsFuture::from(ahead).await {
+                Ok(answer) => gloo_net::http::Response::from(answer.unchecked_into::<web_sys::Response>()),
+                Err(_) => return Err(TransportError::Connect("the console's server did not answer".into())),
+            },
+            None => fetch(&request).await?,
+        };
         let status = response.status();
         signed_out_midway(&request, status);
         let headers = response.headers().entries().collect();
         let body = response.binary().await.map_err(|e| TransportError::Connect(e.to_string()))?;
         Ok(Response { status, headers, body })
     }
+}
+
+/// Sends `request` with `fetch`.
+async fn fetch(request: &Request) -> Result<gloo_net::http::Response, TransportError> {
+    let mut builder = RequestBuilder::new(&request.path).method(method(request.method));
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let built = match &request.body {
+        Some(body) => builder.body(js_sys::Uint8Array::from(body.as_slice())),
+        None => builder.build(),
+    }
+    .map_err(|e| TransportError::Other(e.to_string()))?;
+    // fetch rejects only when no response came: the network, CORS, or the server being down.
+    built.send().await.map_err(|e| TransportError::Connect(e.to_string()))
 }
 
 /// The session expired or was revoked mid-use: every /api call says so with 401, and the one answer is

@@ -149,9 +149,15 @@ async function start() {{
     )
 }
 
-/// Who is signed in: the gateway's answer.
-const WEB_SESSION: &str = r#"async function askSession() {
-  const answer = await fetch('/api/session', { cache: 'no-store' });
+/// Who is signed in: the gateway's answer, asked at once on every path. The page's Rust side takes this
+/// answer once it has loaded (`session_asked_ahead` in src-ui/src/transport.rs) rather than asking
+/// again, so the question travels while the bundle loads.
+const WEB_SESSION: &str = r#"const sessionAhead = fetch('/api/session', { cache: 'no-store' });
+sessionAhead.catch(() => {}); // a failure is the page's to tell, when it takes the answer
+window.consoleSessionAhead = sessionAhead;
+
+async function askSession() {
+  const answer = (await sessionAhead).clone();
   return answer.ok ? await answer.json() : {};
 }
 "#;
