@@ -29,7 +29,8 @@ pub const MAX_OPERATIONS: u32 = 5_000;
 /// ten asked when the first answer says how many there are, the next request leaves as soon as a
 /// connection is free, even while the page is busy drawing the first rows (measured: asked as each
 /// answer was read, the last pages waited for the first rows' frame). Ten pages are 500 operations
-/// ahead, about 140 KB of JSON in flight.
+/// ahead, about 140 KB of JSON in flight. Behind an HTTP/2 proxy all ten leave at once: ten reads of one
+/// consumer at a time per person, what the gateway then sends D1.
 pub const PARALLEL_PAGES: usize = 10;
 
 /// "showing 12 of 120 loaded" while the history loads, "showing 12 of 523" once it is all there.

@@ -28,6 +28,9 @@ pub use app::App;
 /// on the session. Until then the stylesheet shows an empty bar (`body:not(:has(> .topbar))`), so nothing of
 /// any role's console shows early, and nobody on the way to sign in sees more.
 ///
+/// A bundle may ask, as soon as the session is known, the first data its page will need
+/// ([`routes::Routes::ahead`]: the staff timeline's first page), and the mount waits up to 250 ms for it.
+///
 /// Called by each bundle's entry (`src-ui/bundles/*`) with its route table.
 pub fn start(routes: routes::Routes) {
     wasm_bindgen_futures::spawn_local(async move {

@@ -3,6 +3,7 @@
 //! counts, the weekly chart, export links, live refresh of PENDING operations and the newest ones, and the delete
 //! dialog. What is loaded, counted and matched lives in [`LoadedTimeline`]; the view reads it.
 //!
+//! - [`ahead`]: the first page, asked before the page is built when the console opens on a consumer.
 //! - [`list`]: the day groups and rows, revealed 50 at a time, and the footer that says how loading goes.
 //! - [`stats`]: counts by status and the weekly chart.
 //! - [`filters`]: type, status, requestor and date range.

@@ -180,6 +180,14 @@ async fn demo_busy_search_scroll_filter_and_detail() {
     b.client.refresh().await.expect("reload");
     b.wait_testid("timeline", WAIT).await;
     b.wait_testid("all-loaded", WAIT).await;
+    // A load of the consumer's address asks its first page ahead, before the page is built: the page
+    // takes that answer rather than asking it again, and every page is asked once.
+    let offsets = page_offsets_asked(&b).await;
+    let mut once = offsets.clone();
+    once.sort_unstable();
+    once.dedup();
+    assert_eq!(once, (0..11).map(|i| i * 50).collect::<Vec<_>>(), "every page of 523 asked: {offsets:?}");
+    assert_eq!(offsets.len(), once.len(), "no page asked twice after a load of the address: {offsets:?}");
     b.wait_for("filter-status to be FAILED after reload", "reload-filter", WAIT, || async {
         (b.value_of("filter-status").await == "FAILED").then_some(())
     })

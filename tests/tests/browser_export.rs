@@ -47,7 +47,12 @@ async fn the_export_link_downloads_what_the_filter_shows_and_the_gateway_audits_
     let shown: usize = summary.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{summary:?}"));
     assert!(summary.ends_with("of 523") && shown > 0, "{summary:?}");
 
-    let json_link = b.wait_testid("export-json", WAIT).await.attr("href").await.expect("href").unwrap_or_default();
+    // The link has its address once the page has read the browser's time zone (after the history loaded).
+    let json_link = b
+        .wait_for("the JSON link's address", "export-json-href", WAIT, || async {
+            b.wait_testid("export-json", WAIT).await.attr("href").await.ok().flatten()
+        })
+        .await;
     assert!(json_link.starts_with("/api/d1/consumers/demo-busy/operations/export?format=json&status=FAILED&tz="), "{json_link}");
     b.click_testid("export-csv").await;
     let text = downloaded(downloads.path(), "operations-demo-busy.csv").await;

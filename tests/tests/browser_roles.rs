@@ -57,6 +57,15 @@ async fn an_agent_reads_but_is_offered_no_delete_and_a_forged_one_is_refused() {
     stack.shutdown().await;
 }
 
+/// The audit log's lines of D1 calls, refused ones included: a signed-in caller's under the call's action
+/// (`d1.…`), one without a session as `session.refused` with the path as target.
+fn d1_lines(stack: &Stack) -> Vec<Value> {
+    let of_d1 = |e: &Value| {
+        e["action"].as_str().is_some_and(|a| a.starts_with("d1.")) || e["target"].as_str().is_some_and(|t| t.contains("/api/d1/"))
+    };
+    stack.audit_entries().into_iter().filter(of_d1).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_signs_out_and_the_session_is_over_with_no_token_ever_in_reach_of_scripts() {
     let stack = Stack::start().await;
@@ -95,9 +104,12 @@ async fn an_admin_signs_out_and_the_session_is_over_with_no_token_ever_in_reach_
     b.screenshot("signed-out").await;
     let after = page_session(&b).await;
     assert!(after.get("user").is_none(), "signed out: {after}");
+    let d1_before = d1_lines(&stack).len();
     b.goto(&stack.url("/consumers/demo-alice")).await;
     b.wait_css("#username", WAIT).await;
     assert!(b.url().await.as_str().starts_with(&stack.sandbox_url), "sent to sign in again");
+    let d1_after = d1_lines(&stack);
+    assert_eq!(d1_after.len(), d1_before, "nobody signed in asks D1 nothing: {:#?}", &d1_after[d1_before..]);
     b.close().await;
     stack.shutdown().await;
 }
@@ -125,6 +137,9 @@ async fn an_end_user_lands_on_my_documents_and_nowhere_else() {
     b.goto(&stack.url("/consumers/demo-alice")).await;
     b.wait_testid("forbidden-page", WAIT).await;
     assert!(b.by_testid("op-row").await.is_none());
+    // The timeline's first page is asked ahead for staff only: a customer's load of a consumer's address
+    // sends no D1 read for the gateway to refuse under her name.
+    assert!(d1_lines(&stack).is_empty(), "{:#?}", d1_lines(&stack));
     b.close().await;
     stack.shutdown().await;
 }

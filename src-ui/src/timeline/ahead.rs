@@ -17,6 +17,8 @@ use crate::util::new_cid;
 type Answer = Result<Reply<OperationsPage>, ClientError>;
 
 /// Taken at most once, by the consumer page it was asked for (provided as context by `crate::start`).
+/// Not taken (the person left that consumer before the page asked), it stays in memory for the page's
+/// life, one page of operations, and can never be shown for another consumer or use case.
 /// A handle: the request lives in this thread's arena (it is not `Send`), the handle in context.
 #[derive(Clone, Copy)]
 pub struct FirstPageAhead(StoredValue<Option<Asked>, LocalStorage>);

@@ -4,8 +4,10 @@
 //! neither builds the file nor reports it.
 
 use console_api::export::{ExportFormat, ExportQuery};
+use console_api::page::LoadState;
 use console_api::timeline::TimelineFilter;
 use leptos::prelude::*;
+use std::time::Duration;
 
 use super::TimelineCtx;
 
@@ -13,21 +15,30 @@ use super::TimelineCtx;
 pub fn ExportLinks(filter: Memo<TimelineFilter>) -> impl IntoView {
     let ctx = expect_context::<TimelineCtx>();
     let empty = Memo::new(move |_| ctx.timeline.with(|t| t.is_empty()));
-    // Read once the history is loaded, or as soon as the person comes near the links, not while the
-    // page mounts and loads: a browser's first `Intl.DateTimeFormat` loads its locale data, about a
-    // fifth of the timeline's mount and 30 ms of its loading (measured).
+    // Read once the history is loaded (or stopped loading), a second after the first rows, or as soon as
+    // a pointer comes near the links, whichever is first; not while the page mounts and loads: a
+    // browser's first `Intl.DateTimeFormat` loads its locale data, about a fifth of the timeline's mount
+    // and 30 ms of its loading (measured). Each in a task of its own.
     let time_zone = RwSignal::new(None::<Option<String>>);
     let read_zone = move || {
-        if time_zone.with_untracked(Option::is_none) {
+        if time_zone.try_with_untracked(Option::is_none) == Some(true) {
             time_zone.try_set(Some(browser_time_zone()));
         }
     };
-    let loaded = Memo::new(move |_| ctx.timeline.with(|t| t.load_state().finished()));
+    let settled = Memo::new(move |_| {
+        ctx.timeline.with(|t| matches!(t.load_state(), LoadState::Complete { .. } | LoadState::Capped { .. } | LoadState::Stalled { .. }))
+    });
     Effect::new(move |_| {
-        if loaded.get() {
-            // In a task of its own, after the last page is drawn.
-            set_timeout(read_zone, std::time::Duration::ZERO);
+        if settled.get() {
+            set_timeout(read_zone, Duration::ZERO);
         }
+    });
+    Effect::new(move |waiting: Option<bool>| {
+        if waiting != Some(true) && !empty.get() {
+            set_timeout(read_zone, Duration::from_secs(1));
+            return true;
+        }
+        waiting.unwrap_or(false)
     });
     // No href while there is nothing to export (or the zone is not read yet): the link then does
     // nothing, and says it is disabled.
@@ -38,7 +49,7 @@ pub fn ExportLinks(filter: Memo<TimelineFilter>) -> impl IntoView {
     let disabled = move || (empty.get() || time_zone.with(Option::is_none)).then_some("true");
     view! {
         <div class="btn-group" role="group" aria-label="Export the operations shown"
-            on:pointerenter=move |_| read_zone() on:focusin=move |_| read_zone()>
+            on:pointerenter=move |_| read_zone()>
             <a class="btn" data-testid="export-csv" href=move || href(ExportFormat::Csv) download="" aria-disabled=disabled
                 title="Download the operations the filter shows, the whole history, as CSV">"Export CSV"</a>
             <a class="btn" data-testid="export-json" href=move || href(ExportFormat::Json) download="" aria-disabled=disabled
