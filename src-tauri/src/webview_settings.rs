@@ -20,7 +20,8 @@
 //!   `/auth/login`) would otherwise keep the whole previous page, wasm memory and loaded data included,
 //!   alive in case the person goes back, which the app never offers.
 //!
-//! The web process sandbox is not touched: it stays on.
+//! None of them touches WebKit's web process sandbox: it stays as WebKitGTK 4.1 and wry leave it (the
+//! library keeps it off unless the application asks, and this app does not ask yet).
 //!
 //! Tauri offers no hook before the window's first load, so these are applied in `setup`, on the main
 //! thread just after Tauri created the window and asked for its page, before the event loop has run:

@@ -311,8 +311,9 @@ function importForm(screen, name) {
       const answer = await desktopApi('POST', `${profilePath(name)}/secrets/${kind.value}/import`);
       if (answer.imported) {
         const lasting = answer.persistent ? '' : ' for this run only: there is no keychain to keep it in';
-        say(screen, `Imported the ${secret.label} of ${name}${lasting}.`);
+        // Said once the list shows the import, so that what the status says is on screen.
         await refresh(screen);
+        say(screen, `Imported the ${secret.label} of ${name}${lasting}.`);
         screen.status.focus();
       } else {
         say(screen, `Nothing was imported: no file was chosen, or the import was cancelled.`);
@@ -361,8 +362,8 @@ function openEditor(screen, entry) {
     try {
       await desktopApi('PUT', profilePath(profile.name), profile);
       screen.editor.replaceChildren();
-      say(screen, `Saved ${profile.name}.${editing ? '' : ' Import its secrets below.'}`);
       await refresh(screen);
+      say(screen, `Saved ${profile.name}.${editing ? '' : ' Import its secrets below.'}`);
       screen.status.focus();
     } catch (problem) {
       const place = problemPlace(problem);
