@@ -66,6 +66,9 @@ pub fn SearchBox() -> impl IntoView {
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // What was typed is answered by this search: a list still due from the pause in typing would
+        // open over the page it leads to.
+        generation.update_value(|g| *g += 1);
         let (typed, ask, navigate) = (value.get_untracked(), ask.clone(), navigate.clone());
         spawn_local(async move {
             let people = if typed.trim().chars().count() >= 2 { ask(typed.clone()).await } else { None };
@@ -87,6 +90,7 @@ pub fn SearchBox() -> impl IntoView {
     let path = use_location().pathname;
     Effect::new(move |_| {
         path.track();
+        generation.update_value(|g| *g += 1);
         found.set(None);
     });
 
