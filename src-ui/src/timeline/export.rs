@@ -28,17 +28,14 @@ pub fn ExportLinks(filter: Memo<TimelineFilter>) -> impl IntoView {
     let settled = Memo::new(move |_| {
         ctx.timeline.with(|t| matches!(t.load_state(), LoadState::Complete { .. } | LoadState::Capped { .. } | LoadState::Stalled { .. }))
     });
+    // Runs when the first rows come and when loading settles (both memos change once); reading twice is
+    // harmless, `read_zone` reads once.
     Effect::new(move |_| {
         if settled.get() {
             set_timeout(read_zone, Duration::ZERO);
-        }
-    });
-    Effect::new(move |waiting: Option<bool>| {
-        if waiting != Some(true) && !empty.get() {
+        } else if !empty.get() {
             set_timeout(read_zone, Duration::from_secs(1));
-            return true;
         }
-        waiting.unwrap_or(false)
     });
     // No href while there is nothing to export (or the zone is not read yet): the link then does
     // nothing, and says it is disabled.
