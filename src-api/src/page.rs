@@ -1,6 +1,7 @@
 //! What the console's pages hold and say, without any view: the loaded timeline and its paging counts,
 //! the forms' live checks, the wording of errors, day and time labels, and the weekly chart's geometry.
-//! The UI renders these; they are tested here natively.
+//! The UI renders these; they are tested here natively. One exception holds markup: a timeline row's
+//! static part ([`row_markup`]), written as text for speed, and escaped here where tests can check it.
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike};
 
@@ -13,6 +14,7 @@ mod loaded;
 pub mod customer;
 pub mod iban_input;
 pub mod promotion_timeline;
+pub mod row_markup;
 pub mod search;
 
 pub use loaded::{LoadState, LoadedTimeline, Place, RowRef, ShownDay};

@@ -1,6 +1,7 @@
 //! Small pieces shared by the pages: error panel, status badge, operation icon, loading and empty states.
 
 use console_api::d1::{OperationStatus, OperationType};
+use console_api::page::row_markup::{badge_class, icon_class};
 use console_api::page::ErrorView;
 use leptos::prelude::*;
 
@@ -38,14 +39,8 @@ pub fn ErrorPanel(
 /// The wire status as a coloured badge; PENDING pulses.
 #[component]
 pub fn StatusBadge(status: OperationStatus) -> impl IntoView {
-    let class = match status {
-        OperationStatus::Successful => "badge badge-ok",
-        OperationStatus::Pending => "badge badge-pending",
-        OperationStatus::Failed => "badge badge-failed",
-        OperationStatus::Other(_) => "badge badge-other",
-    };
     view! {
-        <span class=class>
+        <span class=badge_class(&status)>
             {matches!(status, OperationStatus::Pending).then(|| view! { <span class="pulse" aria-hidden="true"></span> })}
             {status.label().to_string()}
         </span>
@@ -53,20 +48,10 @@ pub fn StatusBadge(status: OperationStatus) -> impl IntoView {
 }
 
 /// A 16 px line icon for each operation type: its box and colour, the drawing itself by the stylesheet
-/// (`.icon-*` in style/staff.css), so that a timeline row builds no SVG.
+/// (`.icon-*` in style/staff.css): no SVG to build. The timeline's rows write the same classes as markup.
 #[component]
 pub fn OpIcon(kind: OperationType) -> impl IntoView {
-    let class = match kind {
-        OperationType::Register => "op-icon icon-register",
-        OperationType::Delete => "op-icon icon-delete",
-        OperationType::Suspend => "op-icon icon-suspend",
-        OperationType::Resume => "op-icon icon-resume",
-        OperationType::EnrollAuthn => "op-icon icon-enroll",
-        OperationType::DeleteAuthn => "op-icon icon-unenroll",
-        OperationType::ClickToPayUpdate => "op-icon icon-c2p",
-        OperationType::Other(_) => "op-icon icon-other",
-    };
-    view! { <span class=class aria-hidden="true"></span> }
+    view! { <span class=icon_class(&kind) aria-hidden="true"></span> }
 }
 
 /// A spinner with words, for screen readers too.

@@ -6,8 +6,8 @@
 //! that settles one operation, builds only the rows that are new or changed.
 
 use chrono::{Local, Utc};
-use console_api::d1::{Operation, OperationStatus};
-use console_api::page::{self, ErrorView, LoadState, RowRef, ShownDay, PAGE_SIZE};
+use console_api::d1::Operation;
+use console_api::page::{self, row_markup, ErrorView, LoadState, RowRef, ShownDay, PAGE_SIZE};
 use console_api::timeline as tl;
 use console_api::transport::encode_component;
 use leptos::html;
@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::TimelineCtx;
-use crate::common::{ErrorPanel, OpIcon, StatusBadge};
+use crate::common::ErrorPanel;
 use crate::util::today;
 
 /// The day groups of the first `shown` matching operations.
@@ -107,22 +107,6 @@ fn OpRow(op: Operation, search: Memo<String>) -> impl IntoView {
     let start_clock = start.map(|t| page::clock_label(&t.with_timezone(&Local))).unwrap_or_else(|| op.start_time.clone());
     let start_utc = start.map(|t| t.with_timezone(&Utc));
     let relative = move || start_utc.map(|t| tl::relative(t, ctx.now.get())).unwrap_or_default();
-    let end = op.end_time.as_deref().map(|e| page::local_time_label(e, &Local));
-    let took = tl::duration(&op).map(tl::format_duration);
-    let pending = op.status == OperationStatus::Pending;
-    let failed = op.status == OperationStatus::Failed;
-    let reason = match (&op.reason, &op.reason_code) {
-        (Some(r), Some(c)) => Some(format!("“{r}” · {}", c.label())),
-        (Some(r), None) => Some(format!("“{r}”")),
-        (None, Some(c)) => Some(c.label().to_string()),
-        (None, None) => None,
-    };
-    let details = tl::details_summary(&op);
-    let requestor = tl::requestor_label(&op);
-    let error_line = failed.then(|| {
-        let code = op.error_code.clone().map(|c| format!("{c}: ")).unwrap_or_default();
-        format!("{code}{}", op.error.clone().unwrap_or_else(|| "no error text".into()))
-    });
     let status_class = format!("op-row status-{}", op.status.as_str().to_ascii_lowercase());
     view! {
         <a class=status_class data-testid="op-row" data-op-id=op.operation_id.clone() data-status=op.status.as_str().to_string()
@@ -131,29 +115,9 @@ fn OpRow(op: Operation, search: Memo<String>) -> impl IntoView {
                 <time class="op-clock" datetime=op.start_time.clone()>{start_clock}</time>
                 <span class="op-rel">{relative}</span>
             </div>
-            <div class="op-main">
-                <div class="op-title">
-                    <OpIcon kind=op.operation.clone()/>
-                    <span class="op-label">{op.operation.label().to_string()}</span>
-                    <StatusBadge status=op.status.clone()/>
-                </div>
-                <div class="op-meta">
-                    <span class="op-requestor">{requestor}</span>
-                    {reason.map(|r| view! { <span class="op-reason">{r}</span> })}
-                    {details.map(|d| view! { <span class="op-details">{d}</span> })}
-                </div>
-                {error_line.map(|e| view! { <div class="op-error">{e}</div> })}
-            </div>
-            <div class="op-end">
-                {match (pending, end, took) {
-                    (true, _, _) => view! { <span class="muted">"In progress…"</span> }.into_any(),
-                    (false, Some(end), Some(took)) => view! {
-                        <span>"Ended " {end}</span><span class="op-took">"took " {took}</span>
-                    }.into_any(),
-                    (false, Some(end), None) => view! { <span>"Ended " {end}</span> }.into_any(),
-                    (false, None, _) => view! { <span class="muted">"Synchronous"</span> }.into_any(),
-                }}
-            </div>
+            // What never changes once drawn, written in one call each (console_api::page::row_markup).
+            <div class="op-main" inner_html=row_markup::main(&op)></div>
+            <div class="op-end" inner_html=row_markup::end(&op, &Local)></div>
         </a>
     }
 }
