@@ -127,9 +127,11 @@ fn wasm_target() -> Result<(), String> {
 }
 
 /// Whether the pinned nightly is here (by the date of its channel, whatever rustup calls it), with the
-/// standard library's source. Nothing is installed during a build: when it is missing, the page is built
-/// on stable and says so (it works the same, its bundles are larger than `bench`'s budgets allow), and
-/// `bench` and `bundle` refuse ([`PageToolchain::required_for`]).
+/// standard library's source. The nightly comes with this kind of machine, its source does not always:
+/// it is added (rustup's component, from the same server as the wasm target) so that every build, CI's
+/// too, makes the page as it ships. No nightly is installed: when it is missing, or its source cannot
+/// be had, the page is built on stable and says so (it works the same, its bundles are larger than
+/// `bench`'s budgets allow), and `bench` and `bundle` refuse ([`PageToolchain::required_for`]).
 fn page_toolchain() -> PageToolchain {
     let listed = output(Command::new("rustup").args(["toolchain", "list"])).unwrap_or_default();
     let nightlies: Vec<(String, Option<String>)> = listed
@@ -138,6 +140,14 @@ fn page_toolchain() -> PageToolchain {
         .filter(|t| t.starts_with("nightly"))
         .map(|t| (t.to_string(), channel_date(t)))
         .collect();
+    if let Some((toolchain, _)) = nightlies.iter().find(|(_, date)| date.as_deref() == Some(PAGE_NIGHTLY_DATE)) {
+        if !has_rust_src(toolchain) {
+            println!("adding rust-src to {toolchain} (the page's standard library is built from it)");
+            if let Err(e) = status(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", toolchain])) {
+                println!("NOTE: rust-src could not be added: {e}");
+            }
+        }
+    }
     let page = choose(&nightlies);
     if let PageToolchain::Missing(found) = &page {
         println!("NOTE: the page is built on stable, larger: it wants {}, found {found}", page_nightly_name());
