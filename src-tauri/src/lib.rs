@@ -42,7 +42,11 @@ pub fn run() {
     let keychain = std::thread::Builder::new().name("keychain-start".into()).spawn(keychain::Keychain::probe);
     let result = commands(tauri::Builder::default())
         .setup(move |app| {
-            webview_settings::apply(app, "main")?;
+            // They spare memory and time (webview_settings.rs); a window without them still works, so a
+            // failure is told, not fatal.
+            if let Err(e) = webview_settings::apply(app, "main") {
+                tracing::warn!("the window's web engine keeps its defaults: {e}");
+            }
             // ~/.config/<identifier>/profiles.toml and ~/.local/share/<identifier>/audit.jsonl on Linux.
             let (config, data) = (app.path().app_config_dir()?, app.path().app_data_dir()?);
             std::fs::create_dir_all(&data)?;
