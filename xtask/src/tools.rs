@@ -141,10 +141,11 @@ fn page_toolchain() -> PageToolchain {
         .map(|t| (t.to_string(), channel_date(t)))
         .collect();
     if let Some((toolchain, _)) = nightlies.iter().find(|(_, date)| date.as_deref() == Some(PAGE_NIGHTLY_DATE)) {
-        if !has_rust_src(toolchain) {
+        // Offline (cargo's own switch), nothing is fetched: the page is built on stable, as below.
+        if !has_rust_src(toolchain) && std::env::var_os("CARGO_NET_OFFLINE").is_none() {
             println!("adding rust-src to {toolchain} (the page's standard library is built from it)");
             if let Err(e) = status(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", toolchain])) {
-                println!("NOTE: rust-src could not be added: {e}");
+                println!("NOTE: rust-src could not be added ({e}), so:");
             }
         }
     }
