@@ -53,7 +53,7 @@ fn Summary(summary: D1Summary) -> impl IntoView {
     let scope = summary.scope();
     let rows = summary.latest.into_iter().map(|op| {
         view! {
-            <li data-testid="d1-operation">
+            <li class="panel-op" data-testid="d1-operation">
                 <StatusBadge status=op.status.clone()/>
                 <span>{op.operation.label().to_string()}</span>
                 <time class="muted">{short_time(&op.start_time)}</time>
