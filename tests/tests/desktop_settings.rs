@@ -198,12 +198,16 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
     assert!(profiles_file(&config).contains("kid = \"bank-staging-es256-2027\""), "{}", profiles_file(&config));
     assert!(secret_present(&desktop, "staging-test", "d1Key").await, "an edit keeps the secrets");
 
-    // Made active: back on the sign-in screen, which names it; the choice is kept in the file.
+    // Made active: back on the sign-in screen, which names it; the choice is kept in the file, and a
+    // half-filled form kept for a sign-in in the old environment is gone.
+    desktop.client.execute("sessionStorage.setItem('console.draft.test', '{\"x\":1}')", Vec::new()).await.unwrap();
     click(&desktop, "settings-activate-staging-test").await;
     let active = wait_text(&desktop, "desktop-active-profile", "staging-test").await;
     assert!(active.contains("Staging"), "{active}");
     assert_eq!(desktop.client.current_url().await.unwrap().path(), "/auth/login");
     assert!(profiles_file(&config).contains("active = \"staging-test\""));
+    let kept = desktop.client.execute("return sessionStorage.length", Vec::new()).await.unwrap();
+    assert_eq!(kept, serde_json::json!(0), "switching environment clears the drafts");
     desktop.screenshot("desktop-settings-5-active").await;
 
     // Back to the sandbox, then the profile removed, asked twice (Cancel keeps it).

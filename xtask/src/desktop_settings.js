@@ -255,11 +255,14 @@ function secretsLine(name, secrets) {
 }
 
 // Makes `name` the environment the app works in (signed out by the Rust side), then back to the sign-in
-// screen, which names it. The page asked for before belongs to the old environment: not returned to.
+// screen, which names it. The page asked for before belongs to the old environment: not returned to, and
+// neither are the half-filled forms kept for a sign-in (src-ui/src/drafts.rs: all that sessionStorage
+// holds), which would open again in the new environment, perhaps for another person.
 async function activate(screen, name) {
   say(screen, `Switching to ${name}\u2026`);
   try {
     await desktopApi('POST', `${profilePath(name)}/activate`);
+    sessionStorage.clear();
     location.assign('/auth/login');
   } catch (problem) {
     say(screen, `${name} could not be made active: ${problemText(problem)}`);
