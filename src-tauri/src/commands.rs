@@ -101,7 +101,14 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     let service = service(&state, &profile).await?;
     let hook = std::env::var(BROWSER_HOOK_ENV).ok();
     let open = open_with(hook, move |url| app.opener().open_url(url, None::<&str>).map_err(|e| e.to_string()));
-    let tokens = crate::sign_in::sign_in(&profile.sign_in(), open, SIGN_IN_TIMEOUT).await.map_err(problem_of)?;
+    let tokens = match crate::sign_in::sign_in(&profile.sign_in(), open, SIGN_IN_TIMEOUT).await {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            let problem = problem_of(e);
+            crate::service_host::audit_sign_in_failed(&service, &problem);
+            return Err(problem);
+        }
+    };
     let refresh = tokens.refresh_token.clone();
     // Nothing of this sign-in is kept unless it is used: its refresh token is revoked otherwise.
     let settings = profile.sign_in();

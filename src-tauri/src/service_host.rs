@@ -172,13 +172,26 @@ impl SignedInHost {
         self.session.lock().await.user.id.clone()
     }
 
+    /// Who signed in and their console role, for audit lines written outside the service.
+    pub async fn who(&self) -> (String, String) {
+        let session = self.session.lock().await;
+        (session.user.id.clone(), session.user.role.as_str().to_string())
+    }
+
     /// Ends this sign-in for a sign-out, and hands over its refresh token to revoke. Under the session's
     /// lock, as renewals are: one already under way finishes first (and its new token is the one handed
     /// over); any later one finds the sign-in ended, so no request in flight can renew and keep a token
     /// in the keychain after the sign-out deleted it.
+    ///
+    /// Audited as the gateway audits a sign-out, unless the sign-in had already ended upstream (that end
+    /// is audited where it happened).
     pub async fn end_for_sign_out(&self) -> Option<String> {
         let mut session = self.session.lock().await;
-        self.ended.store(true, Ordering::SeqCst);
+        if !self.ended.swap(true, Ordering::SeqCst) {
+            let cid = console_link::correlation::new_correlation_id();
+            let user = &session.user;
+            desktop_scope(&cid).within(|| self.service.audit.record(&user.id, user.role.as_str(), "session.sign_out", "", cid.as_str(), 204));
+        }
         session.refresh_token.take()
     }
 
@@ -301,6 +314,29 @@ impl KeptSignIn {
         let bytes = keychain.get(&refresh_entry(profile)).ok()??;
         serde_json::from_slice(&bytes).ok()
     }
+}
+
+/// A sign-in that did not complete (a return with a state this app did not send, a refused or failed
+/// code exchange, none in time), audited as the gateway audits its own: nobody is known yet.
+pub fn audit_sign_in_failed(service: &ServiceState, problem: &ApiProblem) {
+    let cid = console_link::correlation::new_correlation_id();
+    desktop_scope(&cid).within(|| service.audit.record_because("-", "-", "session.sign_in", "", cid.as_str(), problem.status, &problem.message));
+}
+
+/// Appends an audit line about the app's own settings (a profile saved, made active or removed, a secret
+/// imported) to `audit_log`, the file the service writes: `who` is the person signed in, if anyone, and
+/// `refused` why the change was not made.
+pub fn audit_settings_change(audit_log: Option<&std::path::Path>, who: (&str, &str), action: &str, target: &str, status: u16, refused: Option<&str>) {
+    let log = match console_link::service::AuditLog::open(audit_log) {
+        Ok(log) => log,
+        Err(e) => return tracing::error!("the audit log cannot be opened for {action}: {e}"),
+    };
+    let cid = console_link::correlation::new_correlation_id();
+    let (user, role) = who;
+    desktop_scope(&cid).within(|| match refused {
+        Some(why) => log.record_because(user, role, action, target, cid.as_str(), status, why),
+        None => log.record(user, role, action, target, cid.as_str(), status),
+    });
 }
 
 /// The audit scope of what the app does outside a page's request (sign-in, renewal): from the desktop app.

@@ -85,6 +85,24 @@ async fn staff_sign_in_read_a_timeline_delete_a_consumer_and_open_a_customer_pag
     let run = Run::new().await;
     let desktop = Desktop::start(&run.env("unix:path=/nonexistent/console-desktop-e2e")).await;
     desktop.wait_testid("no-keychain", Duration::from_secs(30)).await;
+    // A return to the app's listener with a state it did not send (forged, or replayed) is refused, said,
+    // and audited; then the real sign-in.
+    std::fs::write(run.user_file(), "forge-state:ada").unwrap();
+    desktop.click_testid("desktop-sign-in-button").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    let said = loop {
+        let said = desktop.js("return document.querySelector('[data-testid=desktop-sign-in] [role=status]')?.textContent ?? ''").await;
+        let said = said.as_str().unwrap_or_default().to_string();
+        if said.contains("state this app did not send") || std::time::Instant::now() > deadline {
+            break said;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(said.contains("state this app did not send"), "{said}");
+    assert_eq!(desktop.path().await, "/auth/login", "not signed in");
+    let audit = run.audit();
+    let refused = audit.iter().filter(|l| l["userId"] == "-" && l["action"] == "session.sign_in" && l["status"] == 401).count();
+    assert_eq!(refused, 1, "the refused sign-in is audited: {audit:?}");
     run.sign_in(&desktop, "ada").await;
     let badge = desktop.wait_testid("env-badge", WAIT).await.text().await.unwrap_or_default();
     assert!(badge.to_lowercase().contains("sandbox"), "{badge}");
@@ -227,4 +245,7 @@ async fn an_end_user_accepts_a_revised_document_and_the_keychain_keeps_the_sign_
     let desktop = Desktop::start(&run.env(&keyring.address)).await;
     desktop.wait_testid("desktop-sign-in", Duration::from_secs(30)).await;
     desktop.stop().await;
+    let audit = run.audit();
+    let out = audit.iter().filter(|l| l["userId"] == "usr-alice" && l["action"] == "session.sign_out" && l["status"] == 204).count();
+    assert_eq!(out, 1, "the sign-out is audited: {audit:?}");
 }

@@ -229,5 +229,21 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
     assert!(!profiles_file(&config).contains("staging-test"));
 
     desktop.stop().await;
+    // Each change of where the app sends people and secrets is in the audit log, from the desktop app
+    // (nobody was signed in).
+    let audit = std::fs::read_to_string(data.join("com.example.console.desktop/audit.jsonl")).unwrap_or_default();
+    let lines: Vec<serde_json::Value> = audit.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let count = |action: &str, target: &str| {
+        let done = |l: &&serde_json::Value| l["status"] == 200 && l["detail"].is_null() && l["userId"] == "-";
+        lines.iter().filter(|l| l["action"] == action && l["target"] == target).filter(done).count()
+    };
+    let cancelled = lines.iter().filter(|l| l["action"] == "desktop.secret.import" && l["detail"] == "cancelled: nothing imported").count();
+    assert_eq!(cancelled, 1, "the import with no file chosen: {audit}");
+    assert!(count("desktop.profile.save", "staging-test") >= 2, "added and edited: {audit}");
+    assert_eq!(count("desktop.secret.import", "staging-test d1Key"), 1, "{audit}");
+    assert_eq!(count("desktop.profile.activate", "staging-test"), 1, "{audit}");
+    assert_eq!(count("desktop.profile.activate", "sandbox"), 1, "{audit}");
+    assert_eq!(count("desktop.profile.remove", "staging-test"), 1, "{audit}");
+    assert!(lines.iter().all(|l| l["client"] == "desktop app"), "{audit}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,6 +3,9 @@
 //! signs in as the user named in the file `CONSOLE_E2E_BROWSER_USER_FILE` (the test writes it, and can
 //! change who signs in next), and follows the redirect back to the app's loopback listener.
 //!
+//! A file that says `forge-state:NAME` signs NAME in but comes back with a `state` of its own making, as
+//! a forged or replayed return would: the app must refuse it.
+//!
 //! What it did, or why it failed, is appended to `<that file>.log` for the test to show.
 
 use std::io::Write;
@@ -25,7 +28,11 @@ async fn main() {
 }
 
 async fn sign_in(authorize_url: &str, user_file: &str) -> Result<String, String> {
-    let user = std::fs::read_to_string(user_file).map_err(|e| format!("{user_file}: {e}"))?.trim().to_string();
+    let asked = std::fs::read_to_string(user_file).map_err(|e| format!("{user_file}: {e}"))?.trim().to_string();
+    let (user, forge_state) = match asked.strip_prefix("forge-state:") {
+        Some(user) => (user.to_string(), true),
+        None => (asked, false),
+    };
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy().build().map_err(|e| e.to_string())?;
     let form_page = http.get(authorize_url).send().await.map_err(|e| format!("the sign-in page: {e}"))?;
     if form_page.status() != 200 {
@@ -44,9 +51,21 @@ async fn sign_in(authorize_url: &str, user_file: &str) -> Result<String, String>
         .and_then(|l| l.to_str().ok())
         .ok_or_else(|| format!("the sign-in form answered {} without a redirect", posted.status()))?
         .to_string();
+    let back = if forge_state { with_forged_state(&back)? } else { back };
     let page = http.get(&back).send().await.map_err(|e| format!("the app's listener at {back}: {e}"))?;
     if page.status() != 200 {
         return Err(format!("the app's listener answered {}", page.status()));
     }
     Ok(user)
+}
+
+/// `back` with its `state` replaced by one the app never sent.
+fn with_forged_state(back: &str) -> Result<String, String> {
+    let mut url = url::Url::parse(back).map_err(|e| format!("{back}: {e}"))?;
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| if k == "state" { (k.into_owned(), "forged-state-0000".to_string()) } else { (k.into_owned(), v.into_owned()) })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    Ok(url.to_string())
 }
