@@ -737,10 +737,15 @@ impl Browser {
         e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {id}: {err}"));
     }
 
-    /// Scrolls `data-testid=id` into view and clicks it.
+    /// Scrolls `data-testid=id` into view and clicks it. Scrolled to twice: day groups out of view are
+    /// drawn only as they near it (`content-visibility`), and then take their real height, which can move
+    /// the element from under the click (seen: a row received the footer's retry click).
     pub async fn click_testid(&self, id: &str) {
         let e = self.wait_testid(id, WAIT).await;
-        self.js("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&e).expect("element ref")]).await;
+        let element = serde_json::to_value(&e).expect("element ref");
+        self.js("arguments[0].scrollIntoView({block: 'center'});", vec![element.clone()]).await;
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        self.js("arguments[0].scrollIntoView({block: 'center'});", vec![element]).await;
         e.click().await.unwrap_or_else(|err| panic!("click {id}: {err}"));
     }
 
