@@ -11,7 +11,7 @@ use tauri_plugin_opener::OpenerExt;
 
 use crate::api::{ApiAnswer, ApiCall};
 use crate::keychain::{refresh_entry, KeychainStatus};
-use crate::loopback::SIGN_IN_TIMEOUT;
+use crate::loopback::{LoopbackError, SIGN_IN_TIMEOUT};
 use crate::profile::Profile;
 use crate::service_host::{keep_refresh_token, KeptSignIn, SignedInHost};
 use crate::sign_in::{open_with, SignInError, BROWSER_HOOK_ENV};
@@ -104,9 +104,8 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     let tokens = match crate::sign_in::sign_in(&profile.sign_in(), open, SIGN_IN_TIMEOUT).await {
         Ok(tokens) => tokens,
         Err(e) => {
-            let problem = problem_of(e);
-            crate::service_host::audit_sign_in_failed(&service, &problem);
-            return Err(problem);
+            crate::service_host::audit_sign_in_failed(&service, audit_status(&e), &e.to_string());
+            return Err(problem_of(e));
         }
     };
     let refresh = tokens.refresh_token.clone();
@@ -122,6 +121,7 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     // The profile may have changed while the browser was open: the sign-in was for the old one.
     if state.profile() != profile {
         discard(refresh).await;
+        crate::service_host::audit_sign_in_failed(&service, 409, "the environment changed during the sign-in");
         return Err(ApiProblem::new(409, ProblemKind::InvalidInput, "The environment changed during the sign-in. Sign in again."));
     }
     let host = match SignedInHost::open(service, profile.clone(), state.keychain.clone(), tokens) {
@@ -179,6 +179,22 @@ async fn resume(state: &AppState) {
             state.set_host(Arc::new(host));
         }
         Err(problem) => tracing::info!("the kept sign-in is not resumed: {}", problem.message),
+    }
+}
+
+/// The status the gateway's audit line gives the same end of a sign-in (`src-server/src/sign_in.rs`): a
+/// return it did not ask for or cannot use 400, refused 401, the server unreachable 503, its answer
+/// unusable 502; what only the app has (no return in time, its own listener or browser failing) said as
+/// such.
+fn audit_status(e: &SignInError) -> u16 {
+    match e {
+        SignInError::Callback(LoopbackError::WrongState | LoopbackError::NoCode) => 400,
+        SignInError::Callback(LoopbackError::Refused(_)) => 401,
+        SignInError::Callback(LoopbackError::TimedOut(_)) => 408,
+        SignInError::Callback(LoopbackError::Stopped) | SignInError::Listen(_) | SignInError::Browser(_) => 500,
+        SignInError::Auth(UserAuthError::Refused(_) | UserAuthError::BadIdToken(_)) => 400,
+        SignInError::Auth(UserAuthError::Unreachable(_)) => 503,
+        SignInError::Auth(UserAuthError::BadToken(_) | UserAuthError::Config(_)) => 502,
     }
 }
 

@@ -147,6 +147,7 @@ impl SignedInHost {
     pub fn open(service: ServiceState, profile: Profile, keychain: Arc<Keychain>, tokens: UserTokens) -> Result<SignedInHost, ApiProblem> {
         let cid = console_link::correlation::new_correlation_id();
         let identity = tokens.identity.as_ref().ok_or_else(|| {
+            audit_sign_in_failed(&service, 401, "no ID token");
             ApiProblem::new(401, ProblemKind::Unauthorized, "The sign-in service sent no ID token. Sign in again.")
         })?;
         let role = role_of(&profile.roles, identity).map_err(|why| {
@@ -183,7 +184,7 @@ impl SignedInHost {
     /// over); any later one finds the sign-in ended, so no request in flight can renew and keep a token
     /// in the keychain after the sign-out deleted it.
     ///
-    /// Audited as the gateway audits a sign-out, unless the sign-in had already ended upstream (that end
+    /// Audited with the sign-out's outcome (one line: the app has no write to attempt first), unless the sign-in had already ended upstream (that end
     /// is audited where it happened).
     pub async fn end_for_sign_out(&self) -> Option<String> {
         let mut session = self.session.lock().await;
@@ -318,9 +319,9 @@ impl KeptSignIn {
 
 /// A sign-in that did not complete (a return with a state this app did not send, a refused or failed
 /// code exchange, none in time), audited as the gateway audits its own: nobody is known yet.
-pub fn audit_sign_in_failed(service: &ServiceState, problem: &ApiProblem) {
+pub fn audit_sign_in_failed(service: &ServiceState, status: u16, why: &str) {
     let cid = console_link::correlation::new_correlation_id();
-    desktop_scope(&cid).within(|| service.audit.record_because("-", "-", "session.sign_in", "", cid.as_str(), problem.status, &problem.message));
+    desktop_scope(&cid).within(|| service.audit.record_because("-", "-", "session.sign_in", "", cid.as_str(), status, why));
 }
 
 /// Appends an audit line about the app's own settings (a profile saved, made active or removed, a secret

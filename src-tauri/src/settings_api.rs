@@ -71,10 +71,18 @@ struct ProfileEntry {
 pub async fn answer(state: &AppState, dialogs: &dyn Dialogs, call: &ApiCall) -> Option<Result<ApiAnswer, ApiProblem>> {
     let rest = call.path.strip_prefix(PREFIX)?;
     let parts: Vec<&str> = rest.split('/').collect();
+    // What changes where the app sends people and secrets is audited, refusals included.
+    let changes = match (call.method.as_str(), parts.as_slice()) {
+        ("PUT", ["profiles", name]) => Some(("desktop.profile.save", name.to_string())),
+        ("DELETE", ["profiles", name]) => Some(("desktop.profile.remove", name.to_string())),
+        ("POST", ["profiles", name, "activate"]) => Some(("desktop.profile.activate", name.to_string())),
+        ("POST", ["profiles", name, "secrets", kind, "import"]) => Some(("desktop.secret.import", format!("{name}/{kind}"))),
+        _ => None,
+    };
     // Who asks, taken before: saving or activating the profile in use signs them out.
-    let who = match state.host().as_signed_in() {
-        Some(signed_in) => signed_in.who().await,
-        None => ("-".to_string(), "-".to_string()),
+    let who = match (&changes, state.host().as_signed_in()) {
+        (Some(_), Some(signed_in)) => signed_in.who().await,
+        _ => ("-".to_string(), "-".to_string()),
     };
     let answer = match (call.method.as_str(), parts.as_slice()) {
         ("GET", ["profiles"]) => list(state).await,
@@ -85,20 +93,12 @@ pub async fn answer(state: &AppState, dialogs: &dyn Dialogs, call: &ApiCall) -> 
         ("POST", ["downloads"]) => crate::downloads::save(state, dialogs, call.body.as_deref().unwrap_or_default()).await,
         _ => Err(ApiProblem::new(404, ProblemKind::NotFound, "There is no such desktop settings route.")),
     };
-    // What changes where the app sends people and secrets is audited, refusals included.
-    let changed = match (call.method.as_str(), parts.as_slice()) {
-        ("PUT", ["profiles", name]) => Some(("desktop.profile.save", name.to_string())),
-        ("DELETE", ["profiles", name]) => Some(("desktop.profile.remove", name.to_string())),
-        ("POST", ["profiles", name, "activate"]) => Some(("desktop.profile.activate", name.to_string())),
-        ("POST", ["profiles", name, "secrets", kind, "import"]) => Some(("desktop.secret.import", format!("{name} {kind}"))),
-        _ => None,
-    };
-    if let Some((action, target)) = changed {
-        let (status, refused) = match &answer {
+    if let Some((action, target)) = changes {
+        let (action, status, refused) = match &answer {
             // The person chose no file, or did not confirm: nothing was kept (`import`'s answer says so).
-            Ok(answered) if answered.body == r#"{"imported":false}"# => (answered.status, Some("cancelled: nothing imported")),
-            Ok(answered) => (answered.status, None),
-            Err(problem) => (problem.status, Some(problem.message.as_str())),
+            Ok(answered) if answered.body == r#"{"imported":false}"# => ("desktop.secret.import_cancelled", answered.status, None),
+            Ok(answered) => (action, answered.status, None),
+            Err(problem) => (action, problem.status, Some(problem.message.as_str())),
         };
         let who = (who.0.as_str(), who.1.as_str());
         crate::service_host::audit_settings_change(state.audit_log.as_deref(), who, action, &target, status, refused);

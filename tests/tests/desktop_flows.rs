@@ -101,8 +101,11 @@ async fn staff_sign_in_read_a_timeline_delete_a_consumer_and_open_a_customer_pag
     assert!(said.contains("state this app did not send"), "{said}");
     assert_eq!(desktop.path().await, "/auth/login", "not signed in");
     let audit = run.audit();
-    let refused = audit.iter().filter(|l| l["userId"] == "-" && l["action"] == "session.sign_in" && l["status"] == 401).count();
-    assert_eq!(refused, 1, "the refused sign-in is audited: {audit:?}");
+    let refused = |l: &&serde_json::Value| {
+        l["userId"] == "-" && l["action"] == "session.sign_in" && l["status"] == 400
+            && l["detail"].as_str().is_some_and(|d| d.contains("state this app did not send"))
+    };
+    assert_eq!(audit.iter().filter(refused).count(), 1, "the refused sign-in is audited as the gateway does: {audit:?}");
     run.sign_in(&desktop, "ada").await;
     let badge = desktop.wait_testid("env-badge", WAIT).await.text().await.unwrap_or_default();
     assert!(badge.to_lowercase().contains("sandbox"), "{badge}");

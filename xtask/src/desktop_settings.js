@@ -201,6 +201,7 @@ async function refresh(screen) {
     screen.status.textContent = `The profiles could not be read: ${problemText(problem)}`;
     return;
   }
+  screen.active = answer.active;
   screen.keychain.hidden = answer.keychain.persistent;
   screen.keychain.textContent = answer.keychain.message || '';
   screen.list.replaceChildren(...answer.profiles.map((entry) => profileRow(screen, entry, entry.profile.name === answer.active)));
@@ -364,6 +365,9 @@ function openEditor(screen, entry) {
     save.disabled = true;
     try {
       await desktopApi('PUT', profilePath(profile.name), profile);
+      // Saving the profile in use signs out and works with the new settings: as a switch of environment
+      // (`activate`), the half-filled forms kept for a sign-in go.
+      if (profile.name === screen.active) sessionStorage.clear();
       screen.editor.replaceChildren();
       await refresh(screen);
       say(screen, `Saved ${profile.name}.${editing ? '' : ' Import its secrets below.'}`);

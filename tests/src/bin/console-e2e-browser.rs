@@ -18,7 +18,7 @@ async fn main() {
         None => Err("no authorization URL given".into()),
     };
     let line = match &outcome {
-        Ok(user) => format!("signed in as {user}\n"),
+        Ok(done) => format!("{done}\n"),
         Err(e) => format!("failed: {e}\n"),
     };
     if let Ok(mut log) = std::fs::OpenOptions::new().create(true).append(true).open(format!("{user_file}.log")) {
@@ -53,10 +53,16 @@ async fn sign_in(authorize_url: &str, user_file: &str) -> Result<String, String>
         .to_string();
     let back = if forge_state { with_forged_state(&back)? } else { back };
     let page = http.get(&back).send().await.map_err(|e| format!("the app's listener at {back}: {e}"))?;
+    if forge_state {
+        return match page.status().as_u16() {
+            400 => Ok(format!("forged a return for {user}: the app refused it (400), as it should")),
+            other => Err(format!("the app's listener answered {other} to a forged return, not 400")),
+        };
+    }
     if page.status() != 200 {
         return Err(format!("the app's listener answered {}", page.status()));
     }
-    Ok(user)
+    Ok(format!("signed in as {user}"))
 }
 
 /// `back` with its `state` replaced by one the app never sent.
