@@ -737,15 +737,25 @@ impl Browser {
         e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {id}: {err}"));
     }
 
-    /// Scrolls `data-testid=id` into view and clicks it. Scrolled to twice: day groups out of view are
-    /// drawn only as they near it (`content-visibility`), and then take their real height, which can move
-    /// the element from under the click (seen: a row received the footer's retry click).
+    /// Scrolls `data-testid=id` into view and clicks it.
     pub async fn click_testid(&self, id: &str) {
         let e = self.wait_testid(id, WAIT).await;
+        self.js("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&e).expect("element ref")]).await;
+        e.click().await.unwrap_or_else(|err| panic!("click {id}: {err}"));
+    }
+
+    /// [`Browser::click_testid`] for an element below the timeline's day groups: those out of view are
+    /// drawn only as they near it (`content-visibility`) and then take their real height, which can move
+    /// the element from under the click (seen: a row received the footer's retry click). Clicked once
+    /// its place has stayed the same over two animation frames.
+    pub async fn click_testid_once_still(&self, id: &str) {
+        let e = self.wait_testid(id, WAIT).await;
         let element = serde_json::to_value(&e).expect("element ref");
-        self.js("arguments[0].scrollIntoView({block: 'center'});", vec![element.clone()]).await;
-        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-        self.js("arguments[0].scrollIntoView({block: 'center'});", vec![element]).await;
+        let settle = "const [e, done] = arguments; let last = '';
+            const look = () => { e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();
+              const now = `${r.top},${r.left}`; if (now === last) done(true); else { last = now; requestAnimationFrame(() => requestAnimationFrame(look)); } };
+            look();";
+        self.client.execute_async(settle, vec![element]).await.unwrap_or_else(|err| panic!("scroll to {id}: {err}"));
         e.click().await.unwrap_or_else(|err| panic!("click {id}: {err}"));
     }
 

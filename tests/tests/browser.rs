@@ -500,7 +500,7 @@ async fn a_page_that_fails_in_the_background_keeps_what_is_loaded_and_retry_asks
     assert!(stack.armed_faults().await.is_empty(), "both faults were used");
     b.screenshot("timeline-page-failed").await;
 
-    b.click_testid("load-retry").await;
+    b.click_testid_once_still("load-retry").await;
     b.wait_testid("all-loaded", WAIT).await;
     assert!(b.by_testid("error-panel").await.is_none(), "the error goes once the page came");
     assert_eq!(status_counts(&b).await.iter().sum::<u32>(), 523);
