@@ -184,8 +184,8 @@ impl SignedInHost {
     /// over); any later one finds the sign-in ended, so no request in flight can renew and keep a token
     /// in the keychain after the sign-out deleted it.
     ///
-    /// Audited with the sign-out's outcome (one line: the app has no write to attempt first), unless the sign-in had already ended upstream (that end
-    /// is audited where it happened).
+    /// Audited with the sign-out's outcome (one line: the app has no write to attempt first), unless the
+    /// sign-in had already ended upstream (that end is audited where it happened).
     pub async fn end_for_sign_out(&self) -> Option<String> {
         let mut session = self.session.lock().await;
         if !self.ended.swap(true, Ordering::SeqCst) {
