@@ -89,16 +89,11 @@ async fn staff_sign_in_read_a_timeline_delete_a_consumer_and_open_a_customer_pag
     // and audited; then the real sign-in.
     std::fs::write(run.user_file(), "forge-state:ada").unwrap();
     desktop.click_testid("desktop-sign-in-button").await;
-    let deadline = std::time::Instant::now() + WAIT;
-    let said = loop {
+    console_e2e::wait_until("the sign-in screen to say the return was refused", WAIT, || async {
         let said = desktop.js("return document.querySelector('[data-testid=desktop-sign-in] [role=status]')?.textContent ?? ''").await;
-        let said = said.as_str().unwrap_or_default().to_string();
-        if said.contains("state this app did not send") || std::time::Instant::now() > deadline {
-            break said;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert!(said.contains("state this app did not send"), "{said}");
+        said.as_str().is_some_and(|s| s.contains("state this app did not send")).then_some(())
+    })
+    .await;
     assert_eq!(desktop.path().await, "/auth/login", "not signed in");
     let audit = run.audit();
     let refused = |l: &&serde_json::Value| {
