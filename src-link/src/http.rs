@@ -28,6 +28,15 @@ impl std::fmt::Debug for UpstreamTls {
     }
 }
 
+impl UpstreamTls {
+    /// Whether a client can be built from these files: each parses, and the client certificate's key is
+    /// its own (rustls compares them). What the desktop app checks when it is given the files, rather
+    /// than at the first call.
+    pub fn check(&self) -> Result<(), TlsError> {
+        client(self, Duration::from_secs(1)).map(drop)
+    }
+}
+
 /// Why an upstream's HTTP client could not be built from its TLS files.
 #[derive(Debug, Error)]
 pub enum TlsError {
