@@ -14,7 +14,7 @@ use crate::keychain::{refresh_entry, KeychainStatus};
 use crate::loopback::{LoopbackError, SIGN_IN_TIMEOUT};
 use crate::profile::Profile;
 use crate::service_host::{keep_refresh_token, KeptSignIn, SignedInHost};
-use crate::sign_in::{open_with, SignInError, BROWSER_HOOK_ENV};
+use crate::sign_in::{open_with, SignInError};
 use crate::state::AppState;
 
 /// One `/api` exchange, answered as the gateway would (see `crate::api`), or, under `/api/desktop/`, the
@@ -66,7 +66,8 @@ pub async fn sign_out(state: &AppState) {
         }
     };
     if let Some(token) = in_hand.or(kept) {
-        if let Err(e) = crate::sign_in::revoke(&profile.sign_in(), &token).await {
+        let settings = crate::upstream_tls::sign_in_settings(&state.keychain, &profile).await;
+        if let Err(e) = crate::sign_in::revoke(&settings, &token).await {
             tracing::warn!("sign-out: the refresh token was not revoked upstream: {e}");
         }
     }
@@ -99,9 +100,10 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     resume_once(&state).await;
     let profile = state.profile();
     let service = service(&state, &profile).await?;
-    let hook = std::env::var(BROWSER_HOOK_ENV).ok();
+    let hook = crate::sign_in::browser_hook();
     let open = open_with(hook, move |url| app.opener().open_url(url, None::<&str>).map_err(|e| e.to_string()));
-    let tokens = match crate::sign_in::sign_in(&profile.sign_in(), open, SIGN_IN_TIMEOUT).await {
+    let settings = crate::upstream_tls::sign_in_settings(&state.keychain, &profile).await;
+    let tokens = match crate::sign_in::sign_in(&settings, open, SIGN_IN_TIMEOUT).await {
         Ok(tokens) => tokens,
         Err(e) => {
             crate::service_host::audit_sign_in_failed(&service, audit_status(&e), &e.to_string());
@@ -110,8 +112,7 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     };
     let refresh = tokens.refresh_token.clone();
     // Nothing of this sign-in is kept unless it is used: its refresh token is revoked otherwise.
-    let settings = profile.sign_in();
-    let discard = |refresh: Option<String>| async move {
+    let discard = |refresh: Option<String>, settings: crate::sign_in::SignInSettings| async move {
         if let Some(refresh) = refresh {
             if let Err(e) = crate::sign_in::revoke(&settings, &refresh).await {
                 tracing::warn!("an unused sign-in was not revoked upstream: {e}");
@@ -120,14 +121,14 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     };
     // The profile may have changed while the browser was open: the sign-in was for the old one.
     if state.profile() != profile {
-        discard(refresh).await;
+        discard(refresh, settings).await;
         crate::service_host::audit_sign_in_failed(&service, 409, "the environment changed during the sign-in");
         return Err(ApiProblem::new(409, ProblemKind::InvalidInput, "The environment changed during the sign-in. Sign in again."));
     }
-    let host = match SignedInHost::open(service, profile.clone(), state.keychain.clone(), tokens) {
+    let host = match SignedInHost::open(service, profile.clone(), settings.clone(), state.keychain.clone(), tokens) {
         Ok(host) => host,
         Err(problem) => {
-            discard(refresh).await;
+            discard(refresh, settings).await;
             return Err(problem);
         }
     };
@@ -155,7 +156,8 @@ async fn resume(state: &AppState) {
         Ok(service) => service,
         Err(problem) => return tracing::warn!("the kept sign-in is not resumed: {}", problem.message),
     };
-    let tokens = match crate::sign_in::refresh(&profile.sign_in(), &kept.refresh_token, &kept.sub).await {
+    let settings = crate::upstream_tls::sign_in_settings(&state.keychain, &profile).await;
+    let tokens = match crate::sign_in::refresh(&settings, &kept.refresh_token, &kept.sub).await {
         Ok(tokens) => tokens,
         Err(e) => {
             tracing::info!("the kept sign-in is not resumed: {e}");
@@ -171,7 +173,7 @@ async fn resume(state: &AppState) {
     if state.profile() != profile {
         return tracing::info!("the kept sign-in is not resumed: the environment changed");
     }
-    match SignedInHost::open(service, profile.clone(), state.keychain.clone(), tokens) {
+    match SignedInHost::open(service, profile.clone(), settings, state.keychain.clone(), tokens) {
         Ok(host) => {
             if let Some(refresh) = refresh {
                 keep_refresh_token(&state.keychain, &profile.keychain_scope(), &kept.sub, &refresh).await;

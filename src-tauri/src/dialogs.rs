@@ -114,7 +114,9 @@ impl<R: Runtime> Dialogs for NativeDialogs<R> {
 }
 
 /// Dialogs answered by files in `dir`, for tests:
-/// * a file chooser answers the path written in `dir/pick` (none if there is no such file);
+/// * a file chooser answers the path written in `dir/pick` (none if there is no such file); when it holds
+///   several lines, the first chooser answers the first line and takes it off, so that the next answers
+///   the next (an import that asks for two files);
 /// * a confirmation answers yes, unless `dir/refuse` exists;
 /// * a save dialog answers `dir/saved/<suggested name>`, or is cancelled if `dir/cancel-save` exists.
 ///
@@ -141,7 +143,16 @@ impl ScriptedDialogs {
 impl Dialogs for ScriptedDialogs {
     fn pick_file(&self, title: &str) -> DialogFuture<'_, Option<PathBuf>> {
         self.log(title, "(choose a file)");
-        let picked = std::fs::read_to_string(self.dir.join("pick")).ok().map(|p| PathBuf::from(p.trim()));
+        let script = self.dir.join("pick");
+        let lines = std::fs::read_to_string(&script).unwrap_or_default();
+        let mut lines = lines.lines().filter(|line| !line.trim().is_empty());
+        let picked = lines.next().map(|line| PathBuf::from(line.trim()));
+        let rest: Vec<&str> = lines.collect();
+        if !rest.is_empty() {
+            if let Err(e) = std::fs::write(&script, rest.join("\n")) {
+                tracing::warn!("the scripted file chooser: {e}");
+            }
+        }
         Box::pin(std::future::ready(picked))
     }
 

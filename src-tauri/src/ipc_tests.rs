@@ -195,7 +195,7 @@ fn a_secret_is_imported_from_the_file_the_person_chooses_after_they_confirm_wher
     let (status, problem) = import("d1Key", Some(r#"{"file": "/home/someone/.ssh/id"}"#));
     assert_eq!(status, 400);
     assert!(problem["message"].as_str().unwrap().contains("file chooser"), "{problem}");
-    assert_eq!(asked(), "", "no dialog for a refused call");
+    assert!(!asked().contains("Choose"), "no file chooser for a refused call: {}", asked());
 
     // Nothing chosen: nothing imported.
     assert_eq!(import("d1Key", None), (200, json!({ "imported": false })));
@@ -243,6 +243,102 @@ fn a_secret_is_imported_from_the_file_the_person_chooses_after_they_confirm_wher
     let (status, problem) = import("d1Key", None);
     assert_eq!(status, 400);
     assert!(!problem.to_string().contains("private notes"), "{problem}");
+}
+
+#[test]
+fn the_d1_client_certificate_and_its_key_are_imported_from_two_files_and_must_belong_together() {
+    use std::os::unix::fs::PermissionsExt;
+    let (app, window, dialogs) = mock_window_with_dialogs();
+    save_staging(&window);
+    let import = |kind: &str| {
+        let path = format!("/api/desktop/profiles/staging/secrets/{kind}/import");
+        let answer = invoke(&window, "api", json!({ "call": { "method": "POST", "path": path } })).unwrap();
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        (answer["status"].as_u64().unwrap(), body)
+    };
+    let kept = |kind: crate::profile::SecretKind| {
+        let state = app.state::<AppState>();
+        let scope = state.profiles.lock().unwrap().get("staging").unwrap().keychain_scope();
+        state.keychain.get(&kind.entry(&scope)).unwrap().is_some()
+    };
+    let write = |name: &str, text: &str, mode: u32| {
+        let path = dialogs.join(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path.display().to_string()
+    };
+    let pick = |paths: &[&str]| std::fs::write(dialogs.join("pick"), paths.join("\n")).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["console.bank.example".into()]).unwrap().self_signed(&key).unwrap();
+    // A certificate is public (0644 is fine); its key is a secret file.
+    let cert_path = write("client.crt", &cert.pem(), 0o644);
+    let key_path = write("client.key", &key.serialize_pem(), 0o644);
+    pick(&[&cert_path, &key_path]);
+    let (status, problem) = import("d1ClientCertificate");
+    assert_eq!(status, 400);
+    assert!(problem["message"].as_str().unwrap().contains("chmod 600"), "{problem}");
+    assert!(!kept(crate::profile::SecretKind::D1ClientCertificate));
+
+    // Another key than the certificate's own: refused, nothing kept.
+    let stranger = write("stranger.key", &rcgen::KeyPair::generate().unwrap().serialize_pem(), 0o600);
+    pick(&[&cert_path, &stranger]);
+    let (status, problem) = import("d1ClientCertificate");
+    assert_eq!(status, 400);
+    assert!(problem["message"].as_str().unwrap().contains("not the certificate's own"), "{problem}");
+    assert!(!kept(crate::profile::SecretKind::D1ClientCertificate));
+
+    // The pair: both files named in the confirmation, with where the certificate is shown.
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    pick(&[&cert_path, &key_path]);
+    assert_eq!(import("d1ClientCertificate"), (200, json!({ "imported": true, "persistent": false })));
+    let asked = std::fs::read_to_string(dialogs.join("asked.log")).unwrap();
+    assert!(asked.contains("Choose the private key of the D1 client certificate of staging"), "{asked}");
+    assert!(asked.contains(&format!("Import {cert_path} and its key {key_path} as the D1 client certificate")), "{asked}");
+    assert!(asked.contains("D1 at https://api.bank.example/authz/v1"), "{asked}");
+    assert!(kept(crate::profile::SecretKind::D1ClientCertificate));
+
+    // The bank's CA: certificates only, public, trusted by every server of the profile.
+    pick(&[&write("bank-ca.pem", &cert.pem(), 0o644)]);
+    assert_eq!(import("caBundle"), (200, json!({ "imported": true, "persistent": false })));
+    let asked = std::fs::read_to_string(dialogs.join("asked.log")).unwrap();
+    assert!(asked.contains("every server of the profile (api.bank.example)"), "{asked}");
+    assert!(kept(crate::profile::SecretKind::CaBundle));
+}
+
+#[test]
+fn a_new_sign_in_server_is_confirmed_in_the_apps_own_dialog_before_it_is_saved() {
+    let (app, window, dialogs) = mock_window_with_dialogs();
+    let put = |profile: &Profile| {
+        let call = json!({ "call": { "method": "PUT", "path": "/api/desktop/profiles/staging", "body": serde_json::to_string(profile).unwrap() } });
+        let answer = invoke(&window, "api", call).unwrap();
+        (answer["status"].as_u64().unwrap(), serde_json::from_str::<Value>(answer["body"].as_str().unwrap()).unwrap())
+    };
+    let asked = || std::fs::read_to_string(dialogs.join("asked.log")).unwrap_or_default();
+    let saved = || app.state::<AppState>().profiles.lock().unwrap().get("staging");
+
+    // Declined (a script in the page cannot answer the app's dialog): nothing saved, the field named.
+    std::fs::write(dialogs.join("refuse"), "").unwrap();
+    let (status, problem) = put(&staging());
+    assert_eq!((status, problem["field"].as_str()), (400, Some("authBase")), "{problem}");
+    assert!(asked().contains("Sign people in at https://api.bank.example/auth in the profile staging?"), "{}", asked());
+    assert_eq!(saved(), None);
+    std::fs::remove_file(dialogs.join("refuse")).unwrap();
+
+    // Confirmed: saved. Saved again at the same server: not asked again.
+    assert_eq!(put(&staging()).0, 200);
+    let questions = asked().matches("A sign-in server").count();
+    let mut edited = staging();
+    edited.kid = "bank-staging-es256-2027".into();
+    assert_eq!(put(&edited).0, 200);
+    assert_eq!(asked().matches("A sign-in server").count(), questions, "the same server is not asked about again");
+
+    // Another server: asked again, and declined, the saved profile stays as it was.
+    let mut elsewhere = edited.clone();
+    elsewhere.auth_base = "https://login.elsewhere.example/auth".parse().unwrap();
+    std::fs::write(dialogs.join("refuse"), "").unwrap();
+    assert_eq!(put(&elsewhere).0, 400);
+    assert!(asked().contains("https://login.elsewhere.example/auth"), "{}", asked());
+    assert_eq!(saved(), Some(edited));
 }
 
 #[test]

@@ -16,6 +16,7 @@ pub mod service_host;
 mod settings_api;
 pub mod sign_in;
 pub mod state;
+pub mod upstream_tls;
 mod webview_settings;
 
 use tauri::Manager;

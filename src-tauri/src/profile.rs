@@ -43,7 +43,8 @@ pub struct Profile {
     pub roles: RoleMapping,
 }
 
-/// The secrets a profile needs, each a keychain entry of its own.
+/// What a profile keeps in the keychain, each an entry of its own: its secrets, and the TLS files that go
+/// with them (`crate::upstream_tls`), bound to the same destinations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum SecretKind {
@@ -52,10 +53,31 @@ pub enum SecretKind {
     ConsentsApiKey,
     DirectoryClientSecret,
     MasClientSecret,
+    /// Our client certificate for D1, its chain, then its private key (PEM): mutual TLS.
+    D1ClientCertificate,
+    /// CA certificates (PEM) every server of the profile is trusted with beside the public roots.
+    CaBundle,
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 4] = [SecretKind::D1Key, SecretKind::ConsentsApiKey, SecretKind::DirectoryClientSecret, SecretKind::MasClientSecret];
+    pub const ALL: [SecretKind; 6] = [
+        SecretKind::D1Key,
+        SecretKind::ConsentsApiKey,
+        SecretKind::DirectoryClientSecret,
+        SecretKind::MasClientSecret,
+        SecretKind::D1ClientCertificate,
+        SecretKind::CaBundle,
+    ];
+
+    /// Whether a profile of `environment` cannot work without it. Production D1 requires mutual TLS (as
+    /// at the gateway); a staging D1 may; a private CA is the bank's choice.
+    pub fn needed_in(self, environment: &Environment) -> bool {
+        match self {
+            SecretKind::D1ClientCertificate => *environment == Environment::Production,
+            SecretKind::CaBundle => false,
+            _ => true,
+        }
+    }
 
     /// The keychain entry of this secret for `profile`.
     pub fn entry(self, profile: &str) -> String {
@@ -64,6 +86,8 @@ impl SecretKind {
             SecretKind::ConsentsApiKey => format!("consents-api-key:{profile}"),
             SecretKind::DirectoryClientSecret => format!("directory-secret:{profile}"),
             SecretKind::MasClientSecret => format!("mas-secret:{profile}"),
+            SecretKind::D1ClientCertificate => format!("d1-client-certificate:{profile}"),
+            SecretKind::CaBundle => format!("ca-bundle:{profile}"),
         }
     }
 
@@ -73,6 +97,8 @@ impl SecretKind {
             SecretKind::ConsentsApiKey => "Consents API key",
             SecretKind::DirectoryClientSecret => "directory client secret",
             SecretKind::MasClientSecret => "MasStack client secret",
+            SecretKind::D1ClientCertificate => "D1 client certificate",
+            SecretKind::CaBundle => "private CA bundle",
         }
     }
 }
@@ -189,14 +215,16 @@ impl Profile {
         Ok(())
     }
 
-    /// The sign-in settings of this profile (`crate::sign_in`).
-    pub fn sign_in(&self) -> crate::sign_in::SignInSettings {
+    /// The sign-in settings of this profile (`crate::sign_in`), trusting `tls`'s CA bundle
+    /// (`crate::upstream_tls::sign_in_settings` reads it from the keychain).
+    pub fn sign_in(&self, tls: console_link::UpstreamTls) -> crate::sign_in::SignInSettings {
         crate::sign_in::SignInSettings {
             auth_base: self.auth_base.clone(),
             audience: self.auth_audience.clone(),
             client_id: self.client_id.clone(),
             scopes: console_link::user_auth::CONSOLE_SCOPES.map(String::from).to_vec(),
             http_timeout: Duration::from_secs(15),
+            tls,
         }
     }
 }

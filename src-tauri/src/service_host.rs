@@ -18,7 +18,7 @@ use console_link::roles::role_of;
 use console_link::service::{AuditedReads, Caller, ConsentsConfig, Origin, RequestScope, ServiceSettings, ServiceState};
 use console_link::service_token::ServiceCredentials;
 use console_link::user_auth::{UserAuthError, UserTokens};
-use console_link::{D1Config, RetryPolicy, UpstreamTls};
+use console_link::{D1Config, RetryPolicy};
 use tokio::sync::Mutex;
 use tower::ServiceExt;
 
@@ -63,6 +63,7 @@ pub fn settings(profile: &Profile, keychain: &Keychain, audit_log: Option<PathBu
     if profile.name == SANDBOX {
         ensure_sandbox_secrets(keychain, profile)?;
     }
+    let (d1_tls, others_tls) = crate::upstream_tls::for_profile(keychain, profile)?;
     let credentials = crate::d1_key::credentials(keychain, &profile.keychain_scope(), &profile.issuer_id, &profile.kid).map_err(|e| e.to_string())?;
     let directory_token = match &profile.directory_token_url {
         Some(url) => url.clone(),
@@ -76,7 +77,7 @@ pub fn settings(profile: &Profile, keychain: &Keychain, audit_log: Option<PathBu
             timeout: UPSTREAM_TIMEOUT,
             retry: RetryPolicy::default(),
         },
-        d1_tls: UpstreamTls::default(),
+        d1_tls,
         directory: DirectoryConfig {
             base: profile.directory_base.clone(),
             credentials: ServiceCredentials {
@@ -88,7 +89,7 @@ pub fn settings(profile: &Profile, keychain: &Keychain, audit_log: Option<PathBu
             timeout: UPSTREAM_TIMEOUT,
             retry: RetryPolicy::default(),
         },
-        directory_tls: UpstreamTls::default(),
+        directory_tls: others_tls.clone(),
         mas: MasConfig {
             base: profile.mas_base.clone(),
             credentials: ServiceCredentials {
@@ -101,13 +102,13 @@ pub fn settings(profile: &Profile, keychain: &Keychain, audit_log: Option<PathBu
             timeout: UPSTREAM_TIMEOUT,
             retry: RetryPolicy::default(),
         },
-        mas_tls: UpstreamTls::default(),
+        mas_tls: others_tls.clone(),
         consents: ConsentsConfig {
             base: profile.consents_base.clone(),
             api_key: secret(keychain, profile, SecretKind::ConsentsApiKey)?,
             timeout: UPSTREAM_TIMEOUT,
         },
-        consents_tls: UpstreamTls::default(),
+        consents_tls: others_tls,
         audit_log,
     })
 }
@@ -134,6 +135,8 @@ pub struct SignedInHost {
     router: axum::Router,
     service: ServiceState,
     profile: Profile,
+    /// Where the access token is renewed (the profile's, with its CA bundle).
+    sign_in: crate::sign_in::SignInSettings,
     keychain: Arc<Keychain>,
     session: Mutex<Session>,
     audited_reads: Arc<AuditedReads>,
@@ -144,7 +147,13 @@ pub struct SignedInHost {
 impl SignedInHost {
     /// The host for the person `tokens` belong to, or why they may not use the console (no ID token, no
     /// console role): the sign-in is audited either way.
-    pub fn open(service: ServiceState, profile: Profile, keychain: Arc<Keychain>, tokens: UserTokens) -> Result<SignedInHost, ApiProblem> {
+    pub fn open(
+        service: ServiceState,
+        profile: Profile,
+        sign_in: crate::sign_in::SignInSettings,
+        keychain: Arc<Keychain>,
+        tokens: UserTokens,
+    ) -> Result<SignedInHost, ApiProblem> {
         let cid = console_link::correlation::new_correlation_id();
         let identity = tokens.identity.as_ref().ok_or_else(|| {
             audit_sign_in_failed(&service, 401, "no ID token");
@@ -161,6 +170,7 @@ impl SignedInHost {
             router: console_link::service::router(service.clone()),
             service,
             profile,
+            sign_in,
             keychain,
             session: Mutex::new(session),
             audited_reads: Arc::default(),
@@ -245,7 +255,7 @@ impl SignedInHost {
             self.end(session, &cid, "no refresh token").await;
             return Err(signed_out());
         };
-        match crate::sign_in::refresh(&self.profile.sign_in(), &refresh, &session.user.id).await {
+        match crate::sign_in::refresh(&self.sign_in, &refresh, &session.user.id).await {
             Ok(tokens) => {
                 if let Some(identity) = &tokens.identity {
                     match role_of(&self.profile.roles, identity) {

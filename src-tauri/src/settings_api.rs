@@ -23,31 +23,54 @@ use crate::state::AppState;
 
 pub const PREFIX: &str = "/api/desktop/";
 
-/// A secret file as text, or why not, in words that quote nothing of it. Like the gateway's secret files
-/// (config/console.toml), it is a regular file its owner alone may read: the rule keeps what the settings
-/// screen can name to the files made for this (not `/proc/…`, a device, a FIFO, or a shared file).
-fn read_secret_file(path: &std::path::Path) -> Result<String, String> {
-    use std::io::Read;
-    use std::os::unix::fs::MetadataExt;
-    let shown = path.display();
-    let metadata = std::fs::symlink_metadata(path).map_err(|_| format!("{shown} cannot be read (is the path right?)."))?;
-    if !metadata.is_file() {
-        return Err(format!("{shown} is not a regular file."));
-    }
-    if metadata.mode() & 0o077 != 0 {
-        return Err(format!("{shown} may be read by others than its owner: chmod 600 it first, as a secret file should be."));
-    }
-    let mut text = String::new();
-    let file = std::fs::File::open(path).map_err(|_| format!("{shown} cannot be read."))?;
-    // Bounded whatever the file claims to be.
-    file.take(MAX_SECRET_FILE + 1).read_to_string(&mut text).map_err(|_| format!("{shown} is not a text file."))?;
-    if text.len() as u64 > MAX_SECRET_FILE {
-        return Err(format!("{shown} is larger than a key or secret file."));
-    }
-    Ok(text)
+/// A file the person chose to import, read: its text, and whether its owner alone may read it.
+struct ChosenFile {
+    shown: String,
+    text: String,
+    owner_only: bool,
 }
 
-/// The largest secret file read (a PEM key is under 1 KB).
+impl ChosenFile {
+    /// Reads `path`, or says why not in words that quote nothing of it. Like the gateway's secret files
+    /// (config/console.toml), it is a regular file: the rule keeps what the settings screen can name to
+    /// files made for this (not `/proc/…`, a device or a FIFO).
+    async fn read(path: std::path::PathBuf) -> Result<ChosenFile, ApiProblem> {
+        blocking(move || Self::read_blocking(&path)).await?.map_err(|why| invalid("file", why))
+    }
+
+    fn read_blocking(path: &std::path::Path) -> Result<ChosenFile, String> {
+        use std::io::Read;
+        use std::os::unix::fs::MetadataExt;
+        let shown = path.display().to_string();
+        let metadata = std::fs::symlink_metadata(path).map_err(|_| format!("{shown} cannot be read (is the path right?)."))?;
+        if !metadata.is_file() {
+            return Err(format!("{shown} is not a regular file."));
+        }
+        let mut text = String::new();
+        let file = std::fs::File::open(path).map_err(|_| format!("{shown} cannot be read."))?;
+        // Bounded whatever the file claims to be.
+        file.take(MAX_SECRET_FILE + 1).read_to_string(&mut text).map_err(|_| format!("{shown} is not a text file."))?;
+        if text.len() as u64 > MAX_SECRET_FILE {
+            return Err(format!("{shown} is larger than a key, certificate or secret file."));
+        }
+        Ok(ChosenFile { shown, text, owner_only: metadata.mode() & 0o077 == 0 })
+    }
+
+    /// Its text, if it may hold a secret: a file others may read is refused, as a leaked secret.
+    fn secret(&self) -> Result<&str, ApiProblem> {
+        if !self.owner_only {
+            let message = format!("{} may be read by others than its owner: chmod 600 it first, as a secret file should be.", self.shown);
+            return Err(invalid("file", message));
+        }
+        Ok(&self.text)
+    }
+}
+
+fn invalid(field: &str, message: String) -> ApiProblem {
+    ApiProblem { field: Some(field.into()), ..ApiProblem::new(400, ProblemKind::InvalidInput, message) }
+}
+
+/// The largest file read (a PEM key is under 1 KB, a certificate chain a few).
 const MAX_SECRET_FILE: u64 = 64 * 1024;
 
 #[derive(Serialize)]
@@ -63,8 +86,9 @@ struct ProfilesAnswer {
 struct ProfileEntry {
     profile: Profile,
     built_in: bool,
-    /// Which of its secrets are in the keychain (the sandbox's come with the app).
-    secrets: Vec<(SecretKind, bool)>,
+    /// Each secret, whether it is in the keychain (the sandbox's come with the app), and whether the
+    /// profile needs it ([`SecretKind::needed_in`]).
+    secrets: Vec<(SecretKind, bool, bool)>,
 }
 
 /// The answer to a call under [`PREFIX`], or `None` for any other path.
@@ -86,7 +110,7 @@ pub async fn answer(state: &AppState, dialogs: &dyn Dialogs, call: &ApiCall) -> 
     };
     let answer = match (call.method.as_str(), parts.as_slice()) {
         ("GET", ["profiles"]) => list(state).await,
-        ("PUT", ["profiles", name]) => save(state, name, call.body.as_deref().unwrap_or_default()).await,
+        ("PUT", ["profiles", name]) => save(state, dialogs, name, call.body.as_deref().unwrap_or_default()).await,
         ("DELETE", ["profiles", name]) => remove(state, name).await,
         ("POST", ["profiles", name, "activate"]) => activate(state, name).await,
         ("POST", ["profiles", name, "secrets", kind, "import"]) => import(state, dialogs, name, kind, call.body.as_deref()).await,
@@ -141,9 +165,13 @@ async fn list(state: &AppState) -> Result<ApiAnswer, ApiProblem> {
             .into_iter()
             .map(|profile| {
                 let built_in = profile.name == SANDBOX;
+                let needed = |kind: SecretKind| kind.needed_in(&profile.environment);
                 let secrets = SecretKind::ALL
                     .into_iter()
-                    .map(|kind| (kind, built_in || matches!(keychain.get(&kind.entry(&profile.keychain_scope())), Ok(Some(_)))))
+                    .map(|kind| {
+                        let kept = matches!(keychain.get(&kind.entry(&profile.keychain_scope())), Ok(Some(_)));
+                        (kind, kept || built_in && needed(kind), needed(kind))
+                    })
                     .collect();
                 ProfileEntry { profile, built_in, secrets }
             })
@@ -153,19 +181,31 @@ async fn list(state: &AppState) -> Result<ApiAnswer, ApiProblem> {
     ok(&ProfilesAnswer { active: state.profile().name, keychain: state.keychain.status(), profiles: entries })
 }
 
-async fn save(state: &AppState, name: &str, body: &str) -> Result<ApiAnswer, ApiProblem> {
+async fn save(state: &AppState, dialogs: &dyn Dialogs, name: &str, body: &str) -> Result<ApiAnswer, ApiProblem> {
     let profile: Profile = serde_json::from_str(body).map_err(|e| {
         ApiProblem { field: Some("profile".into()), ..ApiProblem::new(400, ProblemKind::InvalidInput, format!("The profile is not one the app reads: {e}")) }
     })?;
     if profile.name != name {
         return Err(ApiProblem { field: Some("name".into()), ..ApiProblem::new(400, ProblemKind::InvalidInput, "A profile cannot be renamed: add a new one.") });
     }
-    let before = {
+    // Refused before anything is asked.
+    profile.check().map_err(problem)?;
+    if profile.name == SANDBOX {
+        return Err(problem(ProfileError::BuiltIn));
+    }
+    let before = state.profiles.lock().unwrap_or_else(|p| p.into_inner()).get(&profile.name);
+    if before.as_ref().map(|b| &b.auth_base) != Some(&profile.auth_base) && !confirm_sign_in_server(dialogs, &profile).await {
+        let message = "Not saved: the sign-in server was not confirmed. Check its URL with your bank.";
+        return Err(ApiProblem { field: Some("authBase".into()), ..ApiProblem::new(400, ProblemKind::InvalidInput, message) });
+    }
+    {
         let mut profiles = state.profiles.lock().unwrap_or_else(|p| p.into_inner());
-        let before = profiles.get(&profile.name);
+        // The dialog took its time: what was confirmed is saved over what it was asked about, or not at all.
+        if profiles.get(&profile.name) != before {
+            return Err(ApiProblem::new(409, ProblemKind::InvalidInput, "The profile changed while you were asked: nothing was saved. Save it again."));
+        }
         profiles.save(profile.clone()).map_err(problem)?;
-        before
-    };
+    }
     tracing::info!(profile = %profile.name, "desktop profile saved");
     // Secrets are kept under the profile's addresses and role mapping (Profile::keychain_scope): an edit
     // that changes them finds none of the old ones, which can never go to a new server. Removed here too,
@@ -183,6 +223,16 @@ async fn save(state: &AppState, name: &str, body: &str) -> Result<ApiAnswer, Api
         state.switch_to(profile.clone());
     }
     ok(&serde_json::json!({ "profile": profile, "secretsCleared": cleared }))
+}
+
+/// Asks the person, in the app's own dialog (outside the page, which a script could drive), whether people
+/// are to sign in at the profile's sign-in server: whoever signs in types their password there.
+async fn confirm_sign_in_server(dialogs: &dyn Dialogs, profile: &Profile) -> bool {
+    let question = format!(
+        "Sign people in at {} in the profile {}?\n\nEveryone who signs in with this profile will type their password there. Continue only if it is the address your bank gave you.",
+        profile.auth_base, profile.name
+    );
+    dialogs.confirm("A sign-in server", &question, "Use this server").await
 }
 
 /// Deletes the secrets and kept sign-in under `scope` from the keychain, in the background: tidiness,
@@ -224,12 +274,12 @@ async fn activate(state: &AppState, name: &str) -> Result<ApiAnswer, ApiProblem>
 }
 
 /// Asks the person for the secret's file (the page names none), checks it, shows where the secret will be
-/// sent and asks them to confirm, then keeps it in the keychain. Cancelled at either step: nothing kept,
+/// sent and asks them to confirm, then keeps it in the keychain. Cancelled at any step: nothing kept,
 /// `{"imported": false}`.
 async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str, body: Option<&str>) -> Result<ApiAnswer, ApiProblem> {
-    let invalid = |field: &str, message: String| ApiProblem { field: Some(field.into()), ..ApiProblem::new(400, ProblemKind::InvalidInput, message) };
-    let kind: SecretKind = serde_json::from_value(serde_json::Value::String(kind.into()))
-        .map_err(|_| invalid("kind", "The secret is one of d1Key, consentsApiKey, directoryClientSecret, masClientSecret.".into()))?;
+    let kind: SecretKind = serde_json::from_value(serde_json::Value::String(kind.into())).map_err(|_| {
+        invalid("kind", "The secret is one of d1Key, consentsApiKey, directoryClientSecret, masClientSecret, d1ClientCertificate, caBundle.".into())
+    })?;
     if body.is_some_and(|body| !matches!(body.trim(), "" | "{}")) {
         return Err(invalid("file", "The app asks for the file itself, in its own file chooser: send no body.".into()));
     }
@@ -239,29 +289,9 @@ async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str,
     let Some(target) = state.profiles.lock().unwrap_or_else(|p| p.into_inner()).get(name) else {
         return Err(ApiProblem::new(404, ProblemKind::NotFound, format!("There is no profile named {name:?}.")));
     };
-    let Some(path) = dialogs.pick_file(&format!("Choose the {} of {name}", kind.label())).await else {
+    let Some((shown, checked)) = chosen(dialogs, name, kind).await? else {
         return ok(&serde_json::json!({ "imported": false }));
     };
-    let shown = path.display().to_string();
-    let text = blocking(move || read_secret_file(&path)).await?.map_err(|why| invalid("file", why))?;
-    let checked = match kind {
-        // The key's own parse errors can quote the file: only what is wrong with it is said.
-        SecretKind::D1Key => crate::d1_key::es256_der(&text).map_err(|e| match e {
-            crate::d1_key::D1KeyError::NotPem(_) | crate::d1_key::D1KeyError::WrongKind(_) => {
-                format!("{shown} is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----).")
-            }
-            other => other.to_string(),
-        }),
-        _ => {
-            let secret = text.trim();
-            if secret.is_empty() || secret.contains(char::is_whitespace) {
-                Err(format!("{shown} should hold the {} alone, on one line.", kind.label()))
-            } else {
-                Ok(secret.as_bytes().to_vec())
-            }
-        }
-    }
-    .map_err(|why| invalid("file", why))?;
     let question = format!(
         "Import {shown} as the {} of the profile {name}?\n\nThe app will use it with {}.",
         kind.label(),
@@ -282,6 +312,53 @@ async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str,
     ok(&serde_json::json!({ "imported": true, "persistent": state.keychain.status().persistent }))
 }
 
+/// The file the person chooses for `kind` (for a client certificate without its key in it, the key's file
+/// next), read and checked: how the files are named to them, and what the keychain is to keep. `None`:
+/// nothing chosen.
+async fn chosen(dialogs: &dyn Dialogs, name: &str, kind: SecretKind) -> Result<Option<(String, Vec<u8>)>, ApiProblem> {
+    let Some(path) = dialogs.pick_file(&format!("Choose the {} of {name}", kind.label())).await else {
+        return Ok(None);
+    };
+    let file = ChosenFile::read(path).await?;
+    let shown = file.shown.clone();
+    let checked = match kind {
+        // The key's own parse errors can quote the file: only what is wrong with it is said.
+        SecretKind::D1Key => crate::d1_key::es256_der(file.secret()?).map_err(|e| match e {
+            crate::d1_key::D1KeyError::NotPem(_) | crate::d1_key::D1KeyError::WrongKind(_) => {
+                format!("{shown} is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----).")
+            }
+            other => other.to_string(),
+        }),
+        SecretKind::CaBundle => crate::upstream_tls::ca_bundle(&file.text, &shown),
+        SecretKind::D1ClientCertificate => {
+            let certificate = crate::upstream_tls::CertificateFile::parse(&file.text, &shown).map_err(|why| invalid("file", why))?;
+            if certificate.has_key() {
+                file.secret()?;
+                crate::upstream_tls::client_identity(certificate, None)
+            } else {
+                let title = format!("Choose the private key of the D1 client certificate of {name}");
+                let Some(key_path) = dialogs.pick_file(&title).await else {
+                    return Ok(None);
+                };
+                let key_file = ChosenFile::read(key_path).await?;
+                let key = crate::upstream_tls::key_file(key_file.secret()?, &key_file.shown).map_err(|why| invalid("file", why))?;
+                let both = crate::upstream_tls::client_identity(certificate, Some(key));
+                return both.map(|identity| Some((format!("{shown} and its key {}", key_file.shown), identity))).map_err(|why| invalid("file", why));
+            }
+        }
+        _ => {
+            let secret = file.secret()?.trim();
+            if secret.is_empty() || secret.contains(char::is_whitespace) {
+                Err(format!("{shown} should hold the {} alone, on one line.", kind.label()))
+            } else {
+                Ok(secret.as_bytes().to_vec())
+            }
+        }
+    }
+    .map_err(|why| invalid("file", why))?;
+    Ok(Some((shown, checked)))
+}
+
 /// Where a secret of `profile` goes, in the words of the confirmation.
 fn sent_to(profile: &Profile, kind: SecretKind) -> String {
     match kind {
@@ -291,5 +368,6 @@ fn sent_to(profile: &Profile, kind: SecretKind) -> String {
             format!("the directory's token server at {}", profile.directory_token_url.as_ref().unwrap_or(&profile.auth_base))
         }
         SecretKind::MasClientSecret => format!("MasStack's token server at {}", profile.mas_token_url),
+        SecretKind::D1ClientCertificate | SecretKind::CaBundle => crate::upstream_tls::used_with(profile, kind),
     }
 }

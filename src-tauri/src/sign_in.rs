@@ -11,8 +11,20 @@ use thiserror::Error;
 use crate::loopback::{single_use_path, Loopback, LoopbackError};
 
 /// Test hook: a command that "plays the system browser" (it is run with the authorization URL as its one
-/// argument). Without it the opener plugin opens the person's default browser.
+/// argument). Without it the opener plugin opens the person's default browser. Only in builds for tests
+/// ([`browser_hook`]).
 pub const BROWSER_HOOK_ENV: &str = "CONSOLE_DESKTOP_BROWSER";
+
+/// [`BROWSER_HOOK_ENV`]'s command, in the builds that have the hook: debug builds (the end-to-end tests)
+/// and the benchmark's release build (`--features e2e-hooks`). The packaged app has none: whatever its
+/// environment says, sign-in goes to the person's own browser.
+pub fn browser_hook() -> Option<String> {
+    if cfg!(any(debug_assertions, feature = "e2e-hooks")) {
+        std::env::var(BROWSER_HOOK_ENV).ok()
+    } else {
+        None
+    }
+}
 
 /// Where and as whom the app signs people in (from the environment's profile).
 #[derive(Clone, Debug)]
@@ -25,6 +37,8 @@ pub struct SignInSettings {
     pub scopes: Vec<String>,
     /// Each back-channel call's time limit.
     pub http_timeout: Duration,
+    /// The profile's private CA, if it has one (no client certificate: the app is a public client).
+    pub tls: console_link::UpstreamTls,
 }
 
 #[derive(Debug, Error)]
@@ -56,7 +70,7 @@ pub async fn sign_in(
     wait: Duration,
 ) -> Result<UserTokens, SignInError> {
     let mut loopback = Loopback::start(&single_use_path()).await.map_err(|e| SignInError::Listen(e.to_string()))?;
-    let auth = UserAuth::new(
+    let auth = UserAuth::with_tls(
         UserAuthConfig {
             base: settings.auth_base.clone(),
             audience: settings.audience.clone(),
@@ -67,6 +81,7 @@ pub async fn sign_in(
             scopes: settings.scopes.clone(),
         },
         settings.http_timeout,
+        &settings.tls,
     )?;
     // No sign-in server, no browser: said now, not after the wait.
     auth.load_keys().await?;
@@ -80,7 +95,7 @@ pub async fn sign_in(
 /// The app's client at the authorization server for a call that is not a sign-in (its redirect URI is
 /// not used then; a valid URL all the same).
 fn back_channel(settings: &SignInSettings) -> Result<UserAuth, UserAuthError> {
-    UserAuth::new(
+    UserAuth::with_tls(
         UserAuthConfig {
             base: settings.auth_base.clone(),
             audience: settings.audience.clone(),
@@ -90,6 +105,7 @@ fn back_channel(settings: &SignInSettings) -> Result<UserAuth, UserAuthError> {
             scopes: settings.scopes.clone(),
         },
         settings.http_timeout,
+        &settings.tls,
     )
 }
 
@@ -117,6 +133,7 @@ mod tests {
             client_id: "console-desktop".into(),
             scopes: vec!["openid".into()],
             http_timeout: Duration::from_secs(2),
+            tls: console_link::UpstreamTls::default(),
         };
         let started = std::time::Instant::now();
         let opened = std::sync::atomic::AtomicBool::new(false);

@@ -10,7 +10,7 @@ use axum::http::Request;
 use console_api::gateway::{Role, SessionInfo};
 use console_desktop::api::{answer_of, ApiHost};
 use console_desktop::keychain::Keychain;
-use console_desktop::profile::{Profile, SecretKind, SANDBOX};
+use console_desktop::profile::{Profile, SANDBOX, SANDBOX_DEMO_SECRETS};
 use console_desktop::service_host::{settings, SignedInHost};
 use console_link::service::ServiceState;
 
@@ -31,8 +31,9 @@ async fn signed_in(sandbox: &console_sandbox::Running, username: &'static str, a
         tokio::spawn(async move { common::play_browser(url, username).await });
         Ok(())
     };
-    let tokens = console_desktop::sign_in::sign_in(&profile.sign_in(), browser, Duration::from_secs(20)).await.expect("signed in");
-    (SignedInHost::open(service, profile, keychain.clone(), tokens).expect("a console role"), keychain)
+    let sign_in = profile.sign_in(console_link::UpstreamTls::default());
+    let tokens = console_desktop::sign_in::sign_in(&sign_in, browser, Duration::from_secs(20)).await.expect("signed in");
+    (SignedInHost::open(service, profile, sign_in, keychain.clone(), tokens).expect("a console role"), keychain)
 }
 
 async fn get(host: &SignedInHost, path: &str) -> (u16, String) {
@@ -50,7 +51,7 @@ async fn staff_and_end_users_are_answered_by_the_service_with_their_own_role() {
     // The demo secrets went into the keychain, and the service read them from there.
     let scope = Profile::sandbox(&format!("{}/", sandbox.base_url()).parse().unwrap()).unwrap().keychain_scope();
     assert!(scope.starts_with(SANDBOX), "{scope}");
-    for kind in SecretKind::ALL {
+    for (kind, _) in SANDBOX_DEMO_SECRETS {
         assert!(keychain.get(&kind.entry(&scope)).unwrap().is_some(), "{kind:?} in the keychain");
     }
     let (status, body) = get(&ada, "/api/session").await;

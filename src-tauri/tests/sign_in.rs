@@ -22,6 +22,7 @@ fn settings(sandbox: &console_sandbox::Running) -> SignInSettings {
         client_id: "console-desktop".into(),
         scopes: Vec::new(),
         http_timeout: Duration::from_secs(10),
+        tls: console_link::UpstreamTls::default(),
     }
 }
 

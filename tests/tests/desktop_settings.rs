@@ -107,7 +107,7 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
     std::fs::write(&key_file, DEMO_KEY).expect("write the key file");
     // A secret file its owner alone may read, as the app asks.
     let owner_only = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600);
-    std::fs::set_permissions(&key_file, owner_only).expect("chmod 600");
+    std::fs::set_permissions(&key_file, owner_only.clone()).expect("chmod 600");
     let desktop = Desktop::start(&[
         // No keychain: secrets are kept in memory for this run, which is all this test needs.
         ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/console-desktop-e2e".to_string()),
@@ -186,6 +186,25 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
     assert!(asked.contains("https://d1.staging.example/authz/v1"), "the confirmation says where the key is used: {asked}");
     desktop.screenshot("desktop-settings-4-key-imported").await;
 
+    // D1's client certificate and its key, in one file as openssl writes them (its owner's alone: it
+    // holds the key). Optional in staging, as the screen says; production's D1 requires it.
+    let optional = text_of(&desktop, "settings-secret-staging-test-d1ClientCertificate").await;
+    assert!(optional.to_lowercase().contains("optional"), "{optional}");
+    let certificate_file = dir.join("bank-d1-client.pem");
+    let client_key = rcgen::KeyPair::generate().expect("a client key");
+    let certificate = rcgen::CertificateParams::new(vec!["console.bank.example".to_string()])
+        .and_then(|params| params.self_signed(&client_key))
+        .expect("a client certificate");
+    std::fs::write(&certificate_file, format!("{}{}", certificate.pem(), client_key.serialize_pem())).expect("write the certificate file");
+    std::fs::set_permissions(&certificate_file, owner_only).expect("chmod 600");
+    std::fs::write(dialogs.join("pick"), certificate_file.display().to_string()).expect("the file the chooser answers");
+    find(&desktop, "import-kind-staging-test").await.select_by_value("d1ClientCertificate").await.expect("choose the certificate");
+    click(&desktop, "import-submit-staging-test").await;
+    wait_text(&desktop, "settings-status", "Imported the D1 client certificate and its key (PEM) of staging-test").await;
+    assert!(secret_present(&desktop, "staging-test", "d1ClientCertificate").await);
+    assert!(!profiles_file(&config).contains("CERTIFICATE"), "kept in the keychain with the profile's secrets");
+    desktop.screenshot("desktop-settings-4b-certificate-imported").await;
+
     // Edited: the name stays as it is (it keys the secrets), the rest is the form's to change.
     click(&desktop, "settings-edit-staging-test").await;
     let name = find(&desktop, "profile-name").await;
@@ -237,10 +256,11 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
         let done = |l: &&serde_json::Value| l["status"] == 200 && l["detail"].is_null() && l["userId"] == "-";
         lines.iter().filter(|l| l["action"] == action && l["target"] == target).filter(done).count()
     };
-    assert_eq!(lines.len(), 7, "two saves, two imports, two switches, one removal: {audit}");
+    assert_eq!(lines.len(), 8, "two saves, three imports, two switches, one removal: {audit}");
     assert_eq!(count("desktop.profile.save", "staging-test"), 2, "added and edited: {audit}");
     assert_eq!(count("desktop.secret.import_cancelled", "staging-test/d1Key"), 1, "no file chosen: {audit}");
     assert_eq!(count("desktop.secret.import", "staging-test/d1Key"), 1, "{audit}");
+    assert_eq!(count("desktop.secret.import", "staging-test/d1ClientCertificate"), 1, "{audit}");
     assert_eq!(count("desktop.profile.activate", "staging-test"), 1, "{audit}");
     assert_eq!(count("desktop.profile.activate", "sandbox"), 1, "{audit}");
     assert_eq!(count("desktop.profile.remove", "staging-test"), 1, "{audit}");

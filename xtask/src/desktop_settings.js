@@ -33,12 +33,15 @@ const PROFILE_FIELDS = [
   { key: 'roles.customer', label: 'Claim values that make a customer', list: true, optional: true, hint: 'Comma-separated.' },
 ];
 
-// The secrets a profile needs (`SecretKind` on the Rust side), each imported from a file.
+// What a profile keeps in the keychain (`SecretKind` on the Rust side), each imported from a file: its
+// secrets, and its TLS files (src-tauri/src/upstream_tls.rs). Which ones a profile needs the Rust side says.
 const SECRETS = [
   { kind: 'd1Key', label: 'D1 signing key (PEM)' },
   { kind: 'consentsApiKey', label: 'Consents API key' },
   { kind: 'directoryClientSecret', label: 'Directory client secret' },
   { kind: 'masClientSecret', label: 'MasStack client secret' },
+  { kind: 'd1ClientCertificate', label: 'D1 client certificate and its key (PEM)' },
+  { kind: 'caBundle', label: 'Private CA bundle (PEM)' },
 ];
 
 const ENVIRONMENT_LABELS = { sandbox: 'Sandbox', staging: 'Staging', production: 'Production' };
@@ -224,7 +227,7 @@ function profileRow(screen, entry, active) {
   ]);
   const row = el('li', { class: 'account-row', testid: `settings-profile-${name}` }, [head]);
   row.append(el('span', { class: 'muted', text: `Signs in at ${profile.authBase}${builtIn ? ' \u00b7 built in, read-only' : ''}` }));
-  row.append(secretsLine(name, entry.secrets));
+  row.append(secretsLine(name, entry.secrets, builtIn));
   const actions = el('div', { class: 'form-actions' });
   if (!active) actions.append(button('Make active', `settings-activate-${name}`, () => activate(screen, name), 'btn-primary'));
   if (!builtIn) {
@@ -241,18 +244,22 @@ function button(text, testid, onclick, kind = '') {
   return el('button', { type: 'button', class: `btn btn-small ${kind}`.trim(), testid, text, onclick });
 }
 
-// Each secret, present or missing: `data-present` for tests, the words and colour for people.
-function secretsLine(name, secrets) {
-  const present = new Map(secrets);
-  const items = SECRETS.map(({ kind, label }) => {
-    const has = present.get(kind) === true;
+// Each secret, present, missing, or not needed by this profile (`[kind, present, needed]` from the Rust
+// side): `data-present` for tests, the words and colour for people. The built-in sandbox's come with the
+// app: what it does not use is not listed, as nothing can be imported for it.
+function secretsLine(name, secrets, builtIn) {
+  const states = new Map(secrets.map(([kind, has, needed]) => [kind, { has, needed }]));
+  const shown = SECRETS.filter(({ kind }) => !builtIn || (states.get(kind) || {}).has);
+  const items = shown.map(({ kind, label }) => {
+    const { has, needed } = states.get(kind) || { has: false, needed: true };
+    const [badge, words] = has ? ['badge-ok', 'present'] : needed ? ['badge-failed', 'missing'] : ['badge-other', 'optional'];
     return el('span', { testid: `settings-secret-${name}-${kind}`, 'data-present': String(has) }, [
       `${label}: `,
-      el('span', { class: has ? 'badge badge-ok' : 'badge badge-failed', text: has ? 'present' : 'missing' }),
+      el('span', { class: `badge ${badge}`, text: words }),
       ' ',
     ]);
   });
-  return el('span', { class: 'muted' }, ['Secrets: ', ...items]);
+  return el('span', { class: 'muted' }, ['Secrets and certificates: ', ...items]);
 }
 
 // Makes `name` the environment the app works in (signed out by the Rust side), then back to the sign-in
