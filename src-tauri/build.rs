@@ -10,7 +10,7 @@ fn main() {
     // The UI is embedded by generate_context!, which cargo cannot see reading it: a new build of the UI
     // must rebuild the app, or it keeps showing the old one. (A directory: cargo scans all of it.)
     println!("cargo:rerun-if-changed=../dist-desktop");
-    let manifest = tauri_build::AppManifest::new().commands(&["api", "keychain_status", "sign_in"]);
+    let manifest = tauri_build::AppManifest::new().commands(&["api", "keychain_status", "sign_in", "cancel_sign_in"]);
     if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         panic!("tauri-build: {e:#}");
     }

@@ -103,7 +103,14 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     let hook = crate::sign_in::browser_hook();
     let open = open_with(hook, move |url| app.opener().open_url(url, None::<&str>).map_err(|e| e.to_string()));
     let settings = crate::upstream_tls::sign_in_settings(&state.keychain, &profile).await;
-    let tokens = match crate::sign_in::sign_in(&settings, open, SIGN_IN_TIMEOUT).await {
+    let (number, cancelled) = state.begin_sign_in();
+    // Cancelled: the sign-in's future is dropped, and its listener with it.
+    let outcome = tokio::select! {
+        outcome = crate::sign_in::sign_in(&settings, open, SIGN_IN_TIMEOUT) => outcome,
+        _ = cancelled => Err(SignInError::Cancelled),
+    };
+    state.end_sign_in(number);
+    let tokens = match outcome {
         Ok(tokens) => tokens,
         Err(e) => {
             crate::service_host::audit_sign_in_failed(&service, audit_status(&e), &e.to_string());
@@ -137,6 +144,13 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     }
     state.set_host(Arc::new(host));
     Ok(())
+}
+
+/// Ends the sign-in that waits for the browser, if one does (its listener stops; the page's `sign_in`
+/// call answers that it was cancelled). Whether one did.
+#[tauri::command]
+pub fn cancel_sign_in(state: State<'_, AppState>) -> bool {
+    state.cancel_sign_in()
 }
 
 /// [`resume`], once per run: callers after the first wait for its outcome.
@@ -197,6 +211,8 @@ fn audit_status(e: &SignInError) -> u16 {
         SignInError::Auth(UserAuthError::Refused(_) | UserAuthError::BadIdToken(_)) => 400,
         SignInError::Auth(UserAuthError::Unreachable(_)) => 503,
         SignInError::Auth(UserAuthError::BadToken(_) | UserAuthError::Config(_)) => 502,
+        // The person's own doing (or their newer sign-in's), like a sign-in page they closed.
+        SignInError::Cancelled => 400,
     }
 }
 

@@ -72,7 +72,7 @@ pub fn commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder
     builder
         .plugin(tauri_plugin_opener::init())
         .plugin(navigation::guard())
-        .invoke_handler(tauri::generate_handler![commands::api, commands::keychain_status, commands::sign_in])
+        .invoke_handler(tauri::generate_handler![commands::api, commands::keychain_status, commands::sign_in, commands::cancel_sign_in])
         .register_asynchronous_uri_scheme_protocol(resources::SCHEME, |context, request, responder| {
             let app = context.app_handle().clone();
             tauri::async_runtime::spawn(async move {

@@ -51,6 +51,9 @@ pub enum SignInError {
     Callback(#[from] LoopbackError),
     #[error(transparent)]
     Auth(#[from] UserAuthError),
+    /// Cancelled in the app, or replaced by a newer sign-in.
+    #[error("the sign-in was cancelled")]
+    Cancelled,
 }
 
 /// Opens `url` in the system browser, or runs [`BROWSER_HOOK_ENV`]'s command on it when set.

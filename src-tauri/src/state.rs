@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 use console_api::gateway::{Environment, SessionInfo};
+use console_link::service::AuditLog;
 
 use crate::api::{ApiHost, SignedOutHost};
 use crate::dialogs::Dialogs;
@@ -24,10 +25,18 @@ pub struct AppState {
     /// The audit log the service appends to (JSON lines in the app's data folder); `None`: the tracing log
     /// only (tests).
     pub audit_log: Option<PathBuf>,
+    /// The same log, open for the lines of the app's own settings changes (`crate::settings_api`), or why
+    /// it could not be opened: then no such change is made.
+    pub settings_audit: Result<AuditLog, String>,
     /// Set once the first call of the run has tried to take up a kept sign-in (`crate::commands::api`).
     pub resumed: tokio::sync::OnceCell<()>,
     /// The dialogs the app opens, when not the desktop's own ([`crate::dialogs::for_app`]): tests' scripts.
     pub dialogs: Option<Arc<dyn Dialogs>>,
+    /// The sign-in waiting for the browser, if one is: its number and what ends it
+    /// (`crate::commands::sign_in`). One at a time: a newer one, or Cancel, ends it.
+    pub pending_sign_in: Mutex<Option<(u64, tokio::sync::oneshot::Sender<()>)>>,
+    /// Numbers the sign-ins, so that one that ends forgets itself and never a newer one.
+    pub sign_ins: std::sync::atomic::AtomicU64,
 }
 
 impl AppState {
@@ -40,9 +49,12 @@ impl AppState {
             keychain: Arc::new(keychain),
             profiles: Mutex::new(profiles),
             active: RwLock::new(active),
+            settings_audit: AuditLog::open(audit_log.as_deref()).map_err(|e| e.to_string()),
             audit_log,
             resumed: tokio::sync::OnceCell::new(),
             dialogs: None,
+            pending_sign_in: Mutex::new(None),
+            sign_ins: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -71,6 +83,33 @@ impl AppState {
         self.forget_caller();
     }
 
+    /// Makes the sign-in numbered `number` the pending one, ending the one before it (a page reloaded
+    /// while its sign-in waited starts again, and the older listener must not wait on for 5 minutes).
+    /// Answers what ends this one.
+    pub fn begin_sign_in(&self) -> (u64, tokio::sync::oneshot::Receiver<()>) {
+        let number = self.sign_ins.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let (cancel, cancelled) = tokio::sync::oneshot::channel();
+        let older = self.pending_sign_in.lock().unwrap_or_else(|p| p.into_inner()).replace((number, cancel));
+        if let Some((_, older)) = older {
+            let _ = older.send(());
+        }
+        (number, cancelled)
+    }
+
+    /// The sign-in numbered `number` is over: forgotten, unless a newer one has taken its place.
+    pub fn end_sign_in(&self, number: u64) {
+        let mut pending = self.pending_sign_in.lock().unwrap_or_else(|p| p.into_inner());
+        if pending.as_ref().is_some_and(|(pending, _)| *pending == number) {
+            *pending = None;
+        }
+    }
+
+    /// Ends the pending sign-in, if any (the page's Cancel). Whether there was one.
+    pub fn cancel_sign_in(&self) -> bool {
+        let pending = self.pending_sign_in.lock().unwrap_or_else(|p| p.into_inner()).take();
+        pending.is_some_and(|(_, cancel)| cancel.send(()).is_ok())
+    }
+
     /// Nobody is signed in any more: the next call is answered as before any sign-in.
     pub fn forget_caller(&self) {
         let environment = self.profile().environment;
@@ -87,5 +126,28 @@ pub fn signed_out_session(environment: Environment) -> SessionInfo {
         user: None,
         issuer_id: None,
         csrf_token: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_sign_in_or_cancel_ends_the_one_waiting_and_an_older_one_never_forgets_a_newer() {
+        let path = std::env::temp_dir().join("console-state-tests/profiles.toml");
+        let sandbox = Profile::sandbox(&"http://127.0.0.1:8081/".parse().unwrap()).unwrap();
+        let state = AppState::signed_out(Profiles::load(&path, sandbox).unwrap(), Keychain::memory_only("tests"), None);
+        let (first, mut first_ended) = state.begin_sign_in();
+        let (second, mut second_ended) = state.begin_sign_in();
+        assert_eq!(first_ended.try_recv(), Ok(()), "the newer sign-in ended the first");
+        // The first one, ending, leaves the second pending.
+        state.end_sign_in(first);
+        assert!(second_ended.try_recv().is_err(), "still waiting");
+        assert!(state.cancel_sign_in());
+        assert_eq!(second_ended.try_recv(), Ok(()), "Cancel ended the second");
+        assert!(!state.cancel_sign_in(), "nothing left to cancel");
+        state.end_sign_in(second);
+        assert!(state.pending_sign_in.lock().unwrap().is_none());
     }
 }

@@ -101,6 +101,31 @@ async fn staff_sign_in_read_a_timeline_delete_a_consumer_and_open_a_customer_pag
             && l["detail"].as_str().is_some_and(|d| d.contains("state this app did not send"))
     };
     assert_eq!(audit.iter().filter(refused).count(), 1, "the refused sign-in is audited as the gateway does: {audit:?}");
+
+    // Given up in the browser (the tab closed): Cancel ends the wait at once, and the app stops listening.
+    std::fs::write(run.user_file(), "abandon").unwrap();
+    desktop.click_testid("desktop-sign-in-button").await;
+    let log = run.user_file().with_extension("log");
+    let listener = console_e2e::wait_until("the browser to leave the sign-in page", WAIT, || async {
+        let said = std::fs::read_to_string(&log).unwrap_or_default();
+        said.lines().find_map(|l| l.strip_prefix("left the sign-in page; the app listened at ").map(str::to_string))
+    })
+    .await;
+    let port = url::Url::parse(&listener).ok().and_then(|u| u.port()).expect("the listener's port");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(), "listening while the sign-in waits");
+    desktop.screenshot("desktop-sign-in-waiting").await;
+    desktop.click_testid("desktop-sign-in-cancel").await;
+    console_e2e::wait_until("the sign-in screen to say the sign-in was cancelled", WAIT, || async {
+        let said = desktop.js("return document.querySelector('[data-testid=desktop-sign-in] [role=status]')?.textContent ?? ''").await;
+        said.as_str().is_some_and(|s| s.contains("cancelled")).then_some(())
+    })
+    .await;
+    console_e2e::wait_until("the sign-in's listener to close", WAIT, || async {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err().then_some(())
+    })
+    .await;
+    let cancelled = |l: &&serde_json::Value| l["userId"] == "-" && l["action"] == "session.sign_in" && l["detail"] == "the sign-in was cancelled";
+    assert_eq!(run.audit().iter().filter(cancelled).count(), 1, "{:?}", run.audit());
     run.sign_in(&desktop, "ada").await;
     let badge = desktop.wait_testid("env-badge", WAIT).await.text().await.unwrap_or_default();
     assert!(badge.to_lowercase().contains("sandbox"), "{badge}");

@@ -166,6 +166,13 @@ function signInPath(returnTo) {
   return returnTo === '/' ? '/auth/login' : `/auth/login?return_to=${encodeURIComponent(returnTo)}`;
 }
 
+// The console's bar over the screens shown before anyone signs in (this one and the sign-in screen): the
+// product's name, and nothing to go to yet.
+function signedOutBar() {
+  const brand = el('span', { class: 'brand' }, [el('img', { src: '/favicon.svg', alt: '', width: '24', height: '24' }), el('span', { class: 'brand-name', text: 'Consent & Operations Console' })]);
+  return el('header', { class: 'topbar' }, [el('div', { class: 'topbar-inner' }, [brand])]);
+}
+
 async function desktopSettings() {
   await stylesheet(bundles.accounts.css);
   const screen = {
@@ -178,6 +185,7 @@ async function desktopSettings() {
   add.addEventListener('click', () => openEditor(screen, null));
   const back = el('a', { class: 'btn', href: signInPath(returnToAsked()), testid: 'settings-back', text: 'Back to sign in' });
   document.body.replaceChildren(
+    signedOutBar(),
     el('section', { class: 'card empty', testid: 'desktop-settings' }, [
       el('h1', { id: 'settings-title', tabindex: '-1', text: 'Environments' }),
       el('p', {

@@ -202,9 +202,20 @@ const DESKTOP_ENTRY: &str = r#"async function desktopSignIn(tauri) {
   button.className = 'btn btn-primary';
   button.dataset.testid = 'desktop-sign-in-button';
   button.textContent = 'Sign in with your browser';
+  // While the browser is out: the way to give up (a wrong account, a closed tab) without waiting the
+  // sign-in's five minutes out. Signing in again also ends the one before.
+  const cancel = document.createElement('button');
+  cancel.className = 'btn';
+  cancel.dataset.testid = 'desktop-sign-in-cancel';
+  cancel.textContent = 'Cancel';
+  cancel.hidden = true;
+  cancel.addEventListener('click', () => tauri.invoke('cancel_sign_in'));
   const status = document.createElement('p');
   status.setAttribute('role', 'status');
-  box.append(title, await activeEnvironment(returnTo), text, button, status);
+  const actions = document.createElement('div');
+  actions.className = 'page-actions';
+  actions.append(button, cancel);
+  box.append(title, await activeEnvironment(returnTo), text, actions, status);
   const keychain = await tauri.invoke('keychain_status');
   if (!keychain.persistent) {
     const note = document.createElement('p');
@@ -213,9 +224,10 @@ const DESKTOP_ENTRY: &str = r#"async function desktopSignIn(tauri) {
     note.textContent = keychain.message;
     box.append(note);
   }
-  document.body.replaceChildren(box);
+  document.body.replaceChildren(signedOutBar(), box);
   button.addEventListener('click', async () => {
     button.disabled = true;
+    cancel.hidden = false;
     status.textContent = 'Waiting for you to sign in in your browser…';
     try {
       await tauri.invoke('sign_in');
@@ -223,6 +235,8 @@ const DESKTOP_ENTRY: &str = r#"async function desktopSignIn(tauri) {
     } catch (problem) {
       status.textContent = (problem && problem.message) || String(problem);
       button.disabled = false;
+      cancel.hidden = true;
+      button.focus();
     }
   });
 }

@@ -4,7 +4,9 @@
 //! change who signs in next), and follows the redirect back to the app's loopback listener.
 //!
 //! A file that says `forge-state:NAME` signs NAME in but comes back with a `state` of its own making, as
-//! a forged or replayed return would: the app must refuse it.
+//! a forged or replayed return would: the app must refuse it. A file that says `abandon` loads the sign-in
+//! page and goes no further, as a person who closes the tab: the log names the app's listener, which the
+//! test checks is closed once the sign-in is cancelled.
 //!
 //! What it did, or why it failed, is appended to `<that file>.log` for the test to show.
 
@@ -39,6 +41,10 @@ async fn sign_in(authorize_url: &str, user_file: &str) -> Result<String, String>
         return Err(format!("the sign-in page answered {}", form_page.status()));
     }
     let url = url::Url::parse(authorize_url).map_err(|e| e.to_string())?;
+    if user == "abandon" {
+        let listener = url.query_pairs().find(|(k, _)| k == "redirect_uri").map(|(_, v)| v.into_owned()).unwrap_or_default();
+        return Ok(format!("left the sign-in page; the app listened at {listener}"));
+    }
     let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     form.push(("username".into(), user.clone()));
     form.push(("password".into(), console_sandbox::DEMO_PASSWORD.into()));
