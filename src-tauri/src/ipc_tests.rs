@@ -342,6 +342,27 @@ fn a_new_sign_in_server_is_confirmed_in_the_apps_own_dialog_before_it_is_saved()
 }
 
 #[test]
+fn a_settings_change_the_audit_log_cannot_show_is_not_made() {
+    let (mut state, dialogs) = test_state_in();
+    // A log in a folder that cannot be made (under a regular file).
+    let blocked = dialogs.join("not-a-folder");
+    std::fs::write(&blocked, "").unwrap();
+    state.settings_audit = console_link::service::AuditLog::open(Some(&blocked.join("audit.jsonl"))).map_err(|e| e.to_string());
+    assert!(state.settings_audit.is_err());
+    let app = crate::builder(mock_builder(), state).build(mock_context(noop_assets())).expect("mock app");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
+    let call = json!({ "call": { "method": "PUT", "path": "/api/desktop/profiles/staging", "body": serde_json::to_string(&staging()).unwrap() } });
+    let answer = invoke(&window, "api", call).unwrap();
+    assert_eq!(answer["status"], 503, "{answer}");
+    assert!(answer["body"].as_str().unwrap().contains("audit log"), "{answer}");
+    assert_eq!(app.state::<AppState>().profiles.lock().unwrap().get("staging"), None, "nothing saved");
+    assert!(!std::fs::read_to_string(dialogs.join("asked.log")).unwrap_or_default().contains("sign-in server"), "nothing asked either");
+    // Reading the profiles needs no audit line.
+    let list = invoke(&window, "api", json!({ "call": { "method": "GET", "path": "/api/desktop/profiles" } })).unwrap();
+    assert_eq!(list["status"], 200);
+}
+
+#[test]
 fn a_profile_sent_elsewhere_loses_the_secrets_imported_for_it() {
     let (app, window, dialogs) = mock_window_with_dialogs();
     let mut staging = staging();

@@ -334,24 +334,8 @@ pub fn audit_sign_in_failed(service: &ServiceState, status: u16, why: &str) {
     desktop_scope(&cid).within(|| service.audit.record_because("-", "-", "session.sign_in", "", cid.as_str(), status, why));
 }
 
-/// Appends an audit line about the app's own settings (a profile saved, made active or removed, a secret
-/// imported) to `audit_log`, the file the service writes: `who` is the person signed in, if anyone, and
-/// `refused` why the change was not made.
-pub fn audit_settings_change(audit_log: Option<&std::path::Path>, who: (&str, &str), action: &str, target: &str, status: u16, refused: Option<&str>) {
-    let log = match console_link::service::AuditLog::open(audit_log) {
-        Ok(log) => log,
-        Err(e) => return tracing::error!("the audit log cannot be opened for {action}: {e}"),
-    };
-    let cid = console_link::correlation::new_correlation_id();
-    let (user, role) = who;
-    desktop_scope(&cid).within(|| match refused {
-        Some(why) => log.record_because(user, role, action, target, cid.as_str(), status, why),
-        None => log.record(user, role, action, target, cid.as_str(), status),
-    });
-}
-
 /// The audit scope of what the app does outside a page's request (sign-in, renewal): from the desktop app.
-fn desktop_scope(cid: &console_api::d1_client::CorrelationId) -> RequestScope {
+pub(crate) fn desktop_scope(cid: &console_api::d1_client::CorrelationId) -> RequestScope {
     RequestScope { origin: Origin::Desktop, request_id: cid.as_str().to_string(), session: None }
 }
 

@@ -91,47 +91,110 @@ struct ProfileEntry {
     secrets: Vec<(SecretKind, bool, bool)>,
 }
 
+/// A route under [`PREFIX`], matched once.
+enum Route<'a> {
+    List,
+    Save(&'a str),
+    Remove(&'a str),
+    Activate(&'a str),
+    Import { profile: &'a str, kind: &'a str },
+    Download,
+}
+
+impl<'a> Route<'a> {
+    fn of(method: &str, parts: &[&'a str]) -> Option<Route<'a>> {
+        Some(match (method, parts) {
+            ("GET", ["profiles"]) => Route::List,
+            ("PUT", ["profiles", name]) => Route::Save(name),
+            ("DELETE", ["profiles", name]) => Route::Remove(name),
+            ("POST", ["profiles", name, "activate"]) => Route::Activate(name),
+            ("POST", ["profiles", profile, "secrets", kind, "import"]) => Route::Import { profile, kind },
+            ("POST", ["downloads"]) => Route::Download,
+            _ => return None,
+        })
+    }
+
+    /// The audit action and target of a route that changes where the app sends people and secrets.
+    fn change(&self) -> Option<(&'static str, String)> {
+        match self {
+            Route::Save(name) => Some(("desktop.profile.save", name.to_string())),
+            Route::Remove(name) => Some(("desktop.profile.remove", name.to_string())),
+            Route::Activate(name) => Some(("desktop.profile.activate", name.to_string())),
+            Route::Import { profile, kind } => Some(("desktop.secret.import", format!("{profile}/{kind}"))),
+            Route::List | Route::Download => None,
+        }
+    }
+}
+
 /// The answer to a call under [`PREFIX`], or `None` for any other path.
 pub async fn answer(state: &AppState, dialogs: &dyn Dialogs, call: &ApiCall) -> Option<Result<ApiAnswer, ApiProblem>> {
     let rest = call.path.strip_prefix(PREFIX)?;
     let parts: Vec<&str> = rest.split('/').collect();
-    // What changes where the app sends people and secrets is audited, refusals included.
-    let changes = match (call.method.as_str(), parts.as_slice()) {
-        ("PUT", ["profiles", name]) => Some(("desktop.profile.save", name.to_string())),
-        ("DELETE", ["profiles", name]) => Some(("desktop.profile.remove", name.to_string())),
-        ("POST", ["profiles", name, "activate"]) => Some(("desktop.profile.activate", name.to_string())),
-        ("POST", ["profiles", name, "secrets", kind, "import"]) => Some(("desktop.secret.import", format!("{name}/{kind}"))),
-        _ => None,
+    let body = call.body.as_deref();
+    let answer = match Route::of(&call.method, &parts) {
+        None => Err(ApiProblem::new(404, ProblemKind::NotFound, "There is no such desktop settings route.")),
+        Some(Route::List) => list(state).await,
+        Some(Route::Download) => crate::downloads::save(state, dialogs, body.unwrap_or_default()).await,
+        Some(route) => audited(state, &route, change(state, dialogs, &route, body)).await,
     };
-    // Who asks, taken before: saving or activating the profile in use signs them out.
-    let who = match (&changes, state.host().as_signed_in()) {
-        (Some(_), Some(signed_in)) => signed_in.who().await,
-        _ => ("-".to_string(), "-".to_string()),
-    };
-    let answer = match (call.method.as_str(), parts.as_slice()) {
-        ("GET", ["profiles"]) => list(state).await,
-        ("PUT", ["profiles", name]) => save(state, dialogs, name, call.body.as_deref().unwrap_or_default()).await,
-        ("DELETE", ["profiles", name]) => remove(state, name).await,
-        ("POST", ["profiles", name, "activate"]) => activate(state, name).await,
-        ("POST", ["profiles", name, "secrets", kind, "import"]) => import(state, dialogs, name, kind, call.body.as_deref()).await,
-        ("POST", ["downloads"]) => crate::downloads::save(state, dialogs, call.body.as_deref().unwrap_or_default()).await,
-        _ => Err(ApiProblem::new(404, ProblemKind::NotFound, "There is no such desktop settings route.")),
-    };
-    if let Some((action, target)) = changes {
-        let (action, status, refused) = match &answer {
-            // The person chose no file, or did not confirm: nothing was kept (`import`'s answer says so).
-            Ok(answered) if answered.body == r#"{"imported":false}"# => ("desktop.secret.import_cancelled", answered.status, None),
-            Ok(answered) => (action, answered.status, None),
-            Err(problem) => (action, problem.status, Some(problem.message.as_str())),
-        };
-        let who = (who.0.as_str(), who.1.as_str());
-        crate::service_host::audit_settings_change(state.audit_log.as_deref(), who, action, &target, status, refused);
-    }
     Some(Ok(answer.unwrap_or_else(|problem| ApiAnswer {
         status: problem.status,
         headers: vec![("content-type".into(), "application/json".into())],
         body: serde_json::to_string(&problem).unwrap_or_default(),
     })))
+}
+
+/// A change's outcome, as the audit line tells it.
+enum Changed {
+    Done(ApiAnswer),
+    /// An import the person called off (no file chosen, or not confirmed): nothing was kept.
+    NothingImported,
+}
+
+async fn change(state: &AppState, dialogs: &dyn Dialogs, route: &Route<'_>, body: Option<&str>) -> Result<Changed, ApiProblem> {
+    match *route {
+        Route::Save(name) => save(state, dialogs, name, body.unwrap_or_default()).await.map(Changed::Done),
+        Route::Remove(name) => remove(state, name).await.map(Changed::Done),
+        Route::Activate(name) => activate(state, name).await.map(Changed::Done),
+        Route::Import { profile, kind } => import(state, dialogs, profile, kind, body).await,
+        Route::List | Route::Download => Err(ApiProblem::new(500, ProblemKind::Internal, "not a change")),
+    }
+}
+
+/// Runs a change of where the app sends people and secrets, audited as the service audits its writes:
+/// an `attempt` line first (a change the log cannot show is not made: 503), then its outcome under the
+/// same correlation id, refusals and cancellations included. Who asks is taken before: saving or
+/// activating the profile in use signs them out.
+async fn audited(state: &AppState, route: &Route<'_>, change: impl std::future::Future<Output = Result<Changed, ApiProblem>>) -> Result<ApiAnswer, ApiProblem> {
+    let Some((action, target)) = route.change() else {
+        return Err(ApiProblem::new(500, ProblemKind::Internal, "not a change"));
+    };
+    let (user, role) = match state.host().as_signed_in() {
+        Some(signed_in) => signed_in.who().await,
+        None => ("-".to_string(), "-".to_string()),
+    };
+    let log = state.settings_audit.as_ref().map_err(|why| unwritable(action, why))?;
+    let cid = console_link::correlation::new_correlation_id();
+    let scope = || crate::service_host::desktop_scope(&cid);
+    scope().within(|| log.attempt(&user, &role, action, &target, cid.as_str())).map_err(|e| unwritable(action, &e.to_string()))?;
+    let outcome = change.await;
+    scope().within(|| match &outcome {
+        Ok(Changed::Done(answered)) => log.record(&user, &role, action, &target, cid.as_str(), answered.status),
+        Ok(Changed::NothingImported) => {
+            log.record_because(&user, &role, action, &target, cid.as_str(), 200, "nothing imported: no file chosen, or not confirmed")
+        }
+        Err(problem) => log.record_because(&user, &role, action, &target, cid.as_str(), problem.status, &problem.message),
+    });
+    match outcome? {
+        Changed::Done(answered) => Ok(answered),
+        Changed::NothingImported => ok(&serde_json::json!({ "imported": false })),
+    }
+}
+
+/// 503: the audit log cannot take a change's line, so the change was not made.
+fn unwritable(action: &str, why: &str) -> ApiProblem {
+    tracing::error!(action, "refused: the audit log cannot be written: {why}");
+    ApiProblem::new(503, ProblemKind::Internal, "The app cannot write its audit log, so nothing was changed. Check the disk of the app's data folder.")
 }
 
 /// A 200 with `value` as its JSON body.
@@ -276,7 +339,7 @@ async fn activate(state: &AppState, name: &str) -> Result<ApiAnswer, ApiProblem>
 /// Asks the person for the secret's file (the page names none), checks it, shows where the secret will be
 /// sent and asks them to confirm, then keeps it in the keychain. Cancelled at any step: nothing kept,
 /// `{"imported": false}`.
-async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str, body: Option<&str>) -> Result<ApiAnswer, ApiProblem> {
+async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str, body: Option<&str>) -> Result<Changed, ApiProblem> {
     let kind: SecretKind = serde_json::from_value(serde_json::Value::String(kind.into())).map_err(|_| {
         invalid("kind", "The secret is one of d1Key, consentsApiKey, directoryClientSecret, masClientSecret, d1ClientCertificate, caBundle.".into())
     })?;
@@ -290,7 +353,7 @@ async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str,
         return Err(ApiProblem::new(404, ProblemKind::NotFound, format!("There is no profile named {name:?}.")));
     };
     let Some((shown, checked)) = chosen(dialogs, name, kind).await? else {
-        return ok(&serde_json::json!({ "imported": false }));
+        return Ok(Changed::NothingImported);
     };
     let question = format!(
         "Import {shown} as the {} of the profile {name}?\n\nThe app will use it with {}.",
@@ -298,7 +361,7 @@ async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str,
         sent_to(&target, kind)
     );
     if !dialogs.confirm("Import a secret", &question, "Import").await {
-        return ok(&serde_json::json!({ "imported": false }));
+        return Ok(Changed::NothingImported);
     }
     // The dialogs took their time: the secret goes only to the profile the person confirmed it for.
     let now = state.profiles.lock().unwrap_or_else(|p| p.into_inner()).get(name);
@@ -309,7 +372,7 @@ async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str,
     blocking(move || keychain.set(&entry, &checked)).await?.map_err(|e| ApiProblem::new(500, ProblemKind::Internal, e.to_string()))?;
     tracing::info!(profile = %name, secret = kind.label(), "desktop secret imported");
     // Without a keychain it lasts for this run only, which the page says.
-    ok(&serde_json::json!({ "imported": true, "persistent": state.keychain.status().persistent }))
+    ok(&serde_json::json!({ "imported": true, "persistent": state.keychain.status().persistent })).map(Changed::Done)
 }
 
 /// The file the person chooses for `kind` (for a client certificate without its key in it, the key's file

@@ -256,9 +256,15 @@ async fn environments_are_added_checked_given_secrets_switched_and_removed_in_th
         let done = |l: &&serde_json::Value| l["status"] == 200 && l["detail"].is_null() && l["userId"] == "-";
         lines.iter().filter(|l| l["action"] == action && l["target"] == target).filter(done).count()
     };
-    assert_eq!(lines.len(), 8, "two saves, three imports, two switches, one removal: {audit}");
+    // Each change's `attempt` line comes first, its outcome after, under the same correlation id.
+    assert_eq!(lines.len(), 16, "two saves, three imports, two switches, one removal, two lines each: {audit}");
+    for pair in lines.chunks(2) {
+        assert_eq!(pair[0]["outcome"], "attempt", "{audit}");
+        assert_eq!((&pair[0]["correlationId"], &pair[0]["action"]), (&pair[1]["correlationId"], &pair[1]["action"]), "{audit}");
+    }
     assert_eq!(count("desktop.profile.save", "staging-test"), 2, "added and edited: {audit}");
-    assert_eq!(count("desktop.secret.import_cancelled", "staging-test/d1Key"), 1, "no file chosen: {audit}");
+    let nothing_chosen = |l: &&serde_json::Value| l["detail"].as_str().is_some_and(|d| d.starts_with("nothing imported"));
+    assert_eq!(lines.iter().filter(|l| l["target"] == "staging-test/d1Key").filter(nothing_chosen).count(), 1, "no file chosen: {audit}");
     assert_eq!(count("desktop.secret.import", "staging-test/d1Key"), 1, "{audit}");
     assert_eq!(count("desktop.secret.import", "staging-test/d1ClientCertificate"), 1, "{audit}");
     assert_eq!(count("desktop.profile.activate", "staging-test"), 1, "{audit}");
