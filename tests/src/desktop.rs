@@ -157,14 +157,21 @@ impl Desktop {
         Desktop { client, launched_at, _driver: driver, _xvfb: xvfb }
     }
 
-    /// Waits for `[data-testid=id]` in the app's window.
+    /// Waits for `[data-testid=id]` in the app's window. A look that fails because the page is being
+    /// replaced (WebKitWebDriver: "Callback was not called before the unload event", as the app goes from
+    /// its start page to the sign-in screen) is looked again, as one that finds nothing yet.
     pub async fn wait_testid(&self, id: &str, timeout: Duration) -> fantoccini::elements::Element {
-        match self.client.wait().at_most(timeout).for_element(Locator::Css(&crate::testid(id))).await {
-            Ok(element) => element,
-            Err(e) => {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let why = match self.client.find(Locator::Css(&crate::testid(id))).await {
+                Ok(element) => return element,
+                Err(e) => e.to_string(),
+            };
+            if std::time::Instant::now() >= deadline {
                 let shot = self.screenshot(&format!("desktop-missing-{id}")).await;
-                panic!("{id} did not show within {timeout:?} ({e}); the window: {}", shot.display())
+                panic!("{id} did not show within {timeout:?} ({why}); the window: {}", shot.display())
             }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
