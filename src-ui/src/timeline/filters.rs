@@ -51,13 +51,13 @@ pub fn Filters(filter: Memo<TimelineFilter>) -> impl IntoView {
                 on_pick=on_change(|f, v| f.requestors = one_or_any(&v, RequestorType::from_wire))/>
             <div class="field">
                 <label for="filter-from">"From"</label>
-                <input id="filter-from" type="date" data-testid="filter-from"
+                <input id="filter-from" type="date" data-testid="filter-from" class:is-empty=move || filter.with(|f| f.from.is_none())
                     prop:value=move || filter.with(|f| f.from.map(|d| d.to_string()).unwrap_or_default())
                     on:change=move |ev| on_from.run(event_target_value(&ev))/>
             </div>
             <div class="field">
                 <label for="filter-to">"To"</label>
-                <input id="filter-to" type="date" data-testid="filter-to"
+                <input id="filter-to" type="date" data-testid="filter-to" class:is-empty=move || filter.with(|f| f.to.is_none())
                     prop:value=move || filter.with(|f| f.to.map(|d| d.to_string()).unwrap_or_default())
                     on:change=move |ev| on_to.run(event_target_value(&ev))/>
             </div>
