@@ -96,6 +96,9 @@ async fn service(state: &AppState, profile: &Profile) -> Result<ServiceState, Ap
 /// reloads, and `/api/session` says who is signed in.
 #[tauri::command]
 pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<(), ApiProblem> {
+    // Pending from the start, so that a Cancel clicked at once is not lost.
+    let mut pending = state.begin_sign_in();
+    let called_off = pending.called_off();
     // The kept sign-in taken up at launch finishes first, so that it never replaces this one afterwards.
     resume_once(&state).await;
     let profile = state.profile();
@@ -103,13 +106,8 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     let hook = crate::sign_in::browser_hook();
     let open = open_with(hook, move |url| app.opener().open_url(url, None::<&str>).map_err(|e| e.to_string()));
     let settings = crate::upstream_tls::sign_in_settings(&state.keychain, &profile).await;
-    let (number, cancelled) = state.begin_sign_in();
-    // Cancelled: the sign-in's future is dropped, and its listener with it.
-    let outcome = tokio::select! {
-        outcome = crate::sign_in::sign_in(&settings, open, SIGN_IN_TIMEOUT) => outcome,
-        _ = cancelled => Err(SignInError::Cancelled),
-    };
-    state.end_sign_in(number);
+    let outcome = crate::sign_in::sign_in(&settings, open, SIGN_IN_TIMEOUT, called_off).await;
+    drop(pending);
     let tokens = match outcome {
         Ok(tokens) => tokens,
         Err(e) => {
@@ -142,7 +140,18 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     if let Some(refresh) = refresh {
         keep_refresh_token(&state.keychain, &profile.keychain_scope(), &host.user_id().await, &refresh).await;
     }
+    let before = state.host();
     state.set_host(Arc::new(host));
+    // Signed in over a sign-in (the page may ask again; another person at the same desk): the one before
+    // ends, audited as a sign-out, and upstream, so that none of its refresh tokens stays valid.
+    if let Some(token) = match before.as_signed_in() {
+        Some(signed_in) => signed_in.end_for_sign_out().await,
+        None => None,
+    } {
+        if let Err(e) = crate::sign_in::revoke(&settings, &token).await {
+            tracing::warn!("the sign-in replaced by a new one was not revoked upstream: {e}");
+        }
+    }
     Ok(())
 }
 
@@ -212,7 +221,7 @@ fn audit_status(e: &SignInError) -> u16 {
         SignInError::Auth(UserAuthError::Unreachable(_)) => 503,
         SignInError::Auth(UserAuthError::BadToken(_) | UserAuthError::Config(_)) => 502,
         // The person's own doing (or their newer sign-in's), like a sign-in page they closed.
-        SignInError::Cancelled => 400,
+        SignInError::Cancelled(_) => 400,
     }
 }
 

@@ -51,9 +51,9 @@ pub enum SignInError {
     Callback(#[from] LoopbackError),
     #[error(transparent)]
     Auth(#[from] UserAuthError),
-    /// Cancelled in the app, or replaced by a newer sign-in.
-    #[error("the sign-in was cancelled")]
-    Cancelled,
+    /// Called off before the browser came back: cancelled in the app, or replaced by a newer sign-in.
+    #[error("the sign-in was {0}")]
+    Cancelled(&'static str),
 }
 
 /// Opens `url` in the system browser, or runs [`BROWSER_HOOK_ENV`]'s command on it when set.
@@ -67,11 +67,16 @@ pub fn open_with(hook: Option<String>, open_system_browser: impl FnOnce(&str) ->
 
 /// The whole sign-in: listen, send the browser to the authorization server, wait up to `wait` for it to
 /// come back, exchange the code. Tokens stay on the Rust side.
+///
+/// `called_off` ends it, with why, until the browser is back (the listener then stops with it); once the
+/// code is in hand the exchange finishes, so that no tokens are issued only to be dropped unrevoked.
 pub async fn sign_in(
     settings: &SignInSettings,
     open_browser: impl FnOnce(&str) -> Result<(), String>,
     wait: Duration,
+    called_off: impl std::future::Future<Output = &'static str>,
 ) -> Result<UserTokens, SignInError> {
+    let mut called_off = std::pin::pin!(called_off);
     let mut loopback = Loopback::start(&single_use_path()).await.map_err(|e| SignInError::Listen(e.to_string()))?;
     let auth = UserAuth::with_tls(
         UserAuthConfig {
@@ -87,11 +92,19 @@ pub async fn sign_in(
         &settings.tls,
     )?;
     // No sign-in server, no browser: said now, not after the wait.
-    auth.load_keys().await?;
+    tokio::select! {
+        biased;
+        why = &mut called_off => return Err(SignInError::Cancelled(why)),
+        keys = auth.load_keys() => keys?,
+    }
     let request = auth.begin();
     loopback.expect(request.state.clone());
     open_browser(request.url.as_str()).map_err(SignInError::Browser)?;
-    let code = loopback.code(wait).await?;
+    let code = tokio::select! {
+        biased;
+        why = &mut called_off => return Err(SignInError::Cancelled(why)),
+        code = loopback.code(wait) => code?,
+    };
     Ok(auth.exchange(&code, &request.pkce_verifier, &request.nonce).await?)
 }
 
@@ -140,7 +153,8 @@ mod tests {
         };
         let started = std::time::Instant::now();
         let opened = std::sync::atomic::AtomicBool::new(false);
-        let outcome = sign_in(&settings, |_| Ok(opened.store(true, std::sync::atomic::Ordering::SeqCst)), Duration::from_secs(300)).await;
+        let never = std::future::pending();
+        let outcome = sign_in(&settings, |_| Ok(opened.store(true, std::sync::atomic::Ordering::SeqCst)), Duration::from_secs(300), never).await;
         assert!(matches!(outcome, Err(SignInError::Auth(UserAuthError::Unreachable(_)))), "{outcome:?}");
         assert!(!opened.load(std::sync::atomic::Ordering::SeqCst), "no browser sent to a server that does not answer");
         assert!(started.elapsed() < Duration::from_secs(10), "said at once, not after the sign-in's wait");

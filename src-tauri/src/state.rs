@@ -34,9 +34,11 @@ pub struct AppState {
     pub dialogs: Option<Arc<dyn Dialogs>>,
     /// The sign-in waiting for the browser, if one is: its number and what ends it
     /// (`crate::commands::sign_in`). One at a time: a newer one, or Cancel, ends it.
-    pub pending_sign_in: Mutex<Option<(u64, tokio::sync::oneshot::Sender<()>)>>,
+    pub pending_sign_in: Mutex<Option<(u64, tokio::sync::oneshot::Sender<&'static str>)>>,
     /// Numbers the sign-ins, so that one that ends forgets itself and never a newer one.
     pub sign_ins: std::sync::atomic::AtomicU64,
+    /// Held by the settings change under way (`crate::settings_api`), which may wait on a dialog.
+    pub one_settings_change: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             dialogs: None,
             pending_sign_in: Mutex::new(None),
             sign_ins: std::sync::atomic::AtomicU64::new(0),
+            one_settings_change: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -83,21 +86,21 @@ impl AppState {
         self.forget_caller();
     }
 
-    /// Makes the sign-in numbered `number` the pending one, ending the one before it (a page reloaded
-    /// while its sign-in waited starts again, and the older listener must not wait on for 5 minutes).
-    /// Answers what ends this one.
-    pub fn begin_sign_in(&self) -> (u64, tokio::sync::oneshot::Receiver<()>) {
+    /// A new sign-in, made the pending one, ending the one before it (a page reloaded while its sign-in
+    /// waited starts again, and the older listener must not wait on for 5 minutes). It stops being the
+    /// pending one when dropped; [`PendingSignIn::called_off`] says when and why it is called off.
+    pub fn begin_sign_in(&self) -> PendingSignIn<'_> {
         let number = self.sign_ins.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        let (cancel, cancelled) = tokio::sync::oneshot::channel();
-        let older = self.pending_sign_in.lock().unwrap_or_else(|p| p.into_inner()).replace((number, cancel));
+        let (call_off, called_off) = tokio::sync::oneshot::channel();
+        let older = self.pending_sign_in.lock().unwrap_or_else(|p| p.into_inner()).replace((number, call_off));
         if let Some((_, older)) = older {
-            let _ = older.send(());
+            let _ = older.send("replaced by a newer sign-in");
         }
-        (number, cancelled)
+        PendingSignIn { state: self, number, called_off: Some(called_off) }
     }
 
     /// The sign-in numbered `number` is over: forgotten, unless a newer one has taken its place.
-    pub fn end_sign_in(&self, number: u64) {
+    fn end_sign_in(&self, number: u64) {
         let mut pending = self.pending_sign_in.lock().unwrap_or_else(|p| p.into_inner());
         if pending.as_ref().is_some_and(|(pending, _)| *pending == number) {
             *pending = None;
@@ -107,13 +110,39 @@ impl AppState {
     /// Ends the pending sign-in, if any (the page's Cancel). Whether there was one.
     pub fn cancel_sign_in(&self) -> bool {
         let pending = self.pending_sign_in.lock().unwrap_or_else(|p| p.into_inner()).take();
-        pending.is_some_and(|(_, cancel)| cancel.send(()).is_ok())
+        pending.is_some_and(|(_, cancel)| cancel.send("cancelled").is_ok())
     }
 
     /// Nobody is signed in any more: the next call is answered as before any sign-in.
     pub fn forget_caller(&self) {
         let environment = self.profile().environment;
         self.set_host(Arc::new(SignedOutHost { session: signed_out_session(environment) }));
+    }
+}
+
+/// A sign-in under way, from [`AppState::begin_sign_in`] until dropped.
+pub struct PendingSignIn<'a> {
+    state: &'a AppState,
+    number: u64,
+    called_off: Option<tokio::sync::oneshot::Receiver<&'static str>>,
+}
+
+impl PendingSignIn<'_> {
+    /// Resolves, with why, when the sign-in is called off (Cancel, or a newer sign-in); never otherwise.
+    pub fn called_off(&mut self) -> impl std::future::Future<Output = &'static str> + use<> {
+        let called_off = self.called_off.take();
+        async move {
+            match called_off {
+                Some(called_off) => called_off.await.unwrap_or("ended"),
+                None => std::future::pending().await,
+            }
+        }
+    }
+}
+
+impl Drop for PendingSignIn<'_> {
+    fn drop(&mut self) {
+        self.state.end_sign_in(self.number);
     }
 }
 
@@ -138,16 +167,25 @@ mod tests {
         let path = std::env::temp_dir().join("console-state-tests/profiles.toml");
         let sandbox = Profile::sandbox(&"http://127.0.0.1:8081/".parse().unwrap()).unwrap();
         let state = AppState::signed_out(Profiles::load(&path, sandbox).unwrap(), Keychain::memory_only("tests"), None);
-        let (first, mut first_ended) = state.begin_sign_in();
-        let (second, mut second_ended) = state.begin_sign_in();
-        assert_eq!(first_ended.try_recv(), Ok(()), "the newer sign-in ended the first");
+        let now = |future: &mut std::pin::Pin<Box<dyn std::future::Future<Output = &'static str>>>| {
+            let waker = std::task::Waker::noop();
+            match future.as_mut().poll(&mut std::task::Context::from_waker(waker)) {
+                std::task::Poll::Ready(why) => Some(why),
+                std::task::Poll::Pending => None,
+            }
+        };
+        let mut first = state.begin_sign_in();
+        let mut first_called_off: std::pin::Pin<Box<dyn std::future::Future<Output = &'static str>>> = Box::pin(first.called_off());
+        let mut second = state.begin_sign_in();
+        let mut second_called_off: std::pin::Pin<Box<dyn std::future::Future<Output = &'static str>>> = Box::pin(second.called_off());
+        assert_eq!(now(&mut first_called_off), Some("replaced by a newer sign-in"));
         // The first one, ending, leaves the second pending.
-        state.end_sign_in(first);
-        assert!(second_ended.try_recv().is_err(), "still waiting");
+        drop(first);
+        assert_eq!(now(&mut second_called_off), None, "still waiting");
         assert!(state.cancel_sign_in());
-        assert_eq!(second_ended.try_recv(), Ok(()), "Cancel ended the second");
+        assert_eq!(now(&mut second_called_off), Some("cancelled"));
         assert!(!state.cancel_sign_in(), "nothing left to cancel");
-        state.end_sign_in(second);
+        drop(second);
         assert!(state.pending_sign_in.lock().unwrap().is_none());
     }
 }

@@ -32,7 +32,7 @@ async fn signed_in(sandbox: &console_sandbox::Running, username: &'static str, a
         Ok(())
     };
     let sign_in = profile.sign_in(console_link::UpstreamTls::default());
-    let tokens = console_desktop::sign_in::sign_in(&sign_in, browser, Duration::from_secs(20)).await.expect("signed in");
+    let tokens = console_desktop::sign_in::sign_in(&sign_in, browser, Duration::from_secs(20), std::future::pending()).await.expect("signed in");
     (SignedInHost::open(service, profile, sign_in, keychain.clone(), tokens).expect("a console role"), keychain)
 }
 

@@ -37,7 +37,7 @@ async fn a_person_signs_in_through_the_system_browser_and_the_loopback() {
         });
         Ok(())
     };
-    let tokens = sign_in(&settings(&sandbox), browser, Duration::from_secs(20)).await.expect("signed in");
+    let tokens = sign_in(&settings(&sandbox), browser, Duration::from_secs(20), std::future::pending()).await.expect("signed in");
     let identity = tokens.identity.expect("an ID token");
     assert!(!identity.sub.is_empty());
     assert!(tokens.refresh_token.is_some(), "a refresh token, for the keychain");
@@ -50,8 +50,22 @@ async fn a_person_signs_in_through_the_system_browser_and_the_loopback() {
 #[tokio::test]
 async fn nobody_signing_in_times_out() {
     let sandbox = sandbox().await;
-    let result = sign_in(&settings(&sandbox), |_| Ok(()), Duration::from_millis(300)).await;
+    let result = sign_in(&settings(&sandbox), |_| Ok(()), Duration::from_millis(300), std::future::pending()).await;
     assert!(matches!(result, Err(SignInError::Callback(LoopbackError::TimedOut(_)))), "{result:?}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_sign_in_called_off_while_the_browser_is_out_ends_at_once_with_why() {
+    let sandbox = sandbox().await;
+    let started = std::time::Instant::now();
+    let called_off = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        "replaced by a newer sign-in"
+    };
+    let result = sign_in(&settings(&sandbox), |_| Ok(()), Duration::from_secs(300), called_off).await;
+    assert!(matches!(result, Err(SignInError::Cancelled("replaced by a newer sign-in"))), "{result:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "not after the sign-in's wait");
     sandbox.shutdown().await;
 }
 

@@ -261,6 +261,18 @@ async fn an_end_user_accepts_a_revised_document_and_the_keychain_keeps_the_sign_
     desktop.wait_testid("my-documents", Duration::from_secs(30)).await;
     assert_ne!(desktop.path().await, "/auth/login");
     desktop.screenshot("desktop-resumed").await;
+    // A sign-in over this one (a script in the page may ask): the one before ends, audited as a sign-out
+    // (and revoked upstream), rather than staying valid beside the new one.
+    std::fs::write(run.user_file(), "alice").unwrap();
+    desktop.js("window.__TAURI_INTERNALS__.invoke('sign_in');").await;
+    let replaced = |audit: &[serde_json::Value]| {
+        let sign_outs = audit.iter().filter(|l| l["userId"] == "usr-alice" && l["action"] == "session.sign_out" && l["status"] == 204).count();
+        let sign_ins = audit.iter().filter(|l| l["userId"] == "usr-alice" && l["action"] == "session.sign_in" && l["status"] == 200).count();
+        // Signed in by the browser, taken up again at this start, and now again.
+        (sign_outs == 1 && sign_ins == 3).then_some(())
+    };
+    console_e2e::wait_until("the earlier sign-in to end for the new one", WAIT, || async { replaced(&run.audit()) }).await;
+    desktop.wait_testid("my-documents", WAIT).await;
     // Signing out forgets it: started again, the sign-in screen.
     desktop.js("document.querySelector('[data-testid=sign-out]').click();").await;
     desktop.wait_testid("signed-out", WAIT).await;
@@ -270,5 +282,5 @@ async fn an_end_user_accepts_a_revised_document_and_the_keychain_keeps_the_sign_
     desktop.stop().await;
     let audit = run.audit();
     let out = audit.iter().filter(|l| l["userId"] == "usr-alice" && l["action"] == "session.sign_out" && l["status"] == 204).count();
-    assert_eq!(out, 1, "the sign-out is audited: {audit:?}");
+    assert_eq!(out, 2, "the sign-in replaced, then the sign-out, audited: {audit:?}");
 }
