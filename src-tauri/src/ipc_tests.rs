@@ -214,7 +214,7 @@ fn a_secret_is_imported_from_the_file_the_person_chooses_after_they_confirm_wher
 
     // Readable by its owner only: the person is shown the file and where the key will be used, and confirms.
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    assert_eq!(import("d1Key", None), (200, json!({ "imported": true, "persistent": false })), "kept for this run only: the tests have no keychain");
+    assert_eq!(import("d1Key", None), (200, json!({ "imported": true, "persistent": false, "nextSignIn": false })), "kept for this run only: the tests have no keychain");
     let question = asked();
     assert!(question.contains(&format!("Import {} as the D1 signing key of the profile staging?", key.display())), "{question}");
     assert!(question.contains("https://api.bank.example/authz/v1"), "{question}");
@@ -290,16 +290,21 @@ fn the_d1_client_certificate_and_its_key_are_imported_from_two_files_and_must_be
     // The pair: both files named in the confirmation, with where the certificate is shown.
     std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
     pick(&[&cert_path, &key_path]);
-    assert_eq!(import("d1ClientCertificate"), (200, json!({ "imported": true, "persistent": false })));
+    assert_eq!(import("d1ClientCertificate"), (200, json!({ "imported": true, "persistent": false, "nextSignIn": false })));
     let asked = std::fs::read_to_string(dialogs.join("asked.log")).unwrap();
     assert!(asked.contains("Choose the private key of the D1 client certificate of staging"), "{asked}");
     assert!(asked.contains(&format!("Import {cert_path} and its key {key_path} as the D1 client certificate")), "{asked}");
     assert!(asked.contains("D1 at https://api.bank.example/authz/v1"), "{asked}");
+    // What the person compares with what the bank gave them: the certificate's SHA-256 fingerprint.
+    use sha2::Digest;
+    let fingerprint: Vec<String> = sha2::Sha256::digest(cert.der()).iter().map(|b| format!("{b:02X}")).collect();
+    assert!(asked.contains(&format!("SHA-256 fingerprint:\n{}", fingerprint.join(":"))), "{asked}");
+    assert!(asked.contains("Import a certificate"), "{asked}");
     assert!(kept(crate::profile::SecretKind::D1ClientCertificate));
 
     // The bank's CA: certificates only, public, trusted by every server of the profile.
     pick(&[&write("bank-ca.pem", &cert.pem(), 0o644)]);
-    assert_eq!(import("caBundle"), (200, json!({ "imported": true, "persistent": false })));
+    assert_eq!(import("caBundle"), (200, json!({ "imported": true, "persistent": false, "nextSignIn": false })));
     let asked = std::fs::read_to_string(dialogs.join("asked.log")).unwrap();
     assert!(asked.contains("every server of the profile (api.bank.example)"), "{asked}");
     assert!(kept(crate::profile::SecretKind::CaBundle));
@@ -320,7 +325,8 @@ fn a_new_sign_in_server_is_confirmed_in_the_apps_own_dialog_before_it_is_saved()
     std::fs::write(dialogs.join("refuse"), "").unwrap();
     let (status, problem) = put(&staging());
     assert_eq!((status, problem["field"].as_str()), (400, Some("authBase")), "{problem}");
-    assert!(asked().contains("Sign people in at https://api.bank.example/auth in the profile staging?"), "{}", asked());
+    assert!(asked().contains("Sign people in at api.bank.example in the profile staging?"), "{}", asked());
+    assert!(asked().contains("Server: api.bank.example\nAddress: https://api.bank.example/auth"), "{}", asked());
     assert_eq!(saved(), None);
     std::fs::remove_file(dialogs.join("refuse")).unwrap();
 
@@ -338,6 +344,16 @@ fn a_new_sign_in_server_is_confirmed_in_the_apps_own_dialog_before_it_is_saved()
     std::fs::write(dialogs.join("refuse"), "").unwrap();
     assert_eq!(put(&elsewhere).0, 400);
     assert!(asked().contains("https://login.elsewhere.example/auth"), "{}", asked());
+    assert_eq!(saved(), Some(edited.clone()));
+    std::fs::remove_file(dialogs.join("refuse")).unwrap();
+
+    // One change at a time: while one waits on its dialog, another is refused rather than stacked.
+    let state = app.state::<AppState>();
+    let waiting = state.one_settings_change.try_lock().unwrap();
+    let (status, problem) = put(&elsewhere);
+    assert_eq!(status, 409, "{problem}");
+    assert!(problem["message"].as_str().unwrap().contains("waiting for you in a dialog"), "{problem}");
+    drop(waiting);
     assert_eq!(saved(), Some(edited));
 }
 

@@ -172,7 +172,8 @@ impl Profile {
         let urls: Vec<(&str, &str)> = urls.into_iter().map(|(name, url)| (name, url.as_str())).collect();
         let bound = serde_json::json!([self.environment.as_str(), urls, ids, self.auth_audience, self.roles]);
         let digest = Sha256::digest(bound.to_string().as_bytes());
-        let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        // 128 bits: a profile sent elsewhere must not be searchable for one that shares the scope.
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
         format!("{}:{hex}", self.name)
     }
 
@@ -200,16 +201,27 @@ impl Profile {
         if let Err(e) = console_api::validate::ISSUER_ID.check(&self.issuer_id) {
             return invalid("issuerId", e.message);
         }
+        // The JWT header's `kid`: no rule in the contract, but nothing a registered id would hold.
+        if self.kid.len() > 128 || !self.kid.chars().all(|c| c.is_ascii_graphic()) {
+            return invalid("kid", "The key id is 1 to 128 visible characters, without spaces, as registered with D1.".into());
+        }
+        // It stands in every MasCustomers path (the link checks the same rule when it starts).
+        if let Err(e) = console_api::mas_client::ORG_ID.check(&self.mas_org) {
+            return invalid("masOrg", format!("The MasStack organisation: {}", e.message));
+        }
         for (name, url) in self.urls() {
             let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
             let allowed = match self.environment {
-                // The sandbox runs on this machine.
-                Environment::Sandbox => url.scheme() == "http" && local || url.scheme() == "https",
+                // The sandbox runs on this machine: a profile labelled Sandbox never reaches a real bank.
+                Environment::Sandbox => local && matches!(url.scheme(), "http" | "https"),
                 _ => url.scheme() == "https",
             };
-            if !allowed || url.cannot_be_a_base() || !url.username().is_empty() || url.password().is_some() {
-                let rule = if self.environment == Environment::Sandbox { "https://, or http:// on this machine" } else { "https://" };
-                return invalid("urls", format!("The {name} ({url}) must be {rule}, without a user name or password."));
+            // No query or fragment either: the sign-in server's confirmation shows the address whole, and
+            // `https://evil.example/#https://login.bank.example` must not read as the bank's.
+            let extra = url.query().is_some() || url.fragment().is_some();
+            if !allowed || extra || url.cannot_be_a_base() || !url.username().is_empty() || url.password().is_some() {
+                let rule = if self.environment == Environment::Sandbox { "on this machine (127.0.0.1 or localhost)" } else { "https://" };
+                return invalid("urls", format!("The {name} ({url}) must be {rule}, without a user name, password, query or fragment."));
             }
         }
         Ok(())
@@ -374,12 +386,23 @@ mod tests {
         let mut p = sandbox();
         p.consents_base = url::Url::parse("http://evil.example/consents").unwrap();
         assert!(p.check().is_err(), "plain http to another machine, even for the sandbox");
+        p.consents_base = url::Url::parse("https://api.bank.example/consents").unwrap();
+        assert!(p.check().is_err(), "a profile labelled Sandbox stays on this machine");
+        let mut p = staging();
+        p.auth_base = url::Url::parse("https://evil.example/auth#https://login.bank.example/auth").unwrap();
+        assert!(p.check().is_err(), "a fragment could pass for the bank's address");
         let mut p = staging();
         p.name = "../x".into();
         assert!(matches!(p.check(), Err(ProfileError::Invalid { field: "name", .. })));
         let mut p = staging();
         p.issuer_id = "short".into();
         assert!(matches!(p.check(), Err(ProfileError::Invalid { field: "issuerId", .. })));
+        let mut p = staging();
+        p.kid = "key id".into();
+        assert!(matches!(p.check(), Err(ProfileError::Invalid { field: "kid", .. })));
+        let mut p = staging();
+        p.mas_org = "tel/co".into();
+        assert!(matches!(p.check(), Err(ProfileError::Invalid { field: "masOrg", .. })));
     }
 
     #[test]

@@ -43,13 +43,24 @@ impl ChosenFile {
         use std::os::unix::fs::MetadataExt;
         let shown = path.display().to_string();
         let metadata = std::fs::symlink_metadata(path).map_err(|_| format!("{shown} cannot be read (is the path right?)."))?;
+        if metadata.is_symlink() {
+            let to = std::fs::read_link(path).map(|to| to.display().to_string()).unwrap_or_default();
+            return Err(format!("{shown} is a symbolic link (to {to}): choose the file it points to."));
+        }
         if !metadata.is_file() {
             return Err(format!("{shown} is not a regular file."));
         }
         let mut text = String::new();
         let file = std::fs::File::open(path).map_err(|_| format!("{shown} cannot be read."))?;
+        // The file opened is the one looked at, not another put in its place meanwhile.
+        let opened = file.metadata().map_err(|_| format!("{shown} cannot be read."))?;
+        if (opened.dev(), opened.ino()) != (metadata.dev(), metadata.ino()) {
+            return Err(format!("{shown} changed while it was being read: choose it again."));
+        }
         // Bounded whatever the file claims to be.
-        file.take(MAX_SECRET_FILE + 1).read_to_string(&mut text).map_err(|_| format!("{shown} is not a text file."))?;
+        file.take(MAX_SECRET_FILE + 1).read_to_string(&mut text).map_err(|_| {
+            format!("{shown} is not a text (PEM) file. A PKCS#12 (.p12, .pfx) or DER (.der, .cer) file is converted to PEM first, for example: openssl pkcs12 -in bank.p12 -out bank.pem -nodes, then chmod 600 bank.pem.")
+        })?;
         if text.len() as u64 > MAX_SECRET_FILE {
             return Err(format!("{shown} is larger than a key, certificate or secret file."));
         }
@@ -177,7 +188,11 @@ async fn audited(state: &AppState, route: &Route<'_>, change: impl std::future::
     let cid = console_link::correlation::new_correlation_id();
     let scope = || crate::service_host::desktop_scope(&cid);
     scope().within(|| log.attempt(&user, &role, action, &target, cid.as_str())).map_err(|e| unwritable(action, &e.to_string()))?;
-    let outcome = change.await;
+    // One change at a time: a script cannot stack the app's dialogs for the person to click through.
+    let outcome = match state.one_settings_change.try_lock() {
+        Ok(_one) => change.await,
+        Err(_) => Err(ApiProblem::new(409, ProblemKind::InvalidInput, "Another change of the settings is waiting for you in a dialog: finish it first.")),
+    };
     scope().within(|| match &outcome {
         Ok(Changed::Done(answered)) => log.record(&user, &role, action, &target, cid.as_str(), answered.status),
         Ok(Changed::NothingImported) => {
@@ -194,7 +209,7 @@ async fn audited(state: &AppState, route: &Route<'_>, change: impl std::future::
 /// 503: the audit log cannot take a change's line, so the change was not made.
 fn unwritable(action: &str, why: &str) -> ApiProblem {
     tracing::error!(action, "refused: the audit log cannot be written: {why}");
-    ApiProblem::new(503, ProblemKind::Internal, "The app cannot write its audit log, so nothing was changed. Check the disk of the app's data folder.")
+    ApiProblem::new(503, ProblemKind::Internal, "The app cannot write its audit log, so nothing was changed. Check that the app's data folder can be written, then start the app again.")
 }
 
 /// A 200 with `value` as its JSON body.
@@ -270,30 +285,29 @@ async fn save(state: &AppState, dialogs: &dyn Dialogs, name: &str, body: &str) -
         profiles.save(profile.clone()).map_err(problem)?;
     }
     tracing::info!(profile = %profile.name, "desktop profile saved");
-    // Secrets are kept under the profile's addresses and role mapping (Profile::keychain_scope): an edit
-    // that changes them finds none of the old ones, which can never go to a new server. Removed here too,
-    // as they will not be used again.
-    let cleared = before.is_some_and(|before| {
-        let changed = before.keychain_scope() != profile.keychain_scope();
-        if changed {
-            forget_secrets(state, &before.keychain_scope());
-        }
-        changed
-    });
-    // The active profile edited: the next sign-in uses the new settings; whoever is signed in is signed out.
+    // The active profile edited: the next sign-in uses the new settings; whoever is signed in is signed out
+    // first, their refresh token revoked with the settings it was issued under (the CA bundle included).
     if state.profile().name == profile.name {
         crate::commands::sign_out(state).await;
         state.switch_to(profile.clone());
     }
-    ok(&serde_json::json!({ "profile": profile, "secretsCleared": cleared }))
+    // Secrets are kept under the profile's addresses and role mapping (Profile::keychain_scope): an edit
+    // that changes them finds none of the old ones, which can never go to a new server. Removed here too,
+    // as they will not be used again.
+    let old_scope = before.map(|before| before.keychain_scope()).filter(|old| *old != profile.keychain_scope());
+    if let Some(old_scope) = &old_scope {
+        forget_secrets(state, old_scope);
+    }
+    ok(&serde_json::json!({ "profile": profile, "secretsCleared": old_scope.is_some() }))
 }
 
 /// Asks the person, in the app's own dialog (outside the page, which a script could drive), whether people
 /// are to sign in at the profile's sign-in server: whoever signs in types their password there.
 async fn confirm_sign_in_server(dialogs: &dyn Dialogs, profile: &Profile) -> bool {
+    let host = profile.auth_base.host_str().unwrap_or_default();
     let question = format!(
-        "Sign people in at {} in the profile {}?\n\nEveryone who signs in with this profile will type their password there. Continue only if it is the address your bank gave you.",
-        profile.auth_base, profile.name
+        "Sign people in at {host} in the profile {}?\n\nServer: {host}\nAddress: {}\n\nEveryone who signs in with this profile will type their password there. Continue only if it is the address your bank gave you.",
+        profile.name, profile.auth_base
     );
     dialogs.confirm("A sign-in server", &question, "Use this server").await
 }
@@ -356,11 +370,13 @@ async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str,
         return Ok(Changed::NothingImported);
     };
     let question = format!(
-        "Import {shown} as the {} of the profile {name}?\n\nThe app will use it with {}.",
+        "Import {shown} as the {} of the profile {name}?\n\nThe app will use it with {}.{}",
         kind.label(),
-        sent_to(&target, kind)
+        sent_to(&target, kind),
+        crate::upstream_tls::fingerprints_said(kind, &checked)
     );
-    if !dialogs.confirm("Import a secret", &question, "Import").await {
+    let title = if matches!(kind, SecretKind::D1ClientCertificate | SecretKind::CaBundle) { "Import a certificate" } else { "Import a secret" };
+    if !dialogs.confirm(title, &question, "Import").await {
         return Ok(Changed::NothingImported);
     }
     // The dialogs took their time: the secret goes only to the profile the person confirmed it for.
@@ -372,7 +388,9 @@ async fn import(state: &AppState, dialogs: &dyn Dialogs, name: &str, kind: &str,
     blocking(move || keychain.set(&entry, &checked)).await?.map_err(|e| ApiProblem::new(500, ProblemKind::Internal, e.to_string()))?;
     tracing::info!(profile = %name, secret = kind.label(), "desktop secret imported");
     // Without a keychain it lasts for this run only, which the page says.
-    ok(&serde_json::json!({ "imported": true, "persistent": state.keychain.status().persistent })).map(Changed::Done)
+    // The active profile's service was built at sign-in: what is imported now is used from the next one.
+    let in_use = state.profile().name == name && state.host().as_signed_in().is_some();
+    ok(&serde_json::json!({ "imported": true, "persistent": state.keychain.status().persistent, "nextSignIn": in_use })).map(Changed::Done)
 }
 
 /// The file the person chooses for `kind` (for a client certificate without its key in it, the key's file

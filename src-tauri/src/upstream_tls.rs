@@ -25,6 +25,11 @@ fn blocks(text: &str, shown: &str) -> Result<Vec<pem::Pem>, String> {
     Ok(blocks)
 }
 
+/// Whether a key block is encrypted the old way (`Proc-Type: 4,ENCRYPTED` in a PKCS#1 or SEC1 block).
+fn legacy_encrypted(block: &pem::Pem) -> bool {
+    block.headers().get("Proc-Type").is_some_and(|value| value.contains("ENCRYPTED"))
+}
+
 fn encrypted(shown: &str) -> String {
     format!("{shown} holds an encrypted key: the app cannot ask for its passphrase. Give it unencrypted (openssl pkey -in … -out …), kept in a file only you can read.")
 }
@@ -50,6 +55,9 @@ impl CertificateFile {
             match block.tag() {
                 "CERTIFICATE" => certificates.push(block),
                 label if KEY_LABELS.contains(&label) => {
+                    if legacy_encrypted(&block) {
+                        return Err(encrypted(shown));
+                    }
                     if key.replace(block).is_some() {
                         return Err(format!("{shown} holds two private keys: give the certificate's own alone."));
                     }
@@ -57,8 +65,11 @@ impl CertificateFile {
                 // What `openssl ecparam -genkey` writes before the key.
                 "EC PARAMETERS" => {}
                 "ENCRYPTED PRIVATE KEY" => return Err(encrypted(shown)),
-                other => return Err(format!("{shown} holds a {} block, where a certificate and its key were expected.", other.to_lowercase())),
+                other => return Err(format!("{shown} holds a block labelled {other}, where a certificate and its key were expected.")),
             }
+        }
+        if certificates.is_empty() && key.is_some() {
+            return Err(format!("{shown} holds a private key but no certificate: choose the certificate first, and the app asks for its key next."));
         }
         if certificates.is_empty() {
             return Err(format!("{shown} holds no certificate (-----BEGIN CERTIFICATE-----)."));
@@ -77,6 +88,7 @@ pub fn key_file(text: &str, shown: &str) -> Result<pem::Pem, String> {
     let mut key = None;
     for block in blocks(text, shown)? {
         match block.tag() {
+            label if KEY_LABELS.contains(&label) && legacy_encrypted(&block) => return Err(encrypted(shown)),
             label if KEY_LABELS.contains(&label) && key.is_none() => key = Some(block),
             "EC PARAMETERS" => {}
             "ENCRYPTED PRIVATE KEY" => return Err(encrypted(shown)),
@@ -104,7 +116,7 @@ pub fn client_identity(file: CertificateFile, separate_key: Option<pem::Pem>) ->
 pub fn ca_bundle(text: &str, shown: &str) -> Result<Vec<u8>, String> {
     let certificates = blocks(text, shown)?;
     if let Some(other) = certificates.iter().find(|b| b.tag() != "CERTIFICATE") {
-        return Err(format!("{shown} holds a {} block: a CA bundle holds certificates alone.", other.tag().to_lowercase()));
+        return Err(format!("{shown} holds a block labelled {}: a CA bundle holds certificates alone.", other.tag()));
     }
     let bundle = pem::encode_many(&certificates).into_bytes();
     let tls = UpstreamTls { client_identity_pem: None, ca_bundle_pem: Some(bundle) };
@@ -146,6 +158,32 @@ pub async fn sign_in_settings(keychain: &Arc<Keychain>, profile: &Profile) -> cr
         }
     };
     profile.sign_in(UpstreamTls { client_identity_pem: None, ca_bundle_pem: ca_bundle })
+}
+
+/// The SHA-256 fingerprints of what is about to be imported, for the confirmation: what the person
+/// compares with what the bank gave them (the client certificate's own, then each CA's). Empty for a
+/// secret that is not a certificate.
+pub fn fingerprints_said(kind: SecretKind, checked: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    if !matches!(kind, SecretKind::D1ClientCertificate | SecretKind::CaBundle) {
+        return String::new();
+    }
+    let certificates: Vec<pem::Pem> = pem::parse_many(checked).unwrap_or_default().into_iter().filter(|b| b.tag() == "CERTIFICATE").collect();
+    let shown: Vec<&pem::Pem> = match kind {
+        SecretKind::D1ClientCertificate => certificates.iter().take(1).collect(),
+        _ => certificates.iter().take(5).collect(),
+    };
+    let mut said = String::from("\n\nSHA-256 fingerprint");
+    said.push_str(if shown.len() == 1 { ":" } else { "s:" });
+    for certificate in &shown {
+        let digest = Sha256::digest(certificate.contents());
+        said.push_str("\n");
+        said.push_str(&digest.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":"));
+    }
+    if certificates.len() > shown.len() && kind == SecretKind::CaBundle {
+        said.push_str(&format!("\nand {} more", certificates.len() - shown.len()));
+    }
+    said
 }
 
 /// Where a profile's TLS file is used, in the words of the import's confirmation.

@@ -90,6 +90,10 @@ function checkProfile(values) {
       problem('sandbox is the built-in profile: choose another name.');
     } else if (field.key === 'issuerId' && !/^[\x21-\x7e]{10}$/.test(text.replace(/[/?#%]/g, ' '))) {
       problem("The issuer id is exactly 10 visible characters, other than '/', '?', '#' and '%'.");
+    } else if (field.key === 'kid' && !/^[\x21-\x7e]{1,128}$/.test(text)) {
+      problem('The key id is 1 to 128 visible characters, without spaces, as registered with D1.');
+    } else if (field.key === 'masOrg' && !/^[A-Za-z0-9_-]{1,64}$/.test(text)) {
+      problem('The MasStack organisation is 1 to 64 letters, digits, _ or - (it stands in every MasCustomers path).');
     } else if (field.url) {
       const fault = urlFault(text, strict);
       if (fault) problem(`The ${field.label} ${fault}`);
@@ -330,9 +334,10 @@ function importForm(screen, name) {
       const answer = await desktopApi('POST', `${profilePath(name)}/secrets/${kind.value}/import`);
       if (answer.imported) {
         const lasting = answer.persistent ? '' : ' for this run only: there is no keychain to keep it in';
+        const from = answer.nextSignIn ? ' It is used from your next sign-in.' : '';
         // Said once the list shows the import, so that what the status says is on screen.
         await refresh(screen);
-        say(screen, `Imported the ${secret.label} of ${name}${lasting}.`);
+        say(screen, `Imported the ${secret.label} of ${name}${lasting}.${from}`);
         screen.status.focus();
       } else {
         say(screen, `Nothing was imported: no file was chosen, or the import was cancelled.`);

@@ -666,6 +666,7 @@ assert.deepEqual(fields({ ...good, consentsBase: 'api.example/consents', authBas
 assert.deepEqual(fields({ ...good, name: '../x', kid: ' ', 'roles.claim': '' }), ['name', 'kid', 'roles.claim']);
 assert.deepEqual(fields({ ...good, name: 'sandbox' }), ['name']);
 assert.deepEqual(fields({ ...good, issuerId: 'SHORT' }), ['issuerId']);
+assert.deepEqual(fields({ ...good, kid: 'key id', masOrg: 'tel/co' }), ['kid', 'masOrg']);
 assert.deepEqual(fields({ ...good, issuerId: 'BANK/ISSUE' }), ['issuerId']);
 assert.equal(problemPlace({ status: 400, field: 'roles.claim', message: 'x' }), 'roles.claim');
 assert.equal(problemPlace({ status: 400, field: 'urls', message: 'x' }), null);
