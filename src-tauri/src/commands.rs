@@ -137,17 +137,25 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
             return Err(problem);
         }
     };
-    if let Some(refresh) = refresh {
-        keep_refresh_token(&state.keychain, &profile.keychain_scope(), &host.user_id().await, &refresh).await;
-    }
-    let before = state.host();
-    state.set_host(Arc::new(host));
     // Signed in over a sign-in (the page may ask again; another person at the same desk): the one before
-    // ends, audited as a sign-out, and upstream, so that none of its refresh tokens stays valid.
-    if let Some(token) = match before.as_signed_in() {
+    // ends first, audited as a sign-out, so that no renewal of it can write its token over the new one's
+    // in the keychain; it is revoked upstream once the new one stands.
+    let replaced = match state.host().as_signed_in() {
         Some(signed_in) => signed_in.end_for_sign_out().await,
         None => None,
-    } {
+    };
+    if let Some(refresh) = &refresh {
+        keep_refresh_token(&state.keychain, &profile.keychain_scope(), &host.user_id().await, refresh).await;
+    }
+    // Checked again with nothing awaited before the host is set: a switch meanwhile wins.
+    if state.profile() != profile {
+        discard(refresh, settings.clone()).await;
+        discard(replaced, settings).await;
+        crate::service_host::audit_sign_in_failed(host.service(), 409, "the environment changed during the sign-in");
+        return Err(ApiProblem::new(409, ProblemKind::InvalidInput, "The environment changed during the sign-in. Sign in again."));
+    }
+    state.set_host(Arc::new(host));
+    if let Some(token) = replaced {
         if let Err(e) = crate::sign_in::revoke(&settings, &token).await {
             tracing::warn!("the sign-in replaced by a new one was not revoked upstream: {e}");
         }
@@ -156,7 +164,8 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
 }
 
 /// Ends the sign-in that waits for the browser, if one does (its listener stops; the page's `sign_in`
-/// call answers that it was cancelled). Whether one did.
+/// call answers that it was cancelled). Whether one did: once the browser is back, the sign-in finishes
+/// and Cancel is too late.
 #[tauri::command]
 pub fn cancel_sign_in(state: State<'_, AppState>) -> bool {
     state.cancel_sign_in()

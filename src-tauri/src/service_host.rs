@@ -178,6 +178,11 @@ impl SignedInHost {
         })
     }
 
+    /// The service it answers with.
+    pub fn service(&self) -> &ServiceState {
+        &self.service
+    }
+
     /// Who signed in (the authorization server's id).
     pub async fn user_id(&self) -> String {
         self.session.lock().await.user.id.clone()

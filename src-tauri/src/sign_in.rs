@@ -76,7 +76,7 @@ pub async fn sign_in(
     wait: Duration,
     called_off: impl std::future::Future<Output = &'static str>,
 ) -> Result<UserTokens, SignInError> {
-    let mut called_off = std::pin::pin!(called_off);
+    let mut called_off = Box::pin(called_off);
     let mut loopback = Loopback::start(&single_use_path()).await.map_err(|e| SignInError::Listen(e.to_string()))?;
     let auth = UserAuth::with_tls(
         UserAuthConfig {
@@ -105,6 +105,8 @@ pub async fn sign_in(
         why = &mut called_off => return Err(SignInError::Cancelled(why)),
         code = loopback.code(wait) => code?,
     };
+    // Too late to call it off: whoever tries is told so (their message finds nobody listening).
+    drop(called_off);
     Ok(auth.exchange(&code, &request.pkce_verifier, &request.nonce).await?)
 }
 

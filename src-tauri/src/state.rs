@@ -32,8 +32,9 @@ pub struct AppState {
     pub resumed: tokio::sync::OnceCell<()>,
     /// The dialogs the app opens, when not the desktop's own ([`crate::dialogs::for_app`]): tests' scripts.
     pub dialogs: Option<Arc<dyn Dialogs>>,
-    /// The sign-in waiting for the browser, if one is: its number and what ends it
-    /// (`crate::commands::sign_in`). One at a time: a newer one, or Cancel, ends it.
+    /// The sign-in under way, if one is: its number and what calls it off (`crate::commands::sign_in`).
+    /// One at a time: a newer one, or Cancel, calls it off until the browser is back; after that it
+    /// finishes, and the message finds nobody listening.
     pub pending_sign_in: Mutex<Option<(u64, tokio::sync::oneshot::Sender<&'static str>)>>,
     /// Numbers the sign-ins, so that one that ends forgets itself and never a newer one.
     pub sign_ins: std::sync::atomic::AtomicU64,
@@ -187,5 +188,12 @@ mod tests {
         assert!(!state.cancel_sign_in(), "nothing left to cancel");
         drop(second);
         assert!(state.pending_sign_in.lock().unwrap().is_none());
+        // One that ends on its own forgets itself; one whose call-off is gone (the browser is back)
+        // cannot be cancelled any more.
+        drop(state.begin_sign_in());
+        assert!(state.pending_sign_in.lock().unwrap().is_none(), "forgotten when it ends");
+        let mut third = state.begin_sign_in();
+        drop(third.called_off());
+        assert!(!state.cancel_sign_in(), "too late to cancel");
     }
 }

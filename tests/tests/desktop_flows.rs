@@ -272,7 +272,10 @@ async fn an_end_user_accepts_a_revised_document_and_the_keychain_keeps_the_sign_
         (sign_outs == 1 && sign_ins == 3).then_some(())
     };
     console_e2e::wait_until("the earlier sign-in to end for the new one", WAIT, || async { replaced(&run.audit()) }).await;
+    // The new sign-in answers: the page, loaded again, is alice's documents.
+    desktop.js("location.reload();").await;
     desktop.wait_testid("my-documents", WAIT).await;
+    assert_ne!(desktop.path().await, "/auth/login");
     // Signing out forgets it: started again, the sign-in screen.
     desktop.js("document.querySelector('[data-testid=sign-out]').click();").await;
     desktop.wait_testid("signed-out", WAIT).await;
