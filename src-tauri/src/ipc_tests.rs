@@ -173,21 +173,27 @@ fn a_profile_without_its_secrets_refuses_sign_in_before_any_browser_opens() {
     assert!(problem["message"].as_str().unwrap().contains("D1 signing key of the staging profile"), "{problem}");
 }
 
+/// The import route of `kind` for the `staging` profile, with `body`: its status and JSON answer.
+fn import_into_staging(window: &WebviewWindow<MockRuntime>, kind: &str, body: Option<&str>) -> (u64, Value) {
+    let path = format!("/api/desktop/profiles/staging/secrets/{kind}/import");
+    let answer = invoke(window, "api", json!({ "call": { "method": "POST", "path": path, "body": body } })).unwrap();
+    let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    (answer["status"].as_u64().unwrap(), body)
+}
+
+/// Whether the keychain holds `kind` for the `staging` profile as it is now.
+fn kept_for_staging(app: &tauri::App<MockRuntime>, kind: crate::profile::SecretKind) -> bool {
+    let state = app.state::<AppState>();
+    let scope = state.profiles.lock().unwrap().get("staging").unwrap().keychain_scope();
+    state.keychain.get(&kind.entry(&scope)).unwrap().is_some()
+}
+
 #[test]
 fn a_secret_is_imported_from_the_file_the_person_chooses_after_they_confirm_where_it_goes() {
     let (app, window, dialogs) = mock_window_with_dialogs();
     save_staging(&window);
-    let import = |kind: &str, body: Option<&str>| {
-        let path = format!("/api/desktop/profiles/staging/secrets/{kind}/import");
-        let answer = invoke(&window, "api", json!({ "call": { "method": "POST", "path": path, "body": body } })).unwrap();
-        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
-        (answer["status"].as_u64().unwrap(), body)
-    };
-    let kept = |kind: crate::profile::SecretKind| {
-        let state = app.state::<AppState>();
-        let scope = state.profiles.lock().unwrap().get("staging").unwrap().keychain_scope();
-        state.keychain.get(&kind.entry(&scope)).unwrap().is_some()
-    };
+    let import = |kind: &str, body: Option<&str>| import_into_staging(&window, kind, body);
+    let kept = |kind: crate::profile::SecretKind| kept_for_staging(&app, kind);
     let pick = |path: &std::path::Path| std::fs::write(dialogs.join("pick"), path.display().to_string()).unwrap();
     let asked = || std::fs::read_to_string(dialogs.join("asked.log")).unwrap_or_default();
 
@@ -250,17 +256,8 @@ fn the_d1_client_certificate_and_its_key_are_imported_from_two_files_and_must_be
     use std::os::unix::fs::PermissionsExt;
     let (app, window, dialogs) = mock_window_with_dialogs();
     save_staging(&window);
-    let import = |kind: &str| {
-        let path = format!("/api/desktop/profiles/staging/secrets/{kind}/import");
-        let answer = invoke(&window, "api", json!({ "call": { "method": "POST", "path": path } })).unwrap();
-        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
-        (answer["status"].as_u64().unwrap(), body)
-    };
-    let kept = |kind: crate::profile::SecretKind| {
-        let state = app.state::<AppState>();
-        let scope = state.profiles.lock().unwrap().get("staging").unwrap().keychain_scope();
-        state.keychain.get(&kind.entry(&scope)).unwrap().is_some()
-    };
+    let import = |kind: &str| import_into_staging(&window, kind, None);
+    let kept = |kind: crate::profile::SecretKind| kept_for_staging(&app, kind);
     let write = |name: &str, text: &str, mode: u32| {
         let path = dialogs.join(name);
         std::fs::write(&path, text).unwrap();
@@ -352,7 +349,7 @@ fn a_new_sign_in_server_is_confirmed_in_the_apps_own_dialog_before_it_is_saved()
     let waiting = state.one_settings_change.try_lock().unwrap();
     let (status, problem) = put(&elsewhere);
     assert_eq!(status, 409, "{problem}");
-    assert!(problem["message"].as_str().unwrap().contains("waiting for you in a dialog"), "{problem}");
+    assert!(problem["message"].as_str().unwrap().contains("under way"), "{problem}");
     drop(waiting);
     assert_eq!(saved(), Some(edited));
 }

@@ -191,7 +191,7 @@ async fn audited(state: &AppState, route: &Route<'_>, change: impl std::future::
     // One change at a time: a script cannot stack the app's dialogs for the person to click through.
     let outcome = match state.one_settings_change.try_lock() {
         Ok(_one) => change.await,
-        Err(_) => Err(ApiProblem::new(409, ProblemKind::InvalidInput, "Another change of the settings is waiting for you in a dialog: finish it first.")),
+        Err(_) => Err(ApiProblem::new(409, ProblemKind::InvalidInput, "Another change of the settings is under way, perhaps waiting for you in a dialog: finish it first.")),
     };
     scope().within(|| match &outcome {
         Ok(Changed::Done(answered)) => log.record(&user, &role, action, &target, cid.as_str(), answered.status),

@@ -146,12 +146,9 @@ pub fn for_profile(keychain: &Keychain, profile: &Profile) -> Result<(UpstreamTl
 /// public roots alone (logged): a private sign-in server then fails as untrusted, which the page says.
 pub async fn sign_in_settings(keychain: &Arc<Keychain>, profile: &Profile) -> crate::sign_in::SignInSettings {
     let (keychain, entry) = (keychain.clone(), SecretKind::CaBundle.entry(&profile.keychain_scope()));
-    let ca_bundle = match tauri::async_runtime::spawn_blocking(move || keychain.get(&entry)).await {
-        Ok(Ok(bundle)) => bundle,
-        Ok(Err(e)) => {
-            tracing::warn!("the profile's CA bundle could not be read: {e}");
-            None
-        }
+    let read = tauri::async_runtime::spawn_blocking(move || keychain.get(&entry)).await;
+    let ca_bundle = match read.map_err(|e| e.to_string()).and_then(|got| got.map_err(|e| e.to_string())) {
+        Ok(bundle) => bundle,
         Err(e) => {
             tracing::warn!("the profile's CA bundle could not be read: {e}");
             None
@@ -161,7 +158,7 @@ pub async fn sign_in_settings(keychain: &Arc<Keychain>, profile: &Profile) -> cr
 }
 
 /// The SHA-256 fingerprints of what is about to be imported, for the confirmation: what the person
-/// compares with what the bank gave them (the client certificate's own, then each CA's). Empty for a
+/// compares with what the bank gave them (the client certificate's own, or each CA's). Empty for a
 /// secret that is not a certificate.
 pub fn fingerprints_said(kind: SecretKind, checked: &[u8]) -> String {
     use sha2::{Digest, Sha256};
@@ -169,9 +166,10 @@ pub fn fingerprints_said(kind: SecretKind, checked: &[u8]) -> String {
         return String::new();
     }
     let certificates: Vec<pem::Pem> = pem::parse_many(checked).unwrap_or_default().into_iter().filter(|b| b.tag() == "CERTIFICATE").collect();
+    // The client certificate's own (its chain's CAs are not trusted by it); every CA of a bundle.
     let shown: Vec<&pem::Pem> = match kind {
         SecretKind::D1ClientCertificate => certificates.iter().take(1).collect(),
-        _ => certificates.iter().take(5).collect(),
+        _ => certificates.iter().collect(),
     };
     let mut said = String::from("\n\nSHA-256 fingerprint");
     said.push_str(if shown.len() == 1 { ":" } else { "s:" });
@@ -179,9 +177,6 @@ pub fn fingerprints_said(kind: SecretKind, checked: &[u8]) -> String {
         let digest = Sha256::digest(certificate.contents());
         said.push_str("\n");
         said.push_str(&digest.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":"));
-    }
-    if certificates.len() > shown.len() && kind == SecretKind::CaBundle {
-        said.push_str(&format!("\nand {} more", certificates.len() - shown.len()));
     }
     said
 }

@@ -163,9 +163,11 @@ impl Desktop {
     pub async fn wait_testid(&self, id: &str, timeout: Duration) -> fantoccini::elements::Element {
         let deadline = std::time::Instant::now() + timeout;
         loop {
-            let why = match self.client.find(Locator::Css(&crate::testid(id))).await {
-                Ok(element) => return element,
-                Err(e) => e.to_string(),
+            let left = deadline.saturating_duration_since(std::time::Instant::now()).max(Duration::from_millis(100));
+            let why = match tokio::time::timeout(left, self.client.find(Locator::Css(&crate::testid(id)))).await {
+                Ok(Ok(element)) => return element,
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => "no answer from WebDriver".to_string(),
             };
             if std::time::Instant::now() >= deadline {
                 let shot = self.screenshot(&format!("desktop-missing-{id}")).await;
