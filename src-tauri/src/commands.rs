@@ -127,8 +127,7 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     // The profile may have changed while the browser was open: the sign-in was for the old one.
     if state.profile() != profile {
         discard(refresh, settings).await;
-        crate::service_host::audit_sign_in_failed(&service, 409, "the environment changed during the sign-in");
-        return Err(ApiProblem::new(409, ProblemKind::InvalidInput, "The environment changed during the sign-in. Sign in again."));
+        return Err(environment_changed(&service));
     }
     let host = match SignedInHost::open(service, profile.clone(), settings.clone(), state.keychain.clone(), tokens) {
         Ok(host) => host,
@@ -151,8 +150,7 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
     if state.profile() != profile {
         discard(refresh, settings.clone()).await;
         discard(replaced, settings).await;
-        crate::service_host::audit_sign_in_failed(host.service(), 409, "the environment changed during the sign-in");
-        return Err(ApiProblem::new(409, ProblemKind::InvalidInput, "The environment changed during the sign-in. Sign in again."));
+        return Err(environment_changed(host.service()));
     }
     state.set_host(Arc::new(host));
     if let Some(token) = replaced {
@@ -161,6 +159,13 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
         }
     }
     Ok(())
+}
+
+/// A sign-in made for the profile that was active when it began, after another was made active: audited,
+/// and said to the page.
+fn environment_changed(service: &ServiceState) -> ApiProblem {
+    crate::service_host::audit_sign_in_failed(service, 409, "the environment changed during the sign-in");
+    ApiProblem::new(409, ProblemKind::InvalidInput, "The environment changed during the sign-in. Sign in again.")
 }
 
 /// Ends the sign-in that waits for the browser, if one does (its listener stops; the page's `sign_in`

@@ -75,9 +75,15 @@ fn mock_window() -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
 /// The app, its main window, and the folder that answers its dialogs.
 fn mock_window_with_dialogs() -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>, PathBuf) {
     let (state, dialogs) = test_state_in();
+    let (app, window) = mock_window_of(state);
+    (app, window, dialogs)
+}
+
+/// The app on `state`, and its main window.
+fn mock_window_of(state: AppState) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let app = crate::builder(mock_builder(), state).build(mock_context(noop_assets())).expect("mock app");
     let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
-    (app, window, dialogs)
+    (app, window)
 }
 
 #[test]
@@ -362,8 +368,7 @@ fn a_settings_change_the_audit_log_cannot_show_is_not_made() {
     std::fs::write(&blocked, "").unwrap();
     state.settings_audit = console_link::service::AuditLog::open(Some(&blocked.join("audit.jsonl"))).map_err(|e| e.to_string());
     assert!(state.settings_audit.is_err());
-    let app = crate::builder(mock_builder(), state).build(mock_context(noop_assets())).expect("mock app");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
+    let (app, window) = mock_window_of(state);
     let call = json!({ "call": { "method": "PUT", "path": "/api/desktop/profiles/staging", "body": serde_json::to_string(&staging()).unwrap() } });
     let answer = invoke(&window, "api", call).unwrap();
     assert_eq!(answer["status"], 503, "{answer}");

@@ -105,34 +105,49 @@ struct ProfileEntry {
 /// A route under [`PREFIX`], matched once.
 enum Route<'a> {
     List,
+    Download,
+    Change(Change<'a>),
+}
+
+/// A route that changes where the app sends people and secrets: audited ([`audited`]).
+enum Change<'a> {
     Save(&'a str),
     Remove(&'a str),
     Activate(&'a str),
     Import { profile: &'a str, kind: &'a str },
-    Download,
 }
 
 impl<'a> Route<'a> {
     fn of(method: &str, parts: &[&'a str]) -> Option<Route<'a>> {
         Some(match (method, parts) {
             ("GET", ["profiles"]) => Route::List,
-            ("PUT", ["profiles", name]) => Route::Save(name),
-            ("DELETE", ["profiles", name]) => Route::Remove(name),
-            ("POST", ["profiles", name, "activate"]) => Route::Activate(name),
-            ("POST", ["profiles", profile, "secrets", kind, "import"]) => Route::Import { profile, kind },
             ("POST", ["downloads"]) => Route::Download,
+            ("PUT", ["profiles", name]) => Route::Change(Change::Save(name)),
+            ("DELETE", ["profiles", name]) => Route::Change(Change::Remove(name)),
+            ("POST", ["profiles", name, "activate"]) => Route::Change(Change::Activate(name)),
+            ("POST", ["profiles", profile, "secrets", kind, "import"]) => Route::Change(Change::Import { profile, kind }),
             _ => return None,
         })
     }
+}
 
-    /// The audit action and target of a route that changes where the app sends people and secrets.
-    fn change(&self) -> Option<(&'static str, String)> {
+impl Change<'_> {
+    /// Its audit action and target.
+    fn audited_as(&self) -> (&'static str, String) {
         match self {
-            Route::Save(name) => Some(("desktop.profile.save", name.to_string())),
-            Route::Remove(name) => Some(("desktop.profile.remove", name.to_string())),
-            Route::Activate(name) => Some(("desktop.profile.activate", name.to_string())),
-            Route::Import { profile, kind } => Some(("desktop.secret.import", format!("{profile}/{kind}"))),
-            Route::List | Route::Download => None,
+            Change::Save(name) => ("desktop.profile.save", name.to_string()),
+            Change::Remove(name) => ("desktop.profile.remove", name.to_string()),
+            Change::Activate(name) => ("desktop.profile.activate", name.to_string()),
+            Change::Import { profile, kind } => ("desktop.secret.import", format!("{profile}/{kind}")),
+        }
+    }
+
+    async fn run(&self, state: &AppState, dialogs: &dyn Dialogs, body: Option<&str>) -> Result<Changed, ApiProblem> {
+        match *self {
+            Change::Save(name) => save(state, dialogs, name, body.unwrap_or_default()).await.map(Changed::Done),
+            Change::Remove(name) => remove(state, name).await.map(Changed::Done),
+            Change::Activate(name) => activate(state, name).await.map(Changed::Done),
+            Change::Import { profile, kind } => import(state, dialogs, profile, kind, body).await,
         }
     }
 }
@@ -146,7 +161,7 @@ pub async fn answer(state: &AppState, dialogs: &dyn Dialogs, call: &ApiCall) -> 
         None => Err(ApiProblem::new(404, ProblemKind::NotFound, "There is no such desktop settings route.")),
         Some(Route::List) => list(state).await,
         Some(Route::Download) => crate::downloads::save(state, dialogs, body.unwrap_or_default()).await,
-        Some(route) => audited(state, &route, change(state, dialogs, &route, body)).await,
+        Some(Route::Change(change)) => audited(state, dialogs, &change, body).await,
     };
     Some(Ok(answer.unwrap_or_else(|problem| ApiAnswer {
         status: problem.status,
@@ -162,24 +177,12 @@ enum Changed {
     NothingImported,
 }
 
-async fn change(state: &AppState, dialogs: &dyn Dialogs, route: &Route<'_>, body: Option<&str>) -> Result<Changed, ApiProblem> {
-    match *route {
-        Route::Save(name) => save(state, dialogs, name, body.unwrap_or_default()).await.map(Changed::Done),
-        Route::Remove(name) => remove(state, name).await.map(Changed::Done),
-        Route::Activate(name) => activate(state, name).await.map(Changed::Done),
-        Route::Import { profile, kind } => import(state, dialogs, profile, kind, body).await,
-        Route::List | Route::Download => Err(ApiProblem::new(500, ProblemKind::Internal, "not a change")),
-    }
-}
-
-/// Runs a change of where the app sends people and secrets, audited as the service audits its writes:
-/// an `attempt` line first (a change the log cannot show is not made: 503), then its outcome under the
-/// same correlation id, refusals and cancellations included. Who asks is taken before: saving or
-/// activating the profile in use signs them out.
-async fn audited(state: &AppState, route: &Route<'_>, change: impl std::future::Future<Output = Result<Changed, ApiProblem>>) -> Result<ApiAnswer, ApiProblem> {
-    let Some((action, target)) = route.change() else {
-        return Err(ApiProblem::new(500, ProblemKind::Internal, "not a change"));
-    };
+/// Runs `change`, audited as the service audits its writes: an `attempt` line first (a change the log
+/// cannot show is not made: 503), then its outcome under the same correlation id, refusals and
+/// cancellations included. Who asks is taken before: saving or activating the profile in use signs them
+/// out.
+async fn audited(state: &AppState, dialogs: &dyn Dialogs, change: &Change<'_>, body: Option<&str>) -> Result<ApiAnswer, ApiProblem> {
+    let (action, target) = change.audited_as();
     let (user, role) = match state.host().as_signed_in() {
         Some(signed_in) => signed_in.who().await,
         None => ("-".to_string(), "-".to_string()),
@@ -190,7 +193,7 @@ async fn audited(state: &AppState, route: &Route<'_>, change: impl std::future::
     scope().within(|| log.attempt(&user, &role, action, &target, cid.as_str())).map_err(|e| unwritable(action, &e.to_string()))?;
     // One change at a time: a script cannot stack the app's dialogs for the person to click through.
     let outcome = match state.one_settings_change.try_lock() {
-        Ok(_one) => change.await,
+        Ok(_one) => change.run(state, dialogs, body).await,
         Err(_) => Err(ApiProblem::new(409, ProblemKind::InvalidInput, "Another change of the settings is under way, perhaps waiting for you in a dialog: finish it first.")),
     };
     scope().within(|| match &outcome {

@@ -35,9 +35,9 @@ pub struct AppState {
     /// The sign-in under way, if one is: its number and what calls it off (`crate::commands::sign_in`).
     /// One at a time: a newer one, or Cancel, calls it off until the browser is back; after that it
     /// finishes, and the message finds nobody listening.
-    pub pending_sign_in: Mutex<Option<(u64, tokio::sync::oneshot::Sender<&'static str>)>>,
+    pending_sign_in: Mutex<Option<(u64, tokio::sync::oneshot::Sender<&'static str>)>>,
     /// Numbers the sign-ins, so that one that ends forgets itself and never a newer one.
-    pub sign_ins: std::sync::atomic::AtomicU64,
+    sign_ins: std::sync::atomic::AtomicU64,
     /// Held by the settings change under way (`crate::settings_api`), which may wait on a dialog.
     pub one_settings_change: tokio::sync::Mutex<()>,
 }
