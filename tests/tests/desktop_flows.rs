@@ -114,10 +114,16 @@ async fn staff_sign_in_read_a_timeline_delete_a_consumer_and_open_a_customer_pag
     let port = url::Url::parse(&listener).ok().and_then(|u| u.port()).expect("the listener's port");
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(), "listening while the sign-in waits");
     desktop.screenshot("desktop-sign-in-waiting").await;
+    assert!(desktop.client.find(fantoccini::Locator::Css(&testid("desktop-sign-in-cancel"))).await.is_ok());
     desktop.click_testid("desktop-sign-in-cancel").await;
     console_e2e::wait_until("the sign-in screen to say the sign-in was cancelled", WAIT, || async {
         let said = desktop.js("return document.querySelector('[data-testid=desktop-sign-in] [role=status]')?.textContent ?? ''").await;
         said.as_str().is_some_and(|s| s.contains("cancelled")).then_some(())
+    })
+    .await;
+    // Cancel is offered only while a sign-in waits.
+    console_e2e::wait_until("Cancel to go once the sign-in ended", WAIT, || async {
+        desktop.client.find(fantoccini::Locator::Css(&testid("desktop-sign-in-cancel"))).await.is_err().then_some(())
     })
     .await;
     console_e2e::wait_until("the sign-in's listener to close", WAIT, || async {
@@ -264,7 +270,13 @@ async fn an_end_user_accepts_a_revised_document_and_the_keychain_keeps_the_sign_
     // A sign-in over this one (a script in the page may ask): the one before ends, audited as a sign-out
     // (and revoked upstream), rather than staying valid beside the new one.
     std::fs::write(run.user_file(), "alice").unwrap();
-    desktop.js("window.__TAURI_INTERNALS__.invoke('sign_in');").await;
+    desktop.js("window.__TAURI_INTERNALS__.invoke('sign_in').then(() => { window.__again = 'signed in'; }, (e) => { window.__again = JSON.stringify(e); });").await;
+    let again = console_e2e::wait_until("the second sign-in to answer", WAIT, || async {
+        let said = desktop.js("return window.__again ?? null;").await;
+        said.as_str().map(str::to_string)
+    })
+    .await;
+    assert_eq!(again, "signed in");
     let replaced = |audit: &[serde_json::Value]| {
         let sign_outs = audit.iter().filter(|l| l["userId"] == "usr-alice" && l["action"] == "session.sign_out" && l["status"] == 204).count();
         let sign_ins = audit.iter().filter(|l| l["userId"] == "usr-alice" && l["action"] == "session.sign_in" && l["status"] == 200).count();

@@ -208,13 +208,13 @@ const DESKTOP_ENTRY: &str = r#"async function desktopSignIn(tauri) {
   cancel.className = 'btn';
   cancel.dataset.testid = 'desktop-sign-in-cancel';
   cancel.textContent = 'Cancel';
-  cancel.hidden = true;
   cancel.addEventListener('click', () => tauri.invoke('cancel_sign_in'));
   const status = document.createElement('p');
   status.setAttribute('role', 'status');
   const actions = document.createElement('div');
   actions.className = 'page-actions';
-  actions.append(button, cancel);
+  // Cancel is there only while a sign-in waits (added and taken away: `.btn` overrides `hidden`).
+  actions.append(button);
   box.append(title, await activeEnvironment(returnTo), text, actions, status);
   const keychain = await tauri.invoke('keychain_status');
   if (!keychain.persistent) {
@@ -227,7 +227,7 @@ const DESKTOP_ENTRY: &str = r#"async function desktopSignIn(tauri) {
   document.body.replaceChildren(signedOutBar(), box);
   button.addEventListener('click', async () => {
     button.disabled = true;
-    cancel.hidden = false;
+    actions.append(cancel);
     status.textContent = 'Waiting for you to sign in in your browser…';
     try {
       await tauri.invoke('sign_in');
@@ -235,7 +235,7 @@ const DESKTOP_ENTRY: &str = r#"async function desktopSignIn(tauri) {
     } catch (problem) {
       status.textContent = (problem && problem.message) || String(problem);
       button.disabled = false;
-      cancel.hidden = true;
+      cancel.remove();
       button.focus();
     }
   });
