@@ -16,8 +16,9 @@ use crate::loopback::{single_use_path, Loopback, LoopbackError};
 pub const BROWSER_HOOK_ENV: &str = "CONSOLE_DESKTOP_BROWSER";
 
 /// [`BROWSER_HOOK_ENV`]'s command, in the builds that have the hook: debug builds (the end-to-end tests)
-/// and the benchmark's release build (`--features e2e-hooks`). The packaged app has none: whatever its
-/// environment says, sign-in goes to the person's own browser.
+/// and the benchmark's build (`--features e2e-hooks`, in its own `bench-app` profile, never where a package
+/// is made from). The packaged app has none: whatever its environment says, sign-in goes to the person's
+/// own browser.
 pub fn browser_hook() -> Option<String> {
     if cfg!(any(debug_assertions, feature = "e2e-hooks")) {
         std::env::var(BROWSER_HOOK_ENV).ok()

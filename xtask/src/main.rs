@@ -122,9 +122,11 @@ fn bench(args: &[String]) -> Result<(), String> {
     stages.run("ui", || ui::build(&tools))?;
     stages.run("files", || ui::report_payload(&project_root().join("dist"), &tools))?;
     // The desktop figures are those of the app as shipped: release, the UI embedded; with the hook that
-    // lets the bench play the sign-in's browser (a variable read once per sign-in).
+    // lets the bench play the sign-in's browser (a variable read once per sign-in), built apart from the
+    // app `bundle` packages (the `bench-app` profile, Cargo.toml).
     tools.desktop = Some(stages.run("desktop tools", desktop_tools::ensure)?);
-    stages.run("desktop app", || cargo(&["build", "--release", "-p", "console-desktop", "--features", "custom-protocol,e2e-hooks"]))?;
+    let hooked = ["build", "--profile", "bench-app", "-p", "console-desktop", "--features", "custom-protocol,e2e-hooks"];
+    stages.run("desktop app", || cargo(&hooked))?;
     // Transfers per route and role, the timeline's speed, latency: console-bench measures them in
     // headless Chromium and fails if a budget is exceeded.
     stages.run("speed", || stage::run_bench(&tools, args))?;

@@ -174,8 +174,8 @@ pub fn run_bench(tools: &Tools, args: &[String]) -> Result<(), String> {
     cmd.current_dir(project_root()).args(["run", "--release", "-p", "console-e2e", "--bin", "console-bench", "--"]);
     cmd.args(args);
     browser_env(&mut cmd, tools);
-    // The desktop app as shipped (built by `cargo xtask bench`: release, the UI embedded).
-    cmd.env("CONSOLE_DESKTOP_APP", target_dir().join("release/console-desktop"));
+    // The desktop app as shipped (built by `cargo xtask bench`: release, the UI embedded, the hook).
+    cmd.env("CONSOLE_DESKTOP_APP", target_dir().join("bench-app/console-desktop"));
     status(&mut cmd)
 }
 

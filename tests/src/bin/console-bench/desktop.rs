@@ -234,9 +234,10 @@ fn memory_mb(binary: &Path) -> Option<Vec<ProcessMemory>> {
     )
 }
 
-/// The .deb `cargo xtask bundle` made, if any.
+/// The .deb `cargo xtask bundle` made, if any: under `target/release`, where this bench is built too (the
+/// app it measures is the `bench-app` profile's, with the test hook, never packaged).
 fn deb_size() {
-    let dir = app_binary().parent().map(|release| release.join("bundle/deb")).unwrap_or_default();
+    let dir = std::env::current_exe().ok().and_then(|bench| Some(bench.parent()?.join("bundle/deb"))).unwrap_or_default();
     let deb = std::fs::read_dir(&dir).ok().and_then(|d| d.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "deb")));
     match deb.and_then(|p| Some((std::fs::metadata(&p).ok()?.len(), p))) {
         Some((bytes, path)) => println!("  .deb: {:.1} MB ({})", bytes as f64 / 1_048_576.0, path.display()),
