@@ -17,8 +17,20 @@ pub const STAMP_FILE: &str = ".source-stamp";
 
 /// What the page is built from, relative to the workspace root: the UI library and its bundles, the
 /// logic they share with the server, the stylesheets, the static files, the locked dependencies, the
-/// page's compiler flags and the build pipeline itself (`boot.js`, the CSS minifier, wasm-opt's passes).
-pub const SOURCES: [&str; 7] = ["src-ui", "src-api", "style", "public", "Cargo.lock", ".cargo/config.toml", "xtask/src/ui.rs"];
+/// page's compiler flags and the build pipeline itself (`boot.js`, the CSS minifier, wasm-opt's passes;
+/// the desktop's settings and downloads screens it writes; the pinned wasm-opt, esbuild and nightly).
+pub const SOURCES: [&str; 10] = [
+    "src-ui",
+    "src-api",
+    "style",
+    "public",
+    "Cargo.lock",
+    ".cargo/config.toml",
+    "xtask/src/ui.rs",
+    "xtask/src/desktop_settings.js",
+    "xtask/src/desktop_downloads.js",
+    "xtask/src/tools.rs",
+];
 
 /// One line per source file, sorted by path: `{sha256 hex}  {path}`, paths relative to `root` with `/`.
 /// Hidden files (editor swap files, `.DS_Store`) and backups ending in `~` are left out; they build nothing.
