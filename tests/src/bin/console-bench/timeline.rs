@@ -12,7 +12,12 @@
 //! run (the bundle over loopback, decompressed and compiled). Each run's Resource Timing must agree with
 //! its label. The budgets are held against the warm figures; cold is printed beside them. For one run of
 //! each, the waterfall: every request (start, first byte, end), the page's milestones and the main
-//! thread's long tasks, so that where the time goes is read, not guessed.
+//! thread's long tasks, so that where the time goes is read, not guessed. With
+//! `CONSOLE_BENCH_CPU_PROFILES=<dir>`, each warm run's CPU profile (V8's sampling profiler, from before the
+//! navigation to the end of the scroll) is written there as `timeline-warm-N.cpuprofile`, for DevTools'
+//! Performance panel; for the wasm's function names, serve the bundle's unoptimized build (the names
+//! survive until wasm-opt: `target/ui-stage/<bundle>/<bundle>_bg.wasm`). Profiled runs are slower (by
+//! some 40 ms on this machine kind): read their proportions, not their figures.
 
 use std::time::Duration;
 
@@ -173,11 +178,14 @@ pub async fn figures(stack: &Stack) -> Result<(), String> {
 async fn series(b: &Browser, url: &str, cold: bool) -> Result<Vec<Run>, String> {
     println!("  {}", if cold { "cold (HTTP cache cleared before each run)" } else { "warm (the bundle from the HTTP cache)" });
     if !cold {
-        load(b, url, false).await.map_err(|e| format!("filling the cache: {e}"))?;
+        load(b, url, false, None).await.map_err(|e| format!("filling the cache: {e}"))?;
     }
     let mut runs = Vec::new();
     for n in 1..=RUNS {
-        let v = load(b, url, cold).await.map_err(|e| format!("run {n}: {e}"))?;
+        let profile = std::env::var_os("CONSOLE_BENCH_CPU_PROFILES")
+            .filter(|_| !cold)
+            .map(|dir| std::path::PathBuf::from(dir).join(format!("timeline-warm-{n}.cpuprofile")));
+        let v = load(b, url, cold, profile.as_deref()).await.map_err(|e| format!("run {n}: {e}"))?;
         let at = |name: &str| v["m"][name].as_f64().ok_or(format!("run {n}: no '{name}' in {}", v["m"]));
         let number = |name: &str| v[name].as_f64().ok_or(format!("run {n}: no '{name}'"));
         if v["rows"] != json!(OPERATIONS) {
@@ -210,11 +218,17 @@ async fn series(b: &Browser, url: &str, cold: bool) -> Result<Vec<Run>, String> 
 }
 
 /// Navigates afresh to `url` and answers what the watcher saw. Refuses a run whose wasm did not come the
-/// way `cold` says.
-async fn load(b: &Browser, url: &str, cold: bool) -> Result<Value, String> {
+/// way `cold` says. Writes the load's CPU profile to `profile`, if given.
+async fn load(b: &Browser, url: &str, cold: bool, profile: Option<&std::path::Path>) -> Result<Value, String> {
     b.client.goto("about:blank").await.map_err(|e| e.to_string())?;
     if cold {
         b.cdp("Network.clearBrowserCache", json!({})).await;
+    }
+    if profile.is_some() {
+        b.cdp("Profiler.enable", json!({})).await;
+        // 0.1 ms: the mount's components take a few ms each.
+        b.cdp("Profiler.setSamplingInterval", json!({ "interval": 100 })).await;
+        b.cdp("Profiler.start", json!({})).await;
     }
     b.client.goto(url).await.map_err(|e| format!("navigate: {e}"))?;
     let v = b
@@ -222,6 +236,11 @@ async fn load(b: &Browser, url: &str, cold: bool) -> Result<Value, String> {
         .execute_async(&COLLECT_JS.replace("__WANT__", &OPERATIONS.to_string()), vec![])
         .await
         .map_err(|e| e.to_string())?;
+    if let Some(path) = profile {
+        let stopped = b.cdp("Profiler.stop", json!({})).await;
+        let written = serde_json::to_vec(&stopped["profile"]).map_err(|e| e.to_string())?;
+        std::fs::write(path, written).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     if let Some(e) = v.get("error").and_then(Value::as_str) {
         return Err(e.to_string());
     }
