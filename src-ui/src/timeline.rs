@@ -372,8 +372,10 @@ fn DeleteAction(
     }
 }
 
+/// Whether polls should wait: the tab is hidden, or the page is on its way elsewhere (signed out: a
+/// page the back button brings back is reloaded by `boot.js`, but its timers may fire first).
 fn page_hidden() -> bool {
-    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
+    crate::util::leaving() || web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
 }
 
 fn local_zone_label() -> String {

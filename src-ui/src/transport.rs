@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use console_api::gateway::{routes, GatewayClient, BACKGROUND_HEADER};
+use console_api::gateway::{routes, GatewayClient};
 use console_api::transport::{Method, Request, Response, Transport, TransportError};
 use gloo_net::http::{Method as HttpMethod, RequestBuilder};
 use js_sys::{Array, Object, Reflect};
@@ -75,11 +75,11 @@ async fn fetch(request: &Request) -> Result<gloo_net::http::Response, TransportE
 
 /// The session expired or was revoked mid-use: every /api call says so with 401, and the one answer is
 /// to sign in again and come back here. Drafts of forms are already saved (they are on every input).
-/// Not for /api/session, which answers 200 to nobody, nor /auth/logout, which ends the session anyway,
-/// nor a background poll: the session's end shows at the person's next action, not under their eyes.
+/// Not for /api/session, which answers 200 to nobody, nor /auth/logout, which ends the session anyway.
+/// A background poll's 401 counts too: after an idle timeout the page leaves at its next poll, so that
+/// a desk left alone does not keep a customer's data on screen (nor poll on, refused, into the audit log).
 fn signed_out_midway(request: &Request, status: u16) {
-    let background = request.headers.iter().any(|(name, _)| name == BACKGROUND_HEADER);
-    if status == 401 && request.path.starts_with("/api/") && request.path != routes::SESSION && !background {
+    if status == 401 && request.path.starts_with("/api/") && request.path != routes::SESSION {
         crate::util::sign_in_here();
     }
 }

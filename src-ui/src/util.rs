@@ -1,5 +1,7 @@
 //! Small browser helpers: correlation ids, the local clock, focus and leaving the app.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{Local, NaiveDate};
 use wasm_bindgen::JsCast;
 
@@ -40,12 +42,25 @@ pub fn current_path() -> String {
 
 /// A full-page navigation (leaving the app: sign-in runs on the gateway and the authorization server).
 pub fn leave_to(url: &str) {
+    LEAVING.store(true, Ordering::Relaxed);
     if let Some(w) = web_sys::window() {
         let _ = w.location().assign(url);
     }
 }
 
-/// Off to sign in, coming back to where the window is now.
+/// Set once the page is on its way elsewhere: a poll refused (401) while the person signs out must not
+/// send them to sign in instead of "you have signed out". (A page brought back from the back/forward
+/// cache is loaded afresh by `boot.js`, so this never outlives the page it was set in.)
+static LEAVING: AtomicBool = AtomicBool::new(false);
+
+/// Whether the page has been sent elsewhere ([`leave_to`]): it asks nothing more.
+pub fn leaving() -> bool {
+    LEAVING.load(Ordering::Relaxed)
+}
+
+/// Off to sign in, coming back to where the window is now; nothing if the page is already leaving.
 pub fn sign_in_here() {
-    leave_to(&console_api::gateway::sign_in_url(&current_path()));
+    if !leaving() {
+        leave_to(&console_api::gateway::sign_in_url(&current_path()));
+    }
 }

@@ -1,6 +1,6 @@
 //! The idle timeout with a consumer page open, in real headless Chromium: the timeline's polls are
-//! background requests that do not keep the session alive, a hidden tab does not poll, and the person's
-//! next action after the timeout sends them to sign in and back to the same page.
+//! background requests that do not keep the session alive, a hidden tab does not poll, and the first
+//! poll refused after the timeout sends the page to sign in and, signed in, back to the same page.
 
 use std::time::Duration;
 
@@ -39,26 +39,35 @@ async fn the_idle_timeout_ends_a_polling_page_and_sign_in_comes_back_to_it() {
     let stack = Stack::start_with(StackOptions { idle_timeout: Some(idle), ..Default::default() }).await;
     let b = Browser::start().await;
     let op = open_pending(&b, &stack).await;
-
-    // Polls run past the idle timeout (a pending poll every 2 s) and do not keep the session alive, nor
-    // send anyone away while nobody is doing anything.
-    tokio::time::sleep(idle + Duration::from_secs(3)).await;
-    assert_eq!(b.url().await.path(), "/consumers/demo-pending", "a background poll sent the person away");
-
-    // The person's next action (a delete, which asks the gateway) is refused (401): off to sign in, and
-    // back to the same page, with the dialog as they left it.
+    // A delete half typed, then nobody at the desk.
     b.click_testid("delete-consumer-open").await;
     b.type_into("delete-reason", "asked by the customer").await;
     b.type_into("delete-confirm-input", "demo-pending").await;
-    b.click_testid("delete-submit").await;
+
+    // Polls (a pending poll every 2 s) do not keep the session alive; the first one refused after the
+    // idle timeout takes the page to sign in: the customer's operations leave the screen, and the page
+    // does not poll on, refused, into the audit log.
+    b.wait_for("the page gone to sign in by itself", "idle-left", idle + WAIT, || async {
+        b.url().await.as_str().starts_with(&stack.sandbox_url).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let refused = stack.audit_entries().iter().filter(|l| l["action"] == "session.refused").count();
+    assert!((1..=3).contains(&refused), "the page stopped at its first refused polls: {refused} refusals");
+
+    // Signed in again: back on the same page, with the dialog as it was left.
     b.sign_in_here(&stack, "ada").await;
     b.wait_for("back on demo-pending", "idle-back", WAIT, || async { (b.url().await.path() == "/consumers/demo-pending").then_some(()) })
         .await;
     b.wait_testid("delete-dialog", WAIT).await;
+    b.wait_for("the reason restored", "idle-draft", WAIT, || async {
+        (b.value_of("delete-reason").await == "asked by the customer").then_some(())
+    })
+    .await;
     b.wait_css(&format!("[data-op-id=\"{op}\"]"), WAIT).await;
     b.screenshot("idle-signed-in-again").await;
     let (_, _, page) = stack.get("/api/d1/consumers/demo-pending/operations?limit=5").await;
-    assert_ne!(page["operations"][0]["operation"], "DELETE", "the refused request deleted nothing");
+    assert_ne!(page["operations"][0]["operation"], "DELETE", "nothing was deleted");
     b.close().await;
     stack.shutdown().await;
 }

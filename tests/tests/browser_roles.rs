@@ -105,6 +105,12 @@ async fn an_admin_signs_out_and_the_session_is_over_with_no_token_ever_in_reach_
     let after = page_session(&b).await;
     assert!(after.get("user").is_none(), "signed out: {after}");
     let d1_before = d1_lines(&stack).len();
+    // The back button does not bring the consumer's page back from the browser's back/forward cache as
+    // it was: it is loaded afresh, finds nobody signed in, and sends the person to sign in.
+    b.client.back().await.expect("back");
+    b.wait_css("#username", WAIT).await;
+    assert!(b.url().await.as_str().starts_with(&stack.sandbox_url), "back after signing out: sent to sign in");
+    assert_eq!(b.count("[data-testid=op-row]").await, 0, "no operation of the signed-out session on screen");
     b.goto(&stack.url("/consumers/demo-alice")).await;
     b.wait_css("#username", WAIT).await;
     assert!(b.url().await.as_str().starts_with(&stack.sandbox_url), "sent to sign in again");
@@ -144,6 +150,15 @@ async fn an_end_user_lands_on_my_documents_and_nowhere_else() {
     stack.shutdown().await;
 }
 
+/// Waits for a page whose session went idle to leave for the sign-in page by itself: its polls (the
+/// newest operations every 10 s) are refused once the session is over. The idle timeout, then a poll.
+async fn left_for_sign_in(b: &Browser, stack: &Stack) {
+    b.wait_for("the page gone to sign in by itself", "idle-left", Duration::from_secs(30), || async {
+        b.url().await.as_str().starts_with(&stack.sandbox_url).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_half_filled_delete_survives_the_session_expiring() {
     let stack = Stack::start_with(StackOptions { idle_timeout: Some(Duration::from_secs(6)), ..Default::default() }).await;
@@ -156,9 +171,9 @@ async fn a_half_filled_delete_survives_the_session_expiring() {
     b.wait_for("submit enabled", "draft-submit-enabled", WAIT, || async { b.is_enabled("delete-submit").await.then_some(()) })
         .await;
 
-    // The session goes idle; the admin presses Delete: sign in again, and the dialog is as they left it.
-    tokio::time::sleep(Duration::from_secs(7)).await;
-    b.click_testid("delete-submit").await;
+    // The session goes idle: the page's next poll is refused and it leaves for sign-in by itself (the
+    // newest operations are polled every 10 s). Signed in again, the dialog is as they left it.
+    left_for_sign_in(&b, &stack).await;
     b.sign_in_here(&stack, "ada").await;
     b.wait_for("back on demo-alice", "draft-back", WAIT, || async {
         (b.url().await.path() == "/consumers/demo-alice").then_some(())
@@ -185,8 +200,7 @@ async fn a_half_filled_account_form_survives_the_session_expiring() {
     b.type_into("account-id", "acct-draft-1").await;
     b.type_into("account-delete-reason", "closed by the bank").await;
 
-    tokio::time::sleep(Duration::from_secs(7)).await;
-    b.click_testid("account-register").await;
+    left_for_sign_in(&b, &stack).await;
     b.sign_in_here(&stack, "ada").await;
     b.wait_for("the section reopened with its fields", "account-draft-restored", WAIT, || async {
         let id = b.value_of("account-id").await;

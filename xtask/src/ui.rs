@@ -132,6 +132,13 @@ function stylesheet(href) {{
   return styled;
 }}
 
+// A page the back button brings back from the browser's back/forward cache is as it was left: after a
+// sign-out in this tab, a customer's data under a session that is over. It is loaded afresh instead,
+// and asks who is signed in again.
+window.addEventListener('pageshow', (event) => {{
+  if (event.persisted) location.reload();
+}});
+
 {entry}
 async function start() {{
   const bundle = bundles[await bundleFor(location.pathname)];
