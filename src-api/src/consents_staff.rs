@@ -330,6 +330,11 @@ impl Impact {
     pub fn rescind_sentence(&self) -> String {
         format!("{} {} of {} {} will be rescinded", thousands(self.consents), plural(self.consents, "consent"), thousands(self.users), plural(self.users, "user"))
     }
+
+    /// What a rescind did, once done: "Rescinded 1 consent."
+    pub fn rescinded_sentence(&self) -> String {
+        format!("Rescinded {} {}.", thousands(self.consents), plural(self.consents, "consent"))
+    }
 }
 
 fn plural(n: u64, word: &str) -> String {

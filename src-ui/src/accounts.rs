@@ -59,6 +59,10 @@ pub fn AdvancedSection() -> impl IntoView {
     // code in the wasm.)
     let pending = RwSignal::new(false);
     let call = move |call: AccountCall| {
+        // A second click (a double-click) while the first is on its way sends nothing.
+        if pending.get_untracked() {
+            return;
+        }
         let client = client.clone();
         let path = ctx.base_path("");
         outcome.set(None);
@@ -105,13 +109,23 @@ pub fn AdvancedSection() -> impl IntoView {
             }
         }
     };
+    // Deleting asks first, naming the account (D1 cannot undo it): the form is checked, then confirmed.
+    let confirming = RwSignal::new(None::<String>);
+    let delete_form = move || DeleteAccountForm {
+        account_id: account_id.get_untracked(),
+        reason: reason.get_untracked(),
+        reason_code: reason_code.get_untracked(),
+    };
+    let ask_delete = move |_| match delete_form().request() {
+        Ok((id, _)) => {
+            outcome.set(None);
+            confirming.set(Some(id));
+        }
+        Err(m) => outcome.set(Some(invalid(m))),
+    };
     let delete = move |_| {
-        let form = DeleteAccountForm {
-            account_id: account_id.get_untracked(),
-            reason: reason.get_untracked(),
-            reason_code: reason_code.get_untracked(),
-        };
-        match form.request() {
+        confirming.set(None);
+        match delete_form().request() {
             Ok((id, body)) => call(AccountCall::Delete(id, body)),
             Err(m) => outcome.set(Some(invalid(m))),
         }
@@ -185,8 +199,21 @@ pub fn AdvancedSection() -> impl IntoView {
                                 prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))/>
                             {hint(reason_error, "Reason")}
                         </div>
-                        <button type="button" class="btn btn-danger-outline" data-testid="account-delete"
-                            disabled=move || pending.get() on:click=delete>"Delete account"</button>
+                        <Show when=move || confirming.with(Option::is_some)
+                            fallback=move || view! {
+                                <button type="button" class="btn btn-danger-outline" data-testid="account-delete"
+                                    disabled=move || pending.get() on:click=ask_delete>"Delete account…"</button>
+                            }>
+                            <div class="confirm" role="alertdialog" aria-label="Confirm the account's deletion">
+                                <p data-testid="account-delete-question">
+                                    {move || format!("Delete account {} in D1? This cannot be undone.", confirming.get().unwrap_or_default())}
+                                </p>
+                                <button type="button" class="btn btn-danger" data-testid="account-delete-confirm"
+                                    on:click=delete.clone()>"Delete"</button>
+                                <button type="button" class="btn" data-testid="account-delete-cancel"
+                                    on:click=move |_| confirming.set(None)>"Cancel"</button>
+                            </div>
+                        </Show>
                     </fieldset>
                 </div>
                 <div aria-live="polite">

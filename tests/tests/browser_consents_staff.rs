@@ -62,6 +62,26 @@ async fn an_admin_revises_a_document_seeing_its_impact_first_and_the_campaign_sh
     let csv = b.wait_testid("outstanding-csv", WAIT).await.attr("href").await.ok().flatten().unwrap_or_default();
     assert!(csv.starts_with("/api/documents/campaign/outstanding.csv?uri="), "{csv}");
     b.screenshot("consents-campaign").await;
+
+    // Rescinding bob's privacy consents: what matches first, then one rescind however fast the clicks.
+    let (_, _, matching) = stack.get("/api/consents/rescind/preview?type=privacyPolicy&user=usr-bob").await;
+    let impact = serde_json::from_value::<console_api::consents_staff::Impact>(matching).expect("the gateway's preview");
+    assert!(impact.consents > 0, "bob has a privacy consent to rescind: {impact:?}");
+    b.goto(&stack.url("/documents")).await;
+    b.type_into("rescind-type", "privacyPolicy").await;
+    b.type_into("rescind-user", "usr-bob").await;
+    b.click_testid("rescind-preview").await;
+    assert_eq!(b.wait_testid("rescind-impact", WAIT).await.text().await.unwrap_or_default(), impact.rescind_sentence());
+    b.wait_testid("rescind-confirm", WAIT).await;
+    b.js("const e = document.querySelector('[data-testid=rescind-confirm]'); e.click(); e.click();", vec![]).await;
+    assert_eq!(b.wait_testid("rescind-done", WAIT).await.text().await.unwrap_or_default(), impact.rescinded_sentence());
+    let rescinds: Vec<String> = stack
+        .audit_entries()
+        .into_iter()
+        .filter(|e| e["action"] == "consents.rescind")
+        .map(|e| e["outcome"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(rescinds, ["attempt", "ok"], "one rescind sent");
     b.close().await;
     stack.shutdown().await;
 }

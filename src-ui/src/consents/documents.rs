@@ -235,6 +235,8 @@ fn RescindForm() -> impl IntoView {
     let impact = RwSignal::new(None::<Impact>);
     let problem = RwSignal::new(None::<ErrorView>);
     let done = RwSignal::new(None::<Impact>);
+    // One rescind at a time: a second click (a double-click) while the first is on its way sends nothing.
+    let rescinding = RwSignal::new(false);
     let request = move || {
         let value = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|v| !v.is_empty());
         RescindRequest { type_: value(type_), context: value(context), user: value(user), document: value(document), ..RescindRequest::default() }
@@ -258,15 +260,22 @@ fn RescindForm() -> impl IntoView {
         }
     };
     let confirm = move |_| {
+        if rescinding.get_untracked() {
+            return;
+        }
+        rescinding.set(true);
         let (client, r) = (client.clone(), request());
         spawn_local(async move {
             match client.rescind(&r).await {
                 Ok(reply) => {
-                    impact.set(None);
-                    done.set(Some(reply.value));
+                    impact.try_set(None);
+                    done.try_set(Some(reply.value));
                 }
-                Err(e) => problem.set(Some(error_of(&e))),
+                Err(e) => {
+                    problem.try_set(Some(error_of(&e)));
+                }
             }
+            rescinding.try_set(false);
         });
     };
     let input = |id: &'static str, label: &'static str, value: RwSignal<String>| view! {
@@ -281,13 +290,17 @@ fn RescindForm() -> impl IntoView {
             {input("rescind-user", "User", user)}
             {input("rescind-document", "Document URI", document)}
             <button class="btn" type="submit" data-testid="rescind-preview">"Show what matches"</button>
-            {move || impact.get().map(|i| view! {
-                <div class="impact" role="status">
-                    <p data-testid="rescind-impact">{i.rescind_sentence()}</p>
-                    <button class="btn btn-danger" type="button" data-testid="rescind-confirm" disabled=i.consents == 0 on:click=confirm.clone()>"Rescind them"</button>
-                </div>
+            {move || impact.get().map(|i| {
+                let nothing = i.consents == 0;
+                view! {
+                    <div class="impact" role="status">
+                        <p data-testid="rescind-impact">{i.rescind_sentence()}</p>
+                        <button class="btn btn-danger" type="button" data-testid="rescind-confirm"
+                            disabled=move || nothing || rescinding.get() on:click=confirm.clone()>"Rescind them"</button>
+                    </div>
+                }
             })}
-            {move || done.get().map(|i| view! { <p role="status" data-testid="rescind-done">{format!("Rescinded {} consents.", thousands(i.consents))}</p> })}
+            {move || done.get().map(|i| view! { <p role="status" data-testid="rescind-done">{i.rescinded_sentence()}</p> })}
             {move || problem.get().map(|error| view! { <ErrorPanel error/> })}
         </form>
     }

@@ -64,6 +64,10 @@ fn Form(customer: String, any_account: Option<String>, on_created: Callback<()>,
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // One account per submit: a second click (a double-click) while the first is on its way sends nothing.
+        if busy.get_untracked() {
+            return;
+        }
         tried.set(true);
         // Refused here, with each field's message: nothing is sent.
         let Ok(body) = form.get_untracked().body() else { return };

@@ -20,6 +20,10 @@ pub fn DeleteAccount(person: String, customer: String, account: String) -> impl 
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<ClientError>);
     let delete = move |_| {
+        // Asked once: a second click (a double-click) while the first is on its way sends nothing.
+        if busy.get_untracked() {
+            return;
+        }
         asking.set(false);
         busy.set(true);
         failure.set(None);

@@ -131,6 +131,10 @@ fn RevokeDialog(consent: MyConsent) -> impl IntoView {
         }
     };
     let confirm = move |_| {
+        // Asked once: a second click (a double-click) while the first is on its way sends nothing.
+        if pending.get_untracked() {
+            return;
+        }
         let (client, id) = (client.clone(), id.clone());
         pending.set(true);
         spawn_local(async move {
