@@ -43,6 +43,15 @@ macro_rules! string_enum {
                 }
             }
 
+            /// Parses a value typed by a person (a link's query): a known value in any letter case
+            /// (`failed` is `FAILED`), else `Other` as written.
+            pub fn from_typed(s: &str) -> Self {
+                match $name::KNOWN.iter().find(|known| known.as_str().eq_ignore_ascii_case(s)) {
+                    Some(known) => known.clone(),
+                    None => $name::Other(s.to_string()),
+                }
+            }
+
             /// Parses a wire value, refusing values the seed does not list (for validating requests).
             pub fn parse_known(s: &str) -> Option<Self> {
                 match Self::from_wire(s) {

@@ -88,6 +88,30 @@ impl TimelineFilter {
         }
     }
 
+    /// Values D1 does not document (a hand-made or mistyped link: `?status=DONE`), in words, so the page
+    /// says why its list is likely empty while its selects (which offer only documented values) show
+    /// "Any". They are kept, not dropped: an operation D1 sends with a newer value still matches them.
+    pub fn unknown_values_problem(&self) -> Option<String> {
+        let other_types = self.types.iter().filter(|t| matches!(t, OperationType::Other(_))).map(OperationType::as_str);
+        let other_statuses = self.statuses.iter().filter(|s| matches!(s, OperationStatus::Other(_))).map(OperationStatus::as_str);
+        let other_requestors = self.requestors.iter().filter(|r| matches!(r, RequestorType::Other(_))).map(RequestorType::as_str);
+        let named = |field: &str, values: Vec<&str>| match values.as_slice() {
+            [] => None,
+            [one] => Some(format!("{field} '{one}' is not a value D1 documents")),
+            many => Some(format!("{field} {} are not values D1 documents", many.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", "))),
+        };
+        let problems: Vec<String> = [
+            named("Type", other_types.collect()),
+            named("Status", other_statuses.collect()),
+            named("Requestor", other_requestors.collect()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!problems.is_empty())
+            .then(|| format!("{}: only operations with exactly that value are listed. Pick one above, or clear the filters.", problems.join("; ")))
+    }
+
     /// Whether `op` passes, its start read in `tz`.
     pub fn matches<Tz: TimeZone>(&self, op: &Operation, tz: &Tz) -> bool {
         self.matches_on(op, local_day(op, tz))
@@ -137,15 +161,17 @@ impl TimelineFilter {
         q
     }
 
-    /// Reads the pairs `to_query` writes; unknown keys and unparsable dates are ignored.
+    /// Reads the pairs `to_query` writes; unknown keys and unparsable dates are ignored. Values are read
+    /// in any letter case (a hand-typed `status=failed`); one D1 does not send is kept, and
+    /// [`TimelineFilter::unknown_values_problem`] says so.
     pub fn from_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut f = TimelineFilter::default();
         let split = |v: &'a str| v.split(',').filter(|s| !s.is_empty());
         for (k, v) in pairs {
             match k {
-                "type" => f.types = split(v).map(OperationType::from_wire).collect(),
-                "status" => f.statuses = split(v).map(OperationStatus::from_wire).collect(),
-                "requestor" => f.requestors = split(v).map(RequestorType::from_wire).collect(),
+                "type" => f.types = split(v).map(OperationType::from_typed).collect(),
+                "status" => f.statuses = split(v).map(OperationStatus::from_typed).collect(),
+                "requestor" => f.requestors = split(v).map(RequestorType::from_typed).collect(),
                 "from" => f.from = parse_day(v),
                 "to" => f.to = parse_day(v),
                 _ => {}
@@ -440,6 +466,22 @@ pub(crate) mod tests {
         assert_eq!(f.date_range_problem(), None, "a single day is a valid range");
         f.from = None;
         assert_eq!(f.date_range_problem(), None);
+    }
+
+    #[test]
+    fn a_link_reads_values_in_any_case_and_names_the_ones_no_operation_has() {
+        let f = TimelineFilter::from_query([("status", "failed"), ("type", "delete"), ("requestor", "cci")]);
+        assert_eq!(f.statuses, vec![OperationStatus::Failed]);
+        assert_eq!(f.types, vec![OperationType::Delete]);
+        assert_eq!(f.requestors, vec![RequestorType::Cci]);
+        assert_eq!(f.unknown_values_problem(), None);
+        assert_eq!(f.to_query(), vec![("type", "DELETE".to_string()), ("status", "FAILED".to_string()), ("requestor", "CCI".to_string())], "written back as D1 spells them");
+
+        let f = TimelineFilter::from_query([("status", "DONE,FAILED"), ("type", "<img>,x")]);
+        let m = f.unknown_values_problem().expect("named");
+        assert!(m.contains("Type '<img>', 'x' are not values D1 documents; Status 'DONE' is not a value D1 documents"), "{m}");
+        assert!(m.contains("clear the filters"), "{m}");
+        assert_eq!(TimelineFilter::default().unknown_values_problem(), None);
     }
 
     #[test]

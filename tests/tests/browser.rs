@@ -210,6 +210,24 @@ async fn demo_busy_search_scroll_filter_and_detail() {
         ok.then_some(())
     })
     .await;
+    // A hand-typed link: its values in any case are D1's; one D1 does not document is said, not hidden
+    // behind selects that show "Any".
+    b.goto(&stack.url("/consumers/demo-busy?status=failed")).await;
+    b.wait_for("status=failed read as FAILED", "filter-typed", WAIT, || async {
+        (b.value_of("filter-status").await == "FAILED" && parse_of(&b.text_of("filter-summary").await) == Some((failed_total as u32, 523)))
+            .then_some(())
+    })
+    .await;
+    assert!(b.by_testid("filter-error").await.is_none(), "a known value in another case is no problem");
+    b.goto(&stack.url("/consumers/demo-busy?status=DONE")).await;
+    let said = b.wait_testid("filter-error", WAIT).await.text().await.unwrap_or_default();
+    assert!(said.starts_with("Status 'DONE' is not a value D1 documents") && said.contains("clear the filters"), "{said}");
+    b.screenshot("timeline-filter-unknown-value").await;
+    b.click_testid("filter-clear").await;
+    b.wait_for("the odd filter cleared", "filter-odd-clear", WAIT, || async {
+        (b.by_testid("filter-error").await.is_none() && b.count(&testid("op-row")).await == 50).then_some(())
+    })
+    .await;
 
     // (d) Open a row: the drawer, its raw JSON, the deep link on reload.
     let op_id = first_row_id(&b).await.expect("an op-row with data-op-id");
@@ -436,6 +454,11 @@ async fn deprecated_account_register_and_delete_in_the_advanced_section() {
 
     b.type_into("account-delete-reason", "closed by the bank").await;
     b.click_testid("account-delete").await;
+    // Asked first, naming the account; then one deletion however fast the clicks.
+    let question = b.wait_testid("account-delete-question", WAIT).await.text().await.unwrap_or_default();
+    assert!(question.starts_with("Delete account ") && question.ends_with("This cannot be undone."), "{question}");
+    b.wait_testid("account-delete-confirm", WAIT).await;
+    b.js("const e = document.querySelector('[data-testid=account-delete-confirm]'); e.click(); e.click();", vec![]).await;
     let op_id = b
         .wait_for("the account delete's operationId", "account-deleted", WAIT, || async {
             let text = b.by_testid("account-result").await?.text().await.ok()?;
@@ -444,6 +467,8 @@ async fn deprecated_account_register_and_delete_in_the_advanced_section() {
         .await;
     b.screenshot("account-deleted").await;
     assert!(!op_id.is_empty());
+    let deletes = stack.audit_entries().into_iter().filter(|e| e["action"] == "d1.account.delete" && e["outcome"] != "attempt").count();
+    assert_eq!(deletes, 1, "one deletion sent");
 
     b.close().await;
     stack.shutdown().await;

@@ -66,7 +66,7 @@ pub fn Filters(filter: Memo<TimelineFilter>) -> impl IntoView {
                     on:click=move |_| show.run(TimelineFilter::default())>"Clear filters"</button>
                 <p class="filter-summary" data-testid="filter-summary" aria-live="polite">{summary}</p>
             </div>
-            {move || filter.with(|f| f.date_range_problem()).map(|m| view! {
+            {move || filter.with(|f| f.unknown_values_problem().or_else(|| f.date_range_problem())).map(|m| view! {
                 <p class="field-error filters-problem" role="alert" data-testid="filter-error">{m}</p>
             })}
         </section>
