@@ -89,6 +89,25 @@ pub fn router() -> Router<AppState> {
         .route(routes::AUTH_CALLBACK, get(crate::sign_in::callback))
         .route(routes::AUTH_LOGOUT, post(logout))
         .route(routes::SESSION, get(session))
+        .route(PAGE_CSS, get(page_css))
+}
+
+/// The stylesheet of [`page`], served by the gateway itself: the app's stylesheets are content-hashed
+/// bundles that only `boot.js` names, and the page must look like the console without them.
+const PAGE_CSS: &str = "/auth/page.css";
+
+/// The console's colours and card, in brief (style/shell.css is the app's whole sheet).
+const PAGE_STYLE: &str = "body{margin:0;background:#f3f5f8;color:#172231;font:15px/1.5 system-ui,sans-serif}\
+.main{max-width:560px;margin:12vh auto;padding:0 16px}\
+.card{background:#fff;border:1px solid #dce2ea;border-radius:8px;padding:24px 28px}\
+h1{font-size:20px;margin:0 0 8px}p{margin:8px 0;color:#3a4757}\
+a{display:inline-block;margin-top:8px;padding:8px 16px;border-radius:5px;background:#1d4ed8;color:#fff;text-decoration:none;font-weight:600}\
+a:hover{background:#1e40af}a:focus-visible{outline:none;box-shadow:0 0 0 3px rgba(29,78,216,.35)}";
+
+async fn page_css() -> Response {
+    let mut response = ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], PAGE_STYLE).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
 }
 
 /// The middleware in front of the service's routes: the [`Caller`] of the session cookie into the
@@ -151,12 +170,13 @@ pub(crate) fn page(status: StatusCode, title: &str, message: &str) -> Response {
     let esc = |s: &str| html_escape::encode_text(s).into_owned();
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><link rel=\"stylesheet\" href=\"/style.css\"></head>\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><link rel=\"stylesheet\" href=\"{css}\"></head>\
          <body><main class=\"main\"><section class=\"card empty\" data-testid=\"auth-problem\"><h1>{t}</h1><p>{m}</p>\
          <p><a href=\"{login}\">Sign in again</a></p></section></main></body></html>",
         t = esc(title),
         m = esc(message),
         login = routes::AUTH_LOGIN,
+        css = PAGE_CSS,
     );
     let mut response = (status, Html(html)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -109,6 +109,18 @@ async fn a_forged_write_without_the_anti_csrf_proof_is_refused_and_changes_nothi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_is_refused_in_the_apis_own_words() {
+    let stack = Stack::start_with_stub_ui().await;
+    let ada = stack.admin().await;
+    let huge = json!({"type": "privacyPolicy", "user": "x".repeat(3 * 1024 * 1024)});
+    let (status, problem, _) = write(ada, Method::POST, "/api/consents/rescind", None, &huge).await;
+    assert_eq!(status, 413, "{problem}");
+    assert_eq!(problem["kind"], "invalid_input", "{problem}");
+    assert!(problem["message"].as_str().unwrap_or("").contains("limit of 2 MB"), "{problem}");
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_explorer_filters_pages_and_checks_and_its_export_has_every_row() {
     let stack = Stack::start_with_stub_ui().await;
     let ada = stack.admin().await;

@@ -90,7 +90,13 @@ async fn a_callback_without_its_own_intact_sign_in_cookie_opens_no_session() {
         assert!(set_cookie(&r, "console_session").is_none(), "{what}");
         let html = r.text().await.expect("page");
         assert!(html.contains("expired or was started elsewhere"), "{what}: {html}");
+        assert!(html.contains(r#"<link rel="stylesheet" href="/auth/page.css">"#), "{what}: styled: {html}");
     }
+    // Its stylesheet is the gateway's own (the app's are content-hashed bundles only boot.js names).
+    let css = http.get(format!("{}/auth/page.css", stack.gateway_url)).send().await.expect("the page's stylesheet");
+    assert_eq!(css.status().as_u16(), 200);
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(css.text().await.expect("css").contains(".card{"));
     assert_eq!(stack.gateway.session_count(), 0);
     assert!(stack.audit_entries().iter().filter(|e| e["action"] == "session.sign_in" && e["status"] == 400).count() >= 4);
     // The refusals did not spend the code: with its own cookie, the same callback signs in.

@@ -35,10 +35,11 @@ use std::time::Duration;
 
 use axum::extract::Request;
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, put};
 use axum::Router;
-use console_api::gateway::{routes, ProblemKind};
+use console_api::gateway::{routes, ApiProblem, ProblemKind};
 use thiserror::Error;
 
 use crate::apiture::ApitureLink;
@@ -144,8 +145,20 @@ pub fn routes(state: ServiceState) -> Router {
         .route(routes::ACCOUNT, put(d1::register_account))
         .route(routes::DELETE_ACCOUNT, post(d1::delete_account))
         .route(routes::EXPORT_OPERATIONS, get(export::operations))
+        .layer(middleware::map_response(body_too_large))
         .layer(middleware::from_fn(scoped))
         .with_state(state)
+}
+
+/// axum refuses a body over its limit (2 MB) before any handler runs, in plain text: said here in the
+/// API's own problem format, as every other refusal is. (No console request comes near the limit.)
+async fn body_too_large(response: Response) -> Response {
+    let json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || json {
+        return response;
+    }
+    let message = "The request's body is over the console's limit of 2 MB: nothing was sent. Send less.";
+    Problem::new(ApiProblem::new(413, ProblemKind::InvalidInput, message)).into_response()
 }
 
 /// Anything else under `/api`: ours to refuse, never forwarded, never the page's `index.html`.
