@@ -47,11 +47,10 @@ async fn everything(c: &Callers) -> Vec<Value> {
 /// The ids the list answers for `query` (every page), and its count.
 async fn answered(c: &Callers, query: &str) -> (u64, BTreeSet<String>) {
     let mut ids = BTreeSet::new();
-    let mut count = 0;
     loop {
         let page = c.get(&format!("{LIST}?{query}&start={}&limit=1000", ids.len()), &c.ada).await;
         assert_eq!(page.status, 200, "{query}: {}", page.body);
-        count = page.body["count"].as_u64().expect("count");
+        let count = page.body["count"].as_u64().expect("count");
         let before = ids.len();
         ids.extend(page.items().iter().map(|i| i["_id"].as_str().unwrap().to_string()));
         if ids.len() as u64 >= count || ids.len() == before {

@@ -27,8 +27,8 @@ pub const DEMO_USERS: &[DemoUser] = &[
     DemoUser { username: "ada", user_id: "usr-ada", name: "Ada Lovelace", role: "admin" },
     DemoUser { username: "grace", user_id: "usr-grace", name: "Grace Hopper", role: "agent" },
     DemoUser { username: "alice", user_id: "usr-alice", name: "Alice Martin", role: "customer" },
-    DemoUser { username: "bob", user_id: "usr-bob", name: "Bob Keller", role: "customer" },
-    DemoUser { username: "carol", user_id: "usr-carol", name: "Carol Diaz", role: "customer" },
+    DemoUser { username: "bob", user_id: "usr-bob", name: "Bob Nguyen", role: "customer" },
+    DemoUser { username: "carol", user_id: "usr-carol", name: "Carol Díaz", role: "customer" },
 ];
 
 /// A user as stored.
