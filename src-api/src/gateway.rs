@@ -95,7 +95,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// Marks the page's background refreshes (the timeline's polls): they are not the person's activity, so
 /// the gateway neither extends the session's idle timeout for them nor writes an audit line per poll, and
-/// the page does not send the person to sign in when one of them finds the session ended.
+/// when one of them finds the session ended the page says so (`/signed-out?from=…`) rather than sending
+/// the person to sign in.
 pub const BACKGROUND_HEADER: &str = "x-console-background";
 
 /// Where the page sends a person to sign in, with the in-app path to come back to.

@@ -48,6 +48,7 @@ pub fn App(client: Client, session: Result<SessionInfo, ClientError>, routes: Ro
     let info = session.as_ref().ok().cloned();
     // The pages are routed only when someone is signed in, and take who it is from context.
     if let Some(user) = info.as_ref().and_then(|i| i.user.clone()) {
+        crate::drafts::keep_for(&user.id);
         provide_context(user);
     }
     view! {

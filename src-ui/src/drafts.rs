@@ -44,6 +44,20 @@ pub fn clear(path: &str, form: &str) {
     }
 }
 
+/// The key naming whose drafts these are.
+const OWNER: &str = "console.drafts-owner";
+
+/// Keeps the drafts only if `user` typed them: a session that ended with a form half typed, and someone
+/// else signs in at this tab, finds none of it.
+pub fn keep_for(user: &str) {
+    if let Some(s) = storage() {
+        if s.get_item(OWNER).ok().flatten().as_deref() != Some(user) {
+            let _ = s.clear();
+            let _ = s.set_item(OWNER, user);
+        }
+    }
+}
+
 /// Forgets every draft (signing out: the next person at this tab must not find them). The console keeps
 /// nothing else in `sessionStorage`, so it is cleared whole.
 pub fn clear_all() {

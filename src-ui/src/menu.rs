@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use crate::app::{shell_word, ShellWordsSlot};
 use crate::drafts;
 use crate::transport::Client;
-use crate::util::{leave_to, SIGNED_OUT};
+use crate::util::{ended_at, leave_to, set_leaving, SIGNED_OUT};
 
 /// A `<details>` disclosure: keyboard-usable without any script (Enter or Space on the summary), and small.
 #[component]
@@ -15,6 +15,9 @@ pub fn UserMenu(user: SignedInUser, environment: Environment) -> impl IntoView {
     let client = expect_context::<Client>();
     let sign_out = move |_| {
         let client = client.clone();
+        // From now on a refused poll (the session is gone before the answer comes) must not send the
+        // person to sign in instead of "you have signed out".
+        set_leaving(true);
         spawn_local(async move {
             match client.sign_out().await {
                 // 401: the session had already ended, which is what was asked.
@@ -25,7 +28,7 @@ pub fn UserMenu(user: SignedInUser, environment: Environment) -> impl IntoView {
                 }
                 // Still signed in (the gateway could not be reached): stay, rather than pretend to have
                 // signed out; the button can be pressed again.
-                Err(_) => {}
+                Err(_) => set_leaving(false),
             }
         });
     };
@@ -53,12 +56,22 @@ pub fn UserMenu(user: SignedInUser, environment: Environment) -> impl IntoView {
 /// `/signed-out`: where signing out lands, outside any session.
 #[component]
 pub fn SignedOut() -> impl IntoView {
+    // Sent here by a session that ended while nobody was acting, or by signing out.
+    let (title, lead, back_to) = match ended_at() {
+        Some(page) => (
+            "Your session has ended",
+            "Nobody used the console for a while, or it was signed out elsewhere. Sign in again to go back to \
+             where you were; what you had typed is kept.",
+            page,
+        ),
+        None => ("You have signed out", "Your session has ended here. Sign in again when you need the console.", "/".to_string()),
+    };
     view! {
         <section class="card empty signed-out" data-testid="signed-out">
-            <h1>"You have signed out"</h1>
-            <p class="lead">"Your session has ended here. Sign in again when you need the console."</p>
+            <h1>{title}</h1>
+            <p class="lead">{lead}</p>
             // rel=external: the router must let the browser go; sign-in runs on the gateway.
-            <a class="btn btn-primary" rel="external" data-testid="sign-in-again" href=sign_in_url("/")>"Sign in again"</a>
+            <a class="btn btn-primary" rel="external" data-testid="sign-in-again" href=sign_in_url(&back_to)>"Sign in again"</a>
         </section>
     }
 }

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use console_api::gateway::{routes, GatewayClient};
+use console_api::gateway::{routes, GatewayClient, BACKGROUND_HEADER};
 use console_api::transport::{Method, Request, Response, Transport, TransportError};
 use gloo_net::http::{Method as HttpMethod, RequestBuilder};
 use js_sys::{Array, Object, Reflect};
@@ -76,11 +76,16 @@ async fn fetch(request: &Request) -> Result<gloo_net::http::Response, TransportE
 /// The session expired or was revoked mid-use: every /api call says so with 401, and the one answer is
 /// to sign in again and come back here. Drafts of forms are already saved (they are on every input).
 /// Not for /api/session, which answers 200 to nobody, nor /auth/logout, which ends the session anyway.
-/// A background poll's 401 counts too: after an idle timeout the page leaves at its next poll, so that
-/// a desk left alone does not keep a customer's data on screen (nor poll on, refused, into the audit log).
+/// A background poll's 401 (nobody acting: an idle timeout) leaves the page too, for "your session has
+/// ended" rather than for sign-in, so that a desk left alone keeps no customer's data on screen and
+/// polls on, refused, into the audit log no more.
 fn signed_out_midway(request: &Request, status: u16) {
     if status == 401 && request.path.starts_with("/api/") && request.path != routes::SESSION {
-        crate::util::sign_in_here();
+        if request.headers.iter().any(|(name, _)| name == BACKGROUND_HEADER) {
+            crate::util::session_ended_here();
+        } else {
+            crate::util::sign_in_here();
+        }
     }
 }
 

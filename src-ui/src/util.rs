@@ -42,7 +42,7 @@ pub fn current_path() -> String {
 
 /// A full-page navigation (leaving the app: sign-in runs on the gateway and the authorization server).
 pub fn leave_to(url: &str) {
-    LEAVING.store(true, Ordering::Relaxed);
+    set_leaving(true);
     if let Some(w) = web_sys::window() {
         let _ = w.location().assign(url);
     }
@@ -53,9 +53,35 @@ pub fn leave_to(url: &str) {
 /// cache is loaded afresh by `boot.js`, so this never outlives the page it was set in.)
 static LEAVING: AtomicBool = AtomicBool::new(false);
 
-/// Whether the page has been sent elsewhere ([`leave_to`]): it asks nothing more.
+/// Whether the page has been sent elsewhere ([`leave_to`]), or is signing out: it asks nothing more.
 pub fn leaving() -> bool {
     LEAVING.load(Ordering::Relaxed)
+}
+
+/// Marks the page as leaving before it knows where (signing out, until the gateway answers), or not
+/// (the sign-out failed: the page stays and works on).
+pub fn set_leaving(leaving: bool) {
+    LEAVING.store(leaving, Ordering::Relaxed);
+}
+
+/// The session ended while nobody was acting (a background poll was refused): off to `/signed-out`,
+/// which says so and offers to sign in back to here. Not straight to sign-in: a sign-in service that
+/// still remembers the person would sign them in at once, and the page would reopen a customer's data
+/// at an empty desk.
+pub fn session_ended_here() {
+    if !leaving() {
+        leave_to(&format!("{SIGNED_OUT}?{ENDED_AT}={}", console_api::transport::encode_component(&current_path())));
+    }
+}
+
+/// The `/signed-out` query key of the page a session ended on ([`session_ended_here`]).
+pub const ENDED_AT: &str = "from";
+
+/// The page a session ended on, if `/signed-out` was opened by [`session_ended_here`] (and it is ours).
+pub fn ended_at() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let value = search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix(ENDED_AT)?.strip_prefix('='))?;
+    Some(console_api::transport::decode_component(value)).filter(|path| console_api::gateway::is_local_path(path))
 }
 
 /// Off to sign in, coming back to where the window is now; nothing if the page is already leaving.

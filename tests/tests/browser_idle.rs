@@ -1,6 +1,7 @@
 //! The idle timeout with a consumer page open, in real headless Chromium: the timeline's polls are
 //! background requests that do not keep the session alive, a hidden tab does not poll, and the first
-//! poll refused after the timeout sends the page to sign in and, signed in, back to the same page.
+//! poll refused after the timeout takes the page to "your session has ended", whose sign-in comes back
+//! to the same page.
 
 use std::time::Duration;
 
@@ -45,17 +46,23 @@ async fn the_idle_timeout_ends_a_polling_page_and_sign_in_comes_back_to_it() {
     b.type_into("delete-confirm-input", "demo-pending").await;
 
     // Polls (a pending poll every 2 s) do not keep the session alive; the first one refused after the
-    // idle timeout takes the page to sign in: the customer's operations leave the screen, and the page
-    // does not poll on, refused, into the audit log.
-    b.wait_for("the page gone to sign in by itself", "idle-left", idle + WAIT, || async {
-        b.url().await.as_str().starts_with(&stack.sandbox_url).then_some(())
+    // idle timeout takes the page to "your session has ended": the customer's operations leave the
+    // screen, nothing signs anyone in again by itself, and the page polls on, refused, no more.
+    b.wait_for("the page gone to say the session ended", "idle-left", idle + WAIT, || async {
+        let url = b.url().await;
+        (url.path() == "/signed-out" && url.query().unwrap_or("").starts_with("from=")).then_some(())
     })
     .await;
+    let said = b.wait_testid("signed-out", WAIT).await.text().await.unwrap_or_default();
+    assert!(said.contains("Your session has ended"), "{said}");
+    assert_eq!(b.count("[data-testid=op-row]").await, 0);
+    b.screenshot("idle-session-ended").await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let refused = stack.audit_entries().iter().filter(|l| l["action"] == "session.refused").count();
     assert!((1..=3).contains(&refused), "the page stopped at its first refused polls: {refused} refusals");
 
-    // Signed in again: back on the same page, with the dialog as it was left.
+    // Signed in again from there: back on the same page, with the dialog as it was left.
+    b.click_testid("sign-in-again").await;
     b.sign_in_here(&stack, "ada").await;
     b.wait_for("back on demo-pending", "idle-back", WAIT, || async { (b.url().await.path() == "/consumers/demo-pending").then_some(()) })
         .await;
