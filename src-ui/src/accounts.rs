@@ -50,7 +50,10 @@ pub fn AdvancedSection() -> impl IntoView {
         .is_some();
     // Every input and change below bubbles here, after its own handler has set its signal (selects set
     // theirs on change, which comes after input).
+    // The deletion asked about, as it will be sent: any edit of the section withdraws the question.
+    let confirming = RwSignal::new(None::<(String, ReasonBody)>);
     let save_draft = move |_| {
+        confirming.set(None);
         let values = fields.map(|f| f.get_untracked());
         drafts::save(&ctx.base_path(""), DRAFT, &values.each_ref().map(String::as_str));
     };
@@ -109,25 +112,26 @@ pub fn AdvancedSection() -> impl IntoView {
             }
         }
     };
-    // Deleting asks first, naming the account (D1 cannot undo it): the form is checked, then confirmed.
-    let confirming = RwSignal::new(None::<String>);
-    let delete_form = move || DeleteAccountForm {
-        account_id: account_id.get_untracked(),
-        reason: reason.get_untracked(),
-        reason_code: reason_code.get_untracked(),
-    };
-    let ask_delete = move |_| match delete_form().request() {
-        Ok((id, _)) => {
-            outcome.set(None);
-            confirming.set(Some(id));
+    // Deleting asks first, naming the account (D1 cannot undo it): the form is checked, the question
+    // holds the request, and Delete sends exactly that one.
+    let ask_delete = move |_| {
+        let form = DeleteAccountForm {
+            account_id: account_id.get_untracked(),
+            reason: reason.get_untracked(),
+            reason_code: reason_code.get_untracked(),
+        };
+        match form.request() {
+            Ok(request) => {
+                outcome.set(None);
+                confirming.set(Some(request));
+            }
+            Err(m) => outcome.set(Some(invalid(m))),
         }
-        Err(m) => outcome.set(Some(invalid(m))),
     };
     let delete = move |_| {
-        confirming.set(None);
-        match delete_form().request() {
-            Ok((id, body)) => call(AccountCall::Delete(id, body)),
-            Err(m) => outcome.set(Some(invalid(m))),
+        if let Some((id, body)) = confirming.get_untracked() {
+            confirming.set(None);
+            call(AccountCall::Delete(id, body));
         }
     };
 
@@ -206,10 +210,10 @@ pub fn AdvancedSection() -> impl IntoView {
                             }>
                             <div class="confirm" role="alertdialog" aria-label="Confirm the account's deletion">
                                 <p data-testid="account-delete-question">
-                                    {move || format!("Delete account {} in D1? This cannot be undone.", confirming.get().unwrap_or_default())}
+                                    {move || confirming.with(|c| format!("Delete account {} in D1? This cannot be undone.", c.as_ref().map_or("", |(id, _)| id.as_str())))}
                                 </p>
                                 <button type="button" class="btn btn-danger" data-testid="account-delete-confirm"
-                                    on:click=delete.clone()>"Delete"</button>
+                                    disabled=move || pending.get() on:click=delete.clone()>"Delete"</button>
                                 <button type="button" class="btn" data-testid="account-delete-cancel"
                                     on:click=move |_| confirming.set(None)>"Cancel"</button>
                             </div>

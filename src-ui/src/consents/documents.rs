@@ -232,7 +232,9 @@ fn MoveForm(document: DocumentInUse, close: Callback<()>) -> impl IntoView {
 fn RescindForm() -> impl IntoView {
     let client = expect_context::<Client>();
     let (type_, context, user, document) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let impact = RwSignal::new(None::<Impact>);
+    // The preview's answer with the request it answered: "Rescind them" sends that request, whatever the
+    // fields say by then (an edit clears it, but an answer can arrive after the edit).
+    let impact = RwSignal::new(None::<(Impact, RescindRequest)>);
     let problem = RwSignal::new(None::<ErrorView>);
     let done = RwSignal::new(None::<Impact>);
     // One rescind at a time: a second click (a double-click) while the first is on its way sends nothing.
@@ -252,19 +254,21 @@ fn RescindForm() -> impl IntoView {
             }
             problem.set(None);
             spawn_local(async move {
-                match client.rescind_preview(&r).await {
-                    Ok(reply) => impact.set(Some(reply.value)),
+                let answer = client.rescind_preview(&r).await;
+                match answer {
+                    Ok(reply) => impact.set(Some((reply.value, r))),
                     Err(e) => problem.set(Some(error_of(&e))),
                 }
             });
         }
     };
     let confirm = move |_| {
+        let Some((_, r)) = impact.get_untracked() else { return };
         if rescinding.get_untracked() {
             return;
         }
         rescinding.set(true);
-        let (client, r) = (client.clone(), request());
+        let client = client.clone();
         spawn_local(async move {
             match client.rescind(&r).await {
                 Ok(reply) => {
@@ -290,7 +294,7 @@ fn RescindForm() -> impl IntoView {
             {input("rescind-user", "User", user)}
             {input("rescind-document", "Document URI", document)}
             <button class="btn" type="submit" data-testid="rescind-preview">"Show what matches"</button>
-            {move || impact.get().map(|i| {
+            {move || impact.get().map(|(i, _)| {
                 let nothing = i.consents == 0;
                 view! {
                     <div class="impact" role="status">
