@@ -166,7 +166,7 @@ impl TimelineFilter {
     /// [`TimelineFilter::unknown_values_problem`] says so.
     pub fn from_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut f = TimelineFilter::default();
-        let split = |v: &'a str| v.split(',').filter(|s| !s.is_empty());
+        let split = |v: &'a str| v.split(',').map(str::trim).filter(|s| !s.is_empty());
         for (k, v) in pairs {
             match k {
                 "type" => f.types = split(v).map(OperationType::from_typed).collect(),
@@ -477,6 +477,8 @@ pub(crate) mod tests {
         assert_eq!(f.unknown_values_problem(), None);
         assert_eq!(f.to_query(), vec![("type", "DELETE".to_string()), ("status", "FAILED".to_string()), ("requestor", "CCI".to_string())], "written back as D1 spells them");
 
+        let f = TimelineFilter::from_query([("status", "FAILED, pending")]);
+        assert_eq!(f.statuses, vec![OperationStatus::Failed, OperationStatus::Pending], "spaces after commas are a person's");
         let f = TimelineFilter::from_query([("status", "DONE,FAILED"), ("type", "<img>,x")]);
         let m = f.unknown_values_problem().expect("named");
         assert!(m.contains("Type '<img>', 'x' are not values D1 documents; Status 'DONE' is not a value D1 documents"), "{m}");

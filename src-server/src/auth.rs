@@ -104,10 +104,9 @@ h1{font-size:20px;margin:0 0 8px}p{margin:8px 0;color:#3a4757}\
 a{display:inline-block;margin-top:8px;padding:8px 16px;border-radius:5px;background:#1d4ed8;color:#fff;text-decoration:none;font-weight:600}\
 a:hover{background:#1e40af}a:focus-visible{outline:none;box-shadow:0 0 0 3px rgba(29,78,216,.35)}";
 
+/// (Like every `/auth/*` answer, it is `no-store`: see `web::per_request`.)
 async fn page_css() -> Response {
-    let mut response = ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], PAGE_STYLE).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], PAGE_STYLE).into_response()
 }
 
 /// The middleware in front of the service's routes: the [`Caller`] of the session cookie into the

@@ -18,8 +18,10 @@ pub const STAMP_FILE: &str = ".source-stamp";
 /// What the page is built from, relative to the workspace root: the UI library and its bundles, the
 /// logic they share with the server, the stylesheets, the static files, the locked dependencies, the
 /// page's compiler flags and the build pipeline itself (`boot.js`, the CSS minifier, wasm-opt's passes;
-/// the desktop's settings and downloads screens it writes; the pinned wasm-opt, esbuild and nightly).
-pub const SOURCES: [&str; 10] = [
+/// the desktop's settings and downloads screens it writes; the pinned wasm-opt, esbuild and nightly;
+/// the workspace's manifest, with the page's build profile and its dependencies' features).
+pub const SOURCES: [&str; 11] = [
+    "Cargo.toml",
     "src-ui",
     "src-api",
     "style",

@@ -238,6 +238,9 @@ async fn load(b: &Browser, url: &str, cold: bool, profile: Option<&std::path::Pa
         .map_err(|e| e.to_string())?;
     if let Some(path) = profile {
         let stopped = b.cdp("Profiler.stop", json!({})).await;
+        if !stopped["profile"].is_object() {
+            return Err(format!("the CPU profile did not come: {stopped}"));
+        }
         let written = serde_json::to_vec(&stopped["profile"]).map_err(|e| e.to_string())?;
         std::fs::write(path, written).map_err(|e| format!("{}: {e}", path.display()))?;
     }
