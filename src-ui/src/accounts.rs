@@ -48,10 +48,10 @@ pub fn AdvancedSection() -> impl IntoView {
     let restored = drafts::load(&ctx.base_path(""), DRAFT, fields.len())
         .map(|values| fields.iter().zip(values).for_each(|(field, v)| field.set(v)))
         .is_some();
-    // Every input and change below bubbles here, after its own handler has set its signal (selects set
-    // theirs on change, which comes after input).
     // The deletion asked about, as it will be sent: any edit of the section withdraws the question.
     let confirming = RwSignal::new(None::<(String, ReasonBody)>);
+    // Every input and change below bubbles here, after its own handler has set its signal (selects set
+    // theirs on change, which comes after input).
     let save_draft = move |_| {
         confirming.set(None);
         let values = fields.map(|f| f.get_untracked());

@@ -1,13 +1,14 @@
 //! The user menu in the header (who, which role, where; sign out) and the `/signed-out` page.
 
-use console_api::gateway::{sign_in_url, ApiProblem, ClientError, Environment, SignedInUser};
+use console_api::gateway::{is_local_path, sign_in_url, ApiProblem, ClientError, Environment, SignedInUser};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::use_query_map;
 
 use crate::app::{shell_word, ShellWordsSlot};
 use crate::drafts;
 use crate::transport::Client;
-use crate::util::{ended_at, leave_to, set_leaving, SIGNED_OUT};
+use crate::util::{leave_to, set_leaving, ENDED_AT, SIGNED_OUT};
 
 /// A `<details>` disclosure: keyboard-usable without any script (Enter or Space on the summary), and small.
 #[component]
@@ -56,8 +57,10 @@ pub fn UserMenu(user: SignedInUser, environment: Environment) -> impl IntoView {
 /// `/signed-out`: where signing out lands, outside any session.
 #[component]
 pub fn SignedOut() -> impl IntoView {
-    // Sent here by a session that ended while nobody was acting, or by signing out.
-    let (title, lead, back_to) = match ended_at() {
+    // Sent here by a session that ended while nobody was acting (`util::session_ended_here`, naming the
+    // page, if it is ours), or by signing out.
+    let ended_at = use_query_map().with_untracked(|q| q.get_str(ENDED_AT).filter(|p| is_local_path(p)).map(str::to_string));
+    let (title, lead, back_to) = match ended_at {
         Some(page) => (
             "Your session has ended",
             "Nobody used the console for a while, or it was signed out elsewhere. Sign in again to go back to \

@@ -210,7 +210,7 @@ pub fn ConsumerPage() -> impl IntoView {
     let poll_pending = {
         let client = client.background();
         move || {
-            if page_hidden() {
+            if polls_wait() {
                 return;
             }
             let ids = timeline.with_untracked(|t| t.pending_ids());
@@ -240,7 +240,7 @@ pub fn ConsumerPage() -> impl IntoView {
         let client = client.background();
         move || {
             let idle = timeline.with_untracked(|t| t.started() && t.in_flight() == 0);
-            if idle && !page_hidden() {
+            if idle && !polls_wait() {
                 refresh_newest(client.clone(), ctx);
             }
         }
@@ -372,9 +372,9 @@ fn DeleteAction(
     }
 }
 
-/// Whether polls should wait: the tab is hidden, or the page is on its way elsewhere (signed out: a
-/// page the back button brings back is reloaded by `boot.js`, but its timers may fire first).
-fn page_hidden() -> bool {
+/// Whether polls wait: the tab is hidden, or the page is on its way elsewhere (signed out: a page the
+/// back button brings back is reloaded by `boot.js`, but its timers may fire first).
+fn polls_wait() -> bool {
     crate::util::leaving() || web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
 }
 

@@ -77,13 +77,6 @@ pub fn session_ended_here() {
 /// The `/signed-out` query key of the page a session ended on ([`session_ended_here`]).
 pub const ENDED_AT: &str = "from";
 
-/// The page a session ended on, if `/signed-out` was opened by [`session_ended_here`] (and it is ours).
-pub fn ended_at() -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    let value = search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix(ENDED_AT)?.strip_prefix('='))?;
-    Some(console_api::transport::decode_component(value)).filter(|path| console_api::gateway::is_local_path(path))
-}
-
 /// Off to sign in, coming back to where the window is now; nothing if the page is already leaving.
 pub fn sign_in_here() {
     if !leaving() {
